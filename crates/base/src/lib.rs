@@ -1,0 +1,20 @@
+//! Vocabulary shared by two or more session crates.
+//!
+//! - [`fs::atomic_write`]: write-temp, fsync, rename, the way every file that must survive a
+//!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal).
+//! - [`lock::PartitionLock`]: the exclusive lock a persistent partition holds while it is open.
+//! - [`origin::Origin`], [`origin::Site`] and [`origin::registrable_domain`]: origins and sites
+//!   as Chromium computes them, with the public suffix list.
+//!
+//! ```
+//! use session_base::origin::{Origin, Site};
+//!
+//! let url = url::Url::parse("https://www.example.co.uk:8443/a").unwrap();
+//! let origin = Origin::from_url(&url);
+//! assert_eq!(origin.to_string(), "https://www.example.co.uk:8443");
+//! assert_eq!(Site::from_url(&url).to_string(), "https://example.co.uk");
+//! ```
+
+pub mod fs;
+pub mod lock;
+pub mod origin;

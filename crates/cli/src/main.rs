@@ -1,0 +1,2 @@
+//! `ses`: the command-line face of a session.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Unpacked Chrome extensions for a session: manifests, extension IDs, i18n messages, content
+//! scripts and declarativeNetRequest rules.

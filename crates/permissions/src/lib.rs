@@ -1,0 +1,2 @@
+//! Electron's permission handlers for a session: request and check handlers, typed permissions
+//! and decisions, default policies and grants.

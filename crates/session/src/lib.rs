@@ -1,0 +1,1 @@
+//! Electron's `session` module as a native Rust library.

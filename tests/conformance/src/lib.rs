@@ -1,0 +1,1 @@
+//! Data-driven runs of public conformance suites.

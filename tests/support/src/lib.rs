@@ -1,0 +1,1 @@
+//! Loopback test site for the session crates.
