@@ -1,1 +1,69 @@
-//! Loopback test site for the session crates.
+//! A loopback test site for the session crates: real sockets, real TLS, real HTTP/1.1 and HTTP/2.
+//!
+//! [`TestSite::start`] binds listeners on `127.0.0.1` on a thread of its own (so it serves sync
+//! and async tests alike, and never shares a runtime with the client under test):
+//!
+//! - plain HTTP/1.1 (and HTTP/2 with prior knowledge) on [`TestSite::http_port`];
+//! - HTTPS with ALPN `h2` + `http/1.1` on [`TestSite::https_port`], with a leaf certificate for
+//!   `*.test`, `a.test`, `b.test`, `localhost` and `127.0.0.1` issued by a test CA made by rcgen
+//!   at start ([`TestSite::ca_pem`], [`TestSite::ca_der`]);
+//! - one more HTTPS listener per broken [`TlsVariant`] (expired, wrong host, self-signed).
+//!
+//! Tests reach it under realistic names with the host rules [`HOST_RULES`]
+//! (`MAP *.test 127.0.0.1`), e.g. `https://a.test:{https_port}/echo`.
+//!
+//! Every request is logged ([`TestSite::requests`]). Routes (all listeners serve the same ones):
+//!
+//! | route | response |
+//! |---|---|
+//! | `/echo` | 200 JSON `{method, path, version, headers: [[name, value]...], body, bodyLength}` |
+//! | `/status/N[?reason=R]` | status N (reason phrase R on HTTP/1.1), body `status N` |
+//! | `/headers?K=V&K=V[&_status=N][&_body=B]` | the given response headers in order (repeats allowed); answers 304 when the request's `If-None-Match` equals the given `ETag` or its `If-Modified-Since` equals the given `Last-Modified` |
+//! | `/redirect/N` | 302 to `/redirect/N-1`; `/redirect/0` is 200 `redirected` |
+//! | `/redirect-to?url=U[&status=S]` | redirect (default 302) to U |
+//! | `/encoded/{gzip,deflate,br,zstd,identity}` | [`ENCODED_TEXT`] with that `Content-Encoding` |
+//! | `/bytes/N[?seed=S][&norange=1][&cut=OFFSET][&chunked=1][&nocl=1]` | N deterministic bytes ([`pattern_bytes`]), strong `ETag` from (N, S), fixed `Last-Modified`, `Accept-Ranges`; honours `Range`, `If-Range`, `If-None-Match`; `cut` drops the connection once the body reaches byte OFFSET of the entity; `norange` ignores Range |
+//! | `/res/NAME` | a resource set by [`TestSite::put`], served like `/bytes` (so it can change between requests) |
+//! | `/truncated/DECLARED/SENT` | `Content-Length: DECLARED`, SENT bytes, then the connection drops |
+//! | `/truncated-chunked/SENT` | chunked body of SENT bytes without the last chunk |
+//! | `/drip?bytes=N&chunk=C&delay_ms=D` | N bytes in chunks of C, D ms apart |
+//! | `/slow-headers?delay_ms=D` | headers after D ms, then `ok` |
+//! | `/hang` | never answers |
+//! | `/reset` | closes the connection without a response |
+//! | `/huge-headers?size=N` | one `X-Huge` header of N bytes |
+//! | `/many-headers?count=N` | N headers `X-Header-i` |
+//! | `/bomb?mb=N` | gzip of N MiB of zeros with `Content-Encoding: gzip` |
+//!
+//! [`RawServer`] answers every connection with fixed bytes (malformed heads, wrong lengths) and
+//! keeps the raw request bytes it read, to check header order and case on the wire.
+//!
+//! ```
+//! use session_test_support::TestSite;
+//!
+//! let site = TestSite::start();
+//! assert!(site.http_url("a.test", "/echo").starts_with("http://a.test:"));
+//! assert!(site.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+//! ```
+
+pub mod bench;
+mod body;
+mod pki;
+mod raw;
+mod routes;
+mod site;
+
+pub use body::{ENCODED_TEXT, pattern_bytes};
+pub use pki::{LEAF_NAMES, TestPki, TlsVariant};
+pub use raw::RawServer;
+pub use site::{LoggedRequest, Resource, TestSite};
+
+/// Host rules that send every `*.test` name to the loopback site.
+pub const HOST_RULES: &str = "MAP *.test 127.0.0.1";
+
+/// A fresh temporary directory to use as an application's `user_data`; deleted on drop.
+pub fn temp_user_data() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("session-user-data-")
+        .tempdir()
+        .expect("create a temporary user_data directory")
+}
