@@ -1,0 +1,376 @@
+//! What a handler is told about a request or a check, and what it answers, shaped like
+//! Electron's `details` objects (camelCase in JSON).
+
+use serde::{Deserialize, Serialize};
+
+use crate::permission::Permission;
+
+/// A kind of media a page asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum MediaType {
+    /// A camera.
+    Video,
+    /// A microphone.
+    Audio,
+    /// Neither (the check handler's `mediaType: 'unknown'`).
+    Unknown,
+}
+
+/// How a `fileSystem` request means to use the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileAccessType {
+    /// Read access.
+    Readable,
+    /// Write access.
+    Writable,
+}
+
+/// Electron's `PermissionRequest`: the fields every request carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionRequest {
+    /// The last URL the requesting frame loaded.
+    pub requesting_url: String,
+    /// Whether the requesting frame is the main frame.
+    pub is_main_frame: bool,
+}
+
+/// Electron's `MediaAccessPermissionRequest` (a `media` request).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaAccessPermissionRequest {
+    /// The common fields.
+    #[serde(flatten)]
+    pub base: PermissionRequest,
+    /// The security origin of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_origin: Option<String>,
+    /// The media asked for: `video`, `audio`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_types: Option<Vec<MediaType>>,
+}
+
+/// Electron's `FilesystemPermissionRequest` (a `fileSystem` request).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesystemPermissionRequest {
+    /// The common fields.
+    #[serde(flatten)]
+    pub base: PermissionRequest,
+    /// The path of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_path: Option<String>,
+    /// Whether the path is a directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_directory: Option<bool>,
+    /// Read or write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_access_type: Option<FileAccessType>,
+}
+
+/// Electron's `OpenExternalPermissionRequest` (an `openExternal` request).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenExternalPermissionRequest {
+    /// The common fields.
+    #[serde(flatten)]
+    pub base: PermissionRequest,
+    /// The URL to open.
+    #[serde(rename = "externalURL", skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<String>,
+}
+
+/// The `details` argument of the request handler: one of Electron's four shapes.
+///
+/// Serializes as the bare object; when read back, the shape is chosen by the fields present.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RequestDetails {
+    /// A `media` request.
+    Media(MediaAccessPermissionRequest),
+    /// A `fileSystem` request.
+    FileSystem(FilesystemPermissionRequest),
+    /// An `openExternal` request.
+    OpenExternal(OpenExternalPermissionRequest),
+    /// Any other request.
+    Basic(PermissionRequest),
+}
+
+impl RequestDetails {
+    /// The common fields.
+    pub fn base(&self) -> &PermissionRequest {
+        match self {
+            RequestDetails::Media(m) => &m.base,
+            RequestDetails::FileSystem(f) => &f.base,
+            RequestDetails::OpenExternal(o) => &o.base,
+            RequestDetails::Basic(b) => b,
+        }
+    }
+
+    /// The check details that a request with these details is checked with first.
+    pub fn to_check_details(&self) -> PermissionCheckDetails {
+        let base = self.base();
+        let mut check = PermissionCheckDetails {
+            requesting_url: Some(base.requesting_url.clone()),
+            is_main_frame: base.is_main_frame,
+            ..PermissionCheckDetails::default()
+        };
+        match self {
+            RequestDetails::Media(m) => {
+                check.security_origin = m.security_origin.clone();
+                check.media_type = match m.media_types.as_deref() {
+                    Some([one]) => Some(*one),
+                    Some([]) => Some(MediaType::Unknown),
+                    _ => None,
+                };
+            }
+            RequestDetails::FileSystem(f) => {
+                check.file_path = f.file_path.clone();
+                check.is_directory = f.is_directory;
+                check.file_access_type = f.file_access_type;
+            }
+            RequestDetails::OpenExternal(_) | RequestDetails::Basic(_) => {}
+        }
+        check
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(d)?;
+        let has = |key: &str| value.get(key).is_some();
+        let details = if has("mediaTypes") || has("securityOrigin") {
+            serde_json::from_value(value).map(RequestDetails::Media)
+        } else if has("filePath") || has("isDirectory") || has("fileAccessType") {
+            serde_json::from_value(value).map(RequestDetails::FileSystem)
+        } else if has("externalURL") {
+            serde_json::from_value(value).map(RequestDetails::OpenExternal)
+        } else {
+            serde_json::from_value(value).map(RequestDetails::Basic)
+        };
+        details.map_err(D::Error::custom)
+    }
+}
+
+impl Default for RequestDetails {
+    fn default() -> Self {
+        RequestDetails::Basic(PermissionRequest::default())
+    }
+}
+
+/// What the permission request handler is called with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionRequestInfo {
+    /// The permission asked for.
+    pub permission: Permission,
+    /// The origin of the requesting frame (`https://a.test`).
+    pub requesting_origin: String,
+    /// Electron's `details`.
+    pub details: RequestDetails,
+}
+
+/// Electron's check-handler `details`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionCheckDetails {
+    /// The origin of the frame embedding a cross-origin subframe that checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedding_origin: Option<String>,
+    /// The security origin of a `media` check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_origin: Option<String>,
+    /// The media type of a `media` check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<MediaType>,
+    /// The last URL the checking frame loaded (absent for cross-origin subframes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requesting_url: Option<String>,
+    /// Whether the checking frame is the main frame.
+    pub is_main_frame: bool,
+    /// The path of a `fileSystem` check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_path: Option<String>,
+    /// Whether the `fileSystem` path is a directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_directory: Option<bool>,
+    /// Read or write, for `fileSystem`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_access_type: Option<FileAccessType>,
+}
+
+/// What the permission check handler is called with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionCheckInfo {
+    /// The permission checked.
+    pub permission: Permission,
+    /// The origin of the checking frame.
+    pub requesting_origin: String,
+    /// Electron's `details`.
+    pub details: PermissionCheckDetails,
+}
+
+/// A `navigator.mediaDevices.getDisplayMedia` request, as the display-media handler sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisplayMediaRequest {
+    /// Origin of the page making the request.
+    pub security_origin: String,
+    /// Whether a video stream is asked for.
+    pub video_requested: bool,
+    /// Whether an audio stream is asked for.
+    pub audio_requested: bool,
+    /// Whether a user gesture was active.
+    pub user_gesture: bool,
+}
+
+/// A video source granted to a display-media request (usually a desktop capturer source).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoStream {
+    /// The id of the stream.
+    pub id: String,
+    /// The name of the stream.
+    pub name: String,
+}
+
+/// An audio source granted to a display-media request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum AudioStream {
+    /// System audio (`loopback`).
+    Loopback,
+    /// System audio, muted locally (`loopbackWithMute`).
+    LoopbackWithMute,
+}
+
+/// The streams a display-media handler grants (Electron's `callback(streams)`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisplayMediaStreams {
+    /// The video stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<VideoStream>,
+    /// The audio stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioStream>,
+    /// Keep local playback of captured audio.
+    #[serde(default)]
+    pub enable_local_echo: bool,
+}
+
+/// The display-media handler's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DisplayMediaResponse {
+    /// Grant these streams.
+    Grant(DisplayMediaStreams),
+    /// Refuse the request (Electron's `callback({})` or no callback).
+    Deny,
+}
+
+/// The kind of Bluetooth pairing prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PairingKind {
+    /// Confirm that the device should be paired.
+    Confirm,
+    /// Confirm that `pin` matches the device's.
+    ConfirmPin,
+    /// Provide the device's PIN.
+    ProvidePin,
+}
+
+/// What the Bluetooth pairing handler is called with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BluetoothPairingDetails {
+    /// The device to pair.
+    pub device_id: String,
+    /// The prompt.
+    pub pairing_kind: PairingKind,
+    /// The PIN to confirm, for `confirmPin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+}
+
+/// The Bluetooth pairing handler's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BluetoothPairingResponse {
+    /// Whether the pairing is confirmed (or, for `providePin`, a PIN is provided); `false` cancels.
+    pub confirmed: bool,
+    /// The PIN, for `providePin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // PERM-06
+    #[test]
+    fn filesystem_request_details_serialize_like_electron() {
+        let d = RequestDetails::FileSystem(FilesystemPermissionRequest {
+            base: PermissionRequest {
+                requesting_url: "https://a.test/".into(),
+                is_main_frame: true,
+            },
+            file_path: Some("/tmp/x".into()),
+            is_directory: Some(false),
+            file_access_type: Some(FileAccessType::Writable),
+        });
+        let v = serde_json::to_value(&d).expect("serializes");
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "fileAccessType": "writable", "isDirectory": false, "isMainFrame": true,
+                "filePath": "/tmp/x", "requestingUrl": "https://a.test/"
+            })
+        );
+        let back: RequestDetails = serde_json::from_value(v).expect("deserializes");
+        assert_eq!(back, d);
+    }
+
+    #[test]
+    fn media_and_open_external_details_use_electron_names() {
+        let m = RequestDetails::Media(MediaAccessPermissionRequest {
+            base: PermissionRequest::default(),
+            security_origin: Some("https://a.test".into()),
+            media_types: Some(vec![MediaType::Video, MediaType::Audio]),
+        });
+        let v = serde_json::to_value(&m).expect("serializes");
+        assert_eq!(v["mediaTypes"], serde_json::json!(["video", "audio"]));
+        assert_eq!(v["securityOrigin"], "https://a.test");
+        let o = OpenExternalPermissionRequest {
+            base: PermissionRequest::default(),
+            external_url: Some("mailto:x@a.test".into()),
+        };
+        let v = serde_json::to_value(&o).expect("serializes");
+        assert_eq!(v["externalURL"], "mailto:x@a.test");
+    }
+
+    #[test]
+    fn check_details_follow_the_request() {
+        let m = RequestDetails::Media(MediaAccessPermissionRequest {
+            base: PermissionRequest {
+                requesting_url: "https://a.test/p".into(),
+                is_main_frame: false,
+            },
+            security_origin: Some("https://a.test".into()),
+            media_types: Some(vec![MediaType::Audio]),
+        });
+        let c = m.to_check_details();
+        assert_eq!(c.media_type, Some(MediaType::Audio));
+        assert_eq!(c.requesting_url.as_deref(), Some("https://a.test/p"));
+        assert!(!c.is_main_frame);
+        let v = serde_json::to_value(&c).expect("serializes");
+        assert_eq!(v["isMainFrame"], false);
+        assert!(v.get("filePath").is_none());
+    }
+}
