@@ -84,18 +84,22 @@ impl ContentDisposition {
                     }
                     filename = decoded;
                 }
-            } else if ext_filename.is_empty() && name.eq_ignore_ascii_case(b"filename*") {
-                if let Some(decoded) = decode_ext_value(raw_value)
-                    && !decoded.is_empty()
-                {
-                    flags |= flags::HAS_EXT_FILENAME;
-                    ext_filename = decoded;
-                }
+            } else if ext_filename.is_empty()
+                && name.eq_ignore_ascii_case(b"filename*")
+                && let Some(decoded) = decode_ext_value(raw_value)
+                && !decoded.is_empty()
+            {
+                flags |= flags::HAS_EXT_FILENAME;
+                ext_filename = decoded;
             }
         }
         ContentDisposition {
             disposition_type,
-            filename: if ext_filename.is_empty() { filename } else { ext_filename },
+            filename: if ext_filename.is_empty() {
+                filename
+            } else {
+                ext_filename
+            },
             parse_flags: flags,
         }
     }
@@ -137,13 +141,15 @@ fn trim_lws(mut s: &[u8]) -> &[u8] {
 /// RFC 7230 `token`: visible ASCII except separators.
 fn is_token(s: &[u8]) -> bool {
     !s.is_empty()
-        && s.iter().all(|&b| {
-            b > 0x20 && b < 0x7f && !b"()<>@,;:\\\"/[]?={}".contains(&b)
-        })
+        && s.iter()
+            .all(|&b| b > 0x20 && b < 0x7f && !b"()<>@,;:\\\"/[]?={}".contains(&b))
 }
 
 fn consume_type(header: &[u8], flags: &mut u32) -> (DispositionType, usize) {
-    let delimiter = header.iter().position(|&b| b == b';').unwrap_or(header.len());
+    let delimiter = header
+        .iter()
+        .position(|&b| b == b';')
+        .unwrap_or(header.len());
     let token = trim_lws(&header[..delimiter]);
     if !is_token(token) {
         return (DispositionType::Inline, 0);
@@ -197,7 +203,11 @@ impl<'a> NameValuePairs<'a> {
                 }
             }
             let element = &self.rest[..end];
-            self.rest = if end < self.rest.len() { &self.rest[end + 1..] } else { &[] };
+            self.rest = if end < self.rest.len() {
+                &self.rest[end + 1..]
+            } else {
+                &[]
+            };
             let element = trim_lws(element);
             if !element.is_empty() {
                 return Some(element);
@@ -220,7 +230,10 @@ impl<'a> Iterator for NameValuePairs<'a> {
             self.rest = &[];
             return Some(None);
         }
-        Some(Some((trim_lws(&element[..equals]), trim_lws(&element[equals + 1..]))))
+        Some(Some((
+            trim_lws(&element[..equals]),
+            trim_lws(&element[equals + 1..]),
+        )))
     }
 }
 
@@ -319,7 +332,10 @@ fn decode_word(word: &[u8], referrer_charset: &str, flags: &mut u32) -> Option<(
 /// one but is broken (which fails the whole value), `Some(Some(text))` when decoded.
 fn decode_rfc2047_word(word: &[u8]) -> Option<Option<String>> {
     // Parts between '?' (empty parts skipped): "=", charset, "B"|"Q", text, "=".
-    let parts: Vec<&[u8]> = word.split(|&b| b == b'?').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&[u8]> = word
+        .split(|&b| b == b'?')
+        .filter(|p| !p.is_empty())
+        .collect();
     if parts.first().copied() != Some(b"=".as_slice()) {
         return None;
     }
@@ -431,7 +447,11 @@ fn decode_ext_value(raw: &[u8]) -> Option<String> {
     }
     let unescaped = percent_decode(value);
     let text = convert_to_utf8(&unescaped, charset)?;
-    Some(icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&text).into_owned())
+    Some(
+        icu_normalizer::ComposingNormalizerBorrowed::new_nfc()
+            .normalize(&text)
+            .into_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -465,14 +485,20 @@ mod tests {
     fn type_detection() {
         let cd = ContentDisposition::parse_str("foobar");
         assert_eq!(cd.disposition_type, DispositionType::Attachment);
-        assert_eq!(cd.parse_flags, flags::HAS_DISPOSITION_TYPE | flags::HAS_UNKNOWN_DISPOSITION_TYPE);
+        assert_eq!(
+            cd.parse_flags,
+            flags::HAS_DISPOSITION_TYPE | flags::HAS_UNKNOWN_DISPOSITION_TYPE
+        );
         let cd = ContentDisposition::parse_str("\"attachment\"");
         assert_eq!(cd.disposition_type, DispositionType::Inline);
     }
 
     #[test]
     fn rfc2047_words() {
-        assert_eq!(name("attachment; filename==?utf-8?Q?a_b=2Epng?="), "a b.png");
+        assert_eq!(
+            name("attachment; filename==?utf-8?Q?a_b=2Epng?="),
+            "a b.png"
+        );
         assert_eq!(name("attachment; filename==?utf-8?Q?a=2?="), "");
     }
 }

@@ -34,10 +34,18 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), source: None }
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
     }
 
-    pub(crate) fn io(context: impl std::fmt::Display, path: &std::path::Path, err: std::io::Error) -> Self {
+    pub(crate) fn io(
+        context: impl std::fmt::Display,
+        path: &std::path::Path,
+        err: std::io::Error,
+    ) -> Self {
         Error {
             kind: ErrorKind::Io,
             message: format!("{context} {}: {err}", path.display()),

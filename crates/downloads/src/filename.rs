@@ -71,7 +71,10 @@ pub fn filename_from_url(url: &Url, referrer_charset: &str) -> String {
     if url.cannot_be_a_base() || url.scheme() == "data" || url.scheme() == "about" {
         return String::new();
     }
-    let segment = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or("");
+    let segment = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or("");
     let bytes = percent_decode(segment.as_bytes());
     match String::from_utf8(bytes) {
         Ok(s) => s,
@@ -114,10 +117,12 @@ fn sanitize_component(name: &str) -> String {
 fn avoid_reserved(name: String) -> String {
     let stem = name.split('.').next().unwrap_or("").trim_end();
     let upper = stem.to_ascii_uppercase();
-    let reserved = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CLOCK$" | "CONIN$" | "CONOUT$")
-        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
-            && upper.len() == 4
-            && upper.as_bytes()[3].is_ascii_digit());
+    let reserved = matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CLOCK$" | "CONIN$" | "CONOUT$"
+    ) || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+        && upper.len() == 4
+        && upper.as_bytes()[3].is_ascii_digit());
     if reserved { format!("_{name}") } else { name }
 }
 
@@ -128,8 +133,10 @@ pub fn extension_of(name: &str) -> Option<&str> {
         return None;
     }
     let last = &name[dot + 1..];
-    if matches!(last.to_ascii_lowercase().as_str(), "gz" | "bz2" | "xz" | "z" | "zst")
-        && let Some(prev) = name[..dot].rfind('.')
+    if matches!(
+        last.to_ascii_lowercase().as_str(),
+        "gz" | "bz2" | "xz" | "z" | "zst"
+    ) && let Some(prev) = name[..dot].rfind('.')
         && prev > 0
         && name[prev + 1..dot].eq_ignore_ascii_case("tar")
     {
@@ -163,7 +170,12 @@ fn truncate_name(name: &str, max: usize) -> String {
 /// The preferred extension for a MIME type (parameters ignored); `None` for unknown types and
 /// `application/octet-stream`, as Chromium adds none there.
 pub fn extension_for_mime(mime_type: &str) -> Option<&'static str> {
-    let essence = mime_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let preferred = match essence.as_str() {
         "" | "application/octet-stream" => return None,
         "application/pdf" => "pdf",
@@ -235,20 +247,46 @@ mod tests {
     #[test]
     fn disposition_then_url_then_default() {
         let u = url("http://a.test/dir/file%20name.zip?x=1");
-        assert_eq!(generate_filename(&u, Some(b"attachment; filename=cd.bin"), "", ""), "cd.bin");
-        assert_eq!(generate_filename(&u, Some(b"inline"), "", ""), "file name.zip");
+        assert_eq!(
+            generate_filename(&u, Some(b"attachment; filename=cd.bin"), "", ""),
+            "cd.bin"
+        );
+        assert_eq!(
+            generate_filename(&u, Some(b"inline"), "", ""),
+            "file name.zip"
+        );
         // DL-09: no name anywhere, extension from the MIME type.
         let u = url("http://127.0.0.1:1234/?testFilename");
-        assert_eq!(generate_filename(&u, Some(b"inline"), "application/pdf", ""), "download.pdf");
-        assert_eq!(generate_filename(&u, None, "application/octet-stream", ""), "download");
+        assert_eq!(
+            generate_filename(&u, Some(b"inline"), "application/pdf", ""),
+            "download.pdf"
+        );
+        assert_eq!(
+            generate_filename(&u, None, "application/octet-stream", ""),
+            "download"
+        );
     }
 
     #[test]
     fn hostile_names_stay_one_component() {
-        for hostile in ["../../x", "/etc/passwd", "..", ".", "a/../../b", "C:\\win\\x", "\u{0}\u{1}"] {
+        for hostile in [
+            "../../x",
+            "/etc/passwd",
+            "..",
+            ".",
+            "a/../../b",
+            "C:\\win\\x",
+            "\u{0}\u{1}",
+        ] {
             let name = sanitize_filename(hostile);
-            assert!(!name.contains('/') && !name.contains('\\'), "{hostile:?} -> {name:?}");
-            assert!(name != "." && name != ".." && !name.is_empty(), "{hostile:?} -> {name:?}");
+            assert!(
+                !name.contains('/') && !name.contains('\\'),
+                "{hostile:?} -> {name:?}"
+            );
+            assert!(
+                name != "." && name != ".." && !name.is_empty(),
+                "{hostile:?} -> {name:?}"
+            );
             let joined = Path::new("/dl").join(&name);
             assert_eq!(joined.parent(), Some(Path::new("/dl")));
         }
@@ -272,8 +310,14 @@ mod tests {
         let first = unique_path(dir.path(), "a.tar.gz");
         assert_eq!(first, dir.path().join("a.tar.gz"));
         std::fs::write(&first, b"x").expect("write");
-        assert_eq!(unique_path(dir.path(), "a.tar.gz"), dir.path().join("a (1).tar.gz"));
+        assert_eq!(
+            unique_path(dir.path(), "a.tar.gz"),
+            dir.path().join("a (1).tar.gz")
+        );
         std::fs::write(temp_path_for(&dir.path().join("a (1).tar.gz")), b"x").expect("write");
-        assert_eq!(unique_path(dir.path(), "a.tar.gz"), dir.path().join("a (2).tar.gz"));
+        assert_eq!(
+            unique_path(dir.path(), "a.tar.gz"),
+            dir.path().join("a (2).tar.gz")
+        );
     }
 }

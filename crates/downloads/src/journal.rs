@@ -51,7 +51,13 @@ struct State {
 impl Journal {
     /// A journal kept in memory only (in-memory partitions).
     pub fn in_memory() -> Self {
-        Journal { path: None, state: Mutex::new(State { records: BTreeMap::new(), next_id: 1 }) }
+        Journal {
+            path: None,
+            state: Mutex::new(State {
+                records: BTreeMap::new(),
+                next_id: 1,
+            }),
+        }
     }
 
     /// Opens (or starts) the journal at `path`; the parent directory must exist.
@@ -69,7 +75,11 @@ impl Journal {
                 if doc.version != 1 {
                     return Err(Error::new(
                         ErrorKind::CorruptJournal,
-                        format!("download journal {} has unknown version {}", path.display(), doc.version),
+                        format!(
+                            "download journal {} has unknown version {}",
+                            path.display(),
+                            doc.version
+                        ),
                     ));
                 }
                 for mut record in doc.items {
@@ -84,7 +94,10 @@ impl Journal {
             Err(e) => return Err(Error::io("cannot read download journal", &path, e)),
         }
         let next_id = records.keys().next_back().map_or(1, |id| id + 1);
-        Ok(Journal { path: Some(path), state: Mutex::new(State { records, next_id }) })
+        Ok(Journal {
+            path: Some(path),
+            state: Mutex::new(State { records, next_id }),
+        })
     }
 
     /// Where the journal is stored; `None` in memory.
@@ -137,10 +150,19 @@ impl Journal {
     }
 
     fn write(&self, state: &State) -> Result<()> {
-        let Some(path) = &self.path else { return Ok(()) };
-        let doc = Document { version: 1, items: state.records.values().cloned().collect() };
-        let bytes = serde_json::to_vec_pretty(&doc)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot encode download journal: {e}")))?;
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let doc = Document {
+            version: 1,
+            items: state.records.values().cloned().collect(),
+        };
+        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot encode download journal: {e}"),
+            )
+        })?;
         session_base::fs::atomic_write(path, &bytes)
             .map_err(|e| Error::io("cannot write download journal", path, e))
     }

@@ -22,8 +22,16 @@ impl PartFile {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let file = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
-        Ok(PartFile { file, path: path.to_owned(), len: 0 })
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        Ok(PartFile {
+            file,
+            path: path.to_owned(),
+            len: 0,
+        })
     }
 
     /// Opens the existing temporary file to continue at `offset`: bytes past `offset` (written
@@ -34,12 +42,19 @@ impl PartFile {
         if on_disk < offset {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("{} holds {on_disk} bytes, expected at least {offset}", path.display()),
+                format!(
+                    "{} holds {on_disk} bytes, expected at least {offset}",
+                    path.display()
+                ),
             ));
         }
         file.set_len(offset)?;
         file.seek(SeekFrom::Start(offset))?;
-        Ok(PartFile { file, path: path.to_owned(), len: offset })
+        Ok(PartFile {
+            file,
+            path: path.to_owned(),
+            len: offset,
+        })
     }
 
     /// Appends `bytes`.

@@ -287,7 +287,9 @@ impl DownloadRecord {
     /// Whether `resume()` may continue this item.
     pub fn can_resume(&self) -> bool {
         match self.state {
-            DownloadState::Interrupted => self.interrupt_reason.is_none_or(InterruptReason::is_resumable),
+            DownloadState::Interrupted => self
+                .interrupt_reason
+                .is_none_or(InterruptReason::is_resumable),
             DownloadState::Progressing => true,
             DownloadState::Completed | DownloadState::Cancelled => false,
         }
@@ -301,12 +303,15 @@ impl DownloadRecord {
         if self.total_bytes == 0 {
             return 0;
         }
-        ((self.received_bytes.min(self.total_bytes) as u128 * 100) / self.total_bytes as u128) as u32
+        ((self.received_bytes.min(self.total_bytes) as u128 * 100) / self.total_bytes as u128)
+            as u32
     }
 
     /// The temporary file beside the save path.
     pub fn temp_path(&self) -> Option<PathBuf> {
-        self.save_path.as_deref().map(crate::filename::temp_path_for)
+        self.save_path
+            .as_deref()
+            .map(crate::filename::temp_path_for)
     }
 
     /// The CLI/JSON summary of this record.
@@ -315,7 +320,11 @@ impl DownloadRecord {
             id: self.id,
             url: self.url().to_owned(),
             url_chain: self.url_chain.clone(),
-            save_path: self.save_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            save_path: self
+                .save_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             filename: self.filename.clone(),
             mime_type: self.mime_type.clone(),
             state: self.state,

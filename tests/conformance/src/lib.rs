@@ -14,6 +14,8 @@
 //! assert_eq!(report.passed(), 0);
 //! ```
 
+pub mod content_disposition;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -26,7 +28,10 @@ pub struct Suite {
 }
 
 /// Every suite, in report order.
-pub const SUITES: &[Suite] = &[];
+pub const SUITES: &[Suite] = &[Suite {
+    name: "content-disposition",
+    run: content_disposition::run,
+}];
 
 /// The outcome of one case.
 #[derive(Clone, Debug, PartialEq, Eq)]
