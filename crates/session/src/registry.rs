@@ -1,0 +1,180 @@
+//! `Sessions`: the application-level registry of partitions.
+
+use crate::error::Error;
+use crate::paths;
+use crate::session::{NewSession, Session, SessionOptions};
+use crate::user_agent;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Announced once for every session the registry creates (Electron's `session-created`).
+#[derive(Clone, Debug)]
+pub struct SessionCreated {
+    /// The new session, the very handle `from_partition` returned (SESSION-08).
+    pub session: Session,
+}
+
+/// The application's sessions: its `user_data` root and one [`Session`] per partition.
+///
+/// Partitions (Electron's rules, DEFAULTS §3):
+/// - `""` and `"persist:"` are the default session, stored in `user_data` itself (SESSION-01, 33);
+/// - `"persist:<name>"` is stored in `<user_data>/Partitions/<escaped lower-cased name>`;
+/// - any other string is an in-memory session: nothing is written (SESSION-10);
+/// - [`Sessions::from_path`] stores a session at an absolute path of your choice.
+///
+/// The same string always gives the same session (SESSION-02). Persistent sessions are keyed by
+/// their directory, so `persist:Foo` and `persist:foo` — one directory — are one session here
+/// (Electron hands out two objects racing on one store). A persistent session holds an exclusive
+/// lock on its directory while open: a second process gets [`ErrorKind::PartitionInUse`]
+/// naming the partition, never a shared store. Sessions live as long as the registry.
+///
+/// [`ErrorKind::PartitionInUse`]: crate::ErrorKind::PartitionInUse
+#[derive(Clone)]
+pub struct Sessions {
+    inner: Arc<RegistryInner>,
+}
+
+struct RegistryInner {
+    user_data: PathBuf,
+    default_user_agent: String,
+    sessions: Mutex<HashMap<String, Session>>,
+    created: broadcast::Sender<SessionCreated>,
+}
+
+impl Sessions {
+    /// A registry rooted at `user_data`; the default user agent names no application.
+    pub fn new(user_data: impl Into<PathBuf>) -> Self {
+        Self::build(user_data.into(), user_agent::default_user_agent("", ""))
+    }
+
+    /// A registry for the application `name` at `version`: `user_data` is the platform's
+    /// config directory joined with `name` (as Electron's `app.getPath('userData')`) and the
+    /// default user agent carries `<name without spaces>/<version>`.
+    pub fn for_app(name: &str, version: &str) -> Self {
+        Self::build(
+            paths::default_user_data(name),
+            user_agent::default_user_agent(name, version),
+        )
+    }
+
+    /// Like [`Sessions::for_app`] with an explicit `user_data` root.
+    pub fn for_app_at(user_data: impl Into<PathBuf>, name: &str, version: &str) -> Self {
+        Self::build(
+            user_data.into(),
+            user_agent::default_user_agent(name, version),
+        )
+    }
+
+    fn build(user_data: PathBuf, default_user_agent: String) -> Self {
+        let (created, _) = broadcast::channel(64);
+        Sessions {
+            inner: Arc::new(RegistryInner {
+                user_data,
+                default_user_agent,
+                sessions: Mutex::new(HashMap::new()),
+                created,
+            }),
+        }
+    }
+
+    /// The application data root.
+    pub fn user_data(&self) -> &Path {
+        &self.inner.user_data
+    }
+
+    /// Subscribes to `session-created` events.
+    pub fn subscribe(&self) -> broadcast::Receiver<SessionCreated> {
+        self.inner.created.subscribe()
+    }
+
+    /// The default session (`from_partition("")`).
+    pub fn default_session(&self) -> Result<Session, Error> {
+        self.from_partition("", SessionOptions::default())
+    }
+
+    /// The session of `partition`, created with `options` if it does not exist yet (options of
+    /// an existing session are left as they were, SESSION-32).
+    pub fn from_partition(
+        &self,
+        partition: &str,
+        options: SessionOptions,
+    ) -> Result<Session, Error> {
+        let (key, storage_path) = match partition.strip_prefix("persist:") {
+            Some("") => (
+                dir_key(&self.inner.user_data),
+                Some(self.inner.user_data.clone()),
+            ),
+            Some(name) => {
+                let dir = paths::partition_dir(&self.inner.user_data, name);
+                (dir_key(&dir), Some(dir))
+            }
+            None if partition.is_empty() => (
+                dir_key(&self.inner.user_data),
+                Some(self.inner.user_data.clone()),
+            ),
+            None => (format!("memory:{partition}"), None),
+        };
+        self.get_or_create(key, partition, storage_path, options)
+    }
+
+    /// The session stored at the absolute directory `path` (SESSION-03, 04).
+    pub fn from_path(
+        &self,
+        path: impl AsRef<Path>,
+        options: SessionOptions,
+    ) -> Result<Session, Error> {
+        let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid("An empty path was specified"));
+        }
+        if !path.is_absolute() {
+            return Err(Error::invalid("An absolute path was not provided"));
+        }
+        let partition = path.to_string_lossy().into_owned();
+        self.get_or_create(dir_key(path), &partition, Some(path.to_path_buf()), options)
+    }
+
+    fn get_or_create(
+        &self,
+        key: String,
+        partition: &str,
+        storage_path: Option<PathBuf>,
+        options: SessionOptions,
+    ) -> Result<Session, Error> {
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(existing) = sessions.get(&key) {
+            return Ok(existing.clone());
+        }
+        let session = Session::create(NewSession {
+            partition,
+            user_data: &self.inner.user_data,
+            storage_path,
+            options,
+            default_user_agent: &self.inner.default_user_agent,
+        })?;
+        sessions.insert(key, session.clone());
+        drop(sessions);
+        let _ = self.inner.created.send(SessionCreated {
+            session: session.clone(),
+        });
+        Ok(session)
+    }
+}
+
+fn dir_key(dir: &Path) -> String {
+    format!("disk:{}", dir.display())
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("user_data", &self.inner.user_data)
+            .finish_non_exhaustive()
+    }
+}

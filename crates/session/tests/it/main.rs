@@ -1,0 +1,3 @@
+//! Integration tests of the session facade.
+
+mod partitions;
