@@ -1,0 +1,65 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// What went wrong, for callers that branch on the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A language code not in [`crate::AVAILABLE_LANGUAGES`] (SPELL-07).
+    InvalidLanguage,
+    /// A dictionary download base URL that does not parse (SPELL-09).
+    InvalidUrl,
+    /// An `.aff`/`.dic` pair that cannot be used: bad encoding, truncated, malformed.
+    InvalidDictionary,
+    /// No dictionary for a language locally, and downloading was not possible.
+    DictionaryUnavailable,
+    /// The dictionary download failed (network error, HTTP status, bad body).
+    Download,
+    /// Reading or writing a file failed.
+    Io,
+    /// The operation needs a persistent session.
+    InMemory,
+}
+
+/// An error of the spellchecker, naming the input that caused it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message saying what was wrong with which input.
+    pub fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
+        Self {
+            kind,
+            message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// A new error with an underlying cause.
+    pub fn with_source(
+        kind: ErrorKind,
+        message: impl fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

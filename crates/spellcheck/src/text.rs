@@ -1,0 +1,225 @@
+//! Splitting text into the words a spellchecker looks at.
+//!
+//! Words follow Unicode word boundaries (UAX #29), so an apostrophe between letters stays inside
+//! a word (`don't`, `l'homme`); words joined by hyphens form one token (`well-known`) whose parts
+//! are also checked on their own. URLs, e-mail addresses and anything with a digit are skipped.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One word of a text, with its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The word as it appears in the text.
+    pub word: &'a str,
+    /// Byte offset of its first byte.
+    pub start: usize,
+    /// Byte offset just past its last byte.
+    pub end: usize,
+}
+
+/// The words of `text` to check, in order.
+pub fn tokenize(text: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    for_each_word(text, |t| out.push(t));
+    out
+}
+
+/// Calls `f` with each word of `text` to check, in order, without allocating.
+pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
+    for (chunk_start, chunk) in whitespace_chunks(text) {
+        if is_url_or_email(chunk) {
+            continue;
+        }
+        if chunk.is_ascii() {
+            ascii_words(chunk, chunk_start, &mut f);
+        } else {
+            unicode_words(chunk, chunk_start, &mut f);
+        }
+    }
+}
+
+fn whitespace_chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(|c: char| c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(move |s| (s.as_ptr() as usize - text.as_ptr() as usize, s))
+}
+
+fn is_url_or_email(chunk: &str) -> bool {
+    let bytes = chunk.as_bytes();
+    if bytes.len() < 4 {
+        return false;
+    }
+    if chunk.contains("://") {
+        return true;
+    }
+    let lower_starts =
+        |p: &str| bytes.len() >= p.len() && bytes[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    if lower_starts("www.") || lower_starts("mailto:") {
+        return true;
+    }
+    // local@domain.tld
+    match chunk.find('@') {
+        Some(at) => {
+            let (local, domain) = (&chunk[..at], &chunk[at + 1..]);
+            !local.is_empty() && domain.contains('.')
+        }
+        None => false,
+    }
+}
+
+/// The ASCII fast path: the same rules as UAX #29 gives for ASCII letters, apostrophes and
+/// periods between letters, plus hyphen joining.
+fn ascii_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>)) {
+    let b = chunk.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut has_digit = false;
+        loop {
+            while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                has_digit |= b[i].is_ascii_digit();
+                i += 1;
+            }
+            // Joiners: ' and . between letters, - between words.
+            if i + 1 < n
+                && matches!(b[i], b'\'' | b'.' | b'-')
+                && b[i + 1].is_ascii_alphanumeric()
+                && b[i - 1].is_ascii_alphanumeric()
+            {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if !has_digit && !chunk[start..i].contains('_') {
+            f(Token {
+                word: &chunk[start..i],
+                start: offset + start,
+                end: offset + i,
+            });
+        }
+    }
+}
+
+fn unicode_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>)) {
+    // Word segments (with a letter), merged across single hyphens.
+    let mut pending: Option<(usize, usize, bool)> = None; // start, end, has_digit
+    let mut hyphen_end: Option<usize> = None;
+    let flush = |p: Option<(usize, usize, bool)>, f: &mut dyn FnMut(Token<'a>)| {
+        if let Some((s, e, digit)) = p {
+            let word = &chunk[s..e];
+            if !digit && !word.contains('_') {
+                f(Token {
+                    word,
+                    start: offset + s,
+                    end: offset + e,
+                });
+            }
+        }
+    };
+    for (pos, seg) in chunk.split_word_bound_indices() {
+        if seg.chars().any(char::is_alphanumeric) {
+            let digit = seg.chars().any(char::is_numeric);
+            match pending {
+                Some((s, _, d)) if hyphen_end == Some(pos) => {
+                    pending = Some((s, pos + seg.len(), d || digit));
+                }
+                _ => {
+                    flush(pending.take(), f);
+                    pending = Some((pos, pos + seg.len(), digit));
+                }
+            }
+            hyphen_end = None;
+        } else if matches!(seg, "-" | "\u{2010}") && pending.is_some_and(|(_, e, _)| e == pos) {
+            hyphen_end = Some(pos + seg.len());
+        } else {
+            flush(pending.take(), f);
+            hyphen_end = None;
+        }
+    }
+    flush(pending, f);
+}
+
+/// The parts of a hyphenated word (`well-known` → `well`, `known`) with their byte ranges;
+/// the word itself when it has no hyphen.
+pub fn hyphen_parts(token: Token<'_>) -> impl Iterator<Item = Token<'_>> {
+    let mut pos = token.start;
+    token
+        .word
+        .split(['-', '\u{2010}'])
+        .map(move |part| {
+            let t = Token {
+                word: part,
+                start: pos,
+                end: pos + part.len(),
+            };
+            // Skip the hyphen that followed this part (both hyphens are 1 or 3 bytes).
+            let rest = &token.word[(t.end - token.start).min(token.word.len())..];
+            pos = t.end + rest.chars().next().map_or(0, char::len_utf8);
+            t
+        })
+        .filter(|t| !t.word.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text).into_iter().map(|t| t.word).collect()
+    }
+
+    #[test]
+    fn apostrophes_hyphens_and_punctuation() {
+        assert_eq!(
+            words("Don't stop, it's a well-known (\"fact\")."),
+            vec!["Don't", "stop", "it's", "a", "well-known", "fact"]
+        );
+        assert_eq!(words("'quoted' - dash"), vec!["quoted", "dash"]);
+    }
+
+    #[test]
+    fn skips_urls_emails_and_numbers() {
+        assert_eq!(
+            words(
+                "see https://exmaple.com/pathh or www.foo.bar, mail bob@exmaple.org 42 x86 3rd ok"
+            ),
+            vec!["see", "or", "mail", "ok"]
+        );
+    }
+
+    #[test]
+    fn byte_ranges_index_the_text() {
+        let text = "naïve café, l’homme — über-cool 12ème";
+        let tokens = tokenize(text);
+        for t in &tokens {
+            assert_eq!(&text[t.start..t.end], t.word);
+        }
+        let got: Vec<_> = tokens.iter().map(|t| t.word).collect();
+        assert_eq!(got, vec!["naïve", "café", "l’homme", "über-cool"]);
+    }
+
+    #[test]
+    fn non_latin_scripts() {
+        assert_eq!(words("Привет, мир!"), vec!["Привет", "мир"]);
+        let text = "नमस्ते दुनिया";
+        assert_eq!(words(text), vec!["नमस्ते", "दुनिया"]);
+    }
+
+    #[test]
+    fn hyphen_parts_have_ranges() {
+        let text = "a über-cool-thing";
+        let tokens = tokenize(text);
+        let parts: Vec<_> = hyphen_parts(tokens[1]).collect();
+        assert_eq!(parts.len(), 3);
+        for p in &parts {
+            assert_eq!(&text[p.start..p.end], p.word);
+        }
+        assert_eq!(parts[2].word, "thing");
+    }
+}
