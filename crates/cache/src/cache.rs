@@ -1,0 +1,638 @@
+//! The cache stage: [`Cache::lookup`] before the network, [`Cache::complete`] after it.
+
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::header::{CONTENT_LENGTH, CONTENT_RANGE, PRAGMA, RANGE};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, request, response};
+use session_base::origin::Site;
+use url::Url;
+
+use crate::body::{CacheBody, TeeBody};
+use crate::directives::CacheControl;
+use crate::entry::Head;
+use crate::error::{Error, Result};
+use crate::policy::{self, Usability};
+use crate::store::{Slot, Store, StoredBody};
+
+/// Fetch's request cache mode (`RequestInit.cache`), which Chromium maps to load flags
+/// (no-store → DISABLE_CACHE, no-cache → VALIDATE_CACHE, reload → BYPASS_CACHE, force-cache →
+/// SKIP_CACHE_VALIDATION, only-if-cached → ONLY_FROM_CACHE|SKIP_CACHE_VALIDATION).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CacheMode {
+    /// Use fresh stored responses, validate stale ones, store what is storable.
+    #[default]
+    Default,
+    /// Neither read nor write the cache.
+    NoStore,
+    /// Do not read the cache; store the response.
+    Reload,
+    /// Validate any stored response with the origin before using it.
+    NoCache,
+    /// Use any stored response, fresh or stale; otherwise go to the network.
+    ForceCache,
+    /// Use any stored response; never go to the network (a miss is `net::ERR_CACHE_MISS`).
+    OnlyIfCached,
+}
+
+impl CacheMode {
+    /// The Fetch name of the mode (`"no-store"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheMode::Default => "default",
+            CacheMode::NoStore => "no-store",
+            CacheMode::Reload => "reload",
+            CacheMode::NoCache => "no-cache",
+            CacheMode::ForceCache => "force-cache",
+            CacheMode::OnlyIfCached => "only-if-cached",
+        }
+    }
+}
+
+impl FromStr for CacheMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "default" => CacheMode::Default,
+            "no-store" => CacheMode::NoStore,
+            "reload" => CacheMode::Reload,
+            "no-cache" => CacheMode::NoCache,
+            "force-cache" => CacheMode::ForceCache,
+            "only-if-cached" => CacheMode::OnlyIfCached,
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown cache mode {other:?} (expected default, no-store, reload, no-cache, force-cache or only-if-cached)"
+                )));
+            }
+        })
+    }
+}
+
+/// The top-frame site a request is made for. Put it in the request's extensions and the cache
+/// key is partitioned like Chromium's (top-frame site + URL); without it the key is the URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopFrameSite(pub Site);
+
+/// Where a response came from; the cache stage puts it in the response's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Served from the cache without contacting the origin.
+    Hit,
+    /// The origin answered 304 to a conditional request; the stored body was served.
+    Validated,
+    /// From the network.
+    Miss,
+}
+
+impl CacheStatus {
+    /// Electron's `fromCache`: true only for responses served without the network.
+    pub fn from_cache(self) -> bool {
+        self == CacheStatus::Hit
+    }
+}
+
+/// The outcome of [`Cache::lookup`].
+#[derive(Debug)]
+pub enum Lookup {
+    /// Serve this response without the network. When `revalidate` is set (within
+    /// `stale-while-revalidate`), send it in the background and pass its response to
+    /// [`Cache::complete`].
+    Hit {
+        /// The stored response, marked [`CacheStatus::Hit`].
+        response: Response<StoredBody>,
+        /// A background revalidation to run.
+        revalidate: Option<Pending>,
+    },
+    /// Go to the network: apply [`Pending::apply`] to the request headers (conditional headers
+    /// when a stale response is being validated), send it, and pass the response to
+    /// [`Cache::complete`].
+    Network(Pending),
+    /// `only-if-cached` and nothing usable is stored: fail with this `net::ERR_CACHE_MISS`.
+    OnlyIfCachedMiss(Error),
+}
+
+/// A request that went past the cache to the network, with what the cache needs to handle the
+/// response.
+pub struct Pending {
+    key: Option<String>,
+    partition: Option<String>,
+    method: Method,
+    url: Option<Url>,
+    req_headers: HeaderMap,
+    req_cc: CacheControl,
+    store: bool,
+    stale: Option<Arc<Slot>>,
+    add_headers: HeaderMap,
+    request_time: SystemTime,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("key", &self.key)
+            .field("store", &self.store)
+            .field("revalidating", &self.stale.is_some())
+            .field("add_headers", &self.add_headers)
+            .finish()
+    }
+}
+
+impl Pending {
+    /// Adds the headers the cache stage contributes to the outgoing request: the validators of a
+    /// stale response (`If-None-Match`, `If-Modified-Since`) and Fetch's headers for the cache
+    /// mode (`Cache-Control: max-age=0` for no-cache; `Cache-Control`/`Pragma: no-cache` for
+    /// no-store and reload). A header the request already has is left alone.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in &self.add_headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+    }
+
+    /// The headers [`Pending::apply`] adds.
+    pub fn added_headers(&self) -> &HeaderMap {
+        &self.add_headers
+    }
+
+    /// Whether this request validates a stored response.
+    pub fn is_revalidation(&self) -> bool {
+        self.stale.is_some()
+    }
+}
+
+/// A private HTTP cache: cheap to clone, shared by every request of a session.
+#[derive(Clone)]
+pub struct Cache {
+    store: Arc<Store>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("disk", &self.store.is_disk())
+            .field("budget", &self.store.budget())
+            .finish()
+    }
+}
+
+fn parse_range(headers: &HeaderMap, total: u64) -> Option<Option<(u64, u64)>> {
+    // Outer None: no Range header. Some(None): a Range this cache cannot serve.
+    let value = headers.get(RANGE)?;
+    let Some(spec) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
+        return Some(None);
+    };
+    if spec.contains(',') || total == 0 {
+        return Some(None);
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let range = if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        (n > 0).then(|| (total.saturating_sub(n), total.min(n)))
+    } else {
+        let start: u64 = a.parse().ok()?;
+        let end = if b.is_empty() {
+            total - 1
+        } else {
+            b.parse::<u64>().ok()?.min(total - 1)
+        };
+        (start <= end && start < total).then(|| (start, end - start + 1))
+    };
+    Some(range)
+}
+
+impl Cache {
+    /// A cache whose entries live in memory (for in-memory sessions), bounded by `budget`
+    /// bytes (default 10 MiB, Chromium's in-memory default).
+    pub fn memory(budget: Option<u64>) -> Cache {
+        Cache {
+            store: Arc::new(Store::memory(budget)),
+        }
+    }
+
+    /// Opens (creating it if needed) the disk cache in `dir`, normally `<partition>/Cache/`,
+    /// bounded by `budget` bytes (default: Chromium's automatic size from the free disk space).
+    /// Damaged and half-written entries found there are deleted.
+    pub fn open(dir: &Path, budget: Option<u64>) -> Result<Cache> {
+        Ok(Cache {
+            store: Arc::new(Store::disk(dir, budget)?),
+        })
+    }
+
+    /// The bytes the cache holds (bodies and metadata): `getCacheSize()`.
+    pub fn size(&self) -> u64 {
+        self.store.size()
+    }
+
+    /// The number of stored entries.
+    pub fn entry_count(&self) -> usize {
+        self.store.len()
+    }
+
+    /// The byte budget.
+    pub fn budget(&self) -> u64 {
+        self.store.budget()
+    }
+
+    /// Changes the byte budget, evicting least recently used entries at once if over it.
+    pub fn set_budget(&self, bytes: u64) {
+        self.store.set_budget(bytes);
+    }
+
+    /// Removes every entry: `clearCache()`. Writes in flight when it is called are discarded.
+    pub fn clear(&self) {
+        self.store.clear();
+    }
+
+    fn key_for(partition: Option<&str>, url: &Url) -> String {
+        let mut u = url.clone();
+        u.set_fragment(None);
+        match partition {
+            Some(p) => format!("_dk_{p} {u}"),
+            None => u.into(),
+        }
+    }
+
+    /// Stage 3: what to do with a request before the network.
+    pub fn lookup(&self, parts: &request::Parts, mode: CacheMode) -> Lookup {
+        let now = SystemTime::now();
+        let url = Url::parse(&parts.uri.to_string())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let partition = parts
+            .extensions
+            .get::<TopFrameSite>()
+            .map(|s| s.0.to_string());
+        let req_cc = CacheControl::from_headers(&parts.headers);
+        let mut pending = Pending {
+            key: None,
+            partition,
+            method: parts.method.clone(),
+            url: url.clone(),
+            req_headers: HeaderMap::new(),
+            req_cc: req_cc.clone(),
+            store: false,
+            stale: None,
+            add_headers: HeaderMap::new(),
+            request_time: now,
+        };
+        let Some(url) = url else {
+            return Lookup::Network(pending);
+        };
+        let cacheable_method = parts.method == Method::GET || parts.method == Method::HEAD;
+        match mode {
+            CacheMode::NoStore | CacheMode::Reload => {
+                pending.add_headers.insert(
+                    http::header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                );
+                pending
+                    .add_headers
+                    .insert(PRAGMA, HeaderValue::from_static("no-cache"));
+            }
+            CacheMode::NoCache => {
+                pending.add_headers.insert(
+                    http::header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=0"),
+                );
+            }
+            _ => {}
+        }
+        if !cacheable_method || mode == CacheMode::NoStore || req_cc.no_store {
+            return Lookup::Network(pending);
+        }
+        let key = Self::key_for(pending.partition.as_deref(), &url);
+        pending.key = Some(key.clone());
+        pending.store = parts.method == Method::GET;
+        pending.req_headers = parts.headers.clone();
+        if mode == CacheMode::Reload {
+            return Lookup::Network(pending);
+        }
+        let slot = self
+            .store
+            .get(&key)
+            .filter(|s| policy::vary_matches(&parts.headers, &s.head.vary));
+        let Some(slot) = slot else {
+            if mode == CacheMode::OnlyIfCached {
+                return Lookup::OnlyIfCachedMiss(Error::cache_miss(url.as_str()));
+            }
+            if req_cc.only_if_cached {
+                return self.gateway_timeout();
+            }
+            return Lookup::Network(pending);
+        };
+        let range = parse_range(&parts.headers, slot.head.body_len);
+        if matches!(range, Some(None)) || (range.is_some() && slot.head.status != StatusCode::OK) {
+            // A range this cache cannot cut from the stored response: let the origin answer.
+            pending.store = false;
+            return Lookup::Network(pending);
+        }
+        let range = range.flatten();
+        let res_cc = CacheControl::from_headers(&slot.head.headers);
+        let age = policy::current_age(
+            &slot.head.headers,
+            slot.head.request_time,
+            slot.head.response_time,
+            now,
+        );
+        let lifetime = policy::freshness_lifetime(
+            slot.head.status,
+            &slot.head.headers,
+            &res_cc,
+            slot.head.response_time,
+        );
+        let usability = match mode {
+            CacheMode::ForceCache | CacheMode::OnlyIfCached => Usability::Fresh,
+            CacheMode::NoCache if res_cc.immutable && age < lifetime => Usability::Fresh,
+            CacheMode::NoCache => Usability::Validate,
+            _ => {
+                let req_no_cache = CacheControl::request_no_cache(&parts.headers, &req_cc);
+                match policy::usability(&res_cc, lifetime, age, &req_cc, req_no_cache) {
+                    Usability::Validate if req_cc.only_if_cached => Usability::Fresh,
+                    u => u,
+                }
+            }
+        };
+        let head_only = parts.method == Method::HEAD;
+        match usability {
+            Usability::Fresh | Usability::StaleWhileRevalidate => {
+                let Ok(response) =
+                    self.hit_response(&slot, age, head_only, range, CacheStatus::Hit)
+                else {
+                    return Lookup::Network(pending);
+                };
+                let revalidate = (usability == Usability::StaleWhileRevalidate).then(|| {
+                    let mut p = Pending {
+                        method: Method::GET,
+                        add_headers: policy::conditional_headers(&slot.head.headers),
+                        stale: Some(Arc::clone(&slot)),
+                        req_headers: pending.req_headers.clone(),
+                        key: pending.key.clone(),
+                        partition: pending.partition.clone(),
+                        url: pending.url.clone(),
+                        req_cc: pending.req_cc.clone(),
+                        store: true,
+                        request_time: now,
+                    };
+                    p.req_headers.remove(RANGE);
+                    p
+                });
+                Lookup::Hit {
+                    response,
+                    revalidate,
+                }
+            }
+            Usability::Validate => {
+                let conditional = policy::conditional_headers(&slot.head.headers);
+                if !conditional.is_empty() && range.is_none() {
+                    for (name, value) in conditional {
+                        if let Some(name) = name {
+                            pending.add_headers.insert(name, value);
+                        }
+                    }
+                    pending.stale = Some(slot);
+                }
+                Lookup::Network(pending)
+            }
+        }
+    }
+
+    fn gateway_timeout(&self) -> Lookup {
+        let mut response = Response::new(StoredBody::empty());
+        *response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+        response
+            .headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(0));
+        response.extensions_mut().insert(CacheStatus::Hit);
+        Lookup::Hit {
+            response,
+            revalidate: None,
+        }
+    }
+
+    fn hit_response(
+        &self,
+        slot: &Slot,
+        age: std::time::Duration,
+        head_only: bool,
+        range: Option<(u64, u64)>,
+        status: CacheStatus,
+    ) -> Result<Response<StoredBody>> {
+        let body = if head_only {
+            StoredBody::empty()
+        } else {
+            self.store.open_body(slot, range)?
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = slot.head.status;
+        *response.headers_mut() = slot.head.headers.clone();
+        if status == CacheStatus::Hit {
+            response
+                .headers_mut()
+                .insert(http::header::AGE, policy::age_header(age));
+        }
+        if let Some((start, len)) = range {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let total = slot.head.body_len;
+            let value = format!("bytes {start}-{}/{total}", start + len - 1);
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(CONTENT_RANGE, v);
+            }
+            response
+                .headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        response.extensions_mut().insert(status);
+        Ok(response)
+    }
+
+    /// Stages 7 (cache part): handles the network's response to a request that went past
+    /// [`Cache::lookup`]. A 304 to a revalidation is merged into the stored response, which is
+    /// served ([`CacheStatus::Validated`]); a storable response is teed into the store as the
+    /// consumer reads its body; a non-error response to an unsafe method invalidates the target
+    /// URL and its same-origin `Location` / `Content-Location`.
+    pub fn complete<B>(&self, pending: Pending, response: Response<B>) -> Response<CacheBody<B>> {
+        let (parts, body) = response.into_parts();
+        let now = SystemTime::now();
+        if !policy::is_safe(&pending.method) {
+            if let Some(url) = &pending.url {
+                for u in
+                    policy::invalidated_urls(&pending.method, parts.status, url, &parts.headers)
+                {
+                    self.store
+                        .remove(&Self::key_for(pending.partition.as_deref(), &u));
+                }
+            }
+            return network(parts, body, None, None);
+        }
+        if let Some(stale) = pending
+            .stale
+            .as_ref()
+            .filter(|_| parts.status == StatusCode::NOT_MODIFIED)
+        {
+            let mut head = stale.head.clone();
+            policy::merge_not_modified(&mut head.headers, &parts.headers);
+            head.request_time = pending.request_time;
+            head.response_time = now;
+            let slot = self
+                .store
+                .update_head(stale, head.clone())
+                .unwrap_or_else(|| Arc::clone(stale));
+            if let Ok(mut response) = self.hit_response(
+                &slot,
+                std::time::Duration::ZERO,
+                pending.method == Method::HEAD,
+                None,
+                CacheStatus::Validated,
+            ) {
+                *response.headers_mut() = head.headers;
+                let (p, stored) = response.into_parts();
+                return Response::from_parts(p, CacheBody::stored(stored));
+            }
+            return network(parts, body, None, None);
+        }
+        let Some(key) = pending.key.filter(|_| pending.store) else {
+            return network(parts, body, None, None);
+        };
+        let res_cc = CacheControl::from_headers(&parts.headers);
+        if !policy::storable(
+            &pending.method,
+            &pending.req_cc,
+            parts.status,
+            &parts.headers,
+            &res_cc,
+        ) {
+            return network(parts, body, None, None);
+        }
+        let Some(vary) = policy::vary_names(&parts.headers) else {
+            return network(parts, body, None, None);
+        };
+        let mut headers = parts.headers.clone();
+        policy::strip_unstorable(&mut headers);
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let head = Head {
+            key,
+            status: parts.status,
+            headers,
+            vary: policy::secondary_key(&pending.req_headers, &vary),
+            request_time: pending.request_time,
+            response_time: now,
+            body_len: 0,
+            body_file: String::new(),
+        };
+        let writer = self.store.writer(head, declared);
+        network(parts, body, writer, declared)
+    }
+
+    /// Runs a request through the whole cache stage around `send` (the rest of the pipeline):
+    /// lookup, the network when needed, 304 merging, storing, invalidation, and background
+    /// revalidation for `stale-while-revalidate` (spawned on the current tokio runtime).
+    ///
+    /// Dropping the future drops the request in flight; nothing half-written is ever served.
+    pub async fn handle<ReqB, ResB, S, Fut, E>(
+        &self,
+        request: Request<ReqB>,
+        mode: CacheMode,
+        send: S,
+    ) -> std::result::Result<Response<CacheBody<ResB>>, HandleError<E>>
+    where
+        ReqB: Default + Send + 'static,
+        ResB: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+        ResB::Error: Into<crate::body::BoxError> + Send,
+        S: Fn(Request<ReqB>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Response<ResB>, E>> + Send + 'static,
+        E: Send + 'static,
+    {
+        let (mut parts, body) = request.into_parts();
+        match self.lookup(&parts, mode) {
+            Lookup::Hit {
+                response,
+                revalidate,
+            } => {
+                if let Some(pending) = revalidate {
+                    let mut bg = Request::new(ReqB::default());
+                    *bg.method_mut() = Method::GET;
+                    *bg.uri_mut() = parts.uri.clone();
+                    *bg.headers_mut() = parts.headers.clone();
+                    bg.headers_mut().remove(RANGE);
+                    *bg.extensions_mut() = parts.extensions.clone();
+                    pending.apply(bg.headers_mut());
+                    let cache = self.clone();
+                    let send = send.clone();
+                    tokio::spawn(async move {
+                        if let Ok(res) = send(bg).await {
+                            let res = cache.complete(pending, res);
+                            drain(res.into_body()).await;
+                        }
+                    });
+                }
+                let (p, b) = response.into_parts();
+                Ok(Response::from_parts(p, CacheBody::stored(b)))
+            }
+            Lookup::OnlyIfCachedMiss(e) => Err(HandleError::Cache(e)),
+            Lookup::Network(pending) => {
+                pending.apply(&mut parts.headers);
+                let res = send(Request::from_parts(parts, body))
+                    .await
+                    .map_err(HandleError::Transport)?;
+                Ok(self.complete(pending, res))
+            }
+        }
+    }
+}
+
+async fn drain<B: http_body::Body + Unpin>(mut body: B) {
+    use http_body_util::BodyExt;
+    while let Some(frame) = body.frame().await {
+        if frame.is_err() {
+            break;
+        }
+    }
+}
+
+fn network<B>(
+    parts: response::Parts,
+    body: B,
+    writer: Option<crate::store::EntryWriter>,
+    declared: Option<u64>,
+) -> Response<CacheBody<B>> {
+    let mut response = Response::from_parts(
+        parts,
+        CacheBody::network(TeeBody::new(body, writer, declared)),
+    );
+    response.extensions_mut().insert(CacheStatus::Miss);
+    response
+}
+
+/// The error of [`Cache::handle`].
+#[derive(Debug)]
+pub enum HandleError<E> {
+    /// The cache refused (`only-if-cached` miss).
+    Cache(Error),
+    /// The rest of the pipeline failed.
+    Transport(E),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for HandleError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandleError::Cache(e) => e.fmt(f),
+            HandleError::Transport(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for HandleError<E> {}
