@@ -1,2 +1,65 @@
-//! `ses`: the command-line face of a session.
-fn main() {}
+//! `ses`: the command-line face of a session (see `CLI.md` for the contract).
+//!
+//! Exit status: 0 done; 1 the operation failed (one line on stderr naming the cause); 2 bad
+//! usage. Errors go to stderr, also with `--json`.
+
+mod cmd;
+mod ctx;
+
+use clap::{Parser, Subcommand};
+use ctx::{CliError, Ctx, GlobalArgs};
+
+#[derive(Parser)]
+#[command(name = "ses", version, about = "Inspect and drive a session partition")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open the session and print what it is.
+    Info,
+    /// Delete a persistent partition from disk.
+    Partition(cmd::partition::Args),
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => exit_with(CliError::failed(format!("cannot start the runtime: {e}"))),
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        exit_with(e);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    // Commands that must not open the session first.
+    if let Command::Partition(args) = cli.command {
+        return cmd::partition::run(&cli.global, args);
+    }
+    let ctx = Ctx::open(cli.global)?;
+    match cli.command {
+        Command::Info => cmd::info::run(&ctx),
+        Command::Partition(_) => unreachable!("handled above"),
+    }
+}
+
+fn exit_with(e: CliError) -> ! {
+    eprintln!("ses: {}", e.message);
+    std::process::exit(e.code);
+}

@@ -136,6 +136,78 @@ impl Sessions {
         self.get_or_create(dir_key(path), &partition, Some(path.to_path_buf()), options)
     }
 
+    /// Deletes the directory of the persistent partition `partition` (`persist:<name>`), which
+    /// must not be open: not in this registry, and not in another process (its lock is taken
+    /// first). Returns the deleted directory; a partition never created is not an error.
+    ///
+    /// The default session is refused: it is stored in `user_data` itself, beside every other
+    /// partition. In-memory partitions have nothing on disk and are refused too.
+    pub fn delete_partition(&self, partition: &str) -> Result<PathBuf, Error> {
+        let name = match partition.strip_prefix("persist:") {
+            Some(name) if !name.is_empty() => name,
+            _ if partition.is_empty() || partition == "persist:" => {
+                return Err(Error::invalid(
+                    "the default session is stored in user_data itself and cannot be deleted as a partition",
+                ));
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "partition '{partition}' is in memory; there is nothing on disk to delete"
+                )));
+            }
+        };
+        self.delete_dir(
+            partition,
+            &paths::partition_dir(&self.inner.user_data, name),
+        )
+    }
+
+    /// Deletes the directory of a session stored with [`Sessions::from_path`]; same rules as
+    /// [`Sessions::delete_partition`].
+    pub fn delete_path(&self, path: impl AsRef<Path>) -> Result<PathBuf, Error> {
+        let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid("An empty path was specified"));
+        }
+        if !path.is_absolute() {
+            return Err(Error::invalid("An absolute path was not provided"));
+        }
+        self.delete_dir(&path.to_string_lossy(), path)
+    }
+
+    fn delete_dir(&self, partition: &str, dir: &Path) -> Result<PathBuf, Error> {
+        let sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if sessions.contains_key(&dir_key(dir)) {
+            return Err(Error::invalid(format!(
+                "partition '{partition}' is open in this process"
+            )));
+        }
+        if !dir.exists() {
+            return Ok(dir.to_path_buf());
+        }
+        let lock = session_base::lock::PartitionLock::acquire(dir).map_err(|e| {
+            Error::with_source(
+                crate::ErrorKind::PartitionInUse,
+                format!("cannot delete partition '{partition}'"),
+                e,
+            )
+        })?;
+        let result = std::fs::remove_dir_all(dir);
+        drop(lock);
+        result.map_err(|e| {
+            Error::with_source(
+                crate::ErrorKind::Io,
+                format!("cannot delete {}", dir.display()),
+                e,
+            )
+        })?;
+        Ok(dir.to_path_buf())
+    }
+
     fn get_or_create(
         &self,
         key: String,

@@ -1,0 +1,134 @@
+//! Global options, the opened session and output helpers shared by every command.
+
+use clap::Args;
+use session::{Session, SessionOptions, Sessions};
+use std::path::PathBuf;
+
+/// Options before the command (CLI.md "Global options").
+#[derive(Args, Debug, Clone)]
+pub(crate) struct GlobalArgs {
+    /// Application data root (default: $SES_USER_DATA, else the platform data dir + /ses).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) user_data: Option<PathBuf>,
+    /// "" (default session), persist:NAME (on disk) or NAME (in memory).
+    #[arg(long, global = true, value_name = "P", default_value = "")]
+    pub(crate) partition: String,
+    /// Use the session stored at this absolute directory instead of a partition.
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "partition")]
+    pub(crate) path: Option<PathBuf>,
+    /// Print one JSON document on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Host resolver rules, e.g. "MAP *.test 127.0.0.1".
+    #[arg(long, global = true, value_name = "R")]
+    pub(crate) host_rules: Option<String>,
+    /// Extra trusted root certificate(s), PEM.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Proxy rules for this run.
+    #[arg(long, global = true, value_name = "RULES")]
+    pub(crate) proxy: Option<String>,
+    /// Proxy bypass rules for this run.
+    #[arg(long, global = true, value_name = "RULES")]
+    pub(crate) proxy_bypass: Option<String>,
+    /// PAC script URL for this run.
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) pac_url: Option<String>,
+    /// Proxy mode for this run.
+    #[arg(long, global = true, value_name = "MODE")]
+    pub(crate) proxy_mode: Option<String>,
+    /// User agent for this run.
+    #[arg(long, global = true, value_name = "UA")]
+    pub(crate) user_agent: Option<String>,
+    /// Accepted languages for this run, e.g. "en-US,fr".
+    #[arg(long, global = true, value_name = "L")]
+    pub(crate) accept_language: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The application data root.
+    pub(crate) fn user_data_dir(&self) -> PathBuf {
+        self.user_data
+            .clone()
+            .or_else(|| std::env::var_os("SES_USER_DATA").map(PathBuf::from))
+            .unwrap_or_else(|| {
+                dirs::data_dir()
+                    .unwrap_or_else(std::env::temp_dir)
+                    .join("ses")
+            })
+    }
+
+    /// The registry for this run.
+    pub(crate) fn sessions(&self) -> Sessions {
+        Sessions::for_app_at(self.user_data_dir(), "", "")
+    }
+}
+
+/// A failure: the one line printed on stderr and the exit status.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) message: String,
+    pub(crate) code: i32,
+}
+
+impl CliError {
+    /// The operation failed (exit 1).
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+impl From<session::Error> for CliError {
+    fn from(e: session::Error) -> Self {
+        CliError::failed(e.to_string())
+    }
+}
+
+/// The opened session and the options of this run.
+pub(crate) struct Ctx {
+    pub(crate) global: GlobalArgs,
+    pub(crate) session: Session,
+}
+
+impl Ctx {
+    /// Opens the session the global options name and applies the per-run settings.
+    pub(crate) fn open(global: GlobalArgs) -> Result<Self, CliError> {
+        for (flag, given) in [
+            ("--proxy", global.proxy.is_some()),
+            ("--proxy-bypass", global.proxy_bypass.is_some()),
+            ("--pac-url", global.pac_url.is_some()),
+            ("--proxy-mode", global.proxy_mode.is_some()),
+        ] {
+            if given {
+                return Err(CliError::failed(format!(
+                    "{flag}: proxy support is not built yet"
+                )));
+            }
+        }
+        let sessions = global.sessions();
+        let session = match &global.path {
+            Some(path) => sessions.from_path(path, SessionOptions::default())?,
+            None => sessions.from_partition(&global.partition, SessionOptions::default())?,
+        };
+        if global.user_agent.is_some() || global.accept_language.is_some() {
+            let ua = global.user_agent.clone().unwrap_or_default();
+            session.set_user_agent(&ua, global.accept_language.as_deref());
+        }
+        Ok(Ctx { global, session })
+    }
+
+    /// Prints `json` with `--json`, else `text`.
+    pub(crate) fn print(&self, json: &serde_json::Value, text: impl FnOnce() -> String) {
+        if self.global.json {
+            println!("{json}");
+        } else {
+            let t = text();
+            if !t.is_empty() {
+                println!("{t}");
+            }
+        }
+    }
+}
