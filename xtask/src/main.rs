@@ -1,2 +1,108 @@
-//! Project automation.
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! - `test`: the whole test suite (nextest when installed, plus doctests) — the README's command;
+//! - `ci`: `cargo fmt --check`, clippy with warnings as errors, `test`, and
+//!   `cargo deny check bans licenses sources`;
+//! - `conformance`: runs the public suites and writes `docs/conformance.md`;
+//! - `bench`: runs every benchmark (ours against its anchors in one run) and writes
+//!   `docs/benchmarks.md`;
+//! - `demo`: starts the loopback test site and walks a persistent partition under
+//!   `target/demo/` through what the library can do, printing each `ses` command and its output.
+
+mod bench;
+mod demo;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("ci") => ci(),
+        Some("conformance") => conformance(),
+        Some("bench") => bench::run(&args[1..]),
+        Some("demo") => demo::run(),
+        _ => {
+            eprintln!("usage: cargo xtask <test|ci|conformance|bench|demo>");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Runs `cargo <args>` in the workspace root, failing on a non-zero exit.
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+/// Like [`cargo`], with extra environment variables for the child.
+pub(crate) fn cargo_with_env(args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo {} failed ({status})", args.join(" ")))
+    }
+}
+
+fn has_nextest() -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    if has_nextest() {
+        let mut args = vec!["nextest", "run", "--workspace", "--no-fail-fast"];
+        args.extend(&extra);
+        cargo(&args)?;
+        cargo(&["test", "--workspace", "--doc"])
+    } else {
+        let mut args = vec!["test", "--workspace", "--no-fail-fast"];
+        args.extend(&extra);
+        cargo(&args)
+    }
+}
+
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    test(&[])?;
+    cargo(&["deny", "check", "bans", "licenses", "sources"])
+        .map_err(|e| format!("{e} (install cargo-deny with `cargo install --locked cargo-deny`)"))
+}
+
+fn conformance() -> Result<(), String> {
+    let out = root().join("docs/conformance.md");
+    let out = out.to_str().ok_or("non-UTF-8 workspace path")?;
+    cargo(&["run", "--release", "-p", "session-conformance", "--", out])
+}

@@ -80,12 +80,16 @@ pub fn write_rows(group: &str, rows: &[BenchRow]) -> std::io::Result<()> {
 
 /// Reads every group's rows from [`results_dir`], sorted by group name.
 pub fn read_all() -> std::io::Result<Vec<(String, Vec<BenchRow>)>> {
-    let dir = results_dir();
+    read_all_in(&results_dir())
+}
+
+/// Reads every group's rows from `dir`, sorted by group name.
+pub fn read_all_in(dir: &std::path::Path) -> std::io::Result<Vec<(String, Vec<BenchRow>)>> {
     let mut out = Vec::new();
     if !dir.exists() {
         return Ok(out);
     }
-    for entry in std::fs::read_dir(&dir)? {
+    for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "json") {
             let rows: Vec<BenchRow> = serde_json::from_slice(&std::fs::read(&path)?)
