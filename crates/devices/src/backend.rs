@@ -1,0 +1,162 @@
+//! The one trait every device backend implements, real (hidapi, serialport, nusb) or in-process.
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::stream::BoxStream;
+use session_permissions::device::{Device, DeviceType};
+
+use crate::error::{Error, ErrorKind};
+
+/// A device as a backend reports it: its backend key (a hidraw path, a tty path, a USB bus
+/// id) and its Electron structure, whose id field the session fills in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendDevice {
+    /// What the backend knows the device by; unique among its devices while attached.
+    pub key: String,
+    /// The device. Its `deviceId`/`portId` is replaced by the session's stable id.
+    pub device: Device,
+}
+
+/// A hotplug notification from a backend.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Hotplug {
+    /// A device was attached.
+    Added(BackendDevice),
+    /// The device with this key was detached.
+    Removed(String),
+}
+
+/// A stream of hotplug notifications.
+pub type HotplugStream = BoxStream<'static, Hotplug>;
+
+/// One kind of device source: enumeration, hotplug and (for serial ports) opening.
+pub trait DeviceBackend: Send + Sync {
+    /// The kind of device this backend reports.
+    fn device_type(&self) -> DeviceType;
+
+    /// The devices attached now. A machine without the bus reports none, not an error.
+    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error>;
+
+    /// Hotplug notifications from now on, where the backend can watch; `None` where it cannot.
+    fn watch(&self) -> Result<Option<HotplugStream>, Error> {
+        Ok(None)
+    }
+
+    /// Opens the serial port with `key` at `baud_rate`.
+    fn open_serial(
+        &self,
+        key: &str,
+        baud_rate: u32,
+    ) -> Result<Box<dyn serialport::SerialPort>, Error> {
+        let _ = baud_rate;
+        Err(Error::new(
+            ErrorKind::NotSupported,
+            format!(
+                "the {} backend cannot open '{key}' as a serial port",
+                self.device_type()
+            ),
+        ))
+    }
+}
+
+/// An in-process backend: devices are added and removed by the program, with hotplug
+/// notifications. For tests and simulators on machines without the bus (no USB or HID here).
+pub struct VirtualBackend {
+    device_type: DeviceType,
+    devices: Mutex<Vec<BackendDevice>>,
+    hotplug: tokio::sync::broadcast::Sender<Hotplug>,
+}
+
+impl std::fmt::Debug for VirtualBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VirtualBackend")
+            .field("device_type", &self.device_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VirtualBackend {
+    /// An empty backend of `device_type` devices.
+    pub fn new(device_type: DeviceType) -> Arc<Self> {
+        Arc::new(VirtualBackend {
+            device_type,
+            devices: Mutex::new(Vec::new()),
+            hotplug: tokio::sync::broadcast::Sender::new(64),
+        })
+    }
+
+    fn devices(&self) -> std::sync::MutexGuard<'_, Vec<BackendDevice>> {
+        self.devices
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Attaches `device` under `key` (replacing a device with the same key) and notifies
+    /// watchers. A device of another kind is refused.
+    pub fn add(&self, key: &str, device: Device) -> Result<(), Error> {
+        if device.device_type() != self.device_type {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "a {} device cannot be added to the {} backend",
+                    device.device_type(),
+                    self.device_type
+                ),
+            ));
+        }
+        let entry = BackendDevice {
+            key: key.to_string(),
+            device,
+        };
+        {
+            let mut devices = self.devices();
+            devices.retain(|d| d.key != key);
+            devices.push(entry.clone());
+        }
+        let _ = self.hotplug.send(Hotplug::Added(entry));
+        Ok(())
+    }
+
+    /// Detaches the device with `key`; returns whether there was one.
+    pub fn remove(&self, key: &str) -> bool {
+        let removed = {
+            let mut devices = self.devices();
+            let before = devices.len();
+            devices.retain(|d| d.key != key);
+            devices.len() != before
+        };
+        if removed {
+            let _ = self.hotplug.send(Hotplug::Removed(key.to_string()));
+        }
+        removed
+    }
+}
+
+impl DeviceBackend for VirtualBackend {
+    fn device_type(&self) -> DeviceType {
+        self.device_type
+    }
+
+    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {
+        Ok(self.devices().clone())
+    }
+
+    fn watch(&self) -> Result<Option<HotplugStream>, Error> {
+        Ok(Some(broadcast_stream(self.hotplug.subscribe())))
+    }
+}
+
+/// The notifications of a broadcast receiver as a stream (skipping over a lag).
+pub(crate) fn broadcast_stream<T: Clone + Send + 'static>(
+    rx: tokio::sync::broadcast::Receiver<T>,
+) -> BoxStream<'static, T> {
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(item) => return Some((item, rx)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }))
+}

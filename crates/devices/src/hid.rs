@@ -1,0 +1,66 @@
+//! The real HID backend: hidraw nodes through hidapi's Linux-native backend.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use session_permissions::device::{Device, DeviceType, HidCollection, HidDevice};
+
+use crate::backend::{BackendDevice, DeviceBackend};
+use crate::error::{Error, ErrorKind};
+
+/// HID devices through hidapi: one `HIDDevice` per hidraw node, one collection per top-level
+/// usage the node reports. Report layouts are not read (that needs opening the device), so
+/// `inputReports`/`outputReports`/`featureReports` are empty.
+#[derive(Debug, Default)]
+pub struct HidBackend;
+
+impl HidBackend {
+    /// The backend.
+    pub fn new() -> Self {
+        HidBackend
+    }
+}
+
+impl DeviceBackend for HidBackend {
+    fn device_type(&self) -> DeviceType {
+        DeviceType::Hid
+    }
+
+    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {
+        // No hidraw class in sysfs: the kernel has no HID devices to offer.
+        if !Path::new("/sys/class/hidraw").exists() {
+            return Ok(Vec::new());
+        }
+        let api = hidapi::HidApi::new()
+            .map_err(|e| Error::new(ErrorKind::Backend, format!("HID enumeration failed: {e}")))?;
+        let mut by_path: BTreeMap<String, HidDevice> = BTreeMap::new();
+        for info in api.device_list() {
+            let path = info.path().to_string_lossy().into_owned();
+            let device = by_path.entry(path).or_insert_with(|| HidDevice {
+                device_id: String::new(),
+                name: info.product_string().unwrap_or_default().to_string(),
+                vendor_id: info.vendor_id(),
+                product_id: info.product_id(),
+                serial_number: info
+                    .serial_number()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                guid: None,
+                collections: Vec::new(),
+            });
+            device.collections.push(HidCollection {
+                usage: info.usage(),
+                usage_page: info.usage_page(),
+                collection_type: 1,
+                ..HidCollection::default()
+            });
+        }
+        Ok(by_path
+            .into_iter()
+            .map(|(key, device)| BackendDevice {
+                key,
+                device: Device::Hid(device),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,124 @@
+//! The real serial backend: ttys from sysfs through serialport, plus ports the program names by
+//! path (pseudo-terminals, which sysfs does not list).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use session_permissions::device::{Device, DeviceType, SerialPort};
+
+use crate::backend::{BackendDevice, DeviceBackend};
+use crate::error::{Error, ErrorKind};
+
+/// Serial ports through serialport (sysfs enumeration, no libudev).
+#[derive(Debug, Default)]
+pub struct SerialBackend {
+    extra: Mutex<Vec<PathBuf>>,
+}
+
+impl SerialBackend {
+    /// The backend, listing what sysfs lists.
+    pub fn new() -> Self {
+        SerialBackend::default()
+    }
+
+    /// Also lists the port at `path` while it exists (a pseudo-terminal, a socat link).
+    pub fn add_port_path(&self, path: impl Into<PathBuf>) {
+        let path = path.into();
+        let mut extra = self
+            .extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !extra.contains(&path) {
+            extra.push(path);
+        }
+    }
+
+    /// Stops listing a port added by [`SerialBackend::add_port_path`].
+    pub fn remove_port_path(&self, path: &Path) {
+        self.extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|p| p != path);
+    }
+}
+
+fn port_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string())
+}
+
+impl DeviceBackend for SerialBackend {
+    fn device_type(&self) -> DeviceType {
+        DeviceType::Serial
+    }
+
+    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {
+        let listed = if Path::new("/sys/class/tty").exists() {
+            serialport::available_ports().map_err(|e| {
+                Error::new(
+                    ErrorKind::Backend,
+                    format!("serial enumeration failed: {e}"),
+                )
+            })?
+        } else {
+            Vec::new()
+        };
+        let mut out: Vec<BackendDevice> = listed
+            .into_iter()
+            .map(|info| {
+                let mut port = SerialPort {
+                    port_name: port_name(&info.port_name),
+                    ..SerialPort::default()
+                };
+                if let serialport::SerialPortType::UsbPort(usb) = info.port_type {
+                    port.vendor_id = Some(usb.vid.to_string());
+                    port.product_id = Some(usb.pid.to_string());
+                    port.serial_number = usb.serial_number;
+                    port.display_name = usb.product;
+                }
+                BackendDevice {
+                    key: info.port_name,
+                    device: Device::Serial(port),
+                }
+            })
+            .collect();
+        let extra = self
+            .extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        for path in extra {
+            let key = path.to_string_lossy().into_owned();
+            if path.exists() && !out.iter().any(|d| d.key == key) {
+                out.push(BackendDevice {
+                    device: Device::Serial(SerialPort {
+                        port_name: port_name(&key),
+                        ..SerialPort::default()
+                    }),
+                    key,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn open_serial(
+        &self,
+        key: &str,
+        baud_rate: u32,
+    ) -> Result<Box<dyn serialport::SerialPort>, Error> {
+        serialport::new(key, baud_rate)
+            .timeout(std::time::Duration::from_secs(10))
+            .open()
+            .map_err(|e| {
+                let kind = match e.kind() {
+                    serialport::ErrorKind::NoDevice => ErrorKind::NotFound,
+                    serialport::ErrorKind::InvalidInput => ErrorKind::InvalidInput,
+                    _ => ErrorKind::Backend,
+                };
+                Error::new(kind, format!("cannot open serial port {key}: {e}"))
+            })
+    }
+}
