@@ -36,6 +36,7 @@
 //! (`session::base`, ...), so an application needing only a cookie jar can depend on
 //! `session-cookies` alone.
 
+mod clear;
 mod error;
 mod paths;
 mod prefs;
@@ -44,6 +45,7 @@ mod registry;
 mod session;
 mod user_agent;
 
+pub use clear::{ClearDataOptions, DataType, OriginFilter, OriginMatchingMode};
 pub use error::{Error, ErrorKind};
 pub use preload::{PreloadScript, PreloadScriptRegistration, PreloadScriptType};
 pub use registry::{SessionCreated, Sessions};

@@ -1,0 +1,222 @@
+//! `clear_data` and `clear_storage_data`: what to clear, and for which origins.
+
+use crate::error::Error;
+use session_base::origin::{Origin, registrable_domain};
+use std::collections::HashSet;
+use std::str::FromStr;
+
+/// A type of data `clear_data` removes (Electron's `dataTypes` strings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DataType {
+    /// `backgroundFetch`
+    BackgroundFetch,
+    /// `cache`: the HTTP cache (and, in Electron, cache storage and shader cache)
+    Cache,
+    /// `cookies`
+    Cookies,
+    /// `downloads`: the download history (journal)
+    Downloads,
+    /// `fileSystems`
+    FileSystems,
+    /// `indexedDB`
+    IndexedDb,
+    /// `localStorage`
+    LocalStorage,
+    /// `serviceWorkers`
+    ServiceWorkers,
+    /// `webSQL`
+    WebSql,
+}
+
+impl DataType {
+    /// Every data type (what `clear_data` clears when none is given).
+    pub const ALL: [DataType; 9] = [
+        DataType::BackgroundFetch,
+        DataType::Cache,
+        DataType::Cookies,
+        DataType::Downloads,
+        DataType::FileSystems,
+        DataType::IndexedDb,
+        DataType::LocalStorage,
+        DataType::ServiceWorkers,
+        DataType::WebSql,
+    ];
+
+    /// Electron's string for the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataType::BackgroundFetch => "backgroundFetch",
+            DataType::Cache => "cache",
+            DataType::Cookies => "cookies",
+            DataType::Downloads => "downloads",
+            DataType::FileSystems => "fileSystems",
+            DataType::IndexedDb => "indexedDB",
+            DataType::LocalStorage => "localStorage",
+            DataType::ServiceWorkers => "serviceWorkers",
+            DataType::WebSql => "webSQL",
+        }
+    }
+}
+
+impl FromStr for DataType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        DataType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| Error::invalid(format!("Invalid data type: '{s}'")))
+    }
+}
+
+/// How data is matched to origins (Electron's `originMatchingMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OriginMatchingMode {
+    /// Origin in first-party contexts, top-level site in third-party contexts (default).
+    #[default]
+    ThirdPartiesIncluded,
+    /// Origin only, in all contexts.
+    OriginInAllContexts,
+}
+
+/// Options of [`Session::clear_data`](crate::Session::clear_data).
+#[derive(Clone, Debug, Default)]
+pub struct ClearDataOptions {
+    /// Types to clear; `None` clears every type.
+    pub data_types: Option<Vec<DataType>>,
+    /// Clear only data of these origins (cannot be combined with `exclude_origins`).
+    pub origins: Option<Vec<String>>,
+    /// Clear data of every origin except these.
+    pub exclude_origins: Option<Vec<String>>,
+    /// Keep cookies whose removal would close current connections.
+    pub avoid_closing_connections: bool,
+    /// How data is matched to origins.
+    pub origin_matching_mode: OriginMatchingMode,
+}
+
+/// Which data a clear applies to, by origin. Cookies are matched at registrable-domain
+/// granularity (clearing `https://a.example.com` clears every cookie of `example.com`),
+/// as Electron documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginFilter {
+    /// Every origin.
+    All,
+    /// Only these origins.
+    Only(Vec<Origin>),
+    /// Every origin except these.
+    Except(Vec<Origin>),
+}
+
+impl OriginFilter {
+    /// Builds the filter from Electron's `origins` / `excludeOrigins` (SESSION-19).
+    pub fn from_lists(
+        origins: Option<&[String]>,
+        exclude_origins: Option<&[String]>,
+    ) -> Result<Self, Error> {
+        let parse = |list: &[String]| -> Result<Vec<Origin>, Error> {
+            list.iter()
+                .map(|s| Origin::parse(s).map_err(Error::invalid))
+                .collect()
+        };
+        match (origins, exclude_origins) {
+            (Some(_), Some(_)) => Err(Error::invalid(
+                "Cannot provide both 'origins' and 'excludeOrigins'",
+            )),
+            (Some(o), None) => Ok(OriginFilter::Only(parse(o)?)),
+            (None, Some(e)) => Ok(OriginFilter::Except(parse(e)?)),
+            (None, None) => Ok(OriginFilter::All),
+        }
+    }
+
+    /// Whether data stored for `host` (a cookie's domain, without a leading dot) is covered,
+    /// comparing registrable domains (or whole hosts when they have none, e.g. IP addresses).
+    pub fn covers_domain(&self, host: &str) -> bool {
+        let key = site_key(host.trim_start_matches('.'));
+        let in_list = |list: &[Origin]| -> bool {
+            list.iter()
+                .filter_map(Origin::host)
+                .any(|h| site_key(h) == key)
+        };
+        match self {
+            OriginFilter::All => true,
+            OriginFilter::Only(list) => in_list(list),
+            OriginFilter::Except(list) => !in_list(list),
+        }
+    }
+
+    /// The registrable domains (or hosts) the filter lists, for stores indexed by them.
+    pub fn listed_domains(&self) -> HashSet<String> {
+        match self {
+            OriginFilter::All => HashSet::new(),
+            OriginFilter::Only(list) | OriginFilter::Except(list) => {
+                list.iter().filter_map(Origin::host).map(site_key).collect()
+            }
+        }
+    }
+
+    /// Whether a stored URL's origin is covered at origin granularity (cache entries).
+    pub fn covers_origin(&self, origin: &Origin) -> bool {
+        match self {
+            OriginFilter::All => true,
+            OriginFilter::Only(list) => list.contains(origin),
+            OriginFilter::Except(list) => !list.contains(origin),
+        }
+    }
+}
+
+fn site_key(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    registrable_domain(&host).map(str::to_owned).unwrap_or(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_lists_or_opaque_origins_are_refused() {
+        // SESSION-19
+        let a = vec!["https://example.com".to_owned()];
+        let err = OriginFilter::from_lists(Some(&a), Some(&a)).expect_err("both");
+        assert_eq!(
+            err.to_string(),
+            "Cannot provide both 'origins' and 'excludeOrigins'"
+        );
+        let opaque = vec!["data:text/plain,hi".to_owned()];
+        let err = OriginFilter::from_lists(Some(&opaque), None).expect_err("opaque");
+        assert_eq!(err.to_string(), "Invalid origin: 'data:text/plain,hi'");
+    }
+
+    #[test]
+    fn cookies_match_at_registrable_domain_granularity() {
+        // SESSION-17, 18, 19
+        let only = OriginFilter::from_lists(
+            Some(&["https://really.specific.origin.example.com".to_owned()]),
+            None,
+        )
+        .expect("valid");
+        assert!(only.covers_domain("example.com"));
+        assert!(only.covers_domain(".www.example.com"));
+        assert!(!only.covers_domain("example.org"));
+        let except = OriginFilter::from_lists(None, Some(&["https://example.com".to_owned()]))
+            .expect("valid");
+        assert!(!except.covers_domain("example.com"));
+        assert!(except.covers_domain("example.org"));
+        let uk =
+            OriginFilter::from_lists(Some(&["https://my.website.example.co.uk".to_owned()]), None)
+                .expect("valid");
+        assert!(uk.covers_domain("example.co.uk"));
+        assert!(!uk.covers_domain("other.co.uk"));
+    }
+
+    #[test]
+    fn data_type_strings_round_trip() {
+        for t in DataType::ALL {
+            assert_eq!(t.as_str().parse::<DataType>().expect("known"), t);
+        }
+        assert_eq!(
+            "nope".parse::<DataType>().expect_err("unknown").to_string(),
+            "Invalid data type: 'nope'"
+        );
+    }
+}
