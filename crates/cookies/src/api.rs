@@ -1,0 +1,578 @@
+//! Electron's `Cookies` class: `get`, `set`, `remove`, `flushStore`, the `changed` event — plus
+//! the entry points the network stack and a page bridge use.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use tokio_sync::sync::broadcast;
+use url::Url;
+
+use crate::context::{CookieSource, RequestContext, SameSiteContext};
+use crate::cookie::{CanonicalCookie, Cookie, CookiePartitionKey, SameSite};
+use crate::date::{Micros, now_micros};
+use crate::error::{Error, ErrorKind, Exclusion, Result};
+use crate::jar::{
+    Change, ChangeCause, CookieJar, Limits, SetAccess, cookie_host, default_path, domain_key,
+    domain_matches, header_value, is_secure_url, path_matches, resolve_domain,
+};
+use crate::parse::{MAX_NAME_VALUE, is_disallowed_ctl};
+use crate::store::{Recovery, Store};
+
+/// Options of a jar.
+#[derive(Clone, Debug, Default)]
+pub struct CookiesOptions {
+    /// Keep session cookies (no expiry) in the store across restarts. Default false, as
+    /// Chromium; opt in to keep logins that use session cookies.
+    pub persist_session_cookies: bool,
+    /// Limits; default Chromium's.
+    pub limits: Limits,
+}
+
+/// `cookies.get` filter: every given field must match.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CookieFilter {
+    /// Cookies that a request to this URL would carry (all-inclusive SameSite context,
+    /// HttpOnly included).
+    pub url: Option<String>,
+    /// Exact name.
+    pub name: Option<String>,
+    /// A host that must domain-match the cookie (exactly its domain, or a sub-domain of a
+    /// domain cookie). A leading dot is ignored.
+    pub domain: Option<String>,
+    /// Exact path.
+    pub path: Option<String>,
+    /// Secure flag.
+    pub secure: Option<bool>,
+    /// Session (true) or persistent (false).
+    pub session: Option<bool>,
+    /// HttpOnly flag.
+    pub http_only: Option<bool>,
+    /// Only cookies of this partition.
+    pub partition_key: Option<CookiePartitionKey>,
+}
+
+/// `cookies.set` details, with Electron's defaults.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CookieDetails {
+    /// The URL the cookie is set as if from; required.
+    pub url: String,
+    /// Name; empty by default.
+    pub name: String,
+    /// Value; empty by default.
+    pub value: String,
+    /// Domain: makes a domain cookie for it and its sub-domains; host-only when absent.
+    pub domain: Option<String>,
+    /// Path; the URL's default-path when absent.
+    pub path: Option<String>,
+    /// Secure; default true only for `SameSite=no_restriction`.
+    pub secure: Option<bool>,
+    /// HttpOnly; default false.
+    pub http_only: Option<bool>,
+    /// Expiry in seconds since the epoch; a session cookie when absent.
+    pub expiration_date: Option<f64>,
+    /// SameSite; default `lax`.
+    pub same_site: Option<SameSite>,
+}
+
+/// An event of the jar.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum CookiesEvent {
+    /// Electron's `changed`: a cookie was inserted or removed.
+    Changed {
+        /// The cookie.
+        cookie: Cookie,
+        /// Why.
+        cause: ChangeCause,
+        /// Whether it was removed.
+        removed: bool,
+    },
+}
+
+struct State {
+    jar: CookieJar,
+    store: Option<Store>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    events: broadcast::Sender<CookiesEvent>,
+    path: Option<PathBuf>,
+    recovery: Option<Recovery>,
+}
+
+/// A cookie jar with Electron's `Cookies` API. Cheap to clone; clones share the jar.
+///
+/// Every method is synchronous and returns once the change is in memory and, for a persistent
+/// jar, committed to disk. Callers on an async runtime may run them as they are (they take
+/// microseconds in memory, one fsync'ed commit when a persistent cookie changes) or on a
+/// blocking thread.
+#[derive(Clone)]
+pub struct Cookies {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Cookies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cookies")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Cookies {
+    fn default() -> Self {
+        Cookies::in_memory(CookiesOptions::default())
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn parse_url(s: &str) -> Result<Url> {
+    Url::parse(s).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("invalid URL '{s}': {e}"),
+        )
+    })
+}
+
+impl Cookies {
+    /// A jar that lives in memory only and never touches disk.
+    pub fn in_memory(options: CookiesOptions) -> Self {
+        Self::build(CookieJar::new(options.limits), None, None, None)
+    }
+
+    /// Opens the persistent jar stored at `path` (a partition's `Cookies` file), creating it if
+    /// missing. An unusable file is moved aside and reported by [`Cookies::recovery`].
+    pub fn open(path: impl AsRef<Path>, options: CookiesOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let now = now_micros();
+        let (store, cookies, recovery) = Store::open(path, options.persist_session_cookies, now)?;
+        let mut jar = CookieJar::new(options.limits);
+        for c in cookies {
+            jar.insert_loaded(c);
+        }
+        Ok(Self::build(
+            jar,
+            Some(store),
+            Some(path.to_owned()),
+            recovery,
+        ))
+    }
+
+    fn build(
+        jar: CookieJar,
+        store: Option<Store>,
+        path: Option<PathBuf>,
+        recovery: Option<Recovery>,
+    ) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        Cookies {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State { jar, store }),
+                events,
+                path,
+                recovery,
+            }),
+        }
+    }
+
+    /// The store's file, for a persistent jar.
+    pub fn storage_path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// When opening found an unusable store and started a fresh one: where the old file went
+    /// and why.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.inner.recovery.as_ref()
+    }
+
+    /// Electron's `changed` event stream.
+    pub fn subscribe(&self) -> broadcast::Receiver<CookiesEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Number of cookies in the jar.
+    pub fn len(&self) -> usize {
+        lock(&self.inner.state).jar.len()
+    }
+
+    /// Whether the jar is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Persists and announces `changes` (already applied to the jar).
+    fn commit(&self, state: &mut State, changes: &[Change]) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let stored = match state.store.as_mut() {
+            Some(store) => store.apply(changes),
+            None => Ok(()),
+        };
+        if self.inner.events.receiver_count() > 0 {
+            for change in changes {
+                let _ = self.inner.events.send(CookiesEvent::Changed {
+                    cookie: change.cookie.to_electron(),
+                    cause: change.cause,
+                    removed: change.cause.removed(),
+                });
+            }
+        }
+        stored
+    }
+
+    /// `cookies.get(filter)`: the matching cookies. With a URL, in Cookie-header order; without,
+    /// every cookie (longer paths first, then older) filtered. Access times are not updated.
+    pub fn get(&self, filter: &CookieFilter) -> Result<Vec<Cookie>> {
+        let now = now_micros();
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let mut found: Vec<CanonicalCookie> = match &filter.url {
+            Some(u) if !u.is_empty() => {
+                let url = parse_url(u)?;
+                state
+                    .jar
+                    .matching(
+                        &url,
+                        &RequestContext::default(),
+                        CookieSource::Api,
+                        true,
+                        false,
+                        now,
+                        &mut changes,
+                    )
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            }
+            _ => {
+                state
+                    .jar
+                    .remove_matching(ChangeCause::Expired, &mut changes, |c| c.is_expired(now));
+                let mut all: Vec<CanonicalCookie> = state.jar.all().cloned().collect();
+                all.sort_by(|a, b| {
+                    b.path
+                        .len()
+                        .cmp(&a.path.len())
+                        .then(a.creation.cmp(&b.creation))
+                });
+                all
+            }
+        };
+        self.commit(&mut state, &changes)?;
+        drop(state);
+        found.retain(|c| filter_matches(filter, c));
+        Ok(found.iter().map(CanonicalCookie::to_electron).collect())
+    }
+
+    /// `cookies.set(details)`: stores a cookie as Electron does, returning it as stored.
+    /// Errors read `Failed to set cookie - <reason>`.
+    pub fn set(&self, details: &CookieDetails) -> Result<Cookie> {
+        let now = now_micros();
+        let mut state = lock(&self.inner.state);
+        let cookie = sanitize(&mut state.jar, details, now)?;
+        let url =
+            Url::parse(&details.url).map_err(|_| Error::set_failed(Exclusion::InvalidDomain))?;
+        let access = SetAccess {
+            source: CookieSource::Api,
+            url_secure: is_secure_url(&url),
+            same_site: SameSiteContext::Strict,
+        };
+        let electron = cookie.to_electron();
+        let changes = state
+            .jar
+            .set_canonical(cookie, access, now)
+            .map_err(Error::set_failed)?;
+        self.commit(&mut state, &changes)?;
+        Ok(electron)
+    }
+
+    /// `cookies.remove(url, name)`: removes the cookies named `name` that a request to `url`
+    /// would carry. Returns how many went.
+    pub fn remove(&self, url: &str, name: &str) -> Result<usize> {
+        let url = parse_url(url)?;
+        let Some(host) = cookie_host(&url) else {
+            return Ok(0);
+        };
+        let secure = is_secure_url(&url);
+        let path = if url.path().is_empty() {
+            "/"
+        } else {
+            url.path()
+        };
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let n = state
+            .jar
+            .remove_in_domain(&host, ChangeCause::Explicit, &mut changes, |c| {
+                c.name == name
+                    && (if c.host_only {
+                        c.domain == host
+                    } else {
+                        domain_matches(&host, &c.domain)
+                    })
+                    && path_matches(path, &c.path)
+                    && (!c.secure || secure)
+            });
+        self.commit(&mut state, &changes)?;
+        Ok(n)
+    }
+
+    /// `cookies.flushStore()`: every change is already committed when its call returns, so
+    /// this checkpoints the write-ahead log into the database file.
+    pub fn flush_store(&self) -> Result<()> {
+        let state = lock(&self.inner.state);
+        match &state.store {
+            Some(store) => store.checkpoint(),
+            None => Ok(()),
+        }
+    }
+
+    /// The `Cookie` header a request to `url` in `ctx` carries, or `None` when no cookie
+    /// applies. Marks the sent cookies as accessed.
+    pub fn cookie_header(&self, url: &Url, ctx: &RequestContext) -> Option<String> {
+        self.header_for(url, ctx, CookieSource::Http)
+    }
+
+    fn header_for(&self, url: &Url, ctx: &RequestContext, source: CookieSource) -> Option<String> {
+        let now = now_micros();
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let header = {
+            let hits = state
+                .jar
+                .matching(url, ctx, source, false, true, now, &mut changes);
+            if hits.is_empty() {
+                None
+            } else {
+                Some(header_value(hits))
+            }
+        };
+        // Expired cookies met on the way are gone from memory; a failed delete on disk is
+        // harmless (expired rows are dropped when the store opens).
+        let _ = self.commit(&mut state, &changes);
+        header
+    }
+
+    /// Stores the `Set-Cookie` headers of one response from `url`, in order, in one
+    /// transaction. One result per header: `Ok` when stored, else the reason.
+    pub fn set_from_response<S: AsRef<str>>(
+        &self,
+        url: &Url,
+        set_cookie_headers: &[S],
+        ctx: &RequestContext,
+    ) -> Result<Vec<std::result::Result<(), Exclusion>>> {
+        self.store_lines(url, set_cookie_headers, ctx, CookieSource::Http)
+    }
+
+    fn store_lines<S: AsRef<str>>(
+        &self,
+        url: &Url,
+        lines: &[S],
+        ctx: &RequestContext,
+        source: CookieSource,
+    ) -> Result<Vec<std::result::Result<(), Exclusion>>> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_micros();
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let mut outcomes = Vec::with_capacity(lines.len());
+        for line in lines {
+            match state
+                .jar
+                .set_from_header(url, line.as_ref(), ctx, source, now)
+            {
+                Ok(c) => {
+                    changes.extend(c);
+                    outcomes.push(Ok(()));
+                }
+                Err(e) => outcomes.push(Err(e)),
+            }
+        }
+        self.commit(&mut state, &changes)?;
+        Ok(outcomes)
+    }
+
+    /// `document.cookie = line` by a page at `url`: HttpOnly cookies are refused (and may not
+    /// be overwritten), as a browser refuses them to scripts.
+    pub fn set_document_cookie(
+        &self,
+        url: &Url,
+        line: &str,
+        ctx: &RequestContext,
+    ) -> Result<std::result::Result<(), Exclusion>> {
+        let mut out = self.store_lines(url, &[line], ctx, CookieSource::Script)?;
+        Ok(out.pop().unwrap_or(Err(Exclusion::FailureToStore)))
+    }
+
+    /// What `document.cookie` returns to a page at `url`: no HttpOnly cookies.
+    pub fn document_cookie(&self, url: &Url, ctx: &RequestContext) -> String {
+        self.header_for(url, ctx, CookieSource::Script)
+            .unwrap_or_default()
+    }
+
+    /// Removes every cookie. Returns how many went.
+    pub fn clear(&self) -> Result<usize> {
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let n = state
+            .jar
+            .remove_matching(ChangeCause::Explicit, &mut changes, |_| true);
+        self.commit(&mut state, &changes)?;
+        Ok(n)
+    }
+
+    /// Removes the cookies of the registrable domains of `hosts` (with `exclude`, of every
+    /// other domain): `clearData` by origin, at registrable-domain granularity.
+    pub fn clear_for_hosts<S: AsRef<str>>(&self, hosts: &[S], exclude: bool) -> Result<usize> {
+        let keys: std::collections::HashSet<String> = hosts
+            .iter()
+            .map(|h| domain_key(&h.as_ref().to_ascii_lowercase()).to_owned())
+            .collect();
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let n = if exclude {
+            state
+                .jar
+                .remove_matching(ChangeCause::Explicit, &mut changes, |c| {
+                    !keys.contains(domain_key(&c.domain))
+                })
+        } else {
+            keys.iter()
+                .map(|k| {
+                    state
+                        .jar
+                        .remove_in_domain(k, ChangeCause::Explicit, &mut changes, |_| true)
+                })
+                .sum()
+        };
+        self.commit(&mut state, &changes)?;
+        Ok(n)
+    }
+
+    /// Every cookie, as the jar holds it (for export).
+    pub fn all(&self) -> Vec<CanonicalCookie> {
+        let mut all: Vec<CanonicalCookie> = lock(&self.inner.state).jar.all().cloned().collect();
+        all.sort_by_key(|c| c.creation);
+        all
+    }
+
+    /// Stores already-built cookies (imports): each is checked as an API `set` from a secure
+    /// URL would be; all changes go in one transaction. Returns how many were stored.
+    pub(crate) fn insert_all(&self, cookies: Vec<CanonicalCookie>) -> Result<usize> {
+        let now = now_micros();
+        let mut state = lock(&self.inner.state);
+        let mut changes = Vec::new();
+        let mut stored = 0;
+        let access = SetAccess {
+            source: CookieSource::Api,
+            url_secure: true,
+            same_site: SameSiteContext::Strict,
+        };
+        for mut c in cookies {
+            c.creation = state.jar.next_creation(now);
+            c.last_access = c.creation;
+            if let Ok(ch) = state.jar.set_canonical(c, access, now) {
+                stored += usize::from(ch.iter().any(|c| !c.cause.removed()));
+                changes.extend(ch);
+            }
+        }
+        self.commit(&mut state, &changes)?;
+        Ok(stored)
+    }
+}
+
+fn filter_matches(filter: &CookieFilter, c: &CanonicalCookie) -> bool {
+    if filter.name.as_ref().is_some_and(|n| *n != c.name) {
+        return false;
+    }
+    if let Some(d) = &filter.domain {
+        let host = d.trim_start_matches('.').to_ascii_lowercase();
+        let ok = if c.host_only {
+            c.domain == host
+        } else {
+            domain_matches(&host, &c.domain)
+        };
+        if !host.is_empty() && !ok {
+            return false;
+        }
+    }
+    if filter.path.as_ref().is_some_and(|p| *p != c.path) {
+        return false;
+    }
+    if filter.secure.is_some_and(|s| s != c.secure) {
+        return false;
+    }
+    if filter.session.is_some_and(|s| s != c.expires.is_none()) {
+        return false;
+    }
+    if filter.http_only.is_some_and(|h| h != c.http_only) {
+        return false;
+    }
+    if let Some(pk) = &filter.partition_key
+        && c.partition_key.as_deref() != Some(pk.top_level_site.as_str())
+    {
+        return false;
+    }
+    true
+}
+
+/// Chromium's `CreateSanitizedCookie` for `cookies.set`.
+fn sanitize(jar: &mut CookieJar, d: &CookieDetails, now: Micros) -> Result<CanonicalCookie> {
+    let url = Url::parse(&d.url).map_err(|_| Error::set_failed(Exclusion::InvalidDomain))?;
+    let host = cookie_host(&url).ok_or_else(|| Error::set_failed(Exclusion::InvalidDomain))?;
+    let bad = |s: &str| s.chars().any(|ch| is_disallowed_ctl(ch) || ch == ';');
+    if bad(&d.name) || bad(&d.value) || d.name.contains('=') {
+        return Err(Error::set_failed(Exclusion::DisallowedCharacter));
+    }
+    if d.name.len() + d.value.len() > MAX_NAME_VALUE {
+        return Err(Error::set_failed(Exclusion::NameValuePairExceedsMaxSize));
+    }
+    let domain_attr = d.domain.as_deref().filter(|s| !s.is_empty());
+    let (domain, host_only) = resolve_domain(&host, domain_attr).map_err(Error::set_failed)?;
+    let path = match d.path.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) if p.starts_with('/') => p.to_owned(),
+        Some(_) => return Err(Error::set_failed(Exclusion::FailureToStore)),
+        None => default_path(&url),
+    };
+    let same_site = d.same_site.unwrap_or(SameSite::Lax);
+    let secure = d.secure.unwrap_or(same_site == SameSite::NoRestriction);
+    let max = now.saturating_add(jar.limits().max_age_days.saturating_mul(86_400_000_000));
+    let expires = match d.expiration_date {
+        None => None,
+        Some(secs) if secs.is_finite() => Some(((secs * 1e6).round() as Micros).min(max)),
+        Some(secs) => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("expirationDate {secs} is not a number of seconds"),
+            ));
+        }
+    };
+    let creation = jar.next_creation(now);
+    Ok(CanonicalCookie {
+        name: d.name.clone(),
+        value: d.value.clone(),
+        domain,
+        host_only,
+        path,
+        creation,
+        expires,
+        last_access: creation,
+        secure,
+        http_only: d.http_only.unwrap_or(false),
+        same_site,
+        priority: Default::default(),
+        partition_key: None,
+    })
+}
