@@ -109,7 +109,9 @@ impl CacheControl {
                     self.stale_if_error
                         .get_or_insert(seconds().unwrap_or(Seconds::Invalid));
                 }
-                b"no-cache" => self.no_cache = true,
+                // A qualified `no-cache="field"` only keeps those fields out of the stored
+                // response (RFC 9111 §5.2.2.4), see `policy::strip_unstorable`.
+                b"no-cache" if arg.is_none() => self.no_cache = true,
                 b"no-store" => self.no_store = true,
                 b"only-if-cached" => self.only_if_cached = true,
                 b"must-revalidate" => self.must_revalidate = true,
@@ -212,12 +214,13 @@ pub fn parse_delta_seconds(s: &[u8]) -> Seconds {
     Seconds::Valid(v)
 }
 
-/// The `Age` of a response: the first value of the first line; an invalid value is ignored
-/// (RFC 9111 §5.1).
+/// The `Age` of a response: the first value of the first line, without parameters; an invalid
+/// value is ignored (RFC 9111 §5.1).
 pub fn age(headers: &HeaderMap) -> u64 {
     headers
         .get(AGE)
         .and_then(|v| split_list(v.as_bytes()).next())
+        .map(|first| first.split(|&b| b == b';').next().unwrap_or(first))
         .map(|first| match parse_delta_seconds(first) {
             Seconds::Valid(v) => v,
             Seconds::Invalid => 0,
@@ -454,6 +457,8 @@ mod tests {
         assert_eq!(age(&h), 0);
         h.insert(AGE, HeaderValue::from_static("-7200"));
         assert_eq!(age(&h), 0);
+        h.insert(AGE, HeaderValue::from_static("7200;foo=bar"));
+        assert_eq!(age(&h), 7200);
         h.insert(AGE, HeaderValue::from_static("2147483649"));
         assert_eq!(age(&h), DELTA_SECONDS_MAX);
     }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod content_disposition;
+pub mod http_cache;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,10 +29,16 @@ pub struct Suite {
 }
 
 /// Every suite, in report order.
-pub const SUITES: &[Suite] = &[Suite {
-    name: "content-disposition",
-    run: content_disposition::run,
-}];
+pub const SUITES: &[Suite] = &[
+    Suite {
+        name: "content-disposition",
+        run: content_disposition::run,
+    },
+    Suite {
+        name: "http-cache",
+        run: http_cache::run,
+    },
+];
 
 /// The outcome of one case.
 #[derive(Clone, Debug, PartialEq, Eq)]
