@@ -37,8 +37,10 @@
 //! `session-cookies` alone.
 
 mod clear;
+pub mod devices;
 mod error;
 mod paths;
+pub mod permissions;
 mod prefs;
 mod preload;
 mod registry;

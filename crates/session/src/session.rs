@@ -16,11 +16,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct SessionOptions {
     /// Whether the HTTP cache is enabled (default `true`).
     pub cache: bool,
+    /// What permissions no handler decides get (default: Electron's, mostly granted).
+    pub permission_policy: crate::permissions::PermissionPolicy,
+    /// Keep permission and device grants on disk in a persistent partition (default `false`:
+    /// in memory only, as Electron does).
+    pub persist_permission_grants: bool,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { cache: true }
+        SessionOptions {
+            cache: true,
+            permission_policy: crate::permissions::PermissionPolicy::default(),
+            persist_permission_grants: false,
+        }
     }
 }
 
@@ -51,6 +60,8 @@ pub(crate) struct Inner {
     state: Mutex<State>,
     prefs: Mutex<Preferences>,
     warnings: Vec<String>,
+    pub(crate) permissions: crate::permissions::Permissions,
+    pub(crate) devices: crate::devices::Devices,
     _lock: Option<PartitionLock>,
 }
 
@@ -91,6 +102,9 @@ impl Session {
             }
             None => (None, Preferences::in_memory(), Vec::new()),
         };
+        let permissions =
+            crate::permissions::new_permissions(new.storage_path.as_deref(), &new.options)?;
+        let devices = crate::devices::new_devices(&permissions);
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -106,6 +120,8 @@ impl Session {
                 }),
                 prefs: Mutex::new(prefs),
                 warnings,
+                permissions,
+                devices,
                 _lock: lock,
             }),
         })

@@ -1,3 +1,4 @@
 //! Integration tests of the session facade.
 
 mod partitions;
+mod permissions;
