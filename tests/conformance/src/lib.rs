@@ -15,7 +15,9 @@
 //! ```
 
 pub mod content_disposition;
+pub mod cookies_http_state;
 pub mod http_cache;
+pub mod public_suffix_list;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,6 +39,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "http-cache",
         run: http_cache::run,
+    },
+    Suite {
+        name: "cookies-http-state",
+        run: cookies_http_state::run,
+    },
+    Suite {
+        name: "public-suffix-list",
+        run: public_suffix_list::run,
     },
 ];
 
