@@ -24,6 +24,8 @@ enum Command {
     Info,
     /// Delete a persistent partition from disk.
     Partition(cmd::partition::Args),
+    /// HID, serial and USB devices: list, or run a chooser.
+    Devices(cmd::devices::Args),
 }
 
 fn main() {
@@ -55,6 +57,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Ctx::open(cli.global)?;
     match cli.command {
         Command::Info => cmd::info::run(&ctx),
+        Command::Devices(args) => cmd::devices::run(&ctx, args).await,
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

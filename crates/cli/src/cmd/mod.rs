@@ -1,4 +1,5 @@
 //! One module per command.
 
+pub(crate) mod devices;
 pub(crate) mod info;
 pub(crate) mod partition;

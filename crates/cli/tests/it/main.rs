@@ -1,5 +1,7 @@
 //! The `ses` binary, run as a user would.
 
+mod devices;
+
 use std::process::{Command, Output};
 
 fn ses(args: &[&str]) -> Output {
