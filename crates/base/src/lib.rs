@@ -2,6 +2,7 @@
 //!
 //! - [`fs::atomic_write`]: write-temp, fsync, rename, the way every file that must survive a
 //!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal).
+//! - [`host_rules::HostRules`]: Chromium's `--host-resolver-rules` (`MAP`, `~NOTFOUND`, `EXCLUDE`).
 //! - [`lock::PartitionLock`]: the exclusive lock a persistent partition holds while it is open.
 //! - [`origin::Origin`], [`origin::Site`] and [`origin::registrable_domain`]: origins and sites
 //!   as Chromium computes them, with the public suffix list.
@@ -16,5 +17,6 @@
 //! ```
 
 pub mod fs;
+pub mod host_rules;
 pub mod lock;
 pub mod origin;

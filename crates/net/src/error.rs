@@ -1,0 +1,219 @@
+//! `Error`: a failure with Chromium's net error name and code.
+
+use std::fmt;
+
+macro_rules! net_errors {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $name:literal;)*) => {
+        /// A Chromium net error (`net/base/net_error_list.h`): what Electron users see as
+        /// `net::ERR_NAME_NOT_RESOLVED` and search for.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum NetError {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl NetError {
+            /// Chromium's numeric code (negative), e.g. -105 for `NameNotResolved`.
+            pub fn code(self) -> i32 {
+                match self { $(NetError::$variant => $code,)* }
+            }
+
+            /// Chromium's name with the `net::` prefix, e.g. `net::ERR_NAME_NOT_RESOLVED`.
+            pub fn name(self) -> &'static str {
+                match self { $(NetError::$variant => concat!("net::", $name),)* }
+            }
+
+            /// The error with Chromium code `code`, if it is one this crate knows.
+            pub fn from_code(code: i32) -> Option<NetError> {
+                match code { $($code => Some(NetError::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+net_errors! {
+    /// A generic failure.
+    Failed = -2, "ERR_FAILED";
+    /// The operation was aborted (cancelled, or connections closed by the session).
+    Aborted = -3, "ERR_ABORTED";
+    /// An argument was invalid.
+    InvalidArgument = -4, "ERR_INVALID_ARGUMENT";
+    /// A file (a `file:` URL) does not exist.
+    FileNotFound = -6, "ERR_FILE_NOT_FOUND";
+    /// The operation timed out.
+    TimedOut = -7, "ERR_TIMED_OUT";
+    /// Permission to access a resource was denied.
+    AccessDenied = -10, "ERR_ACCESS_DENIED";
+    /// The request was blocked by a client-side rule.
+    BlockedByClient = -20, "ERR_BLOCKED_BY_CLIENT";
+    /// A streamed upload body cannot be sent again (a 307/308 redirect, a retry).
+    UploadStreamRewindNotSupported = -25, "ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED";
+    /// The connection was closed (a TCP FIN).
+    ConnectionClosed = -100, "ERR_CONNECTION_CLOSED";
+    /// The connection was reset (a TCP RST).
+    ConnectionReset = -101, "ERR_CONNECTION_RESET";
+    /// The connection attempt was refused.
+    ConnectionRefused = -102, "ERR_CONNECTION_REFUSED";
+    /// The connection was aborted.
+    ConnectionAborted = -103, "ERR_CONNECTION_ABORTED";
+    /// The connection attempt failed.
+    ConnectionFailed = -104, "ERR_CONNECTION_FAILED";
+    /// The host name could not be resolved.
+    NameNotResolved = -105, "ERR_NAME_NOT_RESOLVED";
+    /// The network is offline (network emulation).
+    InternetDisconnected = -106, "ERR_INTERNET_DISCONNECTED";
+    /// A TLS protocol error.
+    SslProtocolError = -107, "ERR_SSL_PROTOCOL_ERROR";
+    /// The address is unreachable.
+    AddressUnreachable = -109, "ERR_ADDRESS_UNREACHABLE";
+    /// No TLS version or cipher suite in common with the server.
+    SslVersionOrCipherMismatch = -113, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
+    /// The TCP connection attempt timed out.
+    ConnectionTimedOut = -118, "ERR_CONNECTION_TIMED_OUT";
+    /// The certificate's name does not match the host.
+    CertCommonNameInvalid = -200, "ERR_CERT_COMMON_NAME_INVALID";
+    /// The certificate is expired or not yet valid.
+    CertDateInvalid = -201, "ERR_CERT_DATE_INVALID";
+    /// The certificate chains to no trusted root.
+    CertAuthorityInvalid = -202, "ERR_CERT_AUTHORITY_INVALID";
+    /// The certificate could not be parsed.
+    CertContainsErrors = -203, "ERR_CERT_CONTAINS_ERRORS";
+    /// The certificate was revoked.
+    CertRevoked = -206, "ERR_CERT_REVOKED";
+    /// The certificate is invalid.
+    CertInvalid = -207, "ERR_CERT_INVALID";
+    /// The certificate is signed with a weak algorithm.
+    CertWeakSignatureAlgorithm = -208, "ERR_CERT_WEAK_SIGNATURE_ALGORITHM";
+    /// The URL is invalid.
+    InvalidUrl = -300, "ERR_INVALID_URL";
+    /// The URL scheme is not allowed.
+    DisallowedUrlScheme = -301, "ERR_DISALLOWED_URL_SCHEME";
+    /// The URL scheme is unknown.
+    UnknownUrlScheme = -302, "ERR_UNKNOWN_URL_SCHEME";
+    /// A redirect's `Location` is not a valid URL.
+    InvalidRedirect = -303, "ERR_INVALID_REDIRECT";
+    /// More than 20 redirects.
+    TooManyRedirects = -310, "ERR_TOO_MANY_REDIRECTS";
+    /// A redirect to a scheme that may not be redirected to (`file:`, `data:` ...).
+    UnsafeRedirect = -311, "ERR_UNSAFE_REDIRECT";
+    /// The port is on the unsafe list.
+    UnsafePort = -312, "ERR_UNSAFE_PORT";
+    /// The server's response could not be understood.
+    InvalidResponse = -320, "ERR_INVALID_RESPONSE";
+    /// The chunked encoding of the body was invalid.
+    InvalidChunkedEncoding = -321, "ERR_INVALID_CHUNKED_ENCODING";
+    /// The server closed the connection without sending anything.
+    EmptyResponse = -324, "ERR_EMPTY_RESPONSE";
+    /// The response header block is larger than the limit.
+    ResponseHeadersTooBig = -325, "ERR_RESPONSE_HEADERS_TOO_BIG";
+    /// The requested range cannot be satisfied.
+    RequestRangeNotSatisfiable = -328, "ERR_REQUEST_RANGE_NOT_SATISFIABLE";
+    /// The body could not be decoded (or decodes past the ratio limit).
+    ContentDecodingFailed = -330, "ERR_CONTENT_DECODING_FAILED";
+    /// An HTTP/2 protocol error.
+    Http2ProtocolError = -337, "ERR_HTTP2_PROTOCOL_ERROR";
+    /// The body was shorter than its `Content-Length`.
+    ContentLengthMismatch = -354, "ERR_CONTENT_LENGTH_MISMATCH";
+    /// A chunked body ended before its last chunk.
+    IncompleteChunkedEncoding = -355, "ERR_INCOMPLETE_CHUNKED_ENCODING";
+    /// The response could not be parsed as HTTP.
+    InvalidHttpResponse = -370, "ERR_INVALID_HTTP_RESPONSE";
+    /// An `only-if-cached` request found nothing in the cache.
+    CacheMiss = -400, "ERR_CACHE_MISS";
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The crate's error: a [`NetError`] kind plus a sentence about what failed with which input.
+///
+/// Displays as `net::ERR_NAME_NOT_RESOLVED: could not resolve nx.test`, so the Chromium name
+/// Electron users search for always leads the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: NetError,
+    detail: String,
+}
+
+impl Error {
+    /// An error of `kind` with a message naming the input.
+    pub fn new(kind: NetError, detail: impl Into<String>) -> Self {
+        Error {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The Chromium net error.
+    pub fn kind(&self) -> NetError {
+        self.kind
+    }
+
+    /// Chromium's numeric code.
+    pub fn code(&self) -> i32 {
+        self.kind.code()
+    }
+
+    /// The detail sentence, without the Chromium name.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.detail.is_empty() {
+            f.write_str(self.kind.name())
+        } else {
+            write!(f, "{}: {}", self.kind.name(), self.detail)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<NetError> for Error {
+    fn from(kind: NetError) -> Self {
+        Error::new(kind, "")
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_codes_are_chromiums() {
+        assert_eq!(NetError::NameNotResolved.code(), -105);
+        assert_eq!(
+            NetError::NameNotResolved.name(),
+            "net::ERR_NAME_NOT_RESOLVED"
+        );
+        assert_eq!(NetError::ConnectionRefused.code(), -102);
+        assert_eq!(NetError::CertAuthorityInvalid.code(), -202);
+        assert_eq!(NetError::EmptyResponse.code(), -324);
+        assert_eq!(NetError::UnsafeRedirect.code(), -311);
+        assert_eq!(NetError::IncompleteChunkedEncoding.code(), -355);
+        assert_eq!(NetError::from_code(-201), Some(NetError::CertDateInvalid));
+        assert_eq!(NetError::from_code(1), None);
+    }
+
+    #[test]
+    fn display_leads_with_the_name() {
+        let e = Error::new(NetError::EmptyResponse, "127.0.0.1:1 closed the connection");
+        assert_eq!(
+            e.to_string(),
+            "net::ERR_EMPTY_RESPONSE: 127.0.0.1:1 closed the connection"
+        );
+        assert_eq!(
+            Error::from(NetError::Aborted).to_string(),
+            "net::ERR_ABORTED"
+        );
+    }
+}

@@ -1,0 +1,374 @@
+//! What a caller passes to `fetch`: the request body and the RequestInit-like options.
+
+use std::fmt;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::error::{Error, NetError, Result};
+
+/// `redirect` of RequestInit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RedirectMode {
+    /// Follow up to 20 redirects (the default).
+    #[default]
+    Follow,
+    /// Return the 3xx response itself.
+    Manual,
+    /// Fail on the first redirect.
+    Error,
+}
+
+/// `credentials` of RequestInit: whether cookies (and HTTP auth) go with the request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CredentialsMode {
+    /// Never send or store credentials.
+    Omit,
+    /// Only for same-origin requests; with no initiator origin this is treated as `Include`
+    /// (Electron's `net.fetch`). The default.
+    #[default]
+    SameOrigin,
+    /// Always.
+    Include,
+}
+
+/// `cache` of RequestInit, handed to the HTTP cache stage (DESIGN.md stage 3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Use the cache by the usual freshness rules.
+    #[default]
+    Default,
+    /// Neither read nor write the cache.
+    NoStore,
+    /// Go to the network, then update the cache.
+    Reload,
+    /// Revalidate any cached entry before use.
+    NoCache,
+    /// Use any cached entry, however stale.
+    ForceCache,
+    /// Use only the cache; fail with `net::ERR_CACHE_MISS` when empty.
+    OnlyIfCached,
+}
+
+macro_rules! string_enum {
+    ($ty:ident, $msg:literal, $($s:literal => $v:ident),*) => {
+        impl FromStr for $ty {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                match s {
+                    $($s => Ok($ty::$v),)*
+                    _ => Err(Error::new(NetError::InvalidArgument, format!(concat!($msg, ", not '{}'"), s))),
+                }
+            }
+        }
+        impl $ty {
+            /// The RequestInit spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$v => $s,)* }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(RedirectMode, "redirect mode should be one of follow, error or manual",
+    "follow" => Follow, "manual" => Manual, "error" => Error);
+string_enum!(CredentialsMode, "credentials should be one of include, omit or same-origin",
+    "omit" => Omit, "same-origin" => SameOrigin, "include" => Include);
+string_enum!(CacheMode, "cache should be one of default, no-store, reload, no-cache, force-cache or only-if-cached",
+    "default" => Default, "no-store" => NoStore, "reload" => Reload, "no-cache" => NoCache,
+    "force-cache" => ForceCache, "only-if-cached" => OnlyIfCached);
+
+/// Cancels a fetch: aborting fails the pending `fetch` and any body still streaming with
+/// `net::ERR_ABORTED`. Cloning shares the same signal.
+#[derive(Clone, Debug, Default)]
+pub struct AbortHandle {
+    token: CancellationToken,
+}
+
+impl AbortHandle {
+    /// A new, not yet aborted handle.
+    pub fn new() -> Self {
+        AbortHandle::default()
+    }
+
+    /// Aborts every fetch carrying this handle. Aborting twice is the same as once.
+    pub fn abort(&self) {
+        self.token.cancel();
+    }
+
+    /// Whether `abort` was called.
+    pub fn is_aborted(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    pub(crate) fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
+
+/// Options of one fetch, as Electron's RequestInit where they apply. Put them in the request's
+/// extensions (`request.extensions_mut().insert(options)`); a request without them uses the
+/// defaults.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct FetchOptions {
+    /// `redirect`.
+    pub redirect: RedirectMode,
+    /// `credentials`.
+    pub credentials: CredentialsMode,
+    /// `cache`.
+    pub cache: CacheMode,
+    /// Skip custom protocol handlers (stage 1) for this request.
+    pub bypass_custom_protocol_handlers: bool,
+    /// The initiator's origin (`origin` of ClientRequest); `None` for a request from the
+    /// embedder itself, which cookies treat as same-site.
+    pub origin: Option<Url>,
+    /// The URL whose site is the "site for cookies" (the top frame's URL); `None` means the
+    /// request URL itself (a top-level, same-site request).
+    pub site_for_cookies: Option<Url>,
+    /// Whether this is a top-level navigation (SameSite=Lax cookies go on cross-site GETs).
+    pub top_level_navigation: bool,
+    /// Cancels the request when aborted.
+    pub abort: Option<AbortHandle>,
+    /// The URL to fetch when it cannot be written as an `http::Uri` (some `file:` URLs); it
+    /// wins over the request's URI.
+    pub url: Option<Url>,
+}
+
+impl FetchOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        FetchOptions::default()
+    }
+
+    /// Sets `redirect`.
+    pub fn redirect(mut self, mode: RedirectMode) -> Self {
+        self.redirect = mode;
+        self
+    }
+
+    /// Sets `credentials`.
+    pub fn credentials(mut self, mode: CredentialsMode) -> Self {
+        self.credentials = mode;
+        self
+    }
+
+    /// Sets `cache`.
+    pub fn cache(mut self, mode: CacheMode) -> Self {
+        self.cache = mode;
+        self
+    }
+
+    /// Sets the abort handle.
+    pub fn abort(mut self, handle: AbortHandle) -> Self {
+        self.abort = Some(handle);
+        self
+    }
+
+    /// Sets the URL to fetch, overriding the request's URI.
+    pub fn url(mut self, url: Url) -> Self {
+        self.url = Some(url);
+        self
+    }
+
+    /// Sets the initiator origin.
+    pub fn origin(mut self, origin: Url) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// Sets the site for cookies.
+    pub fn site_for_cookies(mut self, url: Url) -> Self {
+        self.site_for_cookies = Some(url);
+        self
+    }
+}
+
+type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// A request body: nothing, bytes (replayed on a 307/308 redirect or a retry), or a stream
+/// (sent once; a 307/308 redirect of a streamed body fails with
+/// `net::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED`).
+#[derive(Default)]
+pub struct RequestBody {
+    pub(crate) kind: BodyKind,
+}
+
+#[derive(Default)]
+pub(crate) enum BodyKind {
+    #[default]
+    Empty,
+    Bytes(Bytes),
+    Stream(ByteStream),
+}
+
+impl RequestBody {
+    /// No body.
+    pub fn empty() -> Self {
+        RequestBody::default()
+    }
+
+    /// A body read from `stream` as the request is sent.
+    pub fn from_stream<S>(stream: S) -> Self
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        RequestBody {
+            kind: BodyKind::Stream(Box::pin(stream)),
+        }
+    }
+
+    /// The length when known in advance.
+    pub fn len(&self) -> Option<u64> {
+        match &self.kind {
+            BodyKind::Empty => Some(0),
+            BodyKind::Bytes(b) => Some(b.len() as u64),
+            BodyKind::Stream(_) => None,
+        }
+    }
+
+    /// Whether the body is known to be empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// A copy for replay, when the body can be replayed.
+    pub(crate) fn try_clone(&self) -> Option<RequestBody> {
+        match &self.kind {
+            BodyKind::Empty => Some(RequestBody::empty()),
+            BodyKind::Bytes(b) => Some(RequestBody::from(b.clone())),
+            BodyKind::Stream(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            BodyKind::Empty => f.write_str("RequestBody::Empty"),
+            BodyKind::Bytes(b) => write!(f, "RequestBody::Bytes({} bytes)", b.len()),
+            BodyKind::Stream(_) => f.write_str("RequestBody::Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for RequestBody {
+    fn from(b: Bytes) -> Self {
+        if b.is_empty() {
+            return RequestBody::empty();
+        }
+        RequestBody {
+            kind: BodyKind::Bytes(b),
+        }
+    }
+}
+
+impl From<Vec<u8>> for RequestBody {
+    fn from(b: Vec<u8>) -> Self {
+        Bytes::from(b).into()
+    }
+}
+
+impl From<String> for RequestBody {
+    fn from(s: String) -> Self {
+        Bytes::from(s).into()
+    }
+}
+
+impl From<&'static str> for RequestBody {
+    fn from(s: &'static str) -> Self {
+        Bytes::from_static(s.as_bytes()).into()
+    }
+}
+
+impl From<&'static [u8]> for RequestBody {
+    fn from(s: &'static [u8]) -> Self {
+        Bytes::from_static(s).into()
+    }
+}
+
+impl From<()> for RequestBody {
+    fn from(_: ()) -> Self {
+        RequestBody::empty()
+    }
+}
+
+impl http_body::Body for RequestBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        match &mut this.kind {
+            BodyKind::Empty => Poll::Ready(None),
+            BodyKind::Bytes(_) => match std::mem::take(&mut this.kind) {
+                BodyKind::Bytes(b) => Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
+                _ => Poll::Ready(None),
+            },
+            BodyKind::Stream(s) => match s.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => {
+                    this.kind = BodyKind::Empty;
+                    Poll::Ready(None)
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.kind, BodyKind::Empty)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.kind {
+            BodyKind::Empty => http_body::SizeHint::with_exact(0),
+            BodyKind::Bytes(b) => http_body::SizeHint::with_exact(b.len() as u64),
+            BodyKind::Stream(_) => http_body::SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_print() {
+        assert_eq!("manual".parse::<RedirectMode>(), Ok(RedirectMode::Manual));
+        assert_eq!(
+            "only-if-cached".parse::<CacheMode>(),
+            Ok(CacheMode::OnlyIfCached)
+        );
+        assert_eq!(CredentialsMode::SameOrigin.to_string(), "same-origin");
+        // NET-54: the message of an invalid redirect mode.
+        let err = "sideways".parse::<RedirectMode>().expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains("redirect mode should be one of follow, error or manual")
+        );
+        assert!(err.to_string().contains("'sideways'"));
+    }
+
+    #[test]
+    fn only_byte_bodies_replay() {
+        assert!(RequestBody::from("x").try_clone().is_some());
+        let s = RequestBody::from_stream(futures_util::stream::empty());
+        assert!(s.try_clone().is_none());
+        assert_eq!(s.len(), None);
+    }
+}

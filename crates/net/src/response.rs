@@ -1,0 +1,222 @@
+//! Responses: [`HopResponse`] (one hop, seen by the stages) and [`Response`] (what `fetch`
+//! returns).
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode, Version};
+use url::Url;
+
+use crate::body::Body;
+use crate::error::Result;
+
+/// The response to one hop of a fetch (one URL of the chain), before content decoding.
+///
+/// Stages see and may edit it in [`crate::stages::Stage::on_response`]; the cache stage may
+/// build one itself (a fresh hit, with `from_cache` set) and return it from
+/// [`crate::stages::Stage::on_request`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct HopResponse {
+    /// Status code.
+    pub status: StatusCode,
+    /// The reason phrase as the server sent it (HTTP/1.x), empty for HTTP/2.
+    pub status_text: String,
+    /// HTTP version of the connection.
+    pub version: Version,
+    /// Headers (names lower-case).
+    pub headers: HeaderMap,
+    /// Header lines as received: one `(name, value)` per line, in wire order, with the server's
+    /// spelling of the name (HTTP/1.x; HTTP/2 names are lower-case by the protocol).
+    pub raw_headers: Vec<(String, String)>,
+    /// The body, still content-encoded.
+    pub body: Body,
+    /// Whether the response came from the HTTP cache.
+    pub from_cache: bool,
+    /// The peer address, for a response from the network.
+    pub remote_addr: Option<SocketAddr>,
+}
+
+impl HopResponse {
+    /// A response with `status`, no headers and `body`; raw headers are derived from `headers`
+    /// when a stage leaves them empty.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Body) -> Self {
+        HopResponse {
+            status,
+            status_text: status.canonical_reason().unwrap_or("").to_string(),
+            version: Version::HTTP_11,
+            headers,
+            raw_headers: Vec::new(),
+            body,
+            from_cache: false,
+            remote_addr: None,
+        }
+    }
+
+    pub(crate) fn fill_raw_headers(&mut self) {
+        if self.raw_headers.is_empty() && !self.headers.is_empty() {
+            self.raw_headers = self
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+        }
+    }
+}
+
+/// The response `fetch` returns: status, headers and a streaming (decoded) body.
+#[derive(Debug)]
+pub struct Response {
+    pub(crate) hop: HopResponse,
+    pub(crate) url_chain: Vec<Url>,
+}
+
+/// Header names Node.js keeps only once when repeated (`IncomingMessage` rules).
+const DISCARD_DUPLICATES: &[&str] = &[
+    "age",
+    "authorization",
+    "content-length",
+    "content-type",
+    "etag",
+    "expires",
+    "from",
+    "host",
+    "if-modified-since",
+    "if-unmodified-since",
+    "last-modified",
+    "location",
+    "max-forwards",
+    "proxy-authorization",
+    "referer",
+    "retry-after",
+    "server",
+    "user-agent",
+];
+
+impl Response {
+    /// The final URL (after redirects).
+    pub fn url(&self) -> &Url {
+        self.url_chain
+            .last()
+            .expect("a response has at least one URL in its chain")
+    }
+
+    /// Every URL the request went through, the first one requested first.
+    pub fn url_chain(&self) -> &[Url] {
+        &self.url_chain
+    }
+
+    /// Status code.
+    pub fn status(&self) -> StatusCode {
+        self.hop.status
+    }
+
+    /// Whether the status is 200..=299 (`Response.ok`).
+    pub fn ok(&self) -> bool {
+        self.hop.status.is_success()
+    }
+
+    /// The reason phrase (`statusText`); empty over HTTP/2.
+    pub fn status_text(&self) -> &str {
+        &self.hop.status_text
+    }
+
+    /// HTTP version.
+    pub fn version(&self) -> Version {
+        self.hop.version
+    }
+
+    /// `httpVersion` as Node writes it: `"1.1"`, `"1.0"`, `"2.0"`.
+    pub fn http_version(&self) -> &'static str {
+        match self.hop.version {
+            Version::HTTP_09 => "0.9",
+            Version::HTTP_10 => "1.0",
+            Version::HTTP_2 => "2.0",
+            Version::HTTP_3 => "3.0",
+            _ => "1.1",
+        }
+    }
+
+    /// Headers (names lower-case).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.hop.headers
+    }
+
+    /// Header lines in wire order with the server's spelling (`rawHeaders`).
+    pub fn raw_headers(&self) -> &[(String, String)] {
+        &self.hop.raw_headers
+    }
+
+    /// The value Node's `headers[name]` holds: repeated values joined with `, ` (`; ` for
+    /// `cookie`), except the headers Node keeps only once (`last-modified`, `content-type` ...),
+    /// which keep the first. `set-cookie` is better read with [`Response::set_cookies`].
+    pub fn header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        let mut values = self
+            .hop
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let first = values.next()?;
+        if DISCARD_DUPLICATES.contains(&name.as_str()) {
+            return Some(first);
+        }
+        let sep = if name == "cookie" { "; " } else { ", " };
+        Some(values.fold(first, |mut acc, v| {
+            acc.push_str(sep);
+            acc.push_str(&v);
+            acc
+        }))
+    }
+
+    /// Every `Set-Cookie` value, in order (always a list, even of one).
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.hop
+            .headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
+
+    /// Whether the response came from the HTTP cache.
+    pub fn from_cache(&self) -> bool {
+        self.hop.from_cache
+    }
+
+    /// The peer address, when the response came from the network.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.hop.remote_addr
+    }
+
+    /// The body, to stream.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.hop.body
+    }
+
+    /// Takes the body out, leaving an empty one.
+    pub fn into_body(self) -> Body {
+        self.hop.body
+    }
+
+    /// The next chunk of the body.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        self.hop.body.chunk().await
+    }
+
+    /// The whole body.
+    pub async fn bytes(self) -> Result<Bytes> {
+        self.hop.body.bytes().await
+    }
+
+    /// The whole body as text.
+    pub async fn text(self) -> Result<String> {
+        self.hop.body.text().await
+    }
+}

@@ -1,0 +1,272 @@
+//! The seams of the request pipeline: where later stages (cookies, cache, webRequest, protocol
+//! handlers) attach without the rest being rewritten.
+//!
+//! Every hop of a fetch (the first URL, then each redirect target) runs:
+//!
+//! 1. [`Stage::on_request`] of every registered stage, in [`Slot`] order (1 protocol handlers,
+//!    2 `onBeforeRequest`, 3 cache lookup, 4 cookies, 5 `onBeforeSendHeaders`). A stage may edit
+//!    the [`RequestContext`] (headers, URL) or answer the hop itself with [`Flow::Respond`]
+//!    (a fresh cache hit, a protocol handler's response): transport and the response hooks are
+//!    then skipped for that hop.
+//! 2. Transport (stage 6): DNS with host rules, TCP, TLS, emulation, the pooled connection.
+//! 3. [`Stage::on_response`] of every stage, in response order ([`Slot::response_rank`]:
+//!    `onHeadersReceived`, cookies storing `Set-Cookie`, auth, cache store / 304 merge). It sees
+//!    every hop, redirects included, and may replace the response or its body (to tee it).
+//! 4. Redirect handling (follow / manual / error), then back to 1 for the next URL.
+//!
+//! After the last hop, content decoding (stage 8) runs and the body streams to the caller.
+//!
+//! A pipeline with no stage registered costs one empty-slice check per hop.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use http::{HeaderMap, Method};
+use url::Url;
+
+use crate::error::Result;
+use crate::request::{CacheMode, CredentialsMode, FetchOptions, RedirectMode};
+use crate::response::HopResponse;
+
+/// A boxed, sendable future, the return type of the stage hooks.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where a stage sits in the request order of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Slot {
+    /// 1. Protocol handlers (custom schemes, intercepted `http`/`https`/`file`).
+    ProtocolHandlers = 1,
+    /// 2. webRequest `onBeforeRequest` and declarativeNetRequest rules.
+    BeforeRequest = 2,
+    /// 3. HTTP cache lookup (request side) and store / 304 merge (response side).
+    Cache = 3,
+    /// 4. Cookies attached (request side) and `Set-Cookie` stored (response side).
+    Cookies = 4,
+    /// 5. webRequest `onBeforeSendHeaders`/`onSendHeaders` (request side) and
+    ///    `onHeadersReceived` (response side).
+    BeforeSendHeaders = 5,
+    /// Authentication (401/407): response side only.
+    Auth = 6,
+}
+
+impl Slot {
+    /// The order on the response side (stage 7 of DESIGN.md): headers received, then
+    /// `Set-Cookie` stored, then auth, then the cache store; protocol handlers and
+    /// `onBeforeRequest` last (they rarely look at responses).
+    pub fn response_rank(self) -> u8 {
+        match self {
+            Slot::BeforeSendHeaders => 0,
+            Slot::Cookies => 1,
+            Slot::Auth => 2,
+            Slot::Cache => 3,
+            Slot::ProtocolHandlers => 4,
+            Slot::BeforeRequest => 5,
+        }
+    }
+}
+
+/// What a request hook decided.
+#[derive(Debug)]
+pub enum Flow {
+    /// Go on to the next stage, and finally the transport.
+    Continue,
+    /// Answer this hop with this response: skip the transport and the response hooks.
+    Respond(Box<HopResponse>),
+}
+
+/// The request as the stages see it, for one hop.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The URL of this hop.
+    pub url: Url,
+    /// The method of this hop (redirects may have rewritten it).
+    pub method: Method,
+    /// The request headers; stages add (`Cookie`) or edit them.
+    pub headers: HeaderMap,
+    /// The URLs before this one (empty on the first hop).
+    pub previous_urls: Vec<Url>,
+    /// `credentials` mode.
+    pub credentials: CredentialsMode,
+    /// `cache` mode.
+    pub cache: CacheMode,
+    /// `redirect` mode.
+    pub redirect: RedirectMode,
+    /// The initiator origin, from the options or the request's `Origin` header; `None` for a
+    /// request of the embedder itself.
+    pub initiator: Option<Url>,
+    /// The URL whose site is the site for cookies; `None` means this hop's own URL (same-site).
+    pub site_for_cookies: Option<Url>,
+    /// Whether the request is a top-level navigation.
+    pub top_level_navigation: bool,
+    /// Skip protocol handlers (stage 1).
+    pub bypass_custom_protocol_handlers: bool,
+    /// Whether the request carries a body.
+    pub has_body: bool,
+    /// Per-request scratch space: a stage can leave data on the request side (the cache entry it
+    /// looked up) and pick it up on the response side (to merge a 304).
+    pub extensions: http::Extensions,
+}
+
+impl RequestContext {
+    pub(crate) fn new(
+        url: Url,
+        method: Method,
+        headers: HeaderMap,
+        options: &FetchOptions,
+    ) -> Self {
+        let initiator = options.origin.clone().or_else(|| {
+            headers
+                .get(http::header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| Url::parse(s).ok())
+        });
+        RequestContext {
+            url,
+            method,
+            headers,
+            previous_urls: Vec::new(),
+            credentials: options.credentials,
+            cache: options.cache,
+            redirect: options.redirect,
+            initiator,
+            site_for_cookies: options.site_for_cookies.clone(),
+            top_level_navigation: options.top_level_navigation,
+            bypass_custom_protocol_handlers: options.bypass_custom_protocol_handlers,
+            has_body: false,
+            extensions: http::Extensions::new(),
+        }
+    }
+
+    /// Whether credentials (cookies, auth) go with this hop: `include` always, `omit` never,
+    /// `same-origin` when there is no initiator (Electron's `net.fetch`) or the initiator is
+    /// same-origin with this hop's URL.
+    pub fn credentials_allowed(&self) -> bool {
+        match self.credentials {
+            CredentialsMode::Include => true,
+            CredentialsMode::Omit => false,
+            CredentialsMode::SameOrigin => match &self.initiator {
+                None => true,
+                Some(origin) => origin.origin() == self.url.origin(),
+            },
+        }
+    }
+
+    /// The URL whose site decides SameSite: `site_for_cookies`, else this hop's URL.
+    pub fn site_for_cookies_url(&self) -> &Url {
+        self.site_for_cookies.as_ref().unwrap_or(&self.url)
+    }
+}
+
+/// A pipeline stage. Implement the hooks you need; the defaults do nothing.
+pub trait Stage: Send + Sync + 'static {
+    /// Where the stage sits.
+    fn slot(&self) -> Slot;
+
+    /// Request side, before the transport. Dropping the future abandons the request.
+    fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+        let _ = ctx;
+        Box::pin(std::future::ready(Ok(Flow::Continue)))
+    }
+
+    /// Response side, for every hop answered by the transport (redirects included).
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
+        response: &'a mut HopResponse,
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = (ctx, response);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// The registered stages of one session, in both orders.
+#[derive(Default)]
+pub(crate) struct Stages {
+    lists: RwLock<Arc<StageLists>>,
+}
+
+#[derive(Default)]
+pub(crate) struct StageLists {
+    pub(crate) request: Vec<Arc<dyn Stage>>,
+    pub(crate) response: Vec<Arc<dyn Stage>>,
+}
+
+impl Stages {
+    pub(crate) fn insert(&self, stage: Arc<dyn Stage>) {
+        let mut guard = self.lists.write().unwrap_or_else(|e| e.into_inner());
+        let mut request = guard.request.clone();
+        request.push(stage);
+        request.sort_by_key(|s| s.slot());
+        let mut response = request.clone();
+        response.sort_by_key(|s| s.slot().response_rank());
+        *guard = Arc::new(StageLists { request, response });
+    }
+
+    pub(crate) fn snapshot(&self) -> Arc<StageLists> {
+        self.lists.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct S(Slot);
+    impl Stage for S {
+        fn slot(&self) -> Slot {
+            self.0
+        }
+    }
+
+    #[test]
+    fn stages_sort_in_both_orders() {
+        let stages = Stages::default();
+        for slot in [
+            Slot::Cookies,
+            Slot::Cache,
+            Slot::BeforeSendHeaders,
+            Slot::ProtocolHandlers,
+        ] {
+            stages.insert(Arc::new(S(slot)));
+        }
+        let lists = stages.snapshot();
+        let req: Vec<Slot> = lists.request.iter().map(|s| s.slot()).collect();
+        assert_eq!(
+            req,
+            [
+                Slot::ProtocolHandlers,
+                Slot::Cache,
+                Slot::Cookies,
+                Slot::BeforeSendHeaders
+            ]
+        );
+        let resp: Vec<Slot> = lists.response.iter().map(|s| s.slot()).collect();
+        assert_eq!(
+            resp,
+            [
+                Slot::BeforeSendHeaders,
+                Slot::Cookies,
+                Slot::Cache,
+                Slot::ProtocolHandlers
+            ]
+        );
+    }
+
+    #[test]
+    fn credentials_modes() {
+        let url = Url::parse("https://a.test/x").expect("url");
+        let mut ctx =
+            RequestContext::new(url, Method::GET, HeaderMap::new(), &FetchOptions::default());
+        // FETCH-08: same-origin with no Origin is treated as include.
+        assert!(ctx.credentials_allowed());
+        ctx.initiator = Some(Url::parse("https://b.test").expect("url"));
+        assert!(!ctx.credentials_allowed());
+        ctx.initiator = Some(Url::parse("https://a.test").expect("url"));
+        assert!(ctx.credentials_allowed());
+        ctx.credentials = CredentialsMode::Omit;
+        assert!(!ctx.credentials_allowed());
+    }
+}

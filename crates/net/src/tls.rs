@@ -1,0 +1,633 @@
+//! TLS policy of a session: `set_ssl_config` mapped onto rustls, trusted roots (webpki-roots
+//! plus extra roots), and `set_certificate_verify_proc`.
+//!
+//! What rustls cannot do, and what happens instead:
+//! - TLS 1.0 and 1.1 are not implemented. `min_version: tls1` / `tls1.1` are accepted and mean
+//!   TLS 1.2 (Chromium no longer negotiates them either); `max_version` below `tls1.2` is
+//!   refused with `net::ERR_INVALID_ARGUMENT`.
+//! - Only the AEAD ECDHE suites rustls ships exist; disabling any other suite id is accepted and
+//!   changes nothing (Electron also accepts unknown ids). TLS 1.3 suites cannot be disabled,
+//!   as in Electron.
+//! - No revocation checks (CRLs, OCSP) and no Certificate Transparency.
+//!
+//! Certificate checks run after the handshake and before any byte of the request is sent: the
+//! handshake checks the server's signatures, then the chain is verified by webpki against the
+//! session's roots, and a verify proc (if set) gets that verdict and decides. Its answers are
+//! cached per (host, leaf certificate) until the proc is replaced. Session resumption is off so
+//! every new connection shows its chain.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use crate::certificate::Certificate;
+use crate::emulation::Throttled;
+use crate::error::{Error, NetError, Result};
+use crate::stages::BoxFuture;
+
+/// A TLS version name of `setSSLConfig`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TlsVersion {
+    /// `tls1` (means TLS 1.2 here: rustls has no TLS 1.0).
+    #[serde(rename = "tls1")]
+    Tls1,
+    /// `tls1.1` (means TLS 1.2 here: rustls has no TLS 1.1).
+    #[serde(rename = "tls1.1")]
+    Tls1_1,
+    /// `tls1.2`.
+    #[serde(rename = "tls1.2")]
+    Tls1_2,
+    /// `tls1.3`.
+    #[serde(rename = "tls1.3")]
+    Tls1_3,
+}
+
+impl std::str::FromStr for TlsVersion {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "tls1" => Ok(TlsVersion::Tls1),
+            "tls1.1" => Ok(TlsVersion::Tls1_1),
+            "tls1.2" => Ok(TlsVersion::Tls1_2),
+            "tls1.3" => Ok(TlsVersion::Tls1_3),
+            _ => Err(Error::new(
+                NetError::InvalidArgument,
+                format!("invalid TLS version '{s}': expected tls1, tls1.1, tls1.2 or tls1.3"),
+            )),
+        }
+    }
+}
+
+/// `setSSLConfig`'s config.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SslConfig {
+    /// `minVersion` (default `tls1`, which here means TLS 1.2).
+    pub min_version: Option<TlsVersion>,
+    /// `maxVersion` (default `tls1.3`); `tls1` and `tls1.1` are refused.
+    pub max_version: Option<TlsVersion>,
+    /// `disabledCipherSuites` as `0xAABB` ids; TLS 1.3 suites cannot be disabled.
+    pub disabled_cipher_suites: Vec<u16>,
+}
+
+/// The verdict of a certificate verify proc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertificateVerdict {
+    /// Trust the certificate (Electron's `0`).
+    Accept,
+    /// Refuse it: the request fails with `net::ERR_FAILED` (Electron's `-2`).
+    Reject,
+    /// Use the default verifier's result (Electron's `-3`).
+    UseDefault,
+    /// Fail with this error (any other Electron code).
+    Error(NetError),
+}
+
+impl CertificateVerdict {
+    /// The verdict Electron's callback code means; an unknown code fails with
+    /// `net::ERR_CERT_INVALID`.
+    pub fn from_code(code: i32) -> Self {
+        match code {
+            0 => CertificateVerdict::Accept,
+            -2 => CertificateVerdict::Reject,
+            -3 => CertificateVerdict::UseDefault,
+            c => CertificateVerdict::Error(NetError::from_code(c).unwrap_or(NetError::CertInvalid)),
+        }
+    }
+}
+
+/// What a certificate verify proc is told (Electron's `request`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CertificateVerifyRequest {
+    /// The host name the connection is for (before host rules).
+    pub hostname: String,
+    /// The chain the server sent, leaf first.
+    pub certificate: Certificate,
+    /// The chain as verified (the same chain here).
+    pub validated_certificate: Certificate,
+    /// Whether the chain verifies against the public roots (webpki-roots) alone.
+    pub is_issued_by_known_root: bool,
+    /// `net::OK` or the default verifier's error name, e.g. `net::ERR_CERT_AUTHORITY_INVALID`.
+    pub verification_result: String,
+    /// 0 or the default verifier's error code.
+    pub error_code: i32,
+}
+
+/// A certificate verify proc: async, returns a typed verdict.
+pub type CertificateVerifyProc =
+    Arc<dyn Fn(CertificateVerifyRequest) -> BoxFuture<'static, CertificateVerdict> + Send + Sync>;
+
+/// Accepts the chain during the handshake (signatures are still checked) so that the real
+/// verification, which may call an async proc, runs right after it.
+#[derive(Debug)]
+struct DeferredVerifier {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for DeferredVerifier {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+struct TlsInner {
+    ssl: SslConfig,
+    extra_roots: Vec<CertificateDer<'static>>,
+    client: std::result::Result<Arc<ClientConfig>, Error>,
+    verifier: Arc<WebPkiServerVerifier>,
+    public_verifier: Arc<WebPkiServerVerifier>,
+}
+
+type VerdictKey = (String, [u8; 32]);
+/// Verdicts of the current proc, with the proc's generation.
+type Verdicts = (u64, HashMap<VerdictKey, std::result::Result<(), Error>>);
+
+/// The TLS state of one session.
+pub(crate) struct Tls {
+    provider: Arc<CryptoProvider>,
+    inner: RwLock<TlsInner>,
+    proc: RwLock<Option<CertificateVerifyProc>>,
+    verdicts: Mutex<Verdicts>,
+}
+
+fn verifier(
+    provider: &Arc<CryptoProvider>,
+    roots: RootCertStore,
+) -> Result<Arc<WebPkiServerVerifier>> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| {
+            Error::new(
+                NetError::CertInvalid,
+                format!("cannot build the certificate verifier: {e}"),
+            )
+        })
+}
+
+fn public_roots() -> RootCertStore {
+    RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+fn client_config(provider: &Arc<CryptoProvider>, ssl: &SslConfig) -> Result<Arc<ClientConfig>> {
+    let min = ssl.min_version.unwrap_or(TlsVersion::Tls1);
+    let max = ssl.max_version.unwrap_or(TlsVersion::Tls1_3);
+    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    if min <= TlsVersion::Tls1_2 && max >= TlsVersion::Tls1_2 {
+        versions.push(&rustls::version::TLS12);
+    }
+    if max >= TlsVersion::Tls1_3 {
+        versions.push(&rustls::version::TLS13);
+    }
+    let mut p = (**provider).clone();
+    p.cipher_suites.retain(|s| match s {
+        rustls::SupportedCipherSuite::Tls12(_) => {
+            !ssl.disabled_cipher_suites.contains(&u16::from(s.suite()))
+        }
+        _ => true,
+    });
+    let p = Arc::new(p);
+    let mut config = ClientConfig::builder_with_provider(p.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| {
+            Error::new(
+                NetError::SslVersionOrCipherMismatch,
+                format!("the SSL config leaves no usable TLS version or cipher suite: {e}"),
+            )
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(DeferredVerifier { provider: p }))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.resumption = rustls::client::Resumption::disabled();
+    Ok(Arc::new(config))
+}
+
+/// Checks an SSL config the way Electron does before it is applied.
+fn validate(ssl: &SslConfig) -> Result<()> {
+    if let Some(max) = ssl.max_version
+        && max < TlsVersion::Tls1_2
+    {
+        return Err(Error::new(
+            NetError::InvalidArgument,
+            format!(
+                "maxVersion '{}' is not supported: use tls1.2 or tls1.3",
+                version_name(max)
+            ),
+        ));
+    }
+    if let (Some(min), Some(max)) = (ssl.min_version, ssl.max_version)
+        && min > max
+    {
+        return Err(Error::new(
+            NetError::InvalidArgument,
+            format!(
+                "minVersion '{}' is above maxVersion '{}'",
+                version_name(min),
+                version_name(max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn version_name(v: TlsVersion) -> &'static str {
+    match v {
+        TlsVersion::Tls1 => "tls1",
+        TlsVersion::Tls1_1 => "tls1.1",
+        TlsVersion::Tls1_2 => "tls1.2",
+        TlsVersion::Tls1_3 => "tls1.3",
+    }
+}
+
+/// Maps a webpki verdict to Chromium's certificate error.
+pub(crate) fn cert_error(e: &rustls::Error) -> NetError {
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => NetError::CertAuthorityInvalid,
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => NetError::CertDateInvalid,
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                NetError::CertCommonNameInvalid
+            }
+            CertificateError::Revoked => NetError::CertRevoked,
+            CertificateError::BadEncoding => NetError::CertContainsErrors,
+            CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+                NetError::CertWeakSignatureAlgorithm
+            }
+            _ => NetError::CertInvalid,
+        },
+        _ => NetError::CertInvalid,
+    }
+}
+
+fn handshake_error(host: &str, e: std::io::Error) -> Error {
+    let detail = format!("TLS handshake with '{host}' failed: {e}");
+    let kind = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::AlertReceived(a)) => match a {
+            rustls::AlertDescription::HandshakeFailure
+            | rustls::AlertDescription::ProtocolVersion
+            | rustls::AlertDescription::InsufficientSecurity => {
+                NetError::SslVersionOrCipherMismatch
+            }
+            _ => NetError::SslProtocolError,
+        },
+        Some(rustls::Error::PeerIncompatible(_)) => NetError::SslVersionOrCipherMismatch,
+        Some(_) => NetError::SslProtocolError,
+        None => match e.kind() {
+            std::io::ErrorKind::ConnectionReset => NetError::ConnectionReset,
+            std::io::ErrorKind::UnexpectedEof => NetError::ConnectionClosed,
+            _ => NetError::SslProtocolError,
+        },
+    };
+    Error::new(kind, detail)
+}
+
+impl Tls {
+    pub(crate) fn new(extra_roots: Vec<CertificateDer<'static>>) -> Result<Tls> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let inner = Self::build(&provider, SslConfig::default(), extra_roots)?;
+        Ok(Tls {
+            provider,
+            inner: RwLock::new(inner),
+            proc: RwLock::new(None),
+            verdicts: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    fn build(
+        provider: &Arc<CryptoProvider>,
+        ssl: SslConfig,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> Result<TlsInner> {
+        let mut roots = public_roots();
+        for root in &extra_roots {
+            roots.add(root.clone()).map_err(|e| {
+                Error::new(
+                    NetError::CertInvalid,
+                    format!("cannot trust the extra root certificate: {e}"),
+                )
+            })?;
+        }
+        Ok(TlsInner {
+            client: client_config(provider, &ssl),
+            ssl,
+            extra_roots,
+            verifier: verifier(provider, roots)?,
+            public_verifier: verifier(provider, public_roots())?,
+        })
+    }
+
+    pub(crate) fn set_ssl_config(&self, ssl: SslConfig) -> Result<()> {
+        validate(&ssl)?;
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let extra = guard.extra_roots.clone();
+        *guard = Self::build(&self.provider, ssl, extra)?;
+        Ok(())
+    }
+
+    pub(crate) fn ssl_config(&self) -> SslConfig {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .ssl
+            .clone()
+    }
+
+    /// Adds trusted roots from PEM text (one or more certificates).
+    pub(crate) fn add_roots_pem(&self, pem: &[u8]) -> Result<usize> {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| {
+                Error::new(
+                    NetError::InvalidArgument,
+                    format!("the CA file is not valid PEM: {e}"),
+                )
+            })?;
+        if certs.is_empty() {
+            return Err(Error::new(
+                NetError::InvalidArgument,
+                "the CA file holds no CERTIFICATE block",
+            ));
+        }
+        self.add_roots(certs)
+    }
+
+    /// Adds trusted roots (DER).
+    pub(crate) fn add_roots(&self, certs: Vec<CertificateDer<'static>>) -> Result<usize> {
+        let n = certs.len();
+        let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let mut extra = guard.extra_roots.clone();
+        extra.extend(certs);
+        *guard = Self::build(&self.provider, guard.ssl.clone(), extra)?;
+        Ok(n)
+    }
+
+    /// Replaces the proc and forgets every cached verdict.
+    pub(crate) fn set_proc(&self, proc: Option<CertificateVerifyProc>) {
+        *self.proc.write().unwrap_or_else(|e| e.into_inner()) = proc;
+        let mut v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        v.0 += 1;
+        v.1.clear();
+    }
+
+    /// TLS over `tcp` to `host`, verified; returns the stream and whether ALPN chose h2.
+    pub(crate) async fn connect(
+        &self,
+        host: &str,
+        tcp: Throttled<TcpStream>,
+    ) -> Result<(TlsStream<Throttled<TcpStream>>, bool)> {
+        let config = self
+            .inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .client
+            .clone()?;
+        let server_name = ServerName::try_from(host.to_string()).map_err(|_| {
+            Error::new(
+                NetError::InvalidUrl,
+                format!("'{host}' is not a valid TLS server name"),
+            )
+        })?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(server_name.clone(), tcp)
+            .await
+            .map_err(|e| handshake_error(host, e))?;
+        let (_, session) = stream.get_ref();
+        let certs: Vec<CertificateDer<'static>> = session
+            .peer_certificates()
+            .ok_or_else(|| {
+                Error::new(
+                    NetError::SslProtocolError,
+                    format!("'{host}' presented no certificate"),
+                )
+            })?
+            .iter()
+            .map(|c| c.clone().into_owned())
+            .collect();
+        let h2 = session.alpn_protocol() == Some(b"h2");
+        self.verify(host, &server_name, &certs).await?;
+        Ok((stream, h2))
+    }
+
+    async fn verify(
+        &self,
+        host: &str,
+        server_name: &ServerName<'_>,
+        certs: &[CertificateDer<'static>],
+    ) -> Result<()> {
+        let Some((leaf, intermediates)) = certs.split_first() else {
+            return Err(Error::new(
+                NetError::SslProtocolError,
+                format!("'{host}' presented no certificate"),
+            ));
+        };
+        let (verifier, public) = {
+            let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            (g.verifier.clone(), g.public_verifier.clone())
+        };
+        let now = UnixTime::now();
+        let default: std::result::Result<(), Error> = verifier
+            .verify_server_cert(leaf, intermediates, server_name, &[], now)
+            .map(|_| ())
+            .map_err(|e| {
+                Error::new(
+                    cert_error(&e),
+                    format!("certificate of '{host}' is not trusted: {e}"),
+                )
+            });
+        let proc = self.proc.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let Some(proc) = proc else {
+            return default;
+        };
+        let key: VerdictKey = (host.to_string(), Sha256::digest(leaf.as_ref()).into());
+        let generation = {
+            let v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(r) = v.1.get(&key) {
+                return r.clone();
+            }
+            v.0
+        };
+        let certificate = Certificate::from_chain(certs)?;
+        let known = default.is_ok()
+            && public
+                .verify_server_cert(leaf, intermediates, server_name, &[], now)
+                .is_ok();
+        let (verification_result, error_code) = match &default {
+            Ok(()) => ("net::OK".to_string(), 0),
+            Err(e) => (e.kind().name().to_string(), e.code()),
+        };
+        let request = CertificateVerifyRequest {
+            hostname: host.to_string(),
+            validated_certificate: certificate.clone(),
+            certificate,
+            is_issued_by_known_root: known,
+            verification_result,
+            error_code,
+        };
+        let result = match proc(request).await {
+            CertificateVerdict::Accept => Ok(()),
+            CertificateVerdict::Reject => Err(Error::new(
+                NetError::Failed,
+                format!("the certificate verify proc rejected the certificate of '{host}'"),
+            )),
+            CertificateVerdict::UseDefault => default,
+            CertificateVerdict::Error(kind) => Err(Error::new(
+                kind,
+                format!("the certificate verify proc failed the certificate of '{host}'"),
+            )),
+        };
+        let mut v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        if v.0 == generation {
+            v.1.insert(key, result.clone());
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_codes() {
+        assert_eq!(CertificateVerdict::from_code(0), CertificateVerdict::Accept);
+        assert_eq!(
+            CertificateVerdict::from_code(-2),
+            CertificateVerdict::Reject
+        );
+        assert_eq!(
+            CertificateVerdict::from_code(-3),
+            CertificateVerdict::UseDefault
+        );
+        assert_eq!(
+            CertificateVerdict::from_code(-202),
+            CertificateVerdict::Error(NetError::CertAuthorityInvalid)
+        );
+        assert_eq!(
+            CertificateVerdict::from_code(-9999),
+            CertificateVerdict::Error(NetError::CertInvalid)
+        );
+    }
+
+    #[test]
+    fn ssl_config_validation_names_the_values() {
+        let bad = SslConfig {
+            max_version: Some(TlsVersion::Tls1_1),
+            ..Default::default()
+        };
+        assert!(
+            validate(&bad)
+                .expect_err("max tls1.1")
+                .to_string()
+                .contains("'tls1.1'")
+        );
+        let inverted = SslConfig {
+            min_version: Some(TlsVersion::Tls1_3),
+            max_version: Some(TlsVersion::Tls1_2),
+            ..Default::default()
+        };
+        assert!(validate(&inverted).is_err());
+        assert!(
+            validate(&SslConfig {
+                min_version: Some(TlsVersion::Tls1),
+                ..Default::default()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn versions_and_suites_map_onto_rustls() {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let only13 = SslConfig {
+            min_version: Some(TlsVersion::Tls1_3),
+            ..Default::default()
+        };
+        assert!(client_config(&provider, &only13).is_ok());
+        // Disabling every TLS 1.2 suite with max tls1.2 leaves nothing to negotiate.
+        let all12: Vec<u16> = provider
+            .cipher_suites
+            .iter()
+            .filter(|s| matches!(s, rustls::SupportedCipherSuite::Tls12(_)))
+            .map(|s| u16::from(s.suite()))
+            .collect();
+        let none = SslConfig {
+            max_version: Some(TlsVersion::Tls1_2),
+            disabled_cipher_suites: all12,
+            ..Default::default()
+        };
+        let err = client_config(&provider, &none).expect_err("no suites");
+        assert_eq!(err.kind(), NetError::SslVersionOrCipherMismatch);
+        // TLS 1.3 suites cannot be disabled.
+        let t13 = SslConfig {
+            disabled_cipher_suites: vec![0x1301, 0x1302, 0x1303],
+            ..Default::default()
+        };
+        assert!(client_config(&provider, &t13).is_ok());
+    }
+
+    #[test]
+    fn tls_version_names() {
+        assert_eq!("tls1.2".parse::<TlsVersion>(), Ok(TlsVersion::Tls1_2));
+        assert!("ssl3".parse::<TlsVersion>().is_err());
+    }
+}
