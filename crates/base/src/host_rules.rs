@@ -15,7 +15,7 @@
 //! ```
 //! use session_base::host_rules::{HostRules, Mapping};
 //!
-//! let rules: HostRules = "MAP *.test 127.0.0.1, MAP x.test 127.0.0.1:8443, MAP gone.test ~NOTFOUND"
+//! let rules: HostRules = "MAP gone.test ~NOTFOUND, MAP x.test 127.0.0.1:8443, MAP *.test 127.0.0.1"
 //!     .parse()
 //!     .unwrap();
 //! assert_eq!(rules.map("a.test", 80), Mapping::To { host: "127.0.0.1".into(), port: 80 });
