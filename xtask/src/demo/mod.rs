@@ -4,6 +4,7 @@
 //! A capability adds its step as a function in a file of its own here and one line in
 //! [`STEPS`].
 
+mod devices;
 mod foundation;
 
 use crate::{cargo, root};
@@ -15,7 +16,10 @@ use std::process::Command;
 type Step = (&'static str, fn(&Demo) -> Result<(), String>);
 
 /// Every step, in order.
-const STEPS: &[Step] = &[("partitions", foundation::partitions)];
+const STEPS: &[Step] = &[
+    ("partitions", foundation::partitions),
+    ("devices", devices::serial_chooser),
+];
 
 /// What a step works with.
 pub(crate) struct Demo {
