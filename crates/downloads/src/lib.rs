@@ -11,6 +11,13 @@
 //! - [`journal`]: the per-partition journal that lets interrupted downloads resume after a
 //!   restart.
 //! - [`part`]: the temporary file beside the target, renamed into place when complete.
+//! - [`Downloads`] and [`DownloadItem`]: the manager of a session (`download_url`,
+//!   `create_interrupted_download`, the async `will-download` handler, the journal's items) and
+//!   Electron's `DownloadItem` (pause as backpressure, resume with `Range` + `If-Range` verified
+//!   by `206` + `Content-Range`, a restart from byte 0 announced by
+//!   [`DownloadEvent::Restarted`] when the server's version changed or it ignores ranges, and
+//!   exactly one [`DownloadEvent::Done`] per start or resume). Requests go through a
+//!   [`Fetcher`], which the `session` facade implements over the session's request pipeline.
 //!
 //! ```
 //! use session_downloads::filename::generate_filename;
@@ -30,13 +37,23 @@
 //! ```
 
 pub mod disposition;
+mod engine;
 mod error;
+pub mod fetch;
 pub mod filename;
+mod item;
 pub mod journal;
+mod manager;
 pub mod part;
 pub mod state;
 
 pub use disposition::{ContentDisposition, DispositionType};
 pub use error::{Error, ErrorKind, Result};
+pub use fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
+pub use item::{DownloadEvent, DownloadItem, RestartReason};
 pub use journal::Journal;
+pub use manager::{
+    DownloadOptions, Downloads, DownloadsConfig, InterruptedDownloadOptions, WillDownloadDecision,
+    WillDownloadHandler,
+};
 pub use state::{DownloadRecord, DownloadState, DownloadSummary, InterruptReason};

@@ -64,6 +64,11 @@ impl PartFile {
         Ok(())
     }
 
+    /// A second handle on the file, to fsync it from another thread while writing goes on.
+    pub fn try_clone_file(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
     /// Bytes in the file.
     pub fn len(&self) -> u64 {
         self.len

@@ -159,9 +159,9 @@ impl InterruptReason {
         }
     }
 
-    /// Whether `resume()` can pick the item up again (Chromium's resume modes other than
-    /// "invalid"): network and transient failures, server errors, a full disk once space is made.
-    /// Cancellation, authorisation and certificate failures cannot resume.
+    /// Whether `resume()` can pick the item up again: network and transient failures, server
+    /// errors (5xx), a full disk once space is made. Cancellation, authorisation, certificate
+    /// failures and a missing resource (404/410) cannot resume.
     pub fn is_resumable(self) -> bool {
         use InterruptReason::*;
         !matches!(
@@ -170,6 +170,7 @@ impl InterruptReason {
                 | ServerUnauthorized
                 | ServerCertProblem
                 | ServerForbidden
+                | ServerUnreachable
                 | ServerCrossOriginRedirect
                 | NetworkInvalidRequest
         )
@@ -279,9 +280,10 @@ impl DownloadRecord {
         }
     }
 
-    /// The URL the download was requested from (first of the chain).
+    /// The URL the bytes come from: the last of the chain, as Chromium's `GetURL` (and so
+    /// Electron's `getURL`).
     pub fn url(&self) -> &str {
-        self.url_chain.first().map(String::as_str).unwrap_or("")
+        self.url_chain.last().map(String::as_str).unwrap_or("")
     }
 
     /// Whether `resume()` may continue this item.
@@ -348,7 +350,7 @@ impl DownloadRecord {
 pub struct DownloadSummary {
     /// Item id.
     pub id: u64,
-    /// First URL of the chain.
+    /// Last URL of the chain (where the bytes come from).
     pub url: String,
     /// Every URL including redirects.
     pub url_chain: Vec<String>,

@@ -23,6 +23,7 @@
 //! | `/redirect-to?url=U[&status=S]` | redirect (default 302) to U |
 //! | `/encoded/{gzip,deflate,br,zstd,identity}` | [`ENCODED_TEXT`] with that `Content-Encoding` |
 //! | `/bytes/N[?seed=S][&norange=1][&cut=OFFSET][&chunked=1][&nocl=1]` | N deterministic bytes ([`pattern_bytes`]), strong `ETag` from (N, S), fixed `Last-Modified`, `Accept-Ranges`; honours `Range`, `If-Range`, `If-None-Match`; `cut` drops the connection once the body reaches byte OFFSET of the entity; `norange` ignores Range |
+//! | `/flaky/KEY/N?cuts=A,B,..[&seed=S][&norange=1]` | the `/bytes/N` entity; the i-th request for KEY drops the connection at byte `cuts[i]`, later ones are served whole (resume tests) |
 //! | `/res/NAME` | a resource set by [`TestSite::put`], served like `/bytes` (so it can change between requests) |
 //! | `/truncated/DECLARED/SENT` | `Content-Length: DECLARED`, SENT bytes, then the connection drops |
 //! | `/truncated-chunked/SENT` | chunked body of SENT bytes without the last chunk |
@@ -47,6 +48,7 @@
 
 pub mod bench;
 mod body;
+mod flaky;
 mod pki;
 mod raw;
 mod routes;

@@ -12,7 +12,7 @@ use std::time::Duration;
 type Reply = Result<Response<Body>, io::Error>;
 
 /// `Last-Modified` of the `/bytes` entities.
-const BYTES_LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
+pub(crate) const BYTES_LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
 
 pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
     let path = req.uri().path().to_owned();
@@ -83,6 +83,12 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
                 &query,
             ))
         }
+        ["flaky", key, n] => Ok(crate::flaky::flaky(
+            &req,
+            key,
+            n.parse().unwrap_or(0),
+            &query,
+        )),
         ["res", name] => {
             let res: Option<Resource> = shared
                 .resources
@@ -240,7 +246,7 @@ fn headers_route(req: &Request<Incoming>, query: &[(String, String)]) -> Respons
 }
 
 /// Serves an entity with validators, conditional requests and single byte ranges.
-fn entity(
+pub(crate) fn entity(
     req: &Request<Incoming>,
     content: Content,
     etag: Option<&str>,
