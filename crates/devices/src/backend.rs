@@ -160,3 +160,40 @@ pub(crate) fn broadcast_stream<T: Clone + Send + 'static>(
         }
     }))
 }
+
+/// A hotplug stream for a backend that cannot be notified: enumerates every `interval` and
+/// reports the difference with the previous enumeration. The first enumeration is the baseline.
+pub(crate) fn polling_watch<F>(enumerate: F, interval: std::time::Duration) -> HotplugStream
+where
+    F: Fn() -> Result<Vec<BackendDevice>, Error> + Send + Sync + 'static,
+{
+    let baseline = enumerate().unwrap_or_default();
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = (
+        enumerate,
+        ticker,
+        baseline,
+        std::collections::VecDeque::<Hotplug>::new(),
+    );
+    Box::pin(futures_util::stream::unfold(
+        state,
+        |(enumerate, mut ticker, mut known, mut queue)| async move {
+            loop {
+                if let Some(change) = queue.pop_front() {
+                    return Some((change, (enumerate, ticker, known, queue)));
+                }
+                ticker.tick().await;
+                // A failed enumeration reports nothing rather than every device as removed.
+                let Ok(now) = enumerate() else { continue };
+                for gone in known.iter().filter(|k| !now.iter().any(|n| n.key == k.key)) {
+                    queue.push_back(Hotplug::Removed(gone.key.clone()));
+                }
+                for new in now.iter().filter(|n| !known.iter().any(|k| k.key == n.key)) {
+                    queue.push_back(Hotplug::Added(new.clone()));
+                }
+                known = now;
+            }
+        },
+    ))
+}

@@ -5,16 +5,20 @@ use std::path::Path;
 
 use session_permissions::device::{Device, DeviceType, HidCollection, HidDevice};
 
-use crate::backend::{BackendDevice, DeviceBackend};
+use crate::backend::{BackendDevice, DeviceBackend, HotplugStream, polling_watch};
 use crate::error::{Error, ErrorKind};
 
 /// HID devices through hidapi: one `HIDDevice` per hidraw node, one collection per top-level
 /// usage the node reports. Report layouts are not read (that needs opening the device), so
-/// `inputReports`/`outputReports`/`featureReports` are empty.
-#[derive(Debug, Default)]
+/// `inputReports`/`outputReports`/`featureReports` are empty. Hotplug is noticed by enumerating
+/// again every [`HidBackend::POLL_INTERVAL`] while a chooser is open.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct HidBackend;
 
 impl HidBackend {
+    /// How often an open chooser looks for attached or detached devices.
+    pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
     /// The backend.
     pub fn new() -> Self {
         HidBackend
@@ -24,6 +28,17 @@ impl HidBackend {
 impl DeviceBackend for HidBackend {
     fn device_type(&self) -> DeviceType {
         DeviceType::Hid
+    }
+
+    fn watch(&self) -> Result<Option<HotplugStream>, Error> {
+        if !Path::new("/sys/class/hidraw").exists() {
+            return Ok(None);
+        }
+        let this = *self;
+        Ok(Some(polling_watch(
+            move || this.enumerate(),
+            Self::POLL_INTERVAL,
+        )))
     }
 
     fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {

@@ -2,32 +2,41 @@
 //! path (pseudo-terminals, which sysfs does not list).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use session_permissions::device::{Device, DeviceType, SerialPort};
 
-use crate::backend::{BackendDevice, DeviceBackend};
+use crate::backend::{BackendDevice, DeviceBackend, HotplugStream, polling_watch};
 use crate::error::{Error, ErrorKind};
 
-/// Serial ports through serialport (sysfs enumeration, no libudev).
-#[derive(Debug, Default)]
+/// Serial ports through serialport (sysfs enumeration, no libudev). Hotplug is noticed by
+/// enumerating again every [`SerialBackend::POLL_INTERVAL`] while a chooser is open.
+///
+/// Clones share the list of ports added by path.
+#[derive(Debug, Default, Clone)]
 pub struct SerialBackend {
-    extra: Mutex<Vec<PathBuf>>,
+    extra: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl SerialBackend {
+    /// How often an open chooser looks for attached or detached ports.
+    pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
     /// The backend, listing what sysfs lists.
     pub fn new() -> Self {
         SerialBackend::default()
     }
 
+    fn extra(&self) -> std::sync::MutexGuard<'_, Vec<PathBuf>> {
+        self.extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Also lists the port at `path` while it exists (a pseudo-terminal, a socat link).
     pub fn add_port_path(&self, path: impl Into<PathBuf>) {
         let path = path.into();
-        let mut extra = self
-            .extra
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut extra = self.extra();
         if !extra.contains(&path) {
             extra.push(path);
         }
@@ -35,26 +44,10 @@ impl SerialBackend {
 
     /// Stops listing a port added by [`SerialBackend::add_port_path`].
     pub fn remove_port_path(&self, path: &Path) {
-        self.extra
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .retain(|p| p != path);
-    }
-}
-
-fn port_name(path: &str) -> String {
-    Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string())
-}
-
-impl DeviceBackend for SerialBackend {
-    fn device_type(&self) -> DeviceType {
-        DeviceType::Serial
+        self.extra().retain(|p| p != path);
     }
 
-    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {
+    fn list(&self) -> Result<Vec<BackendDevice>, Error> {
         let listed = if Path::new("/sys/class/tty").exists() {
             serialport::available_ports().map_err(|e| {
                 Error::new(
@@ -84,11 +77,7 @@ impl DeviceBackend for SerialBackend {
                 }
             })
             .collect();
-        let extra = self
-            .extra
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+        let extra = self.extra().clone();
         for path in extra {
             let key = path.to_string_lossy().into_owned();
             if path.exists() && !out.iter().any(|d| d.key == key) {
@@ -102,6 +91,31 @@ impl DeviceBackend for SerialBackend {
             }
         }
         Ok(out)
+    }
+}
+
+fn port_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string())
+}
+
+impl DeviceBackend for SerialBackend {
+    fn device_type(&self) -> DeviceType {
+        DeviceType::Serial
+    }
+
+    fn enumerate(&self) -> Result<Vec<BackendDevice>, Error> {
+        self.list()
+    }
+
+    fn watch(&self) -> Result<Option<HotplugStream>, Error> {
+        let this = self.clone();
+        Ok(Some(polling_watch(
+            move || this.list(),
+            Self::POLL_INTERVAL,
+        )))
     }
 
     fn open_serial(

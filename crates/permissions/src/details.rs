@@ -28,6 +28,28 @@ pub enum FileAccessType {
     Writable,
 }
 
+/// The access a page asks about for a file-system handle (`handle.queryPermission({mode})`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileSystemAccessMode {
+    /// `read`.
+    Read,
+    /// `readwrite`: read and write access, checked one after the other.
+    ReadWrite,
+}
+
+/// A permission query on a file-system handle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSystemQuery {
+    /// The path of the handle.
+    pub file_path: String,
+    /// Whether the handle is a directory.
+    pub is_directory: bool,
+    /// The access asked about.
+    pub mode: FileSystemAccessMode,
+}
+
 /// Electron's `PermissionRequest`: the fields every request carries.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

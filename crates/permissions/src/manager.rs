@@ -8,8 +8,8 @@ use futures_util::future::BoxFuture;
 
 use crate::details::{
     BluetoothPairingDetails, BluetoothPairingResponse, DisplayMediaRequest, DisplayMediaResponse,
-    DisplayMediaStreams, PairingKind, PermissionCheckDetails, PermissionCheckInfo,
-    PermissionRequestInfo, RequestDetails,
+    DisplayMediaStreams, FileAccessType, FileSystemAccessMode, FileSystemQuery, PairingKind,
+    PermissionCheckDetails, PermissionCheckInfo, PermissionRequestInfo, RequestDetails,
 };
 use crate::device::{Device, DevicePermissionDetails, UsbClass, UsbProtectedClassesDetails};
 use crate::error::{Error, ErrorKind};
@@ -242,6 +242,38 @@ impl Permissions {
             return Ok(true);
         }
         Ok(self.policy().default_decision(permission))
+    }
+
+    /// `handle.queryPermission({mode})` on a file-system handle: `fileSystem` checks with the
+    /// handle's path, one for `readable` and, for `readwrite`, a second for `writable`; granted
+    /// when every check is (PERM-07). As Electron notes, `isMainFrame` is `false` for these.
+    pub async fn query_file_system_permission(
+        &self,
+        requesting_origin: &str,
+        query: FileSystemQuery,
+    ) -> Result<bool, Error> {
+        let access: &[FileAccessType] = match query.mode {
+            FileSystemAccessMode::Read => &[FileAccessType::Readable],
+            FileSystemAccessMode::ReadWrite => {
+                &[FileAccessType::Readable, FileAccessType::Writable]
+            }
+        };
+        for &file_access_type in access {
+            let details = PermissionCheckDetails {
+                is_main_frame: false,
+                file_path: Some(query.file_path.clone()),
+                is_directory: Some(query.is_directory),
+                file_access_type: Some(file_access_type),
+                ..PermissionCheckDetails::default()
+            };
+            if !self
+                .check_permission(Permission::FileSystem, requesting_origin, details)
+                .await?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// A permission request, the way Electron runs it: a check first (the check handler, or an

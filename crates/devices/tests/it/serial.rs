@@ -282,3 +282,101 @@ async fn port_ids_are_stable_within_a_session_and_differ_between_sessions() {
     assert_eq!(find(&first), find(&again));
     assert_ne!(find(&first), find(&other));
 }
+
+// A port attached while the chooser is open reaches the app as serial-port-added and can be
+// chosen; one detached reaches it as serial-port-removed (the real backend polls sysfs and the
+// named paths).
+#[tokio::test]
+async fn hotplugged_ptys_reach_an_open_chooser() {
+    let first = pty();
+    let late = pty();
+    let backend = backend_with(&[&first]);
+    let rig = rig_with_serial(backend.clone());
+    let devices = rig.devices.clone();
+    let late_path = late.path.clone();
+    let first_path = first.path.clone();
+    rig.devices
+        .set_select_serial_port_handler(Some(handler(move |d: SelectSerialPortDetails| {
+            let mut rx = devices.subscribe();
+            let backend = backend.clone();
+            let late_path = late_path.clone();
+            let first_path = first_path.clone();
+            async move {
+                assert!(
+                    d.port_list
+                        .iter()
+                        .all(|p| p.port_name != base_name(&late_path))
+                );
+                backend.add_port_path(&late_path);
+                let added = loop {
+                    match rx.recv().await.expect("events") {
+                        DeviceEvent::SerialPortAdded(c)
+                            if c.port.port_name == base_name(&late_path) =>
+                        {
+                            break c;
+                        }
+                        _ => continue,
+                    }
+                };
+                assert_eq!(added.request_id, d.request_id);
+                backend.remove_port_path(std::path::Path::new(&first_path));
+                loop {
+                    match rx.recv().await.expect("events") {
+                        DeviceEvent::SerialPortRemoved(c)
+                            if c.port.port_name == base_name(&first_path) =>
+                        {
+                            break;
+                        }
+                        _ => continue,
+                    }
+                }
+                Some(added.port.port_id)
+            }
+        })));
+    let port = rig
+        .devices
+        .request_serial_port("https://a.test", vec![])
+        .await
+        .expect("the hotplugged port is chosen");
+    assert_eq!(port.port_name, base_name(&late.path));
+}
+
+// USER-PAINS §11: a second chooser opened while the first waits must not drop the first answer.
+#[tokio::test]
+async fn concurrent_choosers_each_get_their_answer() {
+    let a = pty();
+    let b = pty();
+    let rig = rig_with_serial(backend_with(&[&a, &b]));
+    let both_open = Arc::new(tokio::sync::Barrier::new(2));
+    let (name_a, name_b) = (base_name(&a.path), base_name(&b.path));
+    rig.devices
+        .set_select_serial_port_handler(Some(handler(move |d: SelectSerialPortDetails| {
+            let both_open = both_open.clone();
+            let want = if d.origin == "https://a.test" {
+                name_a.clone()
+            } else {
+                name_b.clone()
+            };
+            async move {
+                both_open.wait().await;
+                d.port_list
+                    .iter()
+                    .find(|p| p.port_name == want)
+                    .map(|p| p.port_id.clone())
+            }
+        })));
+    let (pa, pb) = tokio::join!(
+        rig.devices.request_serial_port("https://a.test", vec![]),
+        rig.devices.request_serial_port("https://b.test", vec![]),
+    );
+    assert_eq!(
+        pa.expect("first chooser answered").port_name,
+        base_name(&a.path)
+    );
+    assert_eq!(
+        pb.expect("second chooser answered").port_name,
+        base_name(&b.path)
+    );
+    let granted_a = rig.devices.devices_for("https://a.test").await.expect("ok");
+    assert_eq!(granted_a.len(), 1);
+}

@@ -16,6 +16,7 @@ fn real_backends_enumerate_cleanly_on_this_machine() {
     }
     if !std::path::Path::new("/sys/class/hidraw").exists() {
         assert!(hid.is_empty());
+        assert!(HidBackend::new().watch().expect("watch").is_none());
     }
     for d in hid.iter().chain(&usb).chain(&serial) {
         assert!(!d.key.is_empty());

@@ -466,3 +466,65 @@ async fn a_bad_origin_is_refused_by_name() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("'not an origin'"), "{err}");
 }
+
+// PERM-07
+#[tokio::test]
+async fn file_system_queries_check_readable_then_writable() {
+    use session_permissions::details::{FileSystemAccessMode, FileSystemQuery};
+    let p = Permissions::default();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    p.set_permission_check_handler(Some(handler(move |i: PermissionCheckInfo| {
+        log.lock().expect("lock").push(i.details.clone());
+        // Reading is allowed, writing only under /tmp/ok.
+        let ok = i.details.file_access_type == Some(FileAccessType::Readable)
+            || i.details.file_path.as_deref() == Some("/tmp/ok");
+        async move { ok }
+    })));
+    let query = |path: &str, is_directory, mode| FileSystemQuery {
+        file_path: path.into(),
+        is_directory,
+        mode,
+    };
+    assert!(
+        !p.query_file_system_permission(
+            "https://a.test",
+            query("/tmp/f", false, FileSystemAccessMode::ReadWrite)
+        )
+        .await
+        .expect("ok"),
+        "write denied"
+    );
+    {
+        let seen = seen.lock().expect("lock");
+        assert_eq!(
+            seen.len(),
+            2,
+            "the check handler is called twice for readwrite"
+        );
+        assert_eq!(seen[0].file_access_type, Some(FileAccessType::Readable));
+        assert_eq!(seen[1].file_access_type, Some(FileAccessType::Writable));
+        assert!(!seen[0].is_main_frame);
+    }
+    assert!(
+        p.query_file_system_permission(
+            "https://a.test",
+            query("/tmp/ok", false, FileSystemAccessMode::ReadWrite)
+        )
+        .await
+        .expect("ok")
+    );
+    seen.lock().expect("lock").clear();
+    assert!(
+        p.query_file_system_permission(
+            "https://a.test",
+            query("/tmp/dir", true, FileSystemAccessMode::Read)
+        )
+        .await
+        .expect("ok")
+    );
+    let seen = seen.lock().expect("lock");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].is_directory, Some(true));
+    assert_eq!(seen[0].file_access_type, Some(FileAccessType::Readable));
+}
