@@ -8,10 +8,11 @@ use session_permissions::device::{Device, DeviceType, HidCollection, HidDevice};
 use crate::backend::{BackendDevice, DeviceBackend, HotplugStream, polling_watch};
 use crate::error::{Error, ErrorKind};
 
-/// HID devices through hidapi: one `HIDDevice` per hidraw node, one collection per top-level
-/// usage the node reports. Report layouts are not read (that needs opening the device), so
-/// `inputReports`/`outputReports`/`featureReports` are empty. Hotplug is noticed by enumerating
-/// again every [`HidBackend::POLL_INTERVAL`] while a chooser is open.
+/// HID devices through hidapi: one `HIDDevice` per hidraw node. Its collections come from the
+/// node's report descriptor in sysfs (readable without opening the device), parsed with
+/// [`crate::hid_descriptor::parse_report_descriptor`]; where that cannot be read, one collection
+/// per top-level usage hidapi reports, without reports. Hotplug is noticed by enumerating again
+/// every [`HidBackend::POLL_INTERVAL`] while a chooser is open.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HidBackend;
 
@@ -70,6 +71,11 @@ impl DeviceBackend for HidBackend {
                 ..HidCollection::default()
             });
         }
+        for (path, device) in by_path.iter_mut() {
+            if let Some(collections) = descriptor_collections(path) {
+                device.collections = collections;
+            }
+        }
         Ok(by_path
             .into_iter()
             .map(|(key, device)| BackendDevice {
@@ -78,4 +84,16 @@ impl DeviceBackend for HidBackend {
             })
             .collect())
     }
+}
+
+/// The collections of `/dev/hidrawN` from `/sys/class/hidraw/hidrawN/device/report_descriptor`.
+fn descriptor_collections(dev_path: &str) -> Option<Vec<HidCollection>> {
+    let node = Path::new(dev_path).file_name()?;
+    let sys = Path::new("/sys/class/hidraw")
+        .join(node)
+        .join("device/report_descriptor");
+    let bytes = std::fs::read(sys).ok()?;
+    crate::hid_descriptor::parse_report_descriptor(&bytes)
+        .ok()
+        .filter(|c| !c.is_empty())
 }

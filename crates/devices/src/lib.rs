@@ -44,6 +44,7 @@ mod error;
 pub mod events;
 pub mod filter;
 mod hid;
+pub mod hid_descriptor;
 mod serial;
 mod usb;
 

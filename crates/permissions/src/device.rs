@@ -34,18 +34,103 @@ impl fmt::Display for DeviceType {
     }
 }
 
+/// The unit system of a HID report item (MDN's `HIDUnitSystem`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HidUnitSystem {
+    /// No unit.
+    #[default]
+    None,
+    /// SI linear (centimetre, gram, second, kelvin, ampere, candela).
+    SiLinear,
+    /// SI rotation (radians).
+    SiRotation,
+    /// English linear (inch, slug, second, fahrenheit, ampere, candela).
+    EnglishLinear,
+    /// English rotation (degrees).
+    EnglishRotation,
+    /// Vendor defined.
+    VendorDefined,
+    /// A reserved value.
+    Reserved,
+}
+
+/// One item of a HID report (MDN's `HIDReportItem`), as declared by the report descriptor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HidReportItem {
+    /// Absolute (not relative) data.
+    pub is_absolute: bool,
+    /// Array (not variable) data.
+    pub is_array: bool,
+    /// Buffered bytes.
+    pub is_buffered_bytes: bool,
+    /// Constant (padding) data.
+    pub is_constant: bool,
+    /// Linear data.
+    pub is_linear: bool,
+    /// Usages are given as a range.
+    pub is_range: bool,
+    /// Volatile data (output and feature reports).
+    pub is_volatile: bool,
+    /// Has a null state.
+    pub has_null: bool,
+    /// Has a preferred state.
+    pub has_preferred_state: bool,
+    /// Wraps around.
+    pub wrap: bool,
+    /// Usages, as 32-bit values (usage page in the high half).
+    pub usages: Vec<u32>,
+    /// First usage of a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_minimum: Option<u32>,
+    /// Last usage of a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_maximum: Option<u32>,
+    /// Size of one field in bits.
+    pub report_size: u32,
+    /// Number of fields.
+    pub report_count: u32,
+    /// Unit exponent.
+    pub unit_exponent: i8,
+    /// Unit system.
+    pub unit_system: HidUnitSystem,
+    /// Length exponent of the unit.
+    pub unit_factor_length_exponent: i8,
+    /// Mass exponent of the unit.
+    pub unit_factor_mass_exponent: i8,
+    /// Time exponent of the unit.
+    pub unit_factor_time_exponent: i8,
+    /// Temperature exponent of the unit.
+    pub unit_factor_temperature_exponent: i8,
+    /// Current exponent of the unit.
+    pub unit_factor_current_exponent: i8,
+    /// Luminous intensity exponent of the unit.
+    pub unit_factor_luminous_intensity_exponent: i8,
+    /// Logical minimum.
+    pub logical_minimum: i32,
+    /// Logical maximum.
+    pub logical_maximum: i32,
+    /// Physical minimum.
+    pub physical_minimum: i32,
+    /// Physical maximum.
+    pub physical_maximum: i32,
+    /// String descriptor indices (not resolved here).
+    pub strings: Vec<String>,
+}
+
 /// One report of a HID collection (MDN's `HIDReportInfo`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidReportInfo {
     /// The report id, 0 when the device uses no report ids.
     pub report_id: u8,
-    /// The report's items (MDN's `HIDReportItem` objects), as parsed from the descriptor.
-    pub items: Vec<serde_json::Value>,
+    /// The report's items, in descriptor order.
+    pub items: Vec<HidReportItem>,
 }
 
 /// A HID collection (an entry of `HIDDevice.collections`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidCollection {
     /// The usage id.
@@ -66,7 +151,7 @@ pub struct HidCollection {
 }
 
 /// Electron's `HIDDevice`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidDevice {
     /// Unique identifier for the device, stable within a session.
