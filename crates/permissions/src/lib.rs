@@ -46,4 +46,4 @@ pub use manager::{
     PermissionCheckHandler, PermissionRequestHandler, Permissions, PermissionsOptions,
     UsbProtectedClassesHandler, handler, normalize_origin,
 };
-pub use permission::{Permission, PermissionPolicy};
+pub use permission::{Permission, PermissionPolicy, PermissionStatus};

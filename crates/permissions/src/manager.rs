@@ -14,7 +14,7 @@ use crate::details::{
 use crate::device::{Device, DevicePermissionDetails, UsbClass, UsbProtectedClassesDetails};
 use crate::error::{Error, ErrorKind};
 use crate::grants::GrantStore;
-use crate::permission::{Permission, PermissionPolicy};
+use crate::permission::{Permission, PermissionPolicy, PermissionStatus};
 
 /// An async handler: what every `set_*_handler` of this crate stores.
 pub type Handler<A, R> = Arc<dyn Fn(A) -> BoxFuture<'static, R> + Send + Sync>;
@@ -242,6 +242,30 @@ impl Permissions {
             return Ok(true);
         }
         Ok(self.policy().default_decision(permission))
+    }
+
+    /// The tri-state status of `permission` for `requesting_origin`: `Granted` when the check
+    /// flow grants it; otherwise `Prompt` when a request would still be decided (a request
+    /// handler is set, or the policy grants requests), `Denied` when a request would be refused
+    /// without asking.
+    pub async fn permission_status(
+        &self,
+        permission: Permission,
+        requesting_origin: &str,
+        details: PermissionCheckDetails,
+    ) -> Result<PermissionStatus, Error> {
+        if self
+            .check_permission(permission, requesting_origin, details)
+            .await?
+        {
+            return Ok(PermissionStatus::Granted);
+        }
+        let has_request_handler = self.handlers().request.is_some();
+        if has_request_handler || self.policy().default_decision(permission) {
+            Ok(PermissionStatus::Prompt)
+        } else {
+            Ok(PermissionStatus::Denied)
+        }
     }
 
     /// `handle.queryPermission({mode})` on a file-system handle: `fileSystem` checks with the

@@ -131,6 +131,19 @@ impl<'de> Deserialize<'de> for Permission {
     }
 }
 
+/// A tri-state answer to "may this origin use this permission?", as `navigator.permissions.query`
+/// reports it (`granted`, `prompt`, `denied`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PermissionStatus {
+    /// Allowed now, without asking.
+    Granted,
+    /// Not allowed yet; a request would be decided (by the request handler or the policy).
+    Prompt,
+    /// Not allowed, and a request would be denied without asking anyone.
+    Denied,
+}
+
 /// What the session answers when no handler decides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

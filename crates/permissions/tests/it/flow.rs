@@ -528,3 +528,33 @@ async fn file_system_queries_check_readable_then_writable() {
     assert_eq!(seen[0].is_directory, Some(true));
     assert_eq!(seen[0].file_access_type, Some(FileAccessType::Readable));
 }
+
+#[tokio::test]
+async fn permission_status_is_tri_state() {
+    use session_permissions::PermissionStatus;
+    let p = Permissions::in_memory(PermissionPolicy::DenyByDefault);
+    let status = |p: &Permissions| {
+        let p = p.clone();
+        async move {
+            p.permission_status(
+                Permission::Notifications,
+                "https://a.test",
+                PermissionCheckDetails::default(),
+            )
+            .await
+            .expect("valid origin")
+        }
+    };
+    assert_eq!(status(&p).await, PermissionStatus::Denied);
+    p.set_permission_request_handler(Some(handler(|_: PermissionRequestInfo| async { true })));
+    assert_eq!(status(&p).await, PermissionStatus::Prompt);
+    p.grant_permission("https://a.test", Permission::Notifications)
+        .expect("grants");
+    assert_eq!(status(&p).await, PermissionStatus::Granted);
+    let electron = Permissions::default();
+    assert_eq!(status(&electron).await, PermissionStatus::Granted);
+    electron.set_permission_check_handler(Some(handler(|_: PermissionCheckInfo| async { false })));
+    assert_eq!(status(&electron).await, PermissionStatus::Prompt);
+    let json = serde_json::to_value(PermissionStatus::Prompt).expect("serializes");
+    assert_eq!(json, "prompt");
+}
