@@ -125,26 +125,24 @@ impl Permissions {
             Some(path) => GrantStore::open(path)?,
             None => GrantStore::in_memory(),
         };
-        Ok(Permissions {
-            inner: Arc::new(Inner {
-                options,
-                handlers: RwLock::new(Handlers::default()),
-                grants: Mutex::new(grants),
-                request_cleared: tokio::sync::watch::Sender::new(0),
-            }),
-        })
+        Ok(Permissions::with_store(options, grants))
     }
 
     /// In-memory permissions with `policy`.
     pub fn in_memory(policy: PermissionPolicy) -> Self {
+        let options = PermissionsOptions {
+            policy,
+            ..PermissionsOptions::default()
+        };
+        Permissions::with_store(options, GrantStore::in_memory())
+    }
+
+    fn with_store(options: PermissionsOptions, grants: GrantStore) -> Self {
         Permissions {
             inner: Arc::new(Inner {
-                options: PermissionsOptions {
-                    policy,
-                    ..PermissionsOptions::default()
-                },
+                options,
                 handlers: RwLock::new(Handlers::default()),
-                grants: Mutex::new(GrantStore::in_memory()),
+                grants: Mutex::new(grants),
                 request_cleared: tokio::sync::watch::Sender::new(0),
             }),
         }

@@ -287,3 +287,68 @@ async fn a_choice_outside_the_filtered_list_is_refused() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_in_process_backend_refuses_another_kind_of_device() {
+    let backend = session_devices::VirtualBackend::new(session_devices::device::DeviceType::Usb);
+    let err = backend
+        .add(
+            "x",
+            Device::Hid(session_devices::device::HidDevice::default()),
+        )
+        .expect_err("a HID device on the USB backend");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(!backend.remove("x"));
+}
+
+#[tokio::test]
+async fn invalid_usb_filters_and_origins_are_refused_by_name() {
+    let rig = rig();
+    let err = rig
+        .devices
+        .request_usb_device(
+            "https://a.test",
+            vec![UsbDeviceFilter {
+                subclass_code: Some(1),
+                ..Default::default()
+            }],
+            vec![],
+        )
+        .await
+        .expect_err("subclassCode without classCode");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("classCode"), "{err}");
+    let err = rig
+        .devices
+        .request_usb_device("not an origin", vec![], vec![])
+        .await
+        .expect_err("bad origin");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("'not an origin'"), "{err}");
+}
+
+#[tokio::test]
+async fn device_events_carry_electrons_names() {
+    let rig = rig();
+    rig.usb
+        .add("1-1", usb("board", 1, 2, &[0xFF]))
+        .expect("adds");
+    rig.devices
+        .set_select_usb_device_handler(Some(handler(|d: SelectUsbDeviceDetails| async move {
+            d.device_list.first().map(|x| x.device_id.clone())
+        })));
+    let chosen = rig
+        .devices
+        .request_usb_device("https://a.test", vec![], vec![])
+        .await
+        .expect("chosen");
+    let mut events = rig.devices.subscribe();
+    rig.devices
+        .forget_device("https://a.test", &chosen.device_id)
+        .expect("forgets");
+    let event = next_event(&mut events).await;
+    assert_eq!(event.name(), "usb-device-revoked");
+    let json = serde_json::to_value(&event).expect("serializes");
+    assert_eq!(json["event"], "usb-device-revoked");
+    assert_eq!(json["details"]["origin"], "https://a.test");
+}
