@@ -44,6 +44,7 @@ pub mod filename;
 mod item;
 pub mod journal;
 mod manager;
+pub mod net;
 pub mod part;
 pub mod state;
 
@@ -56,4 +57,5 @@ pub use manager::{
     DownloadOptions, Downloads, DownloadsConfig, InterruptedDownloadOptions, WillDownloadDecision,
     WillDownloadHandler,
 };
+pub use net::NetFetcher;
 pub use state::{DownloadRecord, DownloadState, DownloadSummary, InterruptReason};

@@ -129,8 +129,9 @@ async fn bad_input_is_refused_without_an_item() {
 
 #[test]
 fn download_url_outside_a_runtime_is_an_error() {
+    let site = session_test_support::TestSite::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let downloads = crate::support::manager(dir.path());
+    let downloads = crate::support::manager(dir.path(), &site);
     let err = downloads
         .download_url("http://127.0.0.1:9/x", DownloadOptions::default())
         .expect_err("no runtime");
@@ -193,7 +194,7 @@ async fn server_errors_and_network_failures_end_with_exactly_one_done() {
         ),
         (
             env.url("/truncated/100000/5000"),
-            InterruptReason::NetworkDisconnected,
+            InterruptReason::ServerContentLengthMismatch,
             true,
         ),
     ];
@@ -390,4 +391,36 @@ async fn running_items_live_without_handles_and_are_released_after() {
         env.downloads.get(id).expect("journal").state(),
         DownloadState::Completed
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_redirects_and_resume_over_the_session_pipeline() {
+    let env = Env::new();
+    let target = env
+        .site
+        .https_url("a.test", "/flaky/tls/200000?seed=3&cuts=70000");
+    let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    let start = env
+        .site
+        .https_url("b.test", &format!("/redirect-to?url={encoded}"));
+    let item = env
+        .downloads
+        .download_url(&start, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert_eq!(item.url_chain(), vec![start.clone(), target.clone()]);
+    assert_eq!(item.url(), target);
+    assert_eq!(item.filename(), "200000");
+    item.resume().expect("resume");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    assert_eq!(item.restarts(), 0);
+    assert_eq!(
+        std::fs::read(item.save_path().expect("path")).expect("read"),
+        pattern(3, 200_000)
+    );
+    // The resume asked the last URL of the chain for the rest.
+    let requests = env.site.requests_to("/flaky/tls/200000");
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].tls);
+    assert!(requests[1].header("range").is_some());
 }

@@ -296,7 +296,7 @@ async fn journal_lists_interrupted_downloads_after_a_restart_and_resumes_them() 
     assert_eq!(item.state(), DownloadState::Interrupted);
     assert_eq!(
         item.interrupt_reason(),
-        Some(InterruptReason::NetworkDisconnected)
+        Some(InterruptReason::ServerContentLengthMismatch)
     );
     assert!(item.can_resume());
     assert_eq!(item.received_bytes(), received);

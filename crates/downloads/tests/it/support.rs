@@ -1,88 +1,13 @@
-//! The test environment: the loopback site, a temporary directory, and a `Fetcher` over a
-//! plain hyper client (real HTTP/1.1 on loopback sockets).
+//! The test environment: the loopback site, a temporary directory, and managers whose
+//! requests go through the real request pipeline (`session_net::Net`, with the site's test CA
+//! trusted and `*.test` mapped to loopback).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
-use futures_util::StreamExt as _;
-use futures_util::future::BoxFuture;
-use http_body_util::{BodyDataStream, Empty};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use session_downloads::journal::{FILE_NAME, Journal};
-use session_downloads::{
-    DownloadEvent, DownloadItem, Downloads, DownloadsConfig, FetchError, FetchRequest,
-    FetchResponse, Fetcher, InterruptReason,
-};
-use session_test_support::TestSite;
-
-/// HTTP/1.1 over loopback, following redirects.
-pub(crate) struct HyperFetcher {
-    client: Client<HttpConnector, Empty<Bytes>>,
-}
-
-impl HyperFetcher {
-    pub(crate) fn new() -> Self {
-        HyperFetcher {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-        }
-    }
-}
-
-impl Fetcher for HyperFetcher {
-    fn fetch(
-        &self,
-        request: FetchRequest,
-    ) -> BoxFuture<'static, Result<FetchResponse, FetchError>> {
-        let client = self.client.clone();
-        Box::pin(async move {
-            let mut url = request.url;
-            let mut chain = vec![url.clone()];
-            loop {
-                let mut req = http::Request::get(url.as_str())
-                    .body(Empty::new())
-                    .map_err(|e| FetchError {
-                        reason: InterruptReason::NetworkInvalidRequest,
-                        message: e.to_string(),
-                    })?;
-                *req.headers_mut() = request.headers.clone();
-                let resp = client.request(req).await.map_err(|e| FetchError {
-                    reason: if e.is_connect() {
-                        InterruptReason::NetworkServerDown
-                    } else {
-                        InterruptReason::NetworkDisconnected
-                    },
-                    message: e.to_string(),
-                })?;
-                if resp.status().is_redirection()
-                    && let Some(location) = resp.headers().get(http::header::LOCATION)
-                    && chain.len() < 20
-                {
-                    url = url
-                        .join(location.to_str().unwrap_or(""))
-                        .expect("redirect target");
-                    chain.push(url.clone());
-                    continue;
-                }
-                let (parts, body) = resp.into_parts();
-                let body = BodyDataStream::new(body).map(|chunk| {
-                    chunk.map_err(|e| FetchError {
-                        reason: InterruptReason::NetworkDisconnected,
-                        message: e.to_string(),
-                    })
-                });
-                return Ok(FetchResponse {
-                    status: parts.status.as_u16(),
-                    headers: parts.headers,
-                    url_chain: chain,
-                    body: Box::pin(body),
-                });
-            }
-        })
-    }
-}
+use session_downloads::{DownloadEvent, DownloadItem, Downloads, DownloadsConfig, NetFetcher};
+use session_test_support::{HOST_RULES, TestSite};
 
 pub(crate) struct Env {
     pub(crate) site: TestSite,
@@ -94,7 +19,7 @@ impl Env {
     pub(crate) fn new() -> Self {
         let site = TestSite::start();
         let dir = tempfile::tempdir().expect("tempdir");
-        let downloads = manager(dir.path());
+        let downloads = manager(dir.path(), &site);
         Env {
             site,
             dir,
@@ -112,13 +37,17 @@ impl Env {
 
     /// A second manager over the same journal and directories, as a new process would open.
     pub(crate) fn reopen(&self) -> Downloads {
-        manager(self.dir.path())
+        manager(self.dir.path(), &self.site)
     }
 }
 
-pub(crate) fn manager(root: &Path) -> Downloads {
+pub(crate) fn manager(root: &Path, site: &TestSite) -> Downloads {
+    let mut config = session_net::NetConfig::default();
+    config.host_rules = HOST_RULES.parse().expect("host rules");
+    config.extra_roots_pem = vec![site.ca_pem().as_bytes().to_vec()];
+    let net = session_net::Net::new(config).expect("net");
     Downloads::new(DownloadsConfig {
-        fetcher: Arc::new(HyperFetcher::new()),
+        fetcher: Arc::new(NetFetcher::new(net)),
         journal: Journal::open(root.join(FILE_NAME)).expect("journal"),
         download_dir: root.join("Downloads"),
     })
