@@ -97,11 +97,11 @@ impl Backends {
         }
     }
 
-    fn get(&self, device_type: DeviceType) -> &Arc<dyn DeviceBackend> {
+    fn get(&self, device_type: DeviceType) -> Arc<dyn DeviceBackend> {
         match device_type {
-            DeviceType::Hid => &self.hid,
-            DeviceType::Serial => &self.serial,
-            DeviceType::Usb => &self.usb,
+            DeviceType::Hid => self.hid.clone(),
+            DeviceType::Serial => self.serial.clone(),
+            DeviceType::Usb => self.usb.clone(),
         }
     }
 }
@@ -142,7 +142,7 @@ impl Ids {
 
 struct Inner {
     permissions: Permissions,
-    backends: Backends,
+    backends: RwLock<Backends>,
     ids: Mutex<Ids>,
     events: tokio::sync::broadcast::Sender<DeviceEvent>,
     handlers: RwLock<SelectHandlers>,
@@ -234,7 +234,7 @@ impl Devices {
         Devices {
             inner: Arc::new(Inner {
                 permissions,
-                backends,
+                backends: RwLock::new(backends),
                 ids: Mutex::new(Ids::default()),
                 events: tokio::sync::broadcast::Sender::new(256),
                 handlers: RwLock::new(SelectHandlers::default()),
@@ -242,6 +242,25 @@ impl Devices {
                 next_request: AtomicU64::new(1),
             }),
         }
+    }
+
+    /// Replaces the backends (a test harness or simulator attaching in-process devices to a
+    /// session). Ids already given stay attached to their backend keys; choosers already open
+    /// keep the backend they started with.
+    pub fn set_backends(&self, backends: Backends) {
+        *self
+            .inner
+            .backends
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = backends;
+    }
+
+    fn backend(&self, device_type: DeviceType) -> Arc<dyn DeviceBackend> {
+        self.inner
+            .backends
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(device_type)
     }
 
     /// The permissions the flows consult and record grants in.
@@ -318,7 +337,7 @@ impl Devices {
 
     /// The attached devices of one kind with their session ids, keyed by backend key.
     fn attached(&self, device_type: DeviceType) -> Result<Attached, Error> {
-        let found = self.inner.backends.get(device_type).enumerate()?;
+        let found = self.backend(device_type).enumerate()?;
         Ok(found
             .into_iter()
             .filter(|d| d.device.device_type() == device_type)
@@ -444,7 +463,7 @@ impl Devices {
 
     fn start(&self, device_type: DeviceType) -> Result<(Option<HotplugStream>, Attached), Error> {
         // Watch first, so a device attached during enumeration is not missed.
-        let watch = self.inner.backends.get(device_type).watch().ok().flatten();
+        let watch = self.backend(device_type).watch().ok().flatten();
         let attached = self.attached(device_type)?;
         Ok((watch, attached))
     }
@@ -771,6 +790,7 @@ impl Devices {
                 format!("{origin} has no permission for serial port '{port_id}'"),
             ));
         }
-        self.inner.backends.serial.open_serial(&key, baud_rate)
+        self.backend(DeviceType::Serial)
+            .open_serial(&key, baud_rate)
     }
 }

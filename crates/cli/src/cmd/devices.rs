@@ -78,22 +78,21 @@ enum RequestKind {
     },
 }
 
+/// The session's devices, with the serial ports at `serial_paths` offered besides sysfs's.
 fn devices_with(ctx: &Ctx, serial_paths: &[PathBuf]) -> Devices {
-    if serial_paths.is_empty() {
-        return ctx.session.devices().clone();
-    }
-    let serial = SerialBackend::new();
-    for p in serial_paths {
-        serial.add_port_path(p);
-    }
-    Devices::with_backends(
-        ctx.session.permissions().clone(),
-        Backends {
+    let devices = ctx.session.devices().clone();
+    if !serial_paths.is_empty() {
+        let serial = SerialBackend::new();
+        for p in serial_paths {
+            serial.add_port_path(p);
+        }
+        devices.set_backends(Backends {
             hid: Arc::new(HidBackend::new()),
             serial: Arc::new(serial),
             usb: Arc::new(UsbBackend::new()),
-        },
-    )
+        });
+    }
+    devices
 }
 
 fn failed(e: impl std::fmt::Display) -> CliError {

@@ -120,3 +120,61 @@ async fn the_session_lists_the_machines_devices() {
             .is_empty()
     );
 }
+
+// A harness attaches in-process devices to a session; the chooser grants land in the
+// session's permissions (DEV-15, DEV-16 through the facade).
+#[tokio::test]
+async fn a_session_chooser_grants_into_the_sessions_permissions() {
+    use session::devices::device::{Device, UsbDevice};
+    use session::devices::{Backends, DeviceEvent, SelectUsbDeviceDetails, VirtualBackend};
+    let ud = temp_user_data();
+    let sessions = Sessions::new(ud.path());
+    let s = sessions
+        .from_partition("usb", SessionOptions::default())
+        .expect("opens");
+    let usb = VirtualBackend::new(DeviceType::Usb);
+    usb.add(
+        "1-1",
+        Device::Usb(UsbDevice {
+            vendor_id: 0x2341,
+            product_id: 0x43,
+            device_class: 0xFF,
+            product_name: Some("board".into()),
+            ..UsbDevice::default()
+        }),
+    )
+    .expect("adds");
+    s.devices().set_backends(Backends {
+        hid: VirtualBackend::new(DeviceType::Hid),
+        serial: VirtualBackend::new(DeviceType::Serial),
+        usb,
+    });
+    s.set_select_usb_device_handler(Some(handler(|d: SelectUsbDeviceDetails| async move {
+        d.device_list.first().map(|x| x.device_id.clone())
+    })));
+    let chosen = s
+        .devices()
+        .request_usb_device("https://a.test", vec![], vec![])
+        .await
+        .expect("chosen");
+    let granted = s
+        .permissions()
+        .granted_devices("https://a.test")
+        .expect("ok");
+    assert_eq!(granted.len(), 1);
+    assert_eq!(granted[0].id(), chosen.device_id);
+    let mut events = s.devices().subscribe();
+    s.devices()
+        .forget_device("https://a.test", &chosen.device_id)
+        .expect("forgets");
+    assert!(matches!(
+        events.recv().await.expect("event"),
+        DeviceEvent::UsbDeviceRevoked(_)
+    ));
+    assert!(
+        s.permissions()
+            .granted_devices("https://a.test")
+            .expect("ok")
+            .is_empty()
+    );
+}
