@@ -6,6 +6,8 @@
 //! - [`lock::PartitionLock`]: the exclusive lock a persistent partition holds while it is open.
 //! - [`origin::Origin`], [`origin::Site`] and [`origin::registrable_domain`]: origins and sites
 //!   as Chromium computes them, with the public suffix list.
+//! - [`user_agent`]: the default User-Agent in Electron's format and the `Accept-Language`
+//!   header with Chromium's q-values.
 //!
 //! ```
 //! use session_base::origin::{Origin, Site};
@@ -20,3 +22,4 @@ pub mod fs;
 pub mod host_rules;
 pub mod lock;
 pub mod origin;
+pub mod user_agent;

@@ -144,42 +144,12 @@ impl Default for NetConfig {
     }
 }
 
-/// A Chromium-shaped default User-Agent naming this library.
+/// The default User-Agent of a `Net` made without one: Electron's format, naming no application.
 pub fn default_user_agent() -> String {
-    let os = match std::env::consts::OS {
-        "linux" => format!("X11; Linux {}", std::env::consts::ARCH),
-        "macos" => "Macintosh; Intel Mac OS X 10_15_7".to_string(),
-        "windows" => "Windows NT 10.0; Win64; x64".to_string(),
-        other => other.to_string(),
-    };
-    format!(
-        "Mozilla/5.0 ({os}) AppleWebKit/537.36 (KHTML, like Gecko) session/{} Safari/537.36",
-        env!("CARGO_PKG_VERSION")
-    )
+    session_base::user_agent::default_user_agent("", "")
 }
 
-/// The `Accept-Language` value for a language list: the first entry as is, then `;q=0.9`,
-/// `;q=0.8` ..., never below `q=0.1` (SESSION-07: `en-US,fr,de` → `en-US,fr;q=0.9,de;q=0.8`).
-/// Entries that already carry a q-value keep it.
-pub fn accept_language_header(languages: &str) -> String {
-    let mut out = String::new();
-    let mut q = 10u32;
-    for lang in languages
-        .split(',')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(',');
-        }
-        out.push_str(lang);
-        if q < 10 && !lang.contains(';') {
-            out.push_str(&format!(";q=0.{q}"));
-        }
-        q = q.saturating_sub(1).max(1);
-    }
-    out
-}
+pub use session_base::user_agent::accept_language_header;
 
 /// Options of [`Net::preconnect`] (Electron's `preconnect` options).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -435,19 +405,6 @@ impl Net {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accept_language_q_values() {
-        // SESSION-07
-        assert_eq!(
-            accept_language_header("en-US,fr,de"),
-            "en-US,fr;q=0.9,de;q=0.8"
-        );
-        assert_eq!(accept_language_header("en-US"), "en-US");
-        let many = accept_language_header("a,b,c,d,e,f,g,h,i,j,k,l");
-        assert!(many.ends_with("j;q=0.1,k;q=0.1,l;q=0.1"), "{many}");
-        assert_eq!(accept_language_header(" en , fr;q=0.5 "), "en,fr;q=0.5");
-    }
 
     #[test]
     fn public_types_are_send_and_sync() {

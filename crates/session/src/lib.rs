@@ -45,7 +45,6 @@ mod prefs;
 mod preload;
 mod registry;
 mod session;
-mod user_agent;
 
 pub use clear::{ClearDataOptions, DataType, OriginFilter, OriginMatchingMode};
 pub use error::{Error, ErrorKind};
@@ -53,4 +52,4 @@ pub use preload::{PreloadScript, PreloadScriptRegistration, PreloadScriptType};
 pub use registry::{SessionCreated, Sessions};
 pub use session::{Session, SessionOptions};
 pub use session_base as base;
-pub use user_agent::{accept_language_header, default_user_agent};
+pub use session_base::user_agent::{accept_language_header, default_user_agent};

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::paths;
 use crate::session::{NewSession, Session, SessionOptions};
-use crate::user_agent;
+use session_base::user_agent;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -4,8 +4,8 @@ use crate::error::{Error, ErrorKind};
 use crate::paths;
 use crate::prefs::Preferences;
 use crate::preload::{PreloadRegistry, PreloadScript, PreloadScriptRegistration};
-use crate::user_agent;
 use session_base::lock::PartitionLock;
+use session_base::user_agent;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -2,7 +2,7 @@
 
 /// The Chrome version token of the default User-Agent: the Chromium release whose network
 /// defaults this library follows, reported in full four-part form as Electron does.
-pub(crate) const CHROME_VERSION: &str = "142.0.7444.59";
+pub const CHROME_VERSION: &str = "142.0.7444.59";
 
 /// The default User-Agent of an application, in Electron's format:
 /// `Mozilla/5.0 (<os>) AppleWebKit/537.36 (KHTML, like Gecko) <App>/<version> Chrome/<chrome>
@@ -44,23 +44,24 @@ fn os_info() -> String {
 
 /// The `Accept-Language` header for a comma-separated language list, as Chromium builds it:
 /// the first language has the implicit q=1, each next one 0.1 less, never below 0.1
-/// (`en-US,fr,de` → `en-US,fr;q=0.9,de;q=0.8`). Blank entries are skipped.
+/// (`en-US,fr,de` → `en-US,fr;q=0.9,de;q=0.8`, SESSION-07). Blank entries are skipped; entries
+/// that already carry a q-value keep it.
 pub fn accept_language_header(languages: &str) -> String {
     let mut out = String::new();
-    for (i, lang) in languages
+    let mut q = 10u32;
+    for lang in languages
         .split(',')
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .enumerate()
     {
-        if i > 0 {
+        if !out.is_empty() {
             out.push(',');
         }
         out.push_str(lang);
-        if i > 0 {
-            let q = 10usize.saturating_sub(i).max(1);
+        if q < 10 && !lang.contains(';') {
             out.push_str(&format!(";q=0.{q}"));
         }
+        q = q.saturating_sub(1).max(1);
     }
     out
 }
@@ -81,6 +82,7 @@ mod tests {
         let header = accept_language_header(&many.join(","));
         assert!(header.ends_with("l10;q=0.1,l11;q=0.1"), "{header}");
         assert_eq!(accept_language_header(" en , ,fr"), "en,fr;q=0.9");
+        assert_eq!(accept_language_header(" en , fr;q=0.5 "), "en,fr;q=0.5");
     }
 
     #[test]
