@@ -155,8 +155,13 @@ impl Cookies {
         let now = now_micros();
         let (store, cookies, recovery) = Store::open(path, options.persist_session_cookies, now)?;
         let mut jar = CookieJar::new(options.limits);
+        // Rows come grouped by domain: compute each domain's index key once.
+        let mut last: (String, String) = (String::new(), String::new());
         for c in cookies {
-            jar.insert_loaded(c);
+            if c.domain != last.0 {
+                last = (c.domain.clone(), domain_key(&c.domain).to_owned());
+            }
+            jar.insert_loaded(&last.1, c);
         }
         Ok(Self::build(
             jar,

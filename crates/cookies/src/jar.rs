@@ -424,7 +424,7 @@ impl CookieJar {
         }
         check_prefixes(&cookie)?;
         let key = domain_key(&cookie.domain).to_owned();
-        let entry = self.map.entry(key.clone()).or_default();
+        let entry = entry_in(&mut self.map, &key);
 
         // Leave secure cookies alone (RFC 6265bis §5.7 step 16).
         if !cookie.secure && !access.url_secure {
@@ -692,17 +692,14 @@ impl CookieJar {
     }
 
     /// Inserts a cookie loaded from the store: no checks, no events, no garbage collection.
-    pub(crate) fn insert_loaded(&mut self, cookie: CanonicalCookie) {
+    pub(crate) fn insert_loaded(&mut self, key: &str, cookie: CanonicalCookie) {
         self.last_creation = self.last_creation.max(cookie.creation);
         self.earliest_access = if self.count == 0 {
             cookie.last_access
         } else {
             self.earliest_access.min(cookie.last_access)
         };
-        let key = domain_key(&cookie.domain).to_owned();
-        self.map
-            .entry(key)
-            .or_default()
+        entry_in(&mut self.map, key)
             .bucket_mut(cookie.partition_key.as_deref())
             .push(cookie);
         self.count += 1;
@@ -815,6 +812,14 @@ pub fn header_value<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) 
         out.push_str(&c.value);
     }
     out
+}
+
+/// The entry of an index key, created if missing (no allocation when present).
+fn entry_in<'a>(map: &'a mut HashMap<String, DomainEntry>, key: &str) -> &'a mut DomainEntry {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), DomainEntry::default());
+    }
+    map.get_mut(key).expect("entry was just ensured")
 }
 
 fn remove_where(

@@ -94,6 +94,9 @@ impl Store {
             .map_err(|e| classify(&what, e))?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| classify(&what, e))?;
+        // Read the file through a memory map: loading is one sequential scan.
+        conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)
+            .map_err(|e| classify(&what, e))?;
         let tables: Vec<String> = (|| {
             let mut stmt =
                 conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
@@ -132,19 +135,22 @@ impl Store {
                 )));
             }
         }
-        // Drop what must not be restored, then load.
-        (|| -> rusqlite::Result<()> {
-            conn.execute(
-                "DELETE FROM cookies WHERE expires_utc IS NOT NULL AND expires_utc <= ?1",
-                params![now],
-            )?;
-            if !persist_session_cookies {
-                conn.execute("DELETE FROM cookies WHERE expires_utc IS NULL", [])?;
-            }
-            Ok(())
-        })()
-        .map_err(|e| classify(&what, e))?;
-        let cookies = load(&conn).map_err(|e| classify(&what, e))?;
+        // Load, leaving out what must not be restored; delete those rows only if there are any.
+        let (cookies, dropped) =
+            load(&conn, persist_session_cookies, now).map_err(|e| classify(&what, e))?;
+        if dropped > 0 {
+            (|| -> rusqlite::Result<()> {
+                conn.execute(
+                    "DELETE FROM cookies WHERE expires_utc IS NOT NULL AND expires_utc <= ?1",
+                    params![now],
+                )?;
+                if !persist_session_cookies {
+                    conn.execute("DELETE FROM cookies WHERE expires_utc IS NULL", [])?;
+                }
+                Ok(())
+            })()
+            .map_err(|e| classify(&what, e))?;
+        }
         Ok((
             Store {
                 conn,
@@ -245,26 +251,44 @@ fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
-fn load(conn: &Connection) -> rusqlite::Result<Vec<CanonicalCookie>> {
+/// Reads every row to keep; returns them and how many rows were left out (expired, or session
+/// cookies when those are not kept).
+fn load(
+    conn: &Connection,
+    persist_session_cookies: bool,
+    now: Micros,
+) -> rusqlite::Result<(Vec<CanonicalCookie>, usize)> {
     let mut stmt = conn.prepare(
         "SELECT host_key, top_frame_site_key, name, value, path, creation_utc, expires_utc, \
          last_access_utc, is_secure, is_httponly, samesite, priority FROM cookies",
     )?;
-    let rows = stmt.query_map([], |r| {
-        let host_key: String = r.get(0)?;
-        let partition: String = r.get(1)?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    let mut dropped = 0;
+    while let Some(r) = rows.next()? {
+        let expires: Option<Micros> = r.get(6)?;
+        let keep = match expires {
+            Some(e) => e > now,
+            None => persist_session_cookies,
+        };
+        if !keep {
+            dropped += 1;
+            continue;
+        }
+        let host_key = r.get_ref(0)?.as_str()?;
         let (domain, host_only) = match host_key.strip_prefix('.') {
             Some(d) => (d.to_owned(), false),
-            None => (host_key, true),
+            None => (host_key.to_owned(), true),
         };
-        Ok(CanonicalCookie {
+        let partition = r.get_ref(1)?.as_str()?;
+        out.push(CanonicalCookie {
             name: r.get(2)?,
             value: r.get(3)?,
             domain,
             host_only,
             path: r.get(4)?,
             creation: r.get(5)?,
-            expires: r.get(6)?,
+            expires,
             last_access: r.get(7)?,
             secure: r.get(8)?,
             http_only: r.get(9)?,
@@ -273,11 +297,11 @@ fn load(conn: &Connection) -> rusqlite::Result<Vec<CanonicalCookie>> {
             partition_key: if partition.is_empty() {
                 None
             } else {
-                Some(partition)
+                Some(partition.to_owned())
             },
-        })
-    })?;
-    rows.collect()
+        });
+    }
+    Ok((out, dropped))
 }
 
 /// Moves `path` (and its WAL companions) aside as `<name>.corrupt-<unix time>`.
