@@ -7,7 +7,7 @@
 //! seams where cookies and the HTTP cache attach.
 //!
 //! ```
-//! use session_net::{Net, NetConfig, FetchOptions, RequestBody};
+//! use session_net::{Net, NetConfig, RequestBody};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), session_net::Error> {
@@ -17,8 +17,7 @@
 //!
 //! let net = Net::new(NetConfig::default())?;
 //! let url = url::Url::from_file_path(&path).unwrap();
-//! let mut request = http::Request::new(RequestBody::empty());
-//! request.extensions_mut().insert(FetchOptions::new().url(url));
+//! let request = session_net::new_request(http::Method::GET, url.as_str(), RequestBody::empty())?;
 //! let response = net.fetch(request).await?;
 //! assert_eq!(response.status(), 200);
 //! assert_eq!(response.text().await?, "hello world");
@@ -150,6 +149,30 @@ pub fn default_user_agent() -> String {
 }
 
 pub use session_base::user_agent::accept_language_header;
+
+/// Builds a request for `url` (any scheme `fetch` serves, `file:` included: URLs that do not fit
+/// `http::Uri` travel in [`FetchOptions::url`]), with default options.
+pub fn new_request(
+    method: http::Method,
+    url: &str,
+    body: impl Into<RequestBody>,
+) -> Result<http::Request<RequestBody>> {
+    let parsed = Url::parse(url).map_err(|e| {
+        Error::new(
+            NetError::InvalidUrl,
+            format!("'{url}' is not a valid URL: {e}"),
+        )
+    })?;
+    let mut request = http::Request::new(body.into());
+    *request.method_mut() = method;
+    let mut options = FetchOptions::new();
+    match parsed.as_str().parse::<http::Uri>() {
+        Ok(uri) if uri.scheme().is_some() && uri.authority().is_some() => *request.uri_mut() = uri,
+        _ => options = options.url(parsed),
+    }
+    request.extensions_mut().insert(options);
+    Ok(request)
+}
 
 /// Options of [`Net::preconnect`] (Electron's `preconnect` options).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -334,9 +357,13 @@ impl Net {
         }
         let key = Key::from_url(&url)?;
         for _ in 0..options.num_sockets {
-            if let Err(e) = self.inner.transport.preconnect_one(&key).await {
-                tracing::debug!("preconnect to {url} failed: {e}");
-                break;
+            match self.inner.transport.preconnect_one(&key).await {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::debug!("preconnect to {url} failed: {e}");
+                    break;
+                }
             }
         }
         Ok(())

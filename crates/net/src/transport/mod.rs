@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderValue, Request, Version, header};
 use http_body::{Body as _, SizeHint};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -93,6 +93,26 @@ impl AsyncWrite for Socket {
             Socket::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Socket::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+/// Spawns hyper's HTTP/2 tasks so that closing the session's connections stops them.
+#[derive(Clone)]
+struct CancelExec(CancellationToken);
+
+impl<F> hyper::rt::Executor<F> for CancelExec
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, fut: F) {
+        let token = self.0.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = fut => {}
+                _ = token.cancelled() => {}
+            }
+        });
     }
 }
 
@@ -196,6 +216,38 @@ fn connect_error(addr: SocketAddr, host: &str, e: &io::Error) -> Error {
     Error::new(kind, format!("cannot connect to '{host}' at {addr}: {e}"))
 }
 
+fn find<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// Chromium's name for an HTTP/2 failure. While waiting for the response head, a stream h2
+/// reset itself is its answer to a header block over `SETTINGS_MAX_HEADER_LIST_SIZE` (or a
+/// malformed one, which h2 does not tell apart).
+fn h2_kind(e: &h2::Error, head: bool) -> NetError {
+    if head
+        && e.is_library()
+        && matches!(
+            e.reason(),
+            Some(h2::Reason::REFUSED_STREAM) | Some(h2::Reason::PROTOCOL_ERROR)
+        )
+    {
+        NetError::ResponseHeadersTooBig
+    } else if e.is_io() {
+        NetError::ConnectionReset
+    } else {
+        NetError::Http2ProtocolError
+    }
+}
+
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<io::ErrorKind> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
@@ -215,7 +267,9 @@ fn send_error(e: &hyper::Error, info: &ConnInfo, saw_bytes: bool, h2: bool, url:
             format!("the session closed the connection of {url}"),
         );
     }
-    let kind = if e.is_parse_too_large() {
+    let kind = if let Some(h2e) = find::<h2::Error>(e) {
+        h2_kind(h2e, true)
+    } else if e.is_parse_too_large() {
         NetError::ResponseHeadersTooBig
     } else if e.is_parse() {
         NetError::InvalidHttpResponse
@@ -335,17 +389,21 @@ impl Transport {
     }
 
     /// Opens one connection to `key` and adds it to the pool (preconnect).
-    pub(crate) async fn preconnect_one(self: &Arc<Self>, key: &Key) -> Result<()> {
+    /// Returns whether the origin speaks HTTP/2 (one connection is then enough).
+    pub(crate) async fn preconnect_one(self: &Arc<Self>, key: &Key) -> Result<bool> {
         match self.connect(key).await? {
-            Conn::H1(c) => self.put_back(key.clone(), c),
+            Conn::H1(c) => {
+                self.put_back(key.clone(), c);
+                Ok(false)
+            }
             Conn::H2(c) => {
                 let mut st = self.lock();
                 if st.epoch == c.info.epoch {
                     st.h2.insert(key.clone(), c);
                 }
+                Ok(true)
             }
         }
-        Ok(())
     }
 
     async fn connect(&self, key: &Key) -> Result<Conn> {
@@ -400,7 +458,7 @@ impl Transport {
             )
         };
         if h2 {
-            let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+            let (sender, conn) = http2::Builder::new(CancelExec(token.clone()))
                 .max_header_list_size(self.limits.max_header_bytes as u32)
                 .adaptive_window(true)
                 .handshake(TokioIo::new(socket))
@@ -499,7 +557,9 @@ impl Transport {
                     return Err(SendFailure::NotSent(Box::new(req)));
                 }
                 match c.sender.try_send_request(req).await {
-                    Ok(resp) => Ok(self.hop(resp, None, info, url, true)),
+                    Ok(resp) => self
+                        .hop(resp, None, info, url, true)
+                        .map_err(SendFailure::Failed),
                     Err(mut e) => match e.take_message() {
                         Some(req) => Err(SendFailure::NotSent(Box::new(req))),
                         None => Err(SendFailure::Failed(send_error(
@@ -519,7 +579,8 @@ impl Transport {
                 match c.sender.try_send_request(req).await {
                     Ok(resp) => {
                         let key = key.clone();
-                        Ok(self.hop(resp, Some((key, c)), info, url, false))
+                        self.hop(resp, Some((key, c)), info, url, false)
+                            .map_err(SendFailure::Failed)
                     }
                     Err(mut e) => match e.take_message() {
                         Some(req) => Err(SendFailure::NotSent(Box::new(req))),
@@ -543,9 +604,30 @@ impl Transport {
         info: Arc<ConnInfo>,
         url: &Url,
         h2: bool,
-    ) -> HopResponse {
+    ) -> Result<HopResponse> {
         let (parts, incoming) = resp.into_parts();
-        let head = h1.as_ref().and_then(|(_, c)| c.tap.take());
+        let too_big = |what: String| {
+            Error::new(
+                NetError::ResponseHeadersTooBig,
+                format!("the response head of {url} has {what}"),
+            )
+        };
+        let head = match h1.as_ref().map(|(_, c)| c.tap.take()) {
+            None => None,
+            Some(Ok(head)) => head,
+            Some(Err(())) => {
+                return Err(too_big(format!(
+                    "more than {} bytes",
+                    self.limits.max_header_bytes
+                )));
+            }
+        };
+        if parts.headers.len() > self.limits.max_headers {
+            return Err(too_big(format!(
+                "more than {} header lines",
+                self.limits.max_headers
+            )));
+        }
         let (status_text, raw_headers) = match head {
             Some(h) => (h.reason, h.headers),
             None if h2 => (String::new(), Vec::new()),
@@ -591,7 +673,7 @@ impl Transport {
         hop.raw_headers = raw_headers;
         hop.remote_addr = Some(info.remote);
         hop.fill_raw_headers();
-        hop
+        Ok(hop)
     }
 }
 

@@ -25,6 +25,7 @@ struct State {
     mode: Mode,
     buf: Vec<u8>,
     limit: usize,
+    overflow: bool,
 }
 
 /// The shared handle to a connection's captured header block.
@@ -72,6 +73,7 @@ impl HeadTap {
         if s.mode == Mode::Idle {
             s.mode = Mode::Capturing;
             s.buf.clear();
+            s.overflow = false;
         }
     }
 
@@ -94,6 +96,10 @@ impl HeadTap {
             s.mode = Mode::Done;
             return;
         }
+        if s.buf.len() > s.limit {
+            s.overflow = true;
+            s.mode = Mode::Done;
+        }
     }
 
     /// Whether any byte of a response arrived since the last request was written.
@@ -103,15 +109,20 @@ impl HeadTap {
     }
 
     /// The head of the response just received, parsed; resets for the next request.
-    pub(crate) fn take(&self) -> Option<RawHead> {
+    /// `Err(())` when the head was longer than the limit.
+    pub(crate) fn take(&self) -> Result<Option<RawHead>, ()> {
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if s.mode != Mode::Done {
-            return None;
+            return Ok(None);
         }
         s.mode = Mode::Idle;
+        if s.overflow {
+            s.buf.clear();
+            return Err(());
+        }
         let buf = std::mem::take(&mut s.buf);
         drop(s);
-        parse_head(&buf)
+        Ok(parse_head(&buf))
     }
 }
 
@@ -212,15 +223,27 @@ mod tests {
         tap.on_read(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 Fine\r\nX-B: 1\r\n");
         assert!(tap.saw_bytes());
         tap.on_read(b"set-cookie: a=1\r\nX-B: 2\r\n\r\nbody");
-        let head = tap.take().expect("complete head");
+        let head = tap.take().expect("within limit").expect("complete head");
         assert_eq!(head.reason, "Fine");
         let names: Vec<&str> = head.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["X-B", "set-cookie", "X-B"]);
-        assert!(tap.take().is_none(), "taken once");
+        assert!(tap.take().expect("ok").is_none(), "taken once");
         // The next request starts a new capture.
         tap.on_write();
         tap.on_read(b"HTTP/1.0 404 Not Found\n\n");
-        assert_eq!(tap.take().expect("bare LF head").reason, "Not Found");
+        assert_eq!(
+            tap.take().expect("ok").expect("bare LF head").reason,
+            "Not Found"
+        );
+    }
+
+    #[test]
+    fn overlong_heads_are_reported() {
+        let tap = HeadTap::new(64);
+        tap.on_write();
+        tap.on_read(b"HTTP/1.1 200 OK\r\nX-Long: ");
+        tap.on_read(&[b'a'; 100]);
+        assert!(tap.take().is_err());
     }
 
     #[test]
