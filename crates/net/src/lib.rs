@@ -29,7 +29,7 @@
 //! Stages run in the order of DESIGN.md; see [`stages`] for the exact contract. A later crate
 //! plugs in with [`Net::insert_stage`] and an implementation of [`stages::Stage`]:
 //!
-//! - **cookies**: `Slot::Cookies`. `on_request` reads [`stages::RequestContext::url`],
+//! - **cookies**: `Slot::Cookies`, implemented by [`cookies::CookieStage`]. `on_request` reads [`stages::RequestContext::url`],
 //!   [`stages::RequestContext::credentials_allowed`], `site_for_cookies_url()`, `initiator`,
 //!   `top_level_navigation` and `method`, and appends a `Cookie` header to `ctx.headers`.
 //!   `on_response` runs for every hop, redirects included, and stores every `Set-Cookie` of
@@ -49,6 +49,7 @@
 
 mod body;
 pub mod certificate;
+pub mod cookies;
 mod decode;
 pub mod dns;
 pub mod emulation;

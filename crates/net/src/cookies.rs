@@ -1,0 +1,102 @@
+//! Stage 4 of the pipeline: the session's cookie jar ([`session_cookies::Cookies`]).
+//!
+//! On the request side, when the hop's credentials mode lets credentials go
+//! ([`RequestContext::credentials_allowed`]), the jar's `Cookie` header for the hop's URL is
+//! attached, by the SameSite context of the request (site for cookies, initiator, top-level
+//! navigation, method). A `Cookie` header the caller set explicitly is left as it is and
+//! nothing is added to it. On the response side, every `Set-Cookie` of every hop (redirects
+//! included) is stored under the same context, in one committed transaction per hop.
+
+use std::sync::Arc;
+
+use http::HeaderValue;
+use session_base::origin::Site;
+use session_cookies::Cookies;
+
+use crate::error::Result;
+use crate::response::HopResponse;
+use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+
+/// The cookie stage: insert it with [`crate::Net::insert_stage`].
+#[derive(Clone, Debug)]
+pub struct CookieStage {
+    cookies: Cookies,
+}
+
+impl CookieStage {
+    /// A stage over `cookies` (sessions never share a jar: give each its own).
+    pub fn new(cookies: Cookies) -> Arc<Self> {
+        Arc::new(CookieStage { cookies })
+    }
+
+    /// The jar.
+    pub fn cookies(&self) -> &Cookies {
+        &self.cookies
+    }
+}
+
+/// The jar's view of a hop: the site for cookies is the given one, else the initiator's; none
+/// means a request of the embedder itself, same-site with everything.
+fn cookie_context(ctx: &RequestContext) -> session_cookies::RequestContext {
+    let site = ctx
+        .site_for_cookies
+        .as_ref()
+        .or(ctx.initiator.as_ref())
+        .map(Site::from_url);
+    session_cookies::RequestContext {
+        top_frame_site: site.clone(),
+        site_for_cookies: site,
+        top_level_navigation: ctx.top_level_navigation,
+        method: ctx.method.as_str().to_owned(),
+    }
+}
+
+impl Stage for CookieStage {
+    fn slot(&self) -> Slot {
+        Slot::Cookies
+    }
+
+    fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+        if ctx.credentials_allowed() && !ctx.headers.contains_key(http::header::COOKIE) {
+            let header = self.cookies.cookie_header(&ctx.url, &cookie_context(ctx));
+            if let Some(value) = header.and_then(|h| HeaderValue::from_str(&h).ok()) {
+                ctx.headers.insert(http::header::COOKIE, value);
+            }
+        }
+        Box::pin(std::future::ready(Ok(Flow::Continue)))
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
+        response: &'a mut HopResponse,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if !ctx.credentials_allowed() {
+                return Ok(());
+            }
+            let lines: Vec<String> = response
+                .headers
+                .get_all(http::header::SET_COOKIE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            if lines.is_empty() {
+                return Ok(());
+            }
+            // A persistent jar commits to disk: keep that off the async workers.
+            let cookies = self.cookies.clone();
+            let url = ctx.url.clone();
+            let cctx = cookie_context(ctx);
+            let stored =
+                tokio::task::spawn_blocking(move || cookies.set_from_response(&url, &lines, &cctx))
+                    .await;
+            match stored {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!("cookies of {} not stored: {e}", ctx.url),
+                Err(e) => tracing::warn!("cookie store task failed: {e}"),
+            }
+            Ok(())
+        })
+    }
+}
