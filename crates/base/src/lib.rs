@@ -3,6 +3,8 @@
 //! - [`fs::atomic_write`]: write-temp, fsync, rename, the way every file that must survive a
 //!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal).
 //! - [`host_rules::HostRules`]: Chromium's `--host-resolver-rules` (`MAP`, `~NOTFOUND`, `EXCLUDE`).
+//! - [`header`]: header-syntax helpers (splitting outside quoted strings) for the parsers of
+//!   `Cache-Control`, `Content-Disposition` and friends.
 //! - [`lock::PartitionLock`]: the exclusive lock a persistent partition holds while it is open.
 //! - [`origin::Origin`], [`origin::Site`] and [`origin::registrable_domain`]: origins and sites
 //!   as Chromium computes them, with the public suffix list.
@@ -19,6 +21,7 @@
 //! ```
 
 pub mod fs;
+pub mod header;
 pub mod host_rules;
 pub mod lock;
 pub mod origin;

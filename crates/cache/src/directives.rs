@@ -127,53 +127,10 @@ impl CacheControl {
 /// Splits a comma-separated list, ignoring commas inside quoted strings, trimming optional
 /// whitespace and skipping empty items.
 pub fn split_list(line: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = line;
-    std::iter::from_fn(move || {
-        loop {
-            if rest.is_empty() {
-                return None;
-            }
-            let mut in_quote = false;
-            let mut escaped = false;
-            let mut end = rest.len();
-            for (i, &b) in rest.iter().enumerate() {
-                if in_quote {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_quote = false;
-                    }
-                } else if b == b'"' {
-                    in_quote = true;
-                } else if b == b',' {
-                    end = i;
-                    break;
-                }
-            }
-            let item = trim(&rest[..end]);
-            rest = if end < rest.len() {
-                &rest[end + 1..]
-            } else {
-                &[]
-            };
-            if !item.is_empty() {
-                return Some(item);
-            }
-        }
-    })
+    session_base::header::split_unquoted(line, b',')
 }
 
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', tail @ ..] = s {
-        s = tail;
-    }
-    while let [head @ .., b' ' | b'\t'] = s {
-        s = head;
-    }
-    s
-}
+use session_base::header::trim_ows as trim;
 
 fn unquote(arg: &[u8]) -> Vec<u8> {
     if arg.len() >= 2 && arg[0] == b'"' && arg[arg.len() - 1] == b'"' {

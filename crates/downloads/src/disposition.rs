@@ -116,27 +116,7 @@ impl ContentDisposition {
     }
 }
 
-fn is_lws(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
-fn trim_lws(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if is_lws(*first) {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = s {
-        if is_lws(*last) {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    s
-}
+use session_base::header::trim_ows as trim_lws;
 
 /// RFC 7230 `token`: visible ASCII except separators.
 fn is_token(s: &[u8]) -> bool {
@@ -170,48 +150,13 @@ fn consume_type(header: &[u8], flags: &mut u32) -> (DispositionType, usize) {
 /// that are empty after trimming, and yields `Some((name, raw value))` per well-formed pair or
 /// `None` for the first malformed one.
 struct NameValuePairs<'a> {
-    rest: &'a [u8],
+    elements: session_base::header::SplitUnquoted<'a>,
 }
 
 impl<'a> NameValuePairs<'a> {
     fn new(rest: &'a [u8]) -> Self {
-        NameValuePairs { rest }
-    }
-
-    fn next_element(&mut self) -> Option<&'a [u8]> {
-        loop {
-            if self.rest.is_empty() {
-                return None;
-            }
-            let mut in_quote = false;
-            let mut escaped = false;
-            let mut end = self.rest.len();
-            for (i, &b) in self.rest.iter().enumerate() {
-                if in_quote {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_quote = false;
-                    }
-                } else if b == b'"' {
-                    in_quote = true;
-                } else if b == b';' {
-                    end = i;
-                    break;
-                }
-            }
-            let element = &self.rest[..end];
-            self.rest = if end < self.rest.len() {
-                &self.rest[end + 1..]
-            } else {
-                &[]
-            };
-            let element = trim_lws(element);
-            if !element.is_empty() {
-                return Some(element);
-            }
+        NameValuePairs {
+            elements: session_base::header::split_unquoted(rest, b';'),
         }
     }
 }
@@ -220,14 +165,14 @@ impl<'a> Iterator for NameValuePairs<'a> {
     type Item = Option<(&'a [u8], &'a [u8])>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let element = self.next_element()?;
+        let element = self.elements.next()?;
         let Some(equals) = element.iter().position(|&b| b == b'=') else {
             // A parameter without a value ends the parameter list.
-            self.rest = &[];
+            self.elements.clear();
             return Some(None);
         };
         if equals == 0 || element[..equals].contains(&b'"') {
-            self.rest = &[];
+            self.elements.clear();
             return Some(None);
         }
         Some(Some((
