@@ -82,6 +82,7 @@ pub use response::{HopResponse, Response};
 pub use session_base::host_rules::HostRules;
 pub use tls::{
     CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, SslConfig, TlsVersion,
+    verify_proc,
 };
 
 use stages::Stages;
@@ -290,6 +291,29 @@ impl Net {
             next.accept_language = guard.accept_language.clone();
         }
         *guard = Arc::new(next);
+        Ok(())
+    }
+
+    /// Sets the `User-Agent` and the ready-made `Accept-Language` value (`None`: send none) of
+    /// requests that set neither header. The session facade uses this to follow its own
+    /// `set_user_agent`.
+    pub fn set_request_defaults(
+        &self,
+        user_agent: &str,
+        accept_language: Option<&str>,
+    ) -> Result<()> {
+        let next = DefaultHeaders {
+            user_agent: header_value("user agent", user_agent)?,
+            accept_language: match accept_language {
+                Some(v) if !v.is_empty() => Some(header_value("accept language", v)?),
+                _ => None,
+            },
+        };
+        *self
+            .inner
+            .defaults
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         Ok(())
     }
 

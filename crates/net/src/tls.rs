@@ -131,6 +131,24 @@ pub struct CertificateVerifyRequest {
 pub type CertificateVerifyProc =
     Arc<dyn Fn(CertificateVerifyRequest) -> BoxFuture<'static, CertificateVerdict> + Send + Sync>;
 
+/// Makes a [`CertificateVerifyProc`] of an async closure.
+///
+/// ```
+/// use session_net::tls::{verify_proc, CertificateVerdict};
+///
+/// let proc = verify_proc(|req| async move {
+///     if req.hostname == "pinned.example" { CertificateVerdict::Accept } else { CertificateVerdict::UseDefault }
+/// });
+/// # let _ = proc;
+/// ```
+pub fn verify_proc<F, Fut>(f: F) -> CertificateVerifyProc
+where
+    F: Fn(CertificateVerifyRequest) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = CertificateVerdict> + Send + 'static,
+{
+    Arc::new(move |req| Box::pin(f(req)))
+}
+
 /// Accepts the chain during the handshake (signatures are still checked) so that the real
 /// verification, which may call an async proc, runs right after it.
 #[derive(Debug)]

@@ -39,6 +39,7 @@
 mod clear;
 pub mod devices;
 mod error;
+pub mod net;
 mod paths;
 pub mod permissions;
 mod prefs;

@@ -62,6 +62,7 @@ pub(crate) struct Inner {
     warnings: Vec<String>,
     pub(crate) permissions: crate::permissions::Permissions,
     pub(crate) devices: crate::devices::Devices,
+    pub(crate) net: crate::net::Net,
     _lock: Option<PartitionLock>,
 }
 
@@ -105,6 +106,7 @@ impl Session {
         let permissions =
             crate::permissions::new_permissions(new.storage_path.as_deref(), &new.options)?;
         let devices = crate::devices::new_devices(&permissions);
+        let net = crate::net::new_net(new.default_user_agent, "en-US")?;
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -122,6 +124,7 @@ impl Session {
                 warnings,
                 permissions,
                 devices,
+                net,
                 _lock: lock,
             }),
         })
@@ -189,6 +192,7 @@ impl Session {
                 state.accept_language = header;
             }
         }
+        crate::net::user_agent_changed(&self.inner.net, &state.user_agent, &state.accept_language);
     }
 
     /// The user agent requests of this session send (SESSION-06).

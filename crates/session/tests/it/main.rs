@@ -1,4 +1,5 @@
 //! Integration tests of the session facade.
 
+mod net;
 mod partitions;
 mod permissions;

@@ -1,0 +1,100 @@
+//! Networking of a session: everything of `session-net`, re-exported, and the session's network
+//! methods (`fetch`, `resolve_host`, `preconnect`, `close_all_connections`, network emulation,
+//! certificate verification, SSL config, host resolver cache).
+//!
+//! Each session owns one [`Net`]: its own connection pool (sessions never share sockets), host
+//! cache, TLS state and emulation. `User-Agent` and `Accept-Language` follow
+//! [`Session::set_user_agent`].
+
+use crate::session::Session;
+pub use session_net::*;
+
+pub(crate) fn new_net(user_agent: &str, accept_language: &str) -> Result<Net, crate::Error> {
+    let net = Net::new(NetConfig::default()).map_err(|e| {
+        crate::Error::with_source(
+            crate::ErrorKind::Io,
+            "cannot set up the session's network context",
+            e,
+        )
+    })?;
+    user_agent_changed(&net, user_agent, accept_language);
+    Ok(net)
+}
+
+/// Follows the session's user agent and `Accept-Language` header.
+pub(crate) fn user_agent_changed(net: &Net, user_agent: &str, accept_language: &str) {
+    // A user agent with bytes a header cannot carry (a newline) keeps the previous one for
+    // requests; the session still reports what was set.
+    let _ = net.set_request_defaults(user_agent, Some(accept_language));
+}
+
+impl Session {
+    /// The session's network context: host rules, extra trusted roots, pipeline stages.
+    pub fn net(&self) -> &Net {
+        &self.inner.net
+    }
+
+    /// `ses.fetch(input, init)`: sends `request` through the session's pipeline. Options
+    /// (redirect, credentials, cache, abort) ride in the request's extensions as
+    /// [`FetchOptions`]; [`new_request`] builds a request for any URL, `file:` included.
+    ///
+    /// Dropping the future cancels the request.
+    pub async fn fetch(
+        &self,
+        request: http::Request<RequestBody>,
+    ) -> session_net::Result<Response> {
+        self.inner.net.fetch(request).await
+    }
+
+    /// `ses.resolveHost(host, options)`.
+    ///
+    /// Dropping the future abandons the lookup.
+    pub async fn resolve_host(
+        &self,
+        host: &str,
+        options: ResolveHostOptions,
+    ) -> session_net::Result<ResolvedHost> {
+        self.inner.net.resolve_host(host, options).await
+    }
+
+    /// `ses.preconnect({url, numSockets})`: bad options are refused as Electron does
+    /// (SESSION-30); resolves once the sockets are open (connection failures are not errors).
+    ///
+    /// Dropping the future stops opening sockets.
+    pub async fn preconnect(&self, options: PreconnectOptions) -> session_net::Result<()> {
+        self.inner.net.preconnect(options).await
+    }
+
+    /// `ses.closeAllConnections()`: requests in flight fail with `net::ERR_ABORTED`.
+    pub fn close_all_connections(&self) {
+        self.inner.net.close_all_connections();
+    }
+
+    /// `ses.enableNetworkEmulation(options)`.
+    pub fn enable_network_emulation(&self, options: NetworkEmulation) {
+        self.inner.net.enable_network_emulation(options);
+    }
+
+    /// `ses.disableNetworkEmulation()`.
+    pub fn disable_network_emulation(&self) {
+        self.inner.net.disable_network_emulation();
+    }
+
+    /// `ses.setCertificateVerifyProc(proc)`: `None` restores the default verification. Make a
+    /// proc of an async closure with [`verify_proc`]. Cached verdicts and idle connections are
+    /// dropped so the new proc sees every host; other sessions are not touched.
+    pub fn set_certificate_verify_proc(&self, proc: Option<CertificateVerifyProc>) {
+        self.inner.net.set_certificate_verify_proc(proc);
+    }
+
+    /// `ses.setSSLConfig(config)`: applies to new connections (what rustls cannot do is refused
+    /// with a clear error, see [`tls`]).
+    pub fn set_ssl_config(&self, config: SslConfig) -> session_net::Result<()> {
+        self.inner.net.set_ssl_config(config)
+    }
+
+    /// `ses.clearHostResolverCache()`.
+    pub fn clear_host_resolver_cache(&self) {
+        self.inner.net.clear_host_resolver_cache();
+    }
+}
