@@ -64,7 +64,10 @@ impl Engine {
                         format!("dictionary {name} is malformed: {e}"),
                     )
                 })?;
-                Ok(Arc::new(SpellbookDictionary(dict)))
+                Ok(Arc::new(SpellbookDictionary {
+                    dict,
+                    word_pairs: word_pairs(dic),
+                }))
             }
             #[cfg(feature = "zspell")]
             Engine::Zspell => {
@@ -90,7 +93,35 @@ impl fmt::Display for Engine {
     }
 }
 
-struct SpellbookDictionary(spellbook::Dictionary);
+struct SpellbookDictionary {
+    dict: spellbook::Dictionary,
+    /// Entries of the `.dic` made of two words (`a lot`, `scot-free`).
+    word_pairs: std::collections::HashSet<String>,
+}
+
+/// The `.dic` entries that hold a space or a hyphen: what hunspell calls dictionary word pairs.
+fn word_pairs(dic: &str) -> std::collections::HashSet<String> {
+    dic.lines()
+        .skip(1)
+        .filter(|l| l.contains([' ', '-']))
+        .filter_map(|line| {
+            let line = line.split('\t').next().unwrap_or(line);
+            let word = match line.find('/') {
+                Some(i) => &line[..i],
+                None => line,
+            };
+            let kept: Vec<&str> = word.split(' ').take_while(|t| !is_morph_field(t)).collect();
+            let word = kept.join(" ");
+            (word.contains([' ', '-'])).then_some(word)
+        })
+        .collect()
+}
+
+/// `po:noun`, `ph:alot`: a morphological field after a `.dic` word.
+fn is_morph_field(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_lowercase() && b[1].is_ascii_lowercase() && b[2] == b':'
+}
 
 impl fmt::Debug for SpellbookDictionary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -104,13 +135,35 @@ impl Dictionary for SpellbookDictionary {
     }
 
     fn check(&self, word: &str) -> bool {
-        self.0.check(word)
+        self.dict.check(word)
     }
 
     fn suggest(&self, word: &str, out: &mut Vec<String>) {
         let mut found = Vec::new();
-        self.0.suggest(word, &mut found);
+        self.dict.suggest(word, &mut found);
+        if !self.word_pairs.is_empty() {
+            prefer_word_pairs(word, &mut found, |s| self.word_pairs.contains(s));
+        }
         out.extend(found);
+    }
+}
+
+/// Hunspell's rule for run-together words: when the word is a dictionary word pair written
+/// without its space or hyphen (`alot` → `a lot`, `scotfree` → `scot-free`), that pair is the
+/// only suggestion. Pairs with a space win over pairs with a hyphen.
+fn prefer_word_pairs(word: &str, found: &mut Vec<String>, check: impl Fn(&str) -> bool) {
+    for separator in [' ', '-'] {
+        let pairs: Vec<String> = found
+            .iter()
+            .filter(|s| {
+                s.contains(separator) && s.replace(separator, "") == word && check(s.as_str())
+            })
+            .cloned()
+            .collect();
+        if !pairs.is_empty() {
+            *found = pairs;
+            return;
+        }
     }
 }
 
@@ -162,16 +215,7 @@ pub fn decode_pair(name: &str, aff: &[u8], dic: &[u8]) -> Result<(String, String
     let decode = |what: &str, bytes: &[u8]| -> Result<String> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         match declared.as_deref() {
-            Some(label) if is_utf8_label(label) => String::from_utf8(bytes.to_vec()).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidDictionary,
-                    format!(
-                        "dictionary {name}: {what} declares SET {label} but is not valid UTF-8 \
-                             (at byte {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            }),
+            Some(label) if is_utf8_label(label) => decode_utf8(name, what, label, bytes),
             Some(label) => decode_8bit(name, what, label, bytes),
             None => match std::str::from_utf8(bytes) {
                 Ok(text) => Ok(text.to_owned()),
@@ -180,6 +224,35 @@ pub fn decode_pair(name: &str, aff: &[u8], dic: &[u8]) -> Result<(String, String
         }
     };
     Ok((decode(".aff", aff)?, decode(".dic", dic)?))
+}
+
+/// UTF-8 text, where only comment lines (`#`) may hold other bytes (hunspell never reads them).
+fn decode_utf8(name: &str, what: &str, label: &str, bytes: &[u8]) -> Result<String> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let mut out = String::with_capacity(bytes.len());
+    let mut offset = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(text) => out.push_str(text),
+            Err(_) if line.trim_ascii_start().starts_with(b"#") => {
+                out.push_str(&String::from_utf8_lossy(line));
+            }
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidDictionary,
+                    format!(
+                        "dictionary {name}: {what} declares SET {label} but is not valid UTF-8 \
+                         (at byte {})",
+                        offset + e.valid_up_to()
+                    ),
+                ));
+            }
+        }
+        offset += line.len();
+    }
+    Ok(out)
 }
 
 fn is_utf8_label(label: &str) -> bool {
@@ -291,6 +364,30 @@ mod tests {
             .load("l2", aff, b"1\n\xb3za\n")
             .expect("latin-2");
         assert!(d.check("łza"));
+    }
+
+    #[test]
+    fn word_pairs_win() {
+        let aff = "SET UTF-8\nTRY alot\n";
+        let d = Engine::Spellbook
+            .load_str("t", aff, "4\na\na lot\nlot\nalto\n")
+            .expect("load");
+        let mut out = Vec::new();
+        d.suggest("alot", &mut out);
+        assert_eq!(out, vec!["a lot"]);
+    }
+
+    #[test]
+    fn invalid_bytes_only_in_comments_are_tolerated() {
+        let aff = b"# stra\xdfe\nSET UTF-8\n";
+        let d = Engine::Spellbook
+            .load("c", aff, b"1\nstra\xc3\x9fe\n")
+            .expect("comment");
+        assert!(d.check("straße"));
+        let err = Engine::Spellbook
+            .load("c", b"SET UTF-8\nTRY \xdf\n", b"1\nx\n")
+            .expect_err("not a comment");
+        assert!(err.to_string().contains("at byte 14"), "{err}");
     }
 
     #[test]

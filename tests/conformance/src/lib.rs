@@ -17,6 +17,7 @@
 pub mod content_disposition;
 pub mod cookies_http_state;
 pub mod http_cache;
+pub mod hunspell_tests;
 pub mod public_suffix_list;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "public-suffix-list",
         run: public_suffix_list::run,
+    },
+    Suite {
+        name: "hunspell-tests",
+        run: hunspell_tests::run,
     },
 ];
 
