@@ -58,12 +58,16 @@ impl Engine {
     pub fn load_str(self, name: &str, aff: &str, dic: &str) -> Result<Arc<dyn Dictionary>> {
         match self {
             Engine::Spellbook => {
-                let dict = spellbook::Dictionary::new(aff, dic).map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidDictionary,
-                        format!("dictionary {name} is malformed: {e}"),
-                    )
-                })?;
+                // A fixed hasher: with a random one, which of two homonyms (`foo/S`, `foo/X`)
+                // is found first changes from run to run.
+                let hasher = foldhash::fast::FixedState::with_seed(0x5e55_1011);
+                let dict =
+                    spellbook::Dictionary::new_with_hasher(aff, dic, hasher).map_err(|e| {
+                        Error::new(
+                            ErrorKind::InvalidDictionary,
+                            format!("dictionary {name} is malformed: {e}"),
+                        )
+                    })?;
                 Ok(Arc::new(SpellbookDictionary {
                     dict,
                     word_pairs: word_pairs(dic),
@@ -94,7 +98,7 @@ impl fmt::Display for Engine {
 }
 
 struct SpellbookDictionary {
-    dict: spellbook::Dictionary,
+    dict: spellbook::Dictionary<foldhash::fast::FixedState>,
     /// Entries of the `.dic` made of two words (`a lot`, `scot-free`).
     word_pairs: std::collections::HashSet<String>,
 }
