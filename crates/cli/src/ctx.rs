@@ -113,6 +113,24 @@ impl Ctx {
             Some(path) => sessions.from_path(path, SessionOptions::default())?,
             None => sessions.from_partition(&global.partition, SessionOptions::default())?,
         };
+        if let Some(rules) = &global.host_rules {
+            let rules = rules.parse().map_err(|e| CliError {
+                message: format!("--host-rules: {e}"),
+                code: 2,
+            })?;
+            session.net().set_host_rules(rules);
+        }
+        if let Some(ca) = &global.ca_file {
+            let pem = std::fs::read(ca).map_err(|e| {
+                CliError::failed(format!(
+                    "--ca-file {}: cannot read the file: {e}",
+                    ca.display()
+                ))
+            })?;
+            session.net().add_trusted_roots_pem(&pem).map_err(|e| {
+                CliError::failed(format!("--ca-file {}: {}", ca.display(), e.detail()))
+            })?;
+        }
         if global.user_agent.is_some() || global.accept_language.is_some() {
             let ua = global.user_agent.clone().unwrap_or_default();
             session.set_user_agent(&ua, global.accept_language.as_deref());

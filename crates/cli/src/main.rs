@@ -26,6 +26,10 @@ enum Command {
     Partition(cmd::partition::Args),
     /// HID, serial and USB devices: list, or run a chooser.
     Devices(cmd::devices::Args),
+    /// Fetch a URL through the session (body to stdout).
+    Fetch(cmd::fetch::Args),
+    /// Resolve a host name (host rules, host cache, system resolver).
+    Resolve(cmd::resolve::Args),
 }
 
 fn main() {
@@ -58,6 +62,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Info => cmd::info::run(&ctx),
         Command::Devices(args) => cmd::devices::run(&ctx, args).await,
+        Command::Fetch(args) => cmd::fetch::run(&ctx, args).await,
+        Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -1,5 +1,7 @@
 //! One module per command.
 
 pub(crate) mod devices;
+pub(crate) mod fetch;
 pub(crate) mod info;
 pub(crate) mod partition;
+pub(crate) mod resolve;

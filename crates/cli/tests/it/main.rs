@@ -1,6 +1,7 @@
 //! The `ses` binary, run as a user would.
 
 mod devices;
+mod net;
 
 use std::process::{Command, Output};
 

@@ -1,0 +1,137 @@
+//! `ses fetch` and `ses resolve` against the loopback test site.
+
+use session_test_support::{HOST_RULES, TestSite};
+
+use crate::ses;
+
+struct Run {
+    ud: tempfile::TempDir,
+    ca: std::path::PathBuf,
+}
+
+impl Run {
+    fn new(site: &TestSite) -> Run {
+        let ud = session_test_support::temp_user_data();
+        let ca = ud.path().join("ca.pem");
+        std::fs::write(&ca, site.ca_pem()).expect("write ca");
+        Run { ud, ca }
+    }
+
+    fn ses(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec![
+            "--user-data",
+            self.ud.path().to_str().expect("utf-8"),
+            "--partition",
+            "cli-net",
+            "--host-rules",
+            HOST_RULES,
+            "--ca-file",
+            self.ca.to_str().expect("utf-8"),
+        ];
+        all.extend_from_slice(args);
+        ses(&all)
+    }
+}
+
+#[test]
+fn fetch_json_over_http2_and_tls() {
+    let site = TestSite::start();
+    let run = Run::new(&site);
+    let url = site.https_url("a.test", "/redirect-to?url=/echo");
+    let out = run.ses(&["fetch", &url, "--json", "-H", "X-Test: yes"]);
+    let v = crate::json(&out);
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["statusText"], "");
+    assert_eq!(v["urlChain"].as_array().expect("chain").len(), 2);
+    assert_eq!(v["fromCache"], false);
+    let echo: serde_json::Value =
+        serde_json::from_str(v["body"].as_str().expect("text body")).expect("echo json");
+    assert_eq!(echo["version"], "HTTP/2.0");
+    assert!(
+        v["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .any(|h| h[0] == "content-type")
+    );
+    assert_eq!(v["bodyBytes"], v["body"].as_str().expect("body").len());
+    let logged = site.requests_to("/echo");
+    assert_eq!(logged[0].header("x-test"), Some("yes"));
+}
+
+#[test]
+fn fetch_text_with_head_post_and_output_file() {
+    let site = TestSite::start();
+    let run = Run::new(&site);
+    let out = run.ses(&[
+        "fetch",
+        "-i",
+        &site.http_url("a.test", "/status/201?reason=Made"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("HTTP/1.1 201 Made\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nstatus 201"), "{text}");
+
+    let out = run.ses(&["fetch", "-d", "a=1", &site.http_url("a.test", "/echo")]);
+    let echo: serde_json::Value = serde_json::from_slice(&out.stdout).expect("echo");
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["body"], "a=1");
+
+    let file = run.ud.path().join("body.bin");
+    let out = run.ses(&[
+        "fetch",
+        "-o",
+        file.to_str().expect("utf-8"),
+        &site.http_url("a.test", "/bytes/100000"),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&file).expect("file"),
+        session_test_support::pattern_bytes(0, 0, 100_000)
+    );
+}
+
+#[test]
+fn fetch_failures_name_chromium_errors() {
+    let site = TestSite::start();
+    let run = Run::new(&site);
+    let out = run.ses(&[
+        "fetch",
+        &site.tls_url(session_test_support::TlsVariant::Expired, "a.test", "/"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("net::ERR_CERT_DATE_INVALID"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = run.ses(&[
+        "fetch",
+        "--redirect",
+        "sideways",
+        &site.http_url("a.test", "/"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run.ses(&["fetch", "--netlog", "x.json", &site.http_url("a.test", "/")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+}
+
+#[test]
+fn resolve_with_host_rules() {
+    let site = TestSite::start();
+    let run = Run::new(&site);
+    let v = crate::json(&run.ses(&["resolve", "x.test", "--json"]));
+    assert_eq!(
+        v,
+        serde_json::json!({"endpoints": [{"address": "127.0.0.1", "family": "ipv4"}]})
+    );
+    let out = run.ses(&["resolve", "x.test", "--type", "AAAA"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("net::ERR_NAME_NOT_RESOLVED"));
+    let out = run.ses(&["resolve", "x.test", "--source", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+}
