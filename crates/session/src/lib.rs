@@ -37,6 +37,7 @@
 //! `session-cookies` alone.
 
 mod clear;
+pub mod cookies;
 pub mod devices;
 mod error;
 pub mod net;

@@ -21,6 +21,8 @@ pub struct SessionOptions {
     /// Keep permission and device grants on disk in a persistent partition (default `false`:
     /// in memory only, as Electron does).
     pub persist_permission_grants: bool,
+    /// Keep session cookies across restarts of a persistent partition (default `false`).
+    pub persist_session_cookies: bool,
 }
 
 impl Default for SessionOptions {
@@ -29,6 +31,7 @@ impl Default for SessionOptions {
             cache: true,
             permission_policy: crate::permissions::PermissionPolicy::default(),
             persist_permission_grants: false,
+            persist_session_cookies: false,
         }
     }
 }
@@ -63,6 +66,7 @@ pub(crate) struct Inner {
     pub(crate) permissions: crate::permissions::Permissions,
     pub(crate) devices: crate::devices::Devices,
     pub(crate) net: crate::net::Net,
+    pub(crate) cookies: crate::cookies::Cookies,
     _lock: Option<PartitionLock>,
 }
 
@@ -84,7 +88,7 @@ pub(crate) struct NewSession<'a> {
 
 impl Session {
     pub(crate) fn create(new: NewSession<'_>) -> Result<Session, Error> {
-        let (lock, prefs, warnings) = match &new.storage_path {
+        let (lock, prefs, mut warnings) = match &new.storage_path {
             Some(dir) => {
                 let lock = PartitionLock::acquire(dir).map_err(|e| match e {
                     session_base::lock::LockError::InUse { .. } => Error::with_source(
@@ -107,6 +111,10 @@ impl Session {
             crate::permissions::new_permissions(new.storage_path.as_deref(), &new.options)?;
         let devices = crate::devices::new_devices(&permissions);
         let net = crate::net::new_net(new.default_user_agent, "en-US")?;
+        let (cookies, cookie_warning) =
+            crate::cookies::open_cookies(new.storage_path.as_deref(), &new.options)?;
+        warnings.extend(cookie_warning);
+        crate::cookies::attach_to_net(&net, &cookies);
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -125,6 +133,7 @@ impl Session {
                 permissions,
                 devices,
                 net,
+                cookies,
                 _lock: lock,
             }),
         })
