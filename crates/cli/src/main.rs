@@ -30,6 +30,8 @@ enum Command {
     Fetch(cmd::fetch::Args),
     /// Resolve a host name (host rules, host cache, system resolver).
     Resolve(cmd::resolve::Args),
+    /// The session's cookie jar: list, set, remove, store, header, import, export, flush.
+    Cookies(cmd::cookies::Args),
 }
 
 fn main() {
@@ -64,6 +66,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Devices(args) => cmd::devices::run(&ctx, args).await,
         Command::Fetch(args) => cmd::fetch::run(&ctx, args).await,
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
+        Command::Cookies(args) => cmd::cookies::run(&ctx, args),
         Command::Partition(_) => unreachable!("handled above"),
     }
 }
