@@ -4,6 +4,7 @@
 //! A capability adds its step as a function in a file of its own here and one line in
 //! [`STEPS`].
 
+mod cookies;
 mod devices;
 mod foundation;
 
@@ -19,6 +20,7 @@ type Step = (&'static str, fn(&Demo) -> Result<(), String>);
 const STEPS: &[Step] = &[
     ("partitions", foundation::partitions),
     ("devices", devices::serial_chooser),
+    ("cookies", cookies::login_survives_restart),
 ];
 
 /// What a step works with.
