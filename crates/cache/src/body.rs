@@ -20,7 +20,7 @@ pin_project! {
     pub struct TeeBody<B> {
         #[pin]
         inner: B,
-        writer: Option<EntryWriter>,
+        writer: Option<Box<EntryWriter>>,
         declared: Option<u64>,
         written: u64,
     }
@@ -30,7 +30,7 @@ impl<B> TeeBody<B> {
     pub(crate) fn new(inner: B, writer: Option<EntryWriter>, declared: Option<u64>) -> Self {
         TeeBody {
             inner,
-            writer,
+            writer: writer.map(Box::new),
             declared,
             written: 0,
         }
@@ -78,7 +78,7 @@ where
     }
 }
 
-fn finish(writer: &mut Option<EntryWriter>, declared: Option<u64>, written: u64) {
+fn finish(writer: &mut Option<Box<EntryWriter>>, declared: Option<u64>, written: u64) {
     if let Some(w) = writer
         .take()
         .filter(|_| declared.is_none_or(|n| n == written))
@@ -113,6 +113,14 @@ impl<B> CacheBody<B> {
     pub(crate) fn network(body: TeeBody<B>) -> Self {
         CacheBody {
             inner: Inner::Network { body },
+        }
+    }
+
+    /// The network body unchanged, when nothing is being written from it into the store.
+    pub fn into_untouched(self) -> Result<B, Self> {
+        match self.inner {
+            Inner::Network { body } if body.writer.is_none() => Ok(body.inner),
+            inner => Err(CacheBody { inner }),
         }
     }
 

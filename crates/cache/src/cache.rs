@@ -117,6 +117,7 @@ pub enum Lookup {
 
 /// A request that went past the cache to the network, with what the cache needs to handle the
 /// response.
+#[derive(Clone)]
 pub struct Pending {
     key: Option<String>,
     partition: Option<String>,
@@ -162,6 +163,12 @@ impl Pending {
     /// Whether this request validates a stored response.
     pub fn is_revalidation(&self) -> bool {
         self.stale.is_some()
+    }
+
+    /// Whether [`Cache::complete`] has nothing to do for the response: a safe method whose
+    /// response will not be stored and validates nothing. A pipeline may then skip it.
+    pub fn is_noop(&self) -> bool {
+        !self.store && self.stale.is_none() && policy::is_safe(&self.method)
     }
 }
 
@@ -262,21 +269,34 @@ impl Cache {
         }
     }
 
-    /// Stage 3: what to do with a request before the network.
+    /// Stage 3: what to do with a request before the network. The request's
+    /// [`TopFrameSite`] extension, if any, partitions the key.
     pub fn lookup(&self, parts: &request::Parts, mode: CacheMode) -> Lookup {
+        let url = Url::parse(&parts.uri.to_string()).ok();
+        let site = parts.extensions.get::<TopFrameSite>().map(|s| &s.0);
+        self.lookup_url(&parts.method, url.as_ref(), &parts.headers, site, mode)
+    }
+
+    /// [`Cache::lookup`] over the pieces of a request: method, URL (`None` or a scheme other
+    /// than http(s): never cached), headers and the top-frame site partitioning the key.
+    pub fn lookup_url(
+        &self,
+        method: &Method,
+        url: Option<&Url>,
+        headers: &HeaderMap,
+        top_frame_site: Option<&Site>,
+        mode: CacheMode,
+    ) -> Lookup {
         let now = SystemTime::now();
-        let url = Url::parse(&parts.uri.to_string())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"));
-        let partition = parts
-            .extensions
-            .get::<TopFrameSite>()
-            .map(|s| s.0.to_string());
-        let req_cc = CacheControl::from_headers(&parts.headers);
+        let url = url
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .cloned();
+        let partition = top_frame_site.map(ToString::to_string);
+        let req_cc = CacheControl::from_headers(headers);
         let mut pending = Pending {
             key: None,
             partition,
-            method: parts.method.clone(),
+            method: method.clone(),
             url: url.clone(),
             req_headers: HeaderMap::new(),
             req_cc: req_cc.clone(),
@@ -288,7 +308,7 @@ impl Cache {
         let Some(url) = url else {
             return Lookup::Network(pending);
         };
-        let cacheable_method = parts.method == Method::GET || parts.method == Method::HEAD;
+        let cacheable_method = *method == Method::GET || *method == Method::HEAD;
         match mode {
             CacheMode::NoStore | CacheMode::Reload => {
                 pending.add_headers.insert(
@@ -312,15 +332,15 @@ impl Cache {
         }
         let key = Self::key_for(pending.partition.as_deref(), &url);
         pending.key = Some(key.clone());
-        pending.store = parts.method == Method::GET;
-        pending.req_headers = parts.headers.clone();
+        pending.store = *method == Method::GET;
+        pending.req_headers = headers.clone();
         if mode == CacheMode::Reload {
             return Lookup::Network(pending);
         }
         let slot = self
             .store
             .get(&key)
-            .filter(|s| policy::vary_matches(&parts.headers, &s.head.vary));
+            .filter(|s| policy::vary_matches(headers, &s.head.vary));
         let Some(slot) = slot else {
             if mode == CacheMode::OnlyIfCached {
                 return Lookup::OnlyIfCachedMiss(Error::cache_miss(url.as_str()));
@@ -330,7 +350,7 @@ impl Cache {
             }
             return Lookup::Network(pending);
         };
-        let range = parse_range(&parts.headers, slot.head.body_len);
+        let range = parse_range(headers, slot.head.body_len);
         if matches!(range, Some(None)) || (range.is_some() && slot.head.status != StatusCode::OK) {
             // A range this cache cannot cut from the stored response: let the origin answer.
             pending.store = false;
@@ -355,14 +375,14 @@ impl Cache {
             CacheMode::NoCache if res_cc.immutable && age < lifetime => Usability::Fresh,
             CacheMode::NoCache => Usability::Validate,
             _ => {
-                let req_no_cache = CacheControl::request_no_cache(&parts.headers, &req_cc);
+                let req_no_cache = CacheControl::request_no_cache(headers, &req_cc);
                 match policy::usability(&res_cc, lifetime, age, &req_cc, req_no_cache) {
                     Usability::Validate if req_cc.only_if_cached => Usability::Fresh,
                     u => u,
                 }
             }
         };
-        let head_only = parts.method == Method::HEAD;
+        let head_only = *method == Method::HEAD;
         match usability {
             Usability::Fresh | Usability::StaleWhileRevalidate => {
                 let Ok(response) =

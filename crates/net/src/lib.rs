@@ -34,7 +34,7 @@
 //!   `top_level_navigation` and `method`, and appends a `Cookie` header to `ctx.headers`.
 //!   `on_response` runs for every hop, redirects included, and stores every `Set-Cookie` of
 //!   `response.headers`.
-//! - **cache**: `Slot::Cache`. `on_request` reads `ctx.cache` ([`CacheMode`]); on a fresh hit it
+//! - **cache**: `Slot::Cache`, implemented by [`cache::CacheStage`]. `on_request` reads `ctx.cache` ([`CacheMode`]); on a fresh hit it
 //!   returns `Flow::Respond(HopResponse { from_cache: true, .. })`, which skips the transport;
 //!   for a revalidation it adds `If-None-Match` / `If-Modified-Since` and leaves the entry in
 //!   `ctx.extensions`. `on_response` stores the response (wrapping `response.body` to tee it)
@@ -48,6 +48,7 @@
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
 
 mod body;
+pub mod cache;
 pub mod certificate;
 pub mod cookies;
 mod decode;

@@ -1,6 +1,7 @@
 //! Integration tests of session-net against the loopback test site.
 
 mod basics;
+mod cache;
 mod cookies;
 mod dns;
 mod emulation;

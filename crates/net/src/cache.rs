@@ -1,0 +1,137 @@
+//! Stage 3 (cache lookup) and the cache part of stage 7 (store, 304 merge, invalidation): the
+//! session's HTTP cache ([`session_cache::Cache`]).
+//!
+//! On the request side the stage looks the hop up by its cache mode: a usable stored response
+//! answers the hop (`from_cache` true, the transport is skipped); a stale one with validators
+//! adds `If-None-Match` / `If-Modified-Since` and leaves the lookup in `ctx.extensions`;
+//! `only-if-cached` with nothing stored fails with `net::ERR_CACHE_MISS`. On the response side
+//! a 304 is merged into the stored entry, whose body is served (`from_cache` false, as in
+//! Chromium); a storable response is teed into the store as the caller reads its body; a
+//! non-error response to an unsafe method invalidates the URL and its `Location` /
+//! `Content-Location`. Each hop is a separate entry, so a redirect is stored under the URL that
+//! answered it. The key is partitioned by the site of `site_for_cookies` when a request has one.
+//!
+//! Within `stale-while-revalidate` the stored response is served and no background request is
+//! made: the next request after the window validates it in the foreground.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use session_base::origin::Site;
+use session_cache::{Cache, CacheStatus, Lookup, Pending};
+
+use crate::body::Body;
+use crate::error::{Error, NetError, Result};
+use crate::request::CacheMode;
+use crate::response::HopResponse;
+use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+
+/// The cache stage: insert it with [`crate::Net::insert_stage`].
+#[derive(Clone, Debug)]
+pub struct CacheStage {
+    cache: Cache,
+}
+
+impl CacheStage {
+    /// A stage over `cache` (sessions never share a cache: give each its own).
+    pub fn new(cache: Cache) -> Arc<Self> {
+        Arc::new(CacheStage { cache })
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+}
+
+fn mode(m: CacheMode) -> session_cache::CacheMode {
+    match m {
+        CacheMode::Default => session_cache::CacheMode::Default,
+        CacheMode::NoStore => session_cache::CacheMode::NoStore,
+        CacheMode::Reload => session_cache::CacheMode::Reload,
+        CacheMode::NoCache => session_cache::CacheMode::NoCache,
+        CacheMode::ForceCache => session_cache::CacheMode::ForceCache,
+        CacheMode::OnlyIfCached => session_cache::CacheMode::OnlyIfCached,
+    }
+}
+
+/// A net [`Body`] from any body of `Bytes` whose errors may be net errors.
+fn to_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes, Error = session_cache::BoxError> + Send + 'static,
+{
+    let stream = http_body_util::BodyDataStream::new(body).map(|r| {
+        r.map_err(|e| match e.downcast::<Error>() {
+            Ok(net) => *net,
+            Err(other) => Error::new(
+                NetError::Failed,
+                format!("reading a cached body failed: {other}"),
+            ),
+        })
+    });
+    Body::from_stream(stream)
+}
+
+impl Stage for CacheStage {
+    fn slot(&self) -> Slot {
+        Slot::Cache
+    }
+
+    fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+        let site = ctx.site_for_cookies.as_ref().map(Site::from_url);
+        let flow = match self.cache.lookup_url(
+            &ctx.method,
+            Some(&ctx.url),
+            &ctx.headers,
+            site.as_ref(),
+            mode(ctx.cache),
+        ) {
+            Lookup::Hit { response, .. } => {
+                let (parts, body) = response.into_parts();
+                let body = http_body_util::BodyExt::map_err(body, session_cache::BoxError::from);
+                let mut hop = HopResponse::new(parts.status, parts.headers, to_body(body));
+                hop.from_cache = true;
+                Ok(Flow::Respond(Box::new(hop)))
+            }
+            Lookup::Network(pending) => {
+                pending.apply(&mut ctx.headers);
+                if !pending.is_noop() {
+                    ctx.extensions.insert(pending);
+                }
+                Ok(Flow::Continue)
+            }
+            Lookup::OnlyIfCachedMiss(e) => Err(Error::new(NetError::CacheMiss, e.to_string())),
+        };
+        Box::pin(std::future::ready(flow))
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
+        response: &'a mut HopResponse,
+    ) -> BoxFuture<'a, Result<()>> {
+        if let Some(pending) = ctx.extensions.remove::<Pending>() {
+            let mut http_response = http::Response::new(std::mem::take(&mut response.body));
+            *http_response.status_mut() = response.status;
+            *http_response.headers_mut() = std::mem::take(&mut response.headers);
+            let out = self.cache.complete(pending, http_response);
+            let validated = out.extensions().get::<CacheStatus>() == Some(&CacheStatus::Validated);
+            let (parts, body) = out.into_parts();
+            if validated {
+                response.status = parts.status;
+                response.status_text = parts.status.canonical_reason().unwrap_or("").to_string();
+                response.raw_headers.clear();
+            }
+            response.headers = parts.headers;
+            response.body = match body.into_untouched() {
+                Ok(original) => original,
+                Err(wrapped) => to_body(wrapped),
+            };
+            if validated {
+                response.fill_raw_headers();
+            }
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+}

@@ -1,0 +1,180 @@
+//! The cache stage over real loopback requests (CACHE-01..07, FETCH-13).
+
+use bytes::Bytes;
+use http::Method;
+use session_cache::Cache;
+use session_net::cache::CacheStage;
+use session_net::{CacheMode, FetchOptions, Net, NetError};
+use session_test_support::{Resource, TestSite};
+
+fn net_with_cache(site: &TestSite, cache: Cache) -> Net {
+    let net = crate::net(site);
+    net.insert_stage(CacheStage::new(cache));
+    net
+}
+
+fn put(site: &TestSite, name: &str, body: &str, etag: Option<&str>, cache_control: &str) {
+    site.put(
+        name,
+        Resource {
+            body: Bytes::from(body.to_owned()),
+            etag: etag.map(str::to_owned),
+            last_modified: None,
+            headers: vec![("cache-control".into(), cache_control.into())],
+        },
+    );
+}
+
+async fn fetch(net: &Net, url: &str, mode: CacheMode) -> session_net::Result<(String, bool)> {
+    let response = net
+        .fetch(crate::request(
+            Method::GET,
+            url,
+            (),
+            FetchOptions::new().cache(mode),
+        ))
+        .await?;
+    let from_cache = response.from_cache();
+    Ok((response.text().await?, from_cache))
+}
+
+fn hits(site: &TestSite, name: &str) -> usize {
+    site.requests_to(&format!("/res/{name}")).len()
+}
+
+// CACHE-01, CACHE-02
+#[tokio::test]
+async fn max_age_hits_the_server_once_and_no_cache_stage_twice() {
+    let site = TestSite::start();
+    put(&site, "a", "response-1", None, "max-age=3600");
+    let url = site.http_url("a.test", "/res/a");
+    let net = net_with_cache(&site, Cache::memory(None));
+    let first = fetch(&net, &url, CacheMode::Default).await.expect("fetch");
+    put(&site, "a", "response-2", None, "max-age=3600");
+    let second = fetch(&net, &url, CacheMode::Default).await.expect("fetch");
+    assert_eq!(first, ("response-1".to_owned(), false));
+    assert_eq!(second, ("response-1".to_owned(), true));
+    assert_eq!(hits(&site, "a"), 1);
+
+    let plain = crate::net(&site);
+    assert_eq!(
+        fetch(&plain, &url, CacheMode::Default)
+            .await
+            .expect("fetch")
+            .0,
+        "response-2"
+    );
+    assert_eq!(
+        fetch(&plain, &url, CacheMode::Default)
+            .await
+            .expect("fetch")
+            .0,
+        "response-2"
+    );
+    assert_eq!(hits(&site, "a"), 3);
+}
+
+// CACHE-03, CACHE-05, CACHE-06, FETCH-13
+#[tokio::test]
+async fn cache_modes() {
+    let site = TestSite::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = net_with_cache(
+        &site,
+        Cache::open(&dir.path().join("Cache"), None).expect("cache"),
+    );
+    for (name, mode, server_hits, from_cache) in [
+        ("ns", CacheMode::NoStore, 2, [false, false]),
+        ("fc", CacheMode::ForceCache, 1, [false, true]),
+        ("rl", CacheMode::Reload, 2, [false, false]),
+    ] {
+        put(&site, name, "response-1", None, "max-age=3600");
+        let url = site.http_url("a.test", &format!("/res/{name}"));
+        let a = fetch(&net, &url, mode).await.expect("fetch");
+        put(&site, name, "response-2", None, "max-age=3600");
+        let b = fetch(&net, &url, mode).await.expect("fetch");
+        assert_eq!(hits(&site, name), server_hits, "{name}");
+        assert_eq!([a.1, b.1], from_cache, "{name}");
+        if mode == CacheMode::Reload {
+            assert_eq!((a.0.as_str(), b.0.as_str()), ("response-1", "response-2"));
+        }
+    }
+    let url = site.http_url("a.test", "/res/never");
+    let err = fetch(&net, &url, CacheMode::OnlyIfCached)
+        .await
+        .expect_err("only-if-cached miss");
+    assert_eq!(err.kind(), NetError::CacheMiss);
+    assert!(err.to_string().contains("ERR_CACHE_MISS"), "{err}");
+    assert_eq!(hits(&site, "never"), 0);
+}
+
+// CACHE-04: no-cache with an ETag revalidates: two server hits, a 304 serves the stored body.
+#[tokio::test]
+async fn no_cache_revalidates_with_the_etag() {
+    let site = TestSite::start();
+    put(&site, "e", "response-1", Some("\"v1\""), "max-age=3600");
+    let url = site.http_url("a.test", "/res/e");
+    let net = net_with_cache(&site, Cache::memory(None));
+    let a = fetch(&net, &url, CacheMode::NoCache).await.expect("fetch");
+    let b = fetch(&net, &url, CacheMode::NoCache).await.expect("fetch");
+    assert_eq!([a.1, b.1], [false, false]);
+    assert_eq!(b.0, "response-1");
+    let requests = site.requests_to("/res/e");
+    assert_eq!(requests.len(), 2);
+    let inm = requests[1]
+        .headers
+        .iter()
+        .find(|(n, _)| n == "if-none-match")
+        .map(|(_, v)| v.clone());
+    assert_eq!(inm.as_deref(), Some("\"v1\""));
+}
+
+// CACHE-07, CACHE-09
+#[tokio::test]
+async fn clear_empties_and_size_counts() {
+    let site = TestSite::start();
+    put(&site, "c", &"x".repeat(4096), None, "max-age=3600");
+    let url = site.http_url("a.test", "/res/c");
+    let cache = Cache::memory(None);
+    let net = net_with_cache(&site, cache.clone());
+    fetch(&net, &url, CacheMode::Default).await.expect("fetch");
+    assert!(cache.size() >= 4096);
+    cache.clear();
+    assert_eq!(cache.size(), 0);
+    assert!(
+        !fetch(&net, &url, CacheMode::Default)
+            .await
+            .expect("fetch")
+            .1
+    );
+    assert_eq!(hits(&site, "c"), 2);
+}
+
+#[tokio::test]
+async fn redirect_hops_are_stored_under_their_own_urls() {
+    let site = TestSite::start();
+    put(&site, "target", "the target", None, "max-age=3600");
+    let target = site.http_url("a.test", "/res/target");
+    let from = site.http_url(
+        "a.test",
+        &format!(
+            "/redirect-to?url={}&status=301",
+            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+        ),
+    );
+    let cache = Cache::memory(None);
+    let net = net_with_cache(&site, cache.clone());
+    assert_eq!(
+        fetch(&net, &from, CacheMode::Default)
+            .await
+            .expect("fetch")
+            .0,
+        "the target"
+    );
+    // Fetching the target URL directly is a hit on its own entry.
+    let direct = fetch(&net, &target, CacheMode::OnlyIfCached)
+        .await
+        .expect("stored under its URL");
+    assert_eq!(direct, ("the target".to_owned(), true));
+    assert_eq!(hits(&site, "target"), 1);
+}
