@@ -47,6 +47,7 @@ mod prefs;
 mod preload;
 mod registry;
 mod session;
+pub mod spellcheck;
 
 pub use clear::{ClearDataOptions, DataType, OriginFilter, OriginMatchingMode};
 pub use error::{Error, ErrorKind};

@@ -67,6 +67,7 @@ pub(crate) struct Inner {
     pub(crate) devices: crate::devices::Devices,
     pub(crate) net: crate::net::Net,
     pub(crate) cookies: crate::cookies::Cookies,
+    pub(crate) spellchecker: crate::spellcheck::Spellchecker,
     _lock: Option<PartitionLock>,
 }
 
@@ -115,6 +116,12 @@ impl Session {
             crate::cookies::open_cookies(new.storage_path.as_deref(), &new.options)?;
         warnings.extend(cookie_warning);
         crate::cookies::attach_to_net(&net, &cookies);
+        let spellchecker = crate::spellcheck::new_spellchecker(
+            new.storage_path.as_deref(),
+            new.user_data,
+            &prefs,
+            &net,
+        );
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -134,6 +141,7 @@ impl Session {
                 devices,
                 net,
                 cookies,
+                spellchecker,
                 _lock: lock,
             }),
         })

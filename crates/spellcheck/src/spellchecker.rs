@@ -134,6 +134,7 @@ struct Inner {
 
 struct State {
     enabled: bool,
+    dictionary_dirs: Vec<PathBuf>,
     languages: Vec<String>,
     download_base: Option<Url>,
     fetcher: Option<Arc<dyn DictionaryFetcher>>,
@@ -175,6 +176,7 @@ impl Spellchecker {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     enabled: options.prefs.enabled,
+                    dictionary_dirs: options.dictionary_dirs.clone(),
                     languages,
                     download_base: None,
                     fetcher: None,
@@ -329,10 +331,16 @@ impl Spellchecker {
         Ok(self.speller().await?.check_text(text))
     }
 
+    /// Sets the directories searched first for dictionaries (before
+    /// `<user_data>/Dictionaries/` and the system ones). Dictionaries already loaded stay in use.
+    pub fn set_dictionary_dirs(&self, dirs: Vec<PathBuf>) {
+        self.state().dictionary_dirs = dirs;
+    }
+
     /// The directories searched for a dictionary, in order.
     pub fn search_dirs(&self) -> Vec<PathBuf> {
         let o = &self.inner.options;
-        let mut dirs = o.dictionary_dirs.clone();
+        let mut dirs = self.state().dictionary_dirs.clone();
         if let Some(shared) = self.shared_dir() {
             dirs.push(shared);
         }

@@ -4,3 +4,4 @@ mod cookies;
 mod net;
 mod partitions;
 mod permissions;
+mod spellcheck;
