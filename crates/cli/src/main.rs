@@ -32,6 +32,8 @@ enum Command {
     Resolve(cmd::resolve::Args),
     /// The session's cookie jar: list, set, remove, store, header, import, export, flush.
     Cookies(cmd::cookies::Args),
+    /// Spellchecker: check text, suggest, languages, custom words.
+    Spell(cmd::spell::Args),
 }
 
 fn main() {
@@ -67,6 +69,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Fetch(args) => cmd::fetch::run(&ctx, args).await,
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),
+        Command::Spell(args) => cmd::spell::run(&ctx, args).await,
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -6,3 +6,4 @@ pub(crate) mod fetch;
 pub(crate) mod info;
 pub(crate) mod partition;
 pub(crate) mod resolve;
+pub(crate) mod spell;

@@ -3,6 +3,7 @@
 mod cookies;
 mod devices;
 mod net;
+mod spell;
 
 use std::process::{Command, Output};
 
