@@ -260,6 +260,16 @@ impl Cache {
         self.store.clear();
     }
 
+    /// Removes the entries whose URL `doomed` selects (whatever their partition), e.g. those of
+    /// some origins for `clear_data`; returns how many went.
+    pub fn remove_where(&self, doomed: impl Fn(&Url) -> bool) -> usize {
+        self.store.remove_where(|key| {
+            // A key is the URL, or `_dk_<top-frame site> <URL>`.
+            let url = key.rsplit(' ').next().unwrap_or(key);
+            Url::parse(url).is_ok_and(|u| doomed(&u))
+        })
+    }
+
     fn key_for(partition: Option<&str>, url: &Url) -> String {
         let mut u = url.clone();
         u.set_fragment(None);

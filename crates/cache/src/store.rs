@@ -223,6 +223,19 @@ impl Store {
         }
     }
 
+    /// Removes the entries whose key `doomed` selects; returns how many went.
+    pub(crate) fn remove_where(&self, doomed: impl Fn(&str) -> bool) -> usize {
+        let mut index = self.lock();
+        let keys: Vec<String> = index.map.keys().filter(|k| doomed(k)).cloned().collect();
+        for key in &keys {
+            if let Some(slot) = index.map.remove(key) {
+                index.total -= slot.size;
+                self.delete_files(key, &slot);
+            }
+        }
+        keys.len()
+    }
+
     pub(crate) fn clear(&self) {
         let mut index = self.lock();
         self.generation.fetch_add(1, Ordering::SeqCst);

@@ -34,6 +34,8 @@ enum Command {
     Cookies(cmd::cookies::Args),
     /// Spellchecker: check text, suggest, languages, custom words.
     Spell(cmd::spell::Args),
+    /// The session's HTTP cache: size, clear.
+    Cache(cmd::cache::Args),
 }
 
 fn main() {
@@ -70,6 +72,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),
         Command::Spell(args) => cmd::spell::run(&ctx, args).await,
+        Command::Cache(args) => cmd::cache::run(&ctx, args),
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -36,6 +36,7 @@
 //! (`session::base`, ...), so an application needing only a cookie jar can depend on
 //! `session-cookies` alone.
 
+pub mod cache;
 mod clear;
 pub mod cookies;
 pub mod devices;

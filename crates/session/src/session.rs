@@ -68,6 +68,7 @@ pub(crate) struct Inner {
     pub(crate) net: crate::net::Net,
     pub(crate) cookies: crate::cookies::Cookies,
     pub(crate) spellchecker: crate::spellcheck::Spellchecker,
+    pub(crate) cache: Option<crate::cache::Cache>,
     _lock: Option<PartitionLock>,
 }
 
@@ -122,6 +123,10 @@ impl Session {
             &prefs,
             &net,
         );
+        let (cache, cache_warning) =
+            crate::cache::open_cache(new.storage_path.as_deref(), &new.options);
+        warnings.extend(cache_warning);
+        crate::cache::attach_to_net(&net, cache.as_ref());
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -142,6 +147,7 @@ impl Session {
                 net,
                 cookies,
                 spellchecker,
+                cache,
                 _lock: lock,
             }),
         })

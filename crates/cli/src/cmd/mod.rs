@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod cache;
 pub(crate) mod cookies;
 pub(crate) mod devices;
 pub(crate) mod fetch;

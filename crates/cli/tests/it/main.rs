@@ -1,5 +1,6 @@
 //! The `ses` binary, run as a user would.
 
+mod cache;
 mod cookies;
 mod devices;
 mod net;

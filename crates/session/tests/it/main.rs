@@ -1,5 +1,6 @@
 //! Integration tests of the session facade.
 
+mod cache;
 mod cookies;
 mod net;
 mod partitions;
