@@ -153,16 +153,9 @@ impl Cookies {
     pub fn open(path: impl AsRef<Path>, options: CookiesOptions) -> Result<Self> {
         let path = path.as_ref();
         let now = now_micros();
-        let (store, cookies, recovery) = Store::open(path, options.persist_session_cookies, now)?;
         let mut jar = CookieJar::new(options.limits);
-        // Rows come grouped by domain: compute each domain's index key once.
-        let mut last: (String, String) = (String::new(), String::new());
-        for c in cookies {
-            if c.domain != last.0 {
-                last = (c.domain.clone(), domain_key(&c.domain).to_owned());
-            }
-            jar.insert_loaded(&last.1, c);
-        }
+        let (store, recovery) =
+            Store::open(path, options.persist_session_cookies, now, &mut jar)?;
         Ok(Self::build(
             jar,
             Some(store),

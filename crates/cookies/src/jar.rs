@@ -692,17 +692,29 @@ impl CookieJar {
     }
 
     /// Inserts a cookie loaded from the store: no checks, no events, no garbage collection.
-    pub(crate) fn insert_loaded(&mut self, key: &str, cookie: CanonicalCookie) {
-        self.last_creation = self.last_creation.max(cookie.creation);
-        self.earliest_access = if self.count == 0 {
-            cookie.last_access
-        } else {
-            self.earliest_access.min(cookie.last_access)
-        };
-        entry_in(&mut self.map, key)
-            .bucket_mut(cookie.partition_key.as_deref())
-            .push(cookie);
-        self.count += 1;
+    /// Inserts cookies of one index key loaded from the store: no checks, no events, no
+    /// garbage collection.
+    pub(crate) fn insert_loaded(&mut self, key: &str, cookies: Vec<CanonicalCookie>) {
+        if cookies.is_empty() {
+            return;
+        }
+        for c in &cookies {
+            self.last_creation = self.last_creation.max(c.creation);
+            self.earliest_access = if self.count == 0 {
+                c.last_access
+            } else {
+                self.earliest_access.min(c.last_access)
+            };
+            self.count += 1;
+        }
+        let entry = entry_in(&mut self.map, key);
+        if entry.unpartitioned.is_empty() && cookies.iter().all(|c| c.partition_key.is_none()) {
+            entry.unpartitioned = cookies;
+            return;
+        }
+        for c in cookies {
+            entry.bucket_mut(c.partition_key.as_deref()).push(c);
+        }
     }
 
     /// The cookies a request to `url` carries, in Cookie-header order (longer paths first, then

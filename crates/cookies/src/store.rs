@@ -13,7 +13,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use crate::cookie::{CanonicalCookie, Priority, SameSite};
 use crate::date::Micros;
 use crate::error::{Error, Result};
-use crate::jar::Change;
+use crate::jar::{Change, CookieJar, domain_key};
 
 const FORMAT: &str = "session-cookies";
 const VERSION: &str = "1";
@@ -55,13 +55,16 @@ impl Store {
         path: &Path,
         persist_session_cookies: bool,
         now: Micros,
-    ) -> Result<(Store, Vec<CanonicalCookie>, Option<Recovery>)> {
-        match Self::try_open(path, persist_session_cookies, now) {
-            Ok((store, cookies)) => Ok((store, cookies, None)),
+        jar: &mut CookieJar,
+    ) -> Result<(Store, Option<Recovery>)> {
+        match Self::try_open(path, persist_session_cookies, now, jar) {
+            Ok(store) => Ok((store, None)),
             Err(OpenFailure::Fatal(e)) => Err(e),
             Err(OpenFailure::Unusable(reason)) => {
                 let moved_to = move_aside(path, now)?;
-                let (store, cookies) = match Self::try_open(path, persist_session_cookies, now) {
+                // Whatever was read before the damage showed is dropped with the file.
+                *jar = CookieJar::new(jar.limits().clone());
+                let store = match Self::try_open(path, persist_session_cookies, now, jar) {
                     Ok(v) => v,
                     Err(OpenFailure::Fatal(e)) => return Err(e),
                     Err(OpenFailure::Unusable(r)) => {
@@ -73,7 +76,6 @@ impl Store {
                 };
                 Ok((
                     store,
-                    cookies,
                     Some(Recovery {
                         moved_to,
                         error: reason,
@@ -87,7 +89,8 @@ impl Store {
         path: &Path,
         persist_session_cookies: bool,
         now: Micros,
-    ) -> std::result::Result<(Store, Vec<CanonicalCookie>), OpenFailure> {
+        jar: &mut CookieJar,
+    ) -> std::result::Result<Store, OpenFailure> {
         let what = format!("cookie store {}", path.display());
         let conn = Connection::open(path).map_err(|e| classify(&what, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -136,8 +139,8 @@ impl Store {
             }
         }
         // Load, leaving out what must not be restored; delete those rows only if there are any.
-        let (cookies, dropped) =
-            load(&conn, persist_session_cookies, now).map_err(|e| classify(&what, e))?;
+        let dropped =
+            load(&conn, persist_session_cookies, now, jar).map_err(|e| classify(&what, e))?;
         if dropped > 0 {
             (|| -> rusqlite::Result<()> {
                 conn.execute(
@@ -151,13 +154,10 @@ impl Store {
             })()
             .map_err(|e| classify(&what, e))?;
         }
-        Ok((
-            Store {
-                conn,
-                persist_session_cookies,
-            },
-            cookies,
-        ))
+        Ok(Store {
+            conn,
+            persist_session_cookies,
+        })
     }
 
     /// Writes a batch of changes in one transaction.
@@ -251,20 +251,24 @@ fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
-/// Reads every row to keep; returns them and how many rows were left out (expired, or session
+/// Reads every row to keep into `jar`; returns how many rows were left out (expired, or session
 /// cookies when those are not kept).
 fn load(
     conn: &Connection,
     persist_session_cookies: bool,
     now: Micros,
-) -> rusqlite::Result<(Vec<CanonicalCookie>, usize)> {
+    jar: &mut CookieJar,
+) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare(
         "SELECT host_key, top_frame_site_key, name, value, path, creation_utc, expires_utc, \
          last_access_utc, is_secure, is_httponly, samesite, priority FROM cookies",
     )?;
     let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
     let mut dropped = 0;
+    // Rows come grouped by domain: compute each domain's index key once.
+    let mut last_domain = String::new();
+    let mut last_key = String::new();
+    let mut batch: Vec<CanonicalCookie> = Vec::new();
     while let Some(r) = rows.next()? {
         let expires: Option<Micros> = r.get(6)?;
         let keep = match expires {
@@ -281,7 +285,15 @@ fn load(
             None => (host_key.to_owned(), true),
         };
         let partition = r.get_ref(1)?.as_str()?;
-        out.push(CanonicalCookie {
+        if domain != last_domain {
+            let key = domain_key(&domain);
+            if key != last_key {
+                jar.insert_loaded(&last_key, std::mem::take(&mut batch));
+                last_key = key.to_owned();
+            }
+            last_domain.clone_from(&domain);
+        }
+        let cookie = CanonicalCookie {
             name: r.get(2)?,
             value: r.get(3)?,
             domain,
@@ -299,9 +311,11 @@ fn load(
             } else {
                 Some(partition.to_owned())
             },
-        });
+        };
+        batch.push(cookie);
     }
-    Ok((out, dropped))
+    jar.insert_loaded(&last_key, batch);
+    Ok(dropped)
 }
 
 /// Moves `path` (and its WAL companions) aside as `<name>.corrupt-<unix time>`.
