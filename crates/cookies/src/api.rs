@@ -154,8 +154,7 @@ impl Cookies {
         let path = path.as_ref();
         let now = now_micros();
         let mut jar = CookieJar::new(options.limits);
-        let (store, recovery) =
-            Store::open(path, options.persist_session_cookies, now, &mut jar)?;
+        let (store, recovery) = Store::open(path, options.persist_session_cookies, now, &mut jar)?;
         Ok(Self::build(
             jar,
             Some(store),
@@ -213,7 +212,7 @@ impl Cookies {
             return Ok(());
         }
         let stored = match state.store.as_mut() {
-            Some(store) => store.apply(changes),
+            Some(store) => store.apply(changes, &state.jar),
             None => Ok(()),
         };
         if self.inner.events.receiver_count() > 0 {

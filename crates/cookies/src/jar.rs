@@ -692,6 +692,15 @@ impl CookieJar {
     }
 
     /// Inserts a cookie loaded from the store: no checks, no events, no garbage collection.
+    /// The cookies stored under one index key (a registrable domain, or a host without one).
+    pub(crate) fn in_key(&self, key: &str) -> impl Iterator<Item = &CanonicalCookie> {
+        self.map.get(key).into_iter().flat_map(|e| {
+            e.unpartitioned
+                .iter()
+                .chain(e.partitioned.values().flatten())
+        })
+    }
+
     /// Inserts cookies of one index key loaded from the store: no checks, no events, no
     /// garbage collection.
     pub(crate) fn insert_loaded(&mut self, key: &str, cookies: Vec<CanonicalCookie>) {

@@ -40,6 +40,7 @@
 //! ```
 
 mod api;
+mod codec;
 mod context;
 mod cookie;
 pub mod date;

@@ -5,18 +5,22 @@
 //! loses nothing. A file that is not a database, is corrupt, or is some other program's database
 //! is moved aside as `Cookies.corrupt-<unix time>` and a fresh store is started; the
 //! [`Recovery`] says what happened.
+//!
+//! Table `cookies` holds one row per registrable domain (the jar's index key) whose blob
+//! (`codec`) carries all its persisted cookies: a change rewrites the rows of the domains it
+//! touches, and reopening reads one row per domain rather than one per cookie.
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use crate::cookie::{CanonicalCookie, Priority, SameSite};
+use crate::codec;
 use crate::date::Micros;
 use crate::error::{Error, Result};
 use crate::jar::{Change, CookieJar, domain_key};
 
 const FORMAT: &str = "session-cookies";
-const VERSION: &str = "1";
+const VERSION: &str = "2";
 
 /// What happened when a store could not be used and was replaced by a fresh one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,88 +137,38 @@ impl Store {
                 || !tables.iter().any(|t| t == "cookies")
             {
                 return Err(OpenFailure::Unusable(format!(
-                    "{what}: not a session-cookies database (tables: {})",
+                    "{what}: not a session-cookies database of version {VERSION} (tables: {})",
                     tables.join(", ")
                 )));
             }
         }
-        // Load, leaving out what must not be restored; delete those rows only if there are any.
-        let dropped =
-            load(&conn, persist_session_cookies, now, jar).map_err(|e| classify(&what, e))?;
-        if dropped > 0 {
-            (|| -> rusqlite::Result<()> {
-                conn.execute(
-                    "DELETE FROM cookies WHERE expires_utc IS NOT NULL AND expires_utc <= ?1",
-                    params![now],
-                )?;
-                if !persist_session_cookies {
-                    conn.execute("DELETE FROM cookies WHERE expires_utc IS NULL", [])?;
-                }
-                Ok(())
-            })()
-            .map_err(|e| classify(&what, e))?;
-        }
+        load(&conn, persist_session_cookies, now, jar)?;
         Ok(Store {
             conn,
             persist_session_cookies,
         })
     }
 
-    /// Writes a batch of changes in one transaction.
-    pub(crate) fn apply(&mut self, changes: &[Change]) -> Result<()> {
-        let persist = |c: &CanonicalCookie| c.is_persistent() || self.persist_session_cookies;
-        if !changes.iter().any(|c| persist(&c.cookie)) {
+    /// Writes a batch of changes in one transaction: the record of every domain they touch is
+    /// rewritten from `jar`, which already holds the result.
+    pub(crate) fn apply(&mut self, changes: &[Change], jar: &CookieJar) -> Result<()> {
+        let persist_session = self.persist_session_cookies;
+        let mut keys: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.cookie.is_persistent() || persist_session)
+            .map(|c| domain_key(&c.cookie.domain))
+            .collect();
+        if keys.is_empty() {
             return Ok(());
         }
+        keys.sort_unstable();
+        keys.dedup();
         let tx = self
             .conn
             .transaction()
             .map_err(|e| Error::store("cookie store transaction", e))?;
-        {
-            let mut delete = tx
-                .prepare_cached(
-                    "DELETE FROM cookies WHERE host_key = ?1 AND top_frame_site_key = ?2 \
-                     AND name = ?3 AND path = ?4",
-                )
-                .map_err(|e| Error::store("cookie store delete", e))?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO cookies (host_key, top_frame_site_key, name, value, \
-                     path, creation_utc, expires_utc, last_access_utc, is_secure, is_httponly, \
-                     samesite, priority) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
-                .map_err(|e| Error::store("cookie store insert", e))?;
-            for change in changes {
-                let c = &change.cookie;
-                if !persist(c) {
-                    continue;
-                }
-                let host_key = c.display_domain();
-                let partition = c.partition_key.as_deref().unwrap_or("");
-                if change.cause.removed() {
-                    delete
-                        .execute(params![host_key, partition, c.name, c.path])
-                        .map_err(|e| Error::store("cookie store delete", e))?;
-                } else {
-                    insert
-                        .execute(params![
-                            host_key,
-                            partition,
-                            c.name,
-                            c.value,
-                            c.path,
-                            c.creation,
-                            c.expires,
-                            c.last_access,
-                            c.secure,
-                            c.http_only,
-                            c.same_site.to_db(),
-                            c.priority.to_db(),
-                        ])
-                        .map_err(|e| Error::store("cookie store insert", e))?;
-                }
-            }
-        }
+        write_keys(&tx, &keys, jar, persist_session)
+            .map_err(|e| Error::store("cookie store write", e))?;
         tx.commit()
             .map_err(|e| Error::store("cookie store commit", e))
     }
@@ -232,90 +186,78 @@ fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
         "BEGIN;
          CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
          INSERT INTO meta (key, value) VALUES ('format', '{FORMAT}'), ('version', '{VERSION}');
-         CREATE TABLE cookies (
-             host_key TEXT NOT NULL,
-             top_frame_site_key TEXT NOT NULL,
-             name TEXT NOT NULL,
-             value TEXT NOT NULL,
-             path TEXT NOT NULL,
-             creation_utc INTEGER NOT NULL,
-             expires_utc INTEGER,
-             last_access_utc INTEGER NOT NULL,
-             is_secure INTEGER NOT NULL,
-             is_httponly INTEGER NOT NULL,
-             samesite INTEGER NOT NULL,
-             priority INTEGER NOT NULL,
-             UNIQUE (host_key, top_frame_site_key, name, path)
-         );
+         CREATE TABLE cookies (domain_key TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL);
          COMMIT;"
     ))
 }
 
-/// Reads every row to keep into `jar`; returns how many rows were left out (expired, or session
-/// cookies when those are not kept).
+/// Rewrites the records of `keys` from `jar` (deleting those left empty).
+fn write_keys(
+    conn: &Connection,
+    keys: &[&str],
+    jar: &CookieJar,
+    persist_session_cookies: bool,
+) -> rusqlite::Result<()> {
+    let mut upsert =
+        conn.prepare_cached("INSERT OR REPLACE INTO cookies (domain_key, data) VALUES (?1, ?2)")?;
+    let mut delete = conn.prepare_cached("DELETE FROM cookies WHERE domain_key = ?1")?;
+    for key in keys {
+        let mut kept = jar
+            .in_key(key)
+            .filter(|c| c.is_persistent() || persist_session_cookies)
+            .peekable();
+        if kept.peek().is_none() {
+            delete.execute(params![key])?;
+        } else {
+            upsert.execute(params![key, codec::encode(kept)])?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads every record into `jar`, leaving out expired cookies and, unless they are kept,
+/// session cookies; the records that lost cookies are rewritten.
 fn load(
     conn: &Connection,
     persist_session_cookies: bool,
     now: Micros,
     jar: &mut CookieJar,
-) -> rusqlite::Result<usize> {
-    let mut stmt = conn.prepare(
-        "SELECT host_key, top_frame_site_key, name, value, path, creation_utc, expires_utc, \
-         last_access_utc, is_secure, is_httponly, samesite, priority FROM cookies",
-    )?;
-    let mut rows = stmt.query([])?;
-    let mut dropped = 0;
-    // Rows come grouped by domain: compute each domain's index key once.
-    let mut last_domain = String::new();
-    let mut last_key = String::new();
-    let mut batch: Vec<CanonicalCookie> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let expires: Option<Micros> = r.get(6)?;
-        let keep = match expires {
-            Some(e) => e > now,
-            None => persist_session_cookies,
-        };
-        if !keep {
-            dropped += 1;
-            continue;
-        }
-        let host_key = r.get_ref(0)?.as_str()?;
-        let (domain, host_only) = match host_key.strip_prefix('.') {
-            Some(d) => (d.to_owned(), false),
-            None => (host_key.to_owned(), true),
-        };
-        let partition = r.get_ref(1)?.as_str()?;
-        if domain != last_domain {
-            let key = domain_key(&domain);
-            if key != last_key {
-                jar.insert_loaded(&last_key, std::mem::take(&mut batch));
-                last_key = key.to_owned();
+) -> std::result::Result<(), OpenFailure> {
+    let what = "cookie store";
+    let mut stale: Vec<String> = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT domain_key, data FROM cookies")
+            .map_err(|e| classify(what, e))?;
+        let mut rows = stmt.query([]).map_err(|e| classify(what, e))?;
+        while let Some(r) = rows.next().map_err(|e| classify(what, e))? {
+            let key = r
+                .get_ref(0)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(|e| OpenFailure::Unusable(format!("{what}: bad domain key: {e}")))?;
+            let data = r
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_blob()?))
+                .map_err(|e| OpenFailure::Unusable(format!("{what}: bad record of {key}: {e}")))?;
+            let mut cookies = codec::decode(data).map_err(|e| {
+                OpenFailure::Unusable(format!("{what}: damaged record of {key}: {e}"))
+            })?;
+            let before = cookies.len();
+            cookies.retain(|c| match c.expires {
+                Some(e) => e > now,
+                None => persist_session_cookies,
+            });
+            if cookies.len() != before {
+                stale.push(key.to_owned());
             }
-            last_domain.clone_from(&domain);
+            jar.insert_loaded(key, cookies);
         }
-        let cookie = CanonicalCookie {
-            name: r.get(2)?,
-            value: r.get(3)?,
-            domain,
-            host_only,
-            path: r.get(4)?,
-            creation: r.get(5)?,
-            expires,
-            last_access: r.get(7)?,
-            secure: r.get(8)?,
-            http_only: r.get(9)?,
-            same_site: SameSite::from_db(r.get(10)?),
-            priority: Priority::from_db(r.get(11)?),
-            partition_key: if partition.is_empty() {
-                None
-            } else {
-                Some(partition.to_owned())
-            },
-        };
-        batch.push(cookie);
     }
-    jar.insert_loaded(&last_key, batch);
-    Ok(dropped)
+    if !stale.is_empty() {
+        let keys: Vec<&str> = stale.iter().map(String::as_str).collect();
+        write_keys(conn, &keys, jar, persist_session_cookies).map_err(|e| classify(what, e))?;
+    }
+    Ok(())
 }
 
 /// Moves `path` (and its WAL companions) aside as `<name>.corrupt-<unix time>`.

@@ -247,3 +247,57 @@ fn cookie_survives_kill_right_after_set() {
         Some("login=token-1; sid=abc")
     );
 }
+
+#[test]
+fn damaged_record_in_a_sound_database_is_moved_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("Cookies");
+    {
+        let c = Cookies::open(&path, CookiesOptions::default()).expect("open");
+        c.set(&persistent("http://a.test", "x", "1")).expect("set");
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        conn.execute("UPDATE cookies SET data = x'0102'", [])
+            .expect("damage the record");
+    }
+    let c = Cookies::open(&path, CookiesOptions::default()).expect("open recovers");
+    let rec = c.recovery().expect("recovery reported");
+    assert!(
+        rec.error.contains("damaged record of a.test"),
+        "{}",
+        rec.error
+    );
+    assert!(c.is_empty());
+}
+
+#[test]
+fn expired_cookies_leave_the_file_on_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("Cookies");
+    {
+        let c = Cookies::open(&path, CookiesOptions::default()).expect("open");
+        c.set(&CookieDetails {
+            expiration_date: Some(now_secs() + 0.05),
+            ..persistent("http://a.test", "soon", "1")
+        })
+        .expect("set");
+        c.set(&persistent("http://a.test", "later", "1"))
+            .expect("set");
+    }
+    let deadline = now_secs() + 0.1;
+    while now_secs() < deadline {
+        std::thread::yield_now();
+    }
+    drop(Cookies::open(&path, CookiesOptions::default()).expect("reopen drops the expired one"));
+    let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let blob: Vec<u8> = conn
+        .query_row(
+            "SELECT data FROM cookies WHERE domain_key = 'a.test'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("record");
+    let text = String::from_utf8_lossy(&blob);
+    assert!(text.contains("later") && !text.contains("soon"));
+}
