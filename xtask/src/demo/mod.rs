@@ -4,6 +4,7 @@
 //! A capability adds its step as a function in a file of its own here and one line in
 //! [`STEPS`].
 
+mod cache;
 mod cookies;
 mod devices;
 mod foundation;
@@ -21,6 +22,7 @@ const STEPS: &[Step] = &[
     ("partitions", foundation::partitions),
     ("devices", devices::serial_chooser),
     ("cookies", cookies::login_survives_restart),
+    ("cache", cache::disk_cache_and_revalidation),
 ];
 
 /// What a step works with.
