@@ -64,6 +64,15 @@ impl Session {
         &self.inner.cookies
     }
 
+    /// `ses.flushStorageData()`: the storage this library keeps that could be pending is the
+    /// cookie store's write-ahead log, so this checkpoints it (every cookie change is already
+    /// committed when its call returns).
+    pub fn flush_storage_data(&self) -> Result<(), SessionError> {
+        self.cookies().flush_store().map_err(|e| {
+            SessionError::with_source(SessionErrorKind::Io, "cannot flush the cookie store", e)
+        })
+    }
+
     /// The cookies part of `clear_data` / `clear_storage_data`: removes the cookies the origin
     /// filter covers, at registrable-domain granularity (SESSION-17..19, 21). Returns how many
     /// went.

@@ -46,6 +46,7 @@ fn persistent_partition_keeps_cookies_in_its_cookies_file() {
             .set(&details("http://foo.bar", "session", None))
             .expect("set");
         assert!(s.storage_path().expect("path").join("Cookies").exists());
+        s.flush_storage_data().expect("flush");
     }
     let sessions = Sessions::new(ud.path());
     let s = sessions
