@@ -95,6 +95,29 @@ pub enum CookiesEvent {
 struct State {
     jar: CookieJar,
     store: Option<Store>,
+    /// Index keys whose cookies were sent since their record was last written: their access
+    /// times (the eviction order) reach disk at `flush_store` or when the jar is dropped.
+    accessed: std::collections::HashSet<String>,
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // Best effort on the way out: a failure leaves the previous access times on disk.
+        let _ = self.write_access_times();
+    }
+}
+
+impl State {
+    fn write_access_times(&mut self) -> Result<()> {
+        if self.accessed.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = self.accessed.drain().collect();
+        match self.store.as_mut() {
+            Some(store) => store.rewrite(&keys, &self.jar),
+            None => Ok(()),
+        }
+    }
 }
 
 struct Inner {
@@ -172,7 +195,11 @@ impl Cookies {
         let (events, _) = broadcast::channel(1024);
         Cookies {
             inner: Arc::new(Inner {
-                state: Mutex::new(State { jar, store }),
+                state: Mutex::new(State {
+                    jar,
+                    store,
+                    accessed: Default::default(),
+                }),
                 events,
                 path,
                 recovery,
@@ -325,9 +352,11 @@ impl Cookies {
     }
 
     /// `cookies.flushStore()`: every change is already committed when its call returns, so
-    /// this checkpoints the write-ahead log into the database file.
+    /// this writes the access times of cookies sent since (the eviction order) and checkpoints
+    /// the write-ahead log into the database file.
     pub fn flush_store(&self) -> Result<()> {
-        let state = lock(&self.inner.state);
+        let mut state = lock(&self.inner.state);
+        state.write_access_times()?;
         match &state.store {
             Some(store) => store.checkpoint(),
             None => Ok(()),
@@ -354,6 +383,16 @@ impl Cookies {
                 Some(header_value(hits))
             }
         };
+        if header.is_some()
+            && state.store.is_some()
+            && let Some(host) = cookie_host(url)
+        {
+            let key = domain_key(&host);
+            if !state.accessed.contains(key) {
+                let key = key.to_owned();
+                state.accessed.insert(key);
+            }
+        }
         // Expired cookies met on the way are gone from memory; a failed delete on disk is
         // harmless (expired rows are dropped when the store opens).
         let _ = self.commit(&mut state, &changes);

@@ -173,6 +173,19 @@ impl Store {
             .map_err(|e| Error::store("cookie store commit", e))
     }
 
+    /// Rewrites the records of `keys` from `jar` in one transaction.
+    pub(crate) fn rewrite(&mut self, keys: &[String], jar: &CookieJar) -> Result<()> {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store("cookie store transaction", e))?;
+        write_keys(&tx, &keys, jar, self.persist_session_cookies)
+            .map_err(|e| Error::store("cookie store write", e))?;
+        tx.commit()
+            .map_err(|e| Error::store("cookie store commit", e))
+    }
+
     /// Checkpoints the write-ahead log into the main file.
     pub(crate) fn checkpoint(&self) -> Result<()> {
         self.conn

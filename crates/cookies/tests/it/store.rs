@@ -301,3 +301,31 @@ fn expired_cookies_leave_the_file_on_reopen() {
     let text = String::from_utf8_lossy(&blob);
     assert!(text.contains("later") && !text.contains("soon"));
 }
+
+// Chromium's eviction is least-recently-accessed first: access times survive a restart.
+#[test]
+fn access_times_reach_disk_on_flush_and_on_drop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("Cookies");
+    let url = Url::parse("http://a.test/").expect("url");
+    let created = {
+        let c = Cookies::open(&path, CookiesOptions::default()).expect("open");
+        c.set(&persistent("http://a.test", "x", "1")).expect("set");
+        let created = c.all()[0].creation;
+        assert!(c.cookie_header(&url, &RequestContext::default()).is_some());
+        created
+    };
+    let c = Cookies::open(&path, CookiesOptions::default()).expect("reopen");
+    let after_drop = c.all()[0].last_access;
+    assert!(
+        after_drop > created,
+        "access time written when the jar was dropped"
+    );
+    assert!(c.cookie_header(&url, &RequestContext::default()).is_some());
+    c.flush_store().expect("flush");
+    let in_memory = c.all()[0].last_access;
+    assert!(in_memory > after_drop);
+    std::mem::forget(c); // as if the process died right after flushing
+    let c = Cookies::open(&path, CookiesOptions::default()).expect("reopen");
+    assert_eq!(c.all()[0].last_access, in_memory);
+}
