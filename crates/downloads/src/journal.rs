@@ -100,6 +100,26 @@ impl Journal {
         })
     }
 
+    /// Like [`open`](Self::open), but a journal that cannot be parsed is moved aside (to
+    /// `<name>.corrupt`, replacing an earlier one) with a warning in the log, and an empty journal
+    /// starts: a damaged history must not keep the partition from opening. Read errors still
+    /// fail.
+    pub fn open_or_reset(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        match Journal::open(&path) {
+            Err(e) if e.kind() == ErrorKind::CorruptJournal => {
+                let mut aside = path.clone().into_os_string();
+                aside.push(".corrupt");
+                std::fs::rename(&path, &aside).map_err(|io| {
+                    Error::io("cannot move aside corrupt download journal", &path, io)
+                })?;
+                tracing::warn!("{e}; moved aside, starting an empty download journal");
+                Journal::open(path)
+            }
+            other => other,
+        }
+    }
+
     /// Where the journal is stored; `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -214,6 +234,19 @@ mod tests {
         let err = Journal::open(&path).expect_err("corrupt");
         assert_eq!(err.kind(), ErrorKind::CorruptJournal);
         assert!(err.to_string().contains(FILE_NAME));
+    }
+
+    #[test]
+    fn corrupt_journal_can_be_moved_aside() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, b"{not json").expect("write");
+        let journal = Journal::open_or_reset(&path).expect("reset");
+        assert!(journal.records().is_empty());
+        assert_eq!(
+            std::fs::read(dir.path().join(format!("{FILE_NAME}.corrupt"))).expect("aside"),
+            b"{not json"
+        );
     }
 
     #[test]

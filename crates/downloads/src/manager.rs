@@ -61,6 +61,7 @@ pub struct InterruptedDownloadOptions {
 }
 
 /// How a [`Downloads`] is set up.
+#[non_exhaustive]
 pub struct DownloadsConfig {
     /// The request pipeline downloads go through.
     pub fetcher: Arc<dyn Fetcher>,
@@ -68,6 +69,32 @@ pub struct DownloadsConfig {
     pub journal: Journal,
     /// The default download directory.
     pub download_dir: PathBuf,
+    /// Fsync a finished file (and its directory) around the rename into place, so a power
+    /// loss never leaves a partial file at the final path (default `true`). Off, completion is
+    /// about a third faster on a fast link and only a process crash is covered.
+    pub sync_on_complete: bool,
+}
+
+impl DownloadsConfig {
+    /// A configuration with `sync_on_complete` on.
+    pub fn new(
+        fetcher: Arc<dyn Fetcher>,
+        journal: Journal,
+        download_dir: impl Into<PathBuf>,
+    ) -> Self {
+        DownloadsConfig {
+            fetcher,
+            journal,
+            download_dir: download_dir.into(),
+            sync_on_complete: true,
+        }
+    }
+
+    /// Sets [`sync_on_complete`](Self::sync_on_complete).
+    pub fn sync_on_complete(mut self, on: bool) -> Self {
+        self.sync_on_complete = on;
+        self
+    }
 }
 
 /// The downloads of one session: starts them, runs `will-download`, keeps the journal.
@@ -88,6 +115,7 @@ impl std::fmt::Debug for Downloads {
 pub(crate) struct ManagerInner {
     pub(crate) journal: Journal,
     pub(crate) fetcher: Arc<dyn Fetcher>,
+    pub(crate) sync_on_complete: bool,
     download_dir: RwLock<PathBuf>,
     handler: RwLock<Option<WillDownloadHandler>>,
     /// Live items by id (weak: a finished item nobody holds is released).
@@ -120,6 +148,7 @@ impl Downloads {
             inner: Arc::new(ManagerInner {
                 journal: config.journal,
                 fetcher: config.fetcher,
+                sync_on_complete: config.sync_on_complete,
                 download_dir: RwLock::new(config.download_dir),
                 handler: RwLock::new(None),
                 items: Mutex::new(HashMap::new()),

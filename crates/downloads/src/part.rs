@@ -85,13 +85,19 @@ impl PartFile {
         Ok(self.len)
     }
 
-    /// Syncs, then renames the file to `target` and syncs the directory: `target` appears
-    /// complete or not at all.
-    pub fn finish(self, target: &Path) -> io::Result<()> {
-        self.file.sync_all()?;
+    /// Renames the file to `target`. With `sync`, the file is fsynced first and the directory
+    /// after, so `target` appears complete or not at all even across a power loss; without, only
+    /// a process crash is covered (the rename still happens after the last write).
+    pub fn finish(self, target: &Path, sync: bool) -> io::Result<()> {
+        if sync {
+            self.file.sync_all()?;
+        }
         drop(self.file);
         std::fs::rename(&self.path, target)?;
-        session_base::fs::sync_parent(target)
+        if sync {
+            session_base::fs::sync_parent(target)?;
+        }
+        Ok(())
     }
 }
 
@@ -118,7 +124,7 @@ mod tests {
         let mut part = PartFile::resume_at(&temp, 5).expect("resume");
         part.write_all(b", you").expect("write");
         let target = dir.path().join("sub").join("f.bin");
-        part.finish(&target).expect("finish");
+        part.finish(&target, true).expect("finish");
         assert_eq!(std::fs::read(&target).expect("read"), b"hello, you");
         assert!(!temp.exists());
         assert_eq!(

@@ -46,11 +46,11 @@ pub(crate) fn manager(root: &Path, site: &TestSite) -> Downloads {
     config.host_rules = HOST_RULES.parse().expect("host rules");
     config.extra_roots_pem = vec![site.ca_pem().as_bytes().to_vec()];
     let net = session_net::Net::new(config).expect("net");
-    Downloads::new(DownloadsConfig {
-        fetcher: Arc::new(NetFetcher::new(net)),
-        journal: Journal::open(root.join(FILE_NAME)).expect("journal"),
-        download_dir: root.join("Downloads"),
-    })
+    Downloads::new(DownloadsConfig::new(
+        Arc::new(NetFetcher::new(net)),
+        Journal::open(root.join(FILE_NAME)).expect("journal"),
+        root.join("Downloads"),
+    ))
 }
 
 /// Events of an item until its `Done`; the receiver was taken in `will-download`.

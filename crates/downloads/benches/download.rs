@@ -1,0 +1,296 @@
+//! A large file from the loopback test site to disk: ours (`Downloads` over `session-net`,
+//! journal on disk, temp file + fsync + rename) against reqwest streaming to a file (`std::fs`
+//! and `tokio::fs` variants, and `std::fs` + fsync for the same durability as ours) and
+//! `curl -o`, each in a child process of its own so peak RSS is the client's alone.
+//!
+//! `DL_BENCH_BYTES` sets the size (default 2 GiB); `DL_BENCH_RUNS` the runs per variant (best
+//! one kept, default 2); `DL_BENCH_ONLY=ours,net-null,...` runs just those variants and writes
+//! no rows (`net-null`: the session's pipeline reading the body to nowhere).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use session_downloads::journal::{FILE_NAME, Journal};
+use session_downloads::{DownloadOptions, DownloadState, Downloads, DownloadsConfig, NetFetcher};
+use session_test_support::TestSite;
+use session_test_support::bench::{BenchRow, write_rows};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Peak resident set of this process, KiB (`VmHWM`).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn ours(url: &str, dir: &Path, sync: bool) {
+    let net = session_net::Net::new(session_net::NetConfig::default()).expect("net");
+    let downloads = Downloads::new(
+        DownloadsConfig::new(
+            Arc::new(NetFetcher::new(net)),
+            Journal::open(dir.join(FILE_NAME)).expect("journal"),
+            dir,
+        )
+        .sync_on_complete(sync),
+    );
+    let item = downloads
+        .download_url(url, DownloadOptions::default())
+        .expect("start");
+    let state = item.done().await;
+    assert_eq!(
+        state,
+        DownloadState::Completed,
+        "{:?}",
+        item.interrupt_reason()
+    );
+}
+
+async fn net_null(url: &str) {
+    use futures_util::StreamExt as _;
+    let net = session_net::Net::new(session_net::NetConfig::default()).expect("net");
+    let fetcher = NetFetcher::new(net);
+    let response = session_downloads::Fetcher::fetch(
+        &fetcher,
+        session_downloads::FetchRequest {
+            url: url.parse().expect("url"),
+            headers: Default::default(),
+        },
+    )
+    .await
+    .expect("fetch");
+    let mut body = response.body;
+    let (mut n, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = body.next().await {
+        n += 1;
+        bytes += chunk.expect("chunk").len() as u64;
+    }
+    eprintln!("net-null: {n} chunks, {} bytes avg", bytes / n.max(1));
+}
+
+async fn reqwest_std(url: &str, dir: &Path, fsync: bool) {
+    let client = reqwest::Client::new();
+    let mut response = client.get(url).send().await.expect("send");
+    let mut file = std::fs::File::create(dir.join("reqwest.bin")).expect("create");
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        file.write_all(&chunk).expect("write");
+    }
+    if fsync {
+        file.sync_all().expect("fsync");
+    }
+}
+
+async fn reqwest_tokio(url: &str, dir: &Path) {
+    use tokio::io::AsyncWriteExt as _;
+    let client = reqwest::Client::new();
+    let mut response = client.get(url).send().await.expect("send");
+    let mut file = tokio::fs::File::create(dir.join("reqwest.bin"))
+        .await
+        .expect("create");
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        file.write_all(&chunk).await.expect("write");
+    }
+    file.flush().await.expect("flush");
+}
+
+/// Child process: one download, then `seconds peak_rss_kib` on stdout.
+fn child(variant: &str, url: &str, dir: &Path) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let start = Instant::now();
+    runtime.block_on(async {
+        match variant {
+            "ours" => ours(url, dir, true).await,
+            "ours-nosync" => ours(url, dir, false).await,
+            "reqwest-std" => reqwest_std(url, dir, false).await,
+            "reqwest-std-fsync" => reqwest_std(url, dir, true).await,
+            "reqwest-tokio" => reqwest_tokio(url, dir).await,
+            "net-null" => net_null(url).await,
+            other => panic!("unknown variant {other}"),
+        }
+    });
+    println!("{} {}", start.elapsed().as_secs_f64(), peak_rss_kib());
+}
+
+struct Measured {
+    mib_per_s: f64,
+    rss_mib: f64,
+}
+
+fn run_variant(variant: &str, url: &str, size: u64, runs: usize, work: &Path) -> Option<Measured> {
+    let mut best: Option<Measured> = None;
+    for _ in 0..runs {
+        let dir = work.join(variant);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let (seconds, rss_kib) = if let Some(curl_out) = variant.strip_prefix("curl:") {
+            let out: PathBuf = if curl_out == "file" {
+                dir.join("curl.bin")
+            } else {
+                "/dev/null".into()
+            };
+            let start = Instant::now();
+            let status = Command::new("curl")
+                .args(["-s", "-o"])
+                .arg(&out)
+                .arg(url)
+                .status()
+                .ok()?;
+            assert!(status.success(), "curl failed");
+            (start.elapsed().as_secs_f64(), 0)
+        } else {
+            let output = Command::new(std::env::current_exe().expect("exe"))
+                .env("DL_BENCH_CHILD", variant)
+                .env("DL_BENCH_URL", url)
+                .env("DL_BENCH_DIR", &dir)
+                .output()
+                .expect("child");
+            assert!(
+                output.status.success(),
+                "{variant}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let text = String::from_utf8_lossy(&output.stdout);
+            let mut parts = text.split_whitespace();
+            let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
+            let rss: u64 = parts.next().and_then(|s| s.parse().ok()).expect("rss");
+            (seconds, rss)
+        };
+        if variant != "curl:null" && variant != "net-null" {
+            let written: u64 = std::fs::read_dir(&dir)
+                .expect("dir")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name() != FILE_NAME)
+                .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+                .sum();
+            assert_eq!(written, size, "{variant} wrote {written} bytes");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let m = Measured {
+            mib_per_s: size as f64 / MIB / seconds,
+            rss_mib: rss_kib as f64 / 1024.0,
+        };
+        println!(
+            "{variant}: {:.0} MiB/s, peak RSS {:.1} MiB",
+            m.mib_per_s, m.rss_mib
+        );
+        if best.as_ref().is_none_or(|b| m.mib_per_s > b.mib_per_s) {
+            best = Some(m);
+        }
+    }
+    best
+}
+
+fn main() {
+    if let Ok(variant) = std::env::var("DL_BENCH_CHILD") {
+        let url = std::env::var("DL_BENCH_URL").expect("url");
+        let dir = PathBuf::from(std::env::var("DL_BENCH_DIR").expect("dir"));
+        child(&variant, &url, &dir);
+        return;
+    }
+    let size: u64 = std::env::var("DL_BENCH_BYTES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2 << 30);
+    let runs: usize = std::env::var("DL_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let site = TestSite::start();
+    let url = site.http_url("127.0.0.1", &format!("/bytes/{size}"));
+    let work = tempfile::Builder::new()
+        .prefix("download-bench-")
+        .tempdir_in(std::env::temp_dir())
+        .expect("work dir");
+    let gib = size as f64 / (1024.0 * MIB);
+    if let Ok(only) = std::env::var("DL_BENCH_ONLY") {
+        // Investigation mode: the named variants only, no rows written.
+        for variant in only.split(',') {
+            run_variant(variant, &url, size, runs, work.path());
+        }
+        return;
+    }
+    let has_curl = Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+
+    let ours = run_variant("ours", &url, size, runs, work.path()).expect("ours");
+    let std_fs = run_variant("reqwest-std", &url, size, runs, work.path()).expect("reqwest");
+    let tokio_fs = run_variant("reqwest-tokio", &url, size, runs, work.path()).expect("reqwest");
+    let std_fsync =
+        run_variant("reqwest-std-fsync", &url, size, runs, work.path()).expect("reqwest");
+    let faster_reqwest = if std_fs.mib_per_s >= tokio_fs.mib_per_s {
+        ("reqwest 0.12 to a file (std::fs)", &std_fs)
+    } else {
+        ("reqwest 0.12 to a file (tokio::fs)", &tokio_fs)
+    };
+    let mut rows = vec![
+        BenchRow {
+            metric: format!("{gib:.0} GiB download to disk (loopback test site)"),
+            unit: "MiB/s".into(),
+            ours: ours.mib_per_s,
+            anchor: faster_reqwest.0.into(),
+            anchor_value: faster_reqwest.1.mib_per_s,
+            lower_is_better: false,
+            goal_ratio: Some(1.05),
+            note: format!(
+                "ours: temp file + fsync + rename, journal on disk; reqwest std::fs {:.0} / tokio::fs {:.0} MiB/s, neither fsyncs",
+                std_fs.mib_per_s, tokio_fs.mib_per_s
+            ),
+        },
+        BenchRow {
+            metric: format!("{gib:.0} GiB download to disk, same durability"),
+            unit: "MiB/s".into(),
+            ours: ours.mib_per_s,
+            anchor: "reqwest 0.12 std::fs + fsync".into(),
+            anchor_value: std_fsync.mib_per_s,
+            lower_is_better: false,
+            goal_ratio: None,
+            note: "both fsync before reporting completion".into(),
+        },
+        BenchRow {
+            metric: format!("peak RSS of the client, {gib:.0} GiB download"),
+            unit: "MiB".into(),
+            ours: ours.rss_mib,
+            anchor: "goal 48 MiB".into(),
+            anchor_value: 48.0,
+            lower_is_better: true,
+            goal_ratio: Some(1.0),
+            note: format!(
+                "reqwest std::fs peak RSS {:.1} MiB in the same run",
+                std_fs.rss_mib
+            ),
+        },
+    ];
+    if has_curl {
+        let curl = run_variant("curl:file", &url, size, runs, work.path()).expect("curl");
+        let null = run_variant("curl:null", &url, size, runs, work.path()).expect("curl");
+        rows.push(BenchRow {
+            metric: format!("{gib:.0} GiB download to disk vs curl"),
+            unit: "MiB/s".into(),
+            ours: ours.mib_per_s,
+            anchor: "curl -o file".into(),
+            anchor_value: curl.mib_per_s,
+            lower_is_better: false,
+            goal_ratio: Some(1.8),
+            note: format!(
+                "network-only limit (curl -o /dev/null): {:.0} MiB/s",
+                null.mib_per_s
+            ),
+        });
+    }
+    write_rows("downloads", &rows).expect("write rows");
+}
