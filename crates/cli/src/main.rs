@@ -36,6 +36,11 @@ enum Command {
     Spell(cmd::spell::Args),
     /// The session's HTTP cache: size, clear.
     Cache(cmd::cache::Args),
+    /// Download a URL to disk (progress bar on a terminal).
+    Download(cmd::download::DownloadArgs),
+    /// The partition's downloads: list, resume or cancel.
+    #[command(subcommand)]
+    Downloads(cmd::downloads::DownloadsCommand),
 }
 
 fn main() {
@@ -73,6 +78,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),
         Command::Spell(args) => cmd::spell::run(&ctx, args).await,
         Command::Cache(args) => cmd::cache::run(&ctx, args),
+        Command::Download(args) => cmd::download::run(&ctx, args).await,
+        Command::Downloads(command) => cmd::downloads::run(&ctx, command).await,
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

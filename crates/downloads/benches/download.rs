@@ -233,9 +233,9 @@ fn main() {
     let std_fsync =
         run_variant("reqwest-std-fsync", &url, size, runs, work.path()).expect("reqwest");
     let faster_reqwest = if std_fs.mib_per_s >= tokio_fs.mib_per_s {
-        ("reqwest 0.12 to a file (std::fs)", &std_fs)
+        ("reqwest 0.13 to a file (std::fs)", &std_fs)
     } else {
-        ("reqwest 0.12 to a file (tokio::fs)", &tokio_fs)
+        ("reqwest 0.13 to a file (tokio::fs)", &tokio_fs)
     };
     let mut rows = vec![
         BenchRow {
@@ -255,7 +255,7 @@ fn main() {
             metric: format!("{gib:.0} GiB download to disk, same durability"),
             unit: "MiB/s".into(),
             ours: ours.mib_per_s,
-            anchor: "reqwest 0.12 std::fs + fsync".into(),
+            anchor: "reqwest 0.13 std::fs + fsync".into(),
             anchor_value: std_fsync.mib_per_s,
             lower_is_better: false,
             goal_ratio: None,

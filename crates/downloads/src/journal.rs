@@ -101,10 +101,10 @@ impl Journal {
     }
 
     /// Like [`open`](Self::open), but a journal that cannot be parsed is moved aside (to
-    /// `<name>.corrupt`, replacing an earlier one) with a warning in the log, and an empty journal
-    /// starts: a damaged history must not keep the partition from opening. Read errors still
+    /// `<name>.corrupt`, replacing an earlier one) and an empty journal starts, with a warning
+    /// saying so: a damaged history must not keep the partition from opening. Read errors still
     /// fail.
-    pub fn open_or_reset(path: impl Into<PathBuf>) -> Result<Self> {
+    pub fn open_or_reset(path: impl Into<PathBuf>) -> Result<(Self, Option<String>)> {
         let path = path.into();
         match Journal::open(&path) {
             Err(e) if e.kind() == ErrorKind::CorruptJournal => {
@@ -113,10 +113,11 @@ impl Journal {
                 std::fs::rename(&path, &aside).map_err(|io| {
                     Error::io("cannot move aside corrupt download journal", &path, io)
                 })?;
-                tracing::warn!("{e}; moved aside, starting an empty download journal");
-                Journal::open(path)
+                let warning = format!("{e}; moved aside, starting an empty download journal");
+                tracing::warn!("{warning}");
+                Ok((Journal::open(path)?, Some(warning)))
             }
-            other => other,
+            other => Ok((other?, None)),
         }
     }
 
@@ -241,8 +242,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, b"{not json").expect("write");
-        let journal = Journal::open_or_reset(&path).expect("reset");
+        let (journal, warning) = Journal::open_or_reset(&path).expect("reset");
         assert!(journal.records().is_empty());
+        assert!(warning.expect("warning").contains("moved aside"));
         assert_eq!(
             std::fs::read(dir.path().join(format!("{FILE_NAME}.corrupt"))).expect("aside"),
             b"{not json"

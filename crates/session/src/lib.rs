@@ -40,6 +40,7 @@ pub mod cache;
 mod clear;
 pub mod cookies;
 pub mod devices;
+pub mod downloads;
 mod error;
 pub mod net;
 mod paths;

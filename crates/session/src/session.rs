@@ -69,6 +69,7 @@ pub(crate) struct Inner {
     pub(crate) cookies: crate::cookies::Cookies,
     pub(crate) spellchecker: crate::spellcheck::Spellchecker,
     pub(crate) cache: Option<crate::cache::Cache>,
+    pub(crate) downloads: crate::downloads::Downloads,
     _lock: Option<PartitionLock>,
 }
 
@@ -127,6 +128,9 @@ impl Session {
             crate::cache::open_cache(new.storage_path.as_deref(), &new.options);
         warnings.extend(cache_warning);
         crate::cache::attach_to_net(&net, cache.as_ref());
+        let (downloads, journal_warning) =
+            crate::downloads::new_downloads(new.storage_path.as_deref(), &net)?;
+        warnings.extend(journal_warning);
         Ok(Session {
             inner: Arc::new(Inner {
                 partition: new.partition.to_owned(),
@@ -148,6 +152,7 @@ impl Session {
                 cookies,
                 spellchecker,
                 cache,
+                downloads,
                 _lock: lock,
             }),
         })

@@ -7,6 +7,7 @@
 mod cache;
 mod cookies;
 mod devices;
+mod downloads;
 mod foundation;
 
 use crate::{cargo, root};
@@ -23,6 +24,7 @@ const STEPS: &[Step] = &[
     ("devices", devices::serial_chooser),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
+    ("downloads", downloads::interrupted_and_resumed),
 ];
 
 /// What a step works with.

@@ -3,6 +3,8 @@
 pub(crate) mod cache;
 pub(crate) mod cookies;
 pub(crate) mod devices;
+pub(crate) mod download;
+pub(crate) mod downloads;
 pub(crate) mod fetch;
 pub(crate) mod info;
 pub(crate) mod partition;

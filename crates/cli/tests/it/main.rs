@@ -3,6 +3,7 @@
 mod cache;
 mod cookies;
 mod devices;
+mod downloads;
 mod net;
 mod spell;
 

@@ -2,6 +2,7 @@
 
 mod cache;
 mod cookies;
+mod downloads;
 mod net;
 mod partitions;
 mod permissions;

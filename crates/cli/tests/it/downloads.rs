@@ -1,0 +1,183 @@
+//! `ses download` and `ses downloads list|resume|cancel` against the loopback test site.
+
+use session_test_support::{TestSite, pattern_bytes};
+
+use crate::{json, ses};
+
+#[test]
+fn download_interrupt_list_resume_in_separate_processes() {
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let to = ud.path().join("out");
+    let to = to.to_str().expect("utf-8");
+    let url = site.http_url("127.0.0.1", "/flaky/cli/400000?seed=8&cuts=150000");
+    let base = ["--user-data", d, "--partition", "persist:dl"];
+
+    let out = ses(&[&base[..], &["download", &url, "--to", to, "--json"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an interrupted download exits 1"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("ses downloads resume 1"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
+    let item: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+    for key in [
+        "id",
+        "url",
+        "urlChain",
+        "savePath",
+        "filename",
+        "mimeType",
+        "state",
+        "receivedBytes",
+        "totalBytes",
+        "eTag",
+        "lastModifiedTime",
+        "startTime",
+        "endTime",
+        "canResume",
+    ] {
+        assert!(item.get(key).is_some(), "summary lacks {key}: {item}");
+    }
+    assert_eq!(item["state"], "interrupted");
+    assert_eq!(item["canResume"], true);
+
+    let list = json(&ses(&[&base[..], &["downloads", "list", "--json"]].concat()));
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["id"], 1);
+    assert_eq!(list[0]["state"], "interrupted");
+
+    let done = json(&ses(
+        &[&base[..], &["downloads", "resume", "1", "--json"]].concat()
+    ));
+    assert_eq!(done["state"], "completed");
+    assert_eq!(done["receivedBytes"], 400_000);
+    let saved = done["savePath"].as_str().expect("path");
+    assert!(saved.starts_with(to));
+    assert_eq!(
+        std::fs::read(saved).expect("read"),
+        pattern_bytes(8, 0, 400_000)
+    );
+    let requests = site.requests_to("/flaky/cli/400000");
+    assert!(requests.last().and_then(|r| r.header("range")).is_some());
+}
+
+#[test]
+fn download_with_a_name_and_plain_output() {
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let to = ud.path().join("out");
+    let url = site.http_url("127.0.0.1", "/echo");
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "download",
+        &url,
+        "--to",
+        to.to_str().expect("utf-8"),
+        "--name",
+        "echo.json",
+        "-H",
+        "X-Test: yes",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("state:       completed"), "{text}");
+    let body = std::fs::read_to_string(to.join("echo.json")).expect("saved");
+    assert!(
+        body.to_ascii_lowercase().contains("\"x-test\",\"yes\""),
+        "{body}"
+    );
+}
+
+#[test]
+fn bad_usage_and_unknown_ids() {
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "download",
+        "http://127.0.0.1:9/x",
+        "-H",
+        "no-colon",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "download",
+        "http://127.0.0.1:9/x",
+        "--name",
+        "../x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "persist:x",
+        "downloads",
+        "resume",
+        "42",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no download with id 42"));
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "download",
+        "not a url",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a url"));
+}
+
+#[test]
+fn cancel_removes_the_partial_file() {
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let to = ud.path().join("out");
+    let url = site.http_url("127.0.0.1", "/flaky/cli-cancel/300000?cuts=1000");
+    let base = ["--user-data", d, "--partition", "persist:c"];
+    let out = ses(&[
+        &base[..],
+        &["download", &url, "--to", to.to_str().expect("utf-8")],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(to.join("300000.part").exists());
+    let v = json(&ses(
+        &[&base[..], &["downloads", "cancel", "1", "--json"]].concat()
+    ));
+    assert_eq!(v["state"], "cancelled");
+    assert!(!to.join("300000.part").exists());
+    // Cancelling again is harmless; the journal keeps it cancelled.
+    let v = json(&ses(
+        &[&base[..], &["downloads", "cancel", "1", "--json"]].concat()
+    ));
+    assert_eq!(v["state"], "cancelled");
+    let list = json(&ses(&[&base[..], &["downloads", "list", "--json"]].concat()));
+    assert_eq!(list[0]["state"], "cancelled");
+    assert_eq!(list[0]["canResume"], false);
+}
