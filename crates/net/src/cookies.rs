@@ -59,7 +59,8 @@ impl Stage for CookieStage {
     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
         if ctx.credentials_allowed() && !ctx.headers.contains_key(http::header::COOKIE) {
             let header = self.cookies.cookie_header(&ctx.url, &cookie_context(ctx));
-            if let Some(value) = header.and_then(|h| HeaderValue::from_str(&h).ok()) {
+            // Cookie values may carry UTF-8 (obs-text on the wire): bytes, not only visible ASCII.
+            if let Some(value) = header.and_then(|h| HeaderValue::from_bytes(h.as_bytes()).ok()) {
                 ctx.headers.insert(http::header::COOKIE, value);
             }
         }

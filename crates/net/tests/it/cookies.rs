@@ -181,3 +181,22 @@ async fn sessions_never_see_each_others_cookies() {
     .await;
     assert_eq!(sent_cookie(&site, "/echo"), None);
 }
+
+#[tokio::test]
+async fn non_ascii_cookie_values_are_sent_as_bytes() {
+    let site = TestSite::start();
+    let (net, cookies) = net_with_jar(&site);
+    cookies
+        .set(&CookieDetails {
+            url: site.http_url("a.test", "/"),
+            name: "name".into(),
+            value: "välue-春".into(),
+            ..Default::default()
+        })
+        .expect("set");
+    get(&net, &site.http_url("a.test", "/echo"), FetchOptions::new()).await;
+    assert_eq!(
+        sent_cookie(&site, "/echo").as_deref(),
+        Some("name=välue-春")
+    );
+}
