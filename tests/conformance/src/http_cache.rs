@@ -1,6 +1,7 @@
 //! The cache-tests suite (cache-tests.fyi, RFC 9111): the 300 tests that apply to a private
 //! browser cache, each played by a loopback origin that answers the test's responses, with
-//! the requests sent through `session_cache::Cache` over a real hyper client and a disk store.
+//! the requests sent through `Session::fetch` of a persistent partition (so the disk cache, in
+//! the whole request pipeline).
 //! The report counts passes by kind (required / optimal / check) next to the published results
 //! of Chrome, Firefox and Safari.
 //!
@@ -16,16 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Deserialize;
 use serde_json::Value;
-use session_cache::directives::{fmt_http_date, parse_http_date};
-use session_cache::{Cache, CacheMode, CacheStatus};
+use session::cache::directives::{fmt_http_date, parse_http_date};
+use session::net::{CacheMode, FetchOptions, RedirectMode, new_request};
+use session::{Session, SessionOptions, Sessions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -322,13 +319,11 @@ async fn serve_connection(mut stream: TcpStream, state: Shared, base: String) {
     }
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
-
 struct ClientResult {
     status: u16,
     headers: HeaderMap,
     body: String,
-    cache_status: CacheStatus,
+    from_cache: bool,
 }
 
 fn check_header_expectation(
@@ -411,8 +406,7 @@ fn check_header_expectation(
 
 async fn run_test(
     test: Arc<Test>,
-    cache: Cache,
-    client: HttpClient,
+    session: Session,
     state: Shared,
     base: String,
 ) -> Result<(), String> {
@@ -431,9 +425,8 @@ async fn run_test(
             .map(str_of)
             .unwrap_or_else(|| "GET".into());
         let body = r.get("request_body").map(str_of).unwrap_or_default();
-        let mut req = Request::builder()
-            .method(Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?)
-            .uri(&url);
+        let http_method = Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut req = new_request(http_method, &url, body).map_err(|e| e.to_string())?;
         for (name, value, _) in header_list(r, "request_headers") {
             let magic_ims = r.get("magic_ims").and_then(Value::as_bool).unwrap_or(false);
             let v =
@@ -455,36 +448,32 @@ async fn run_test(
                 } else {
                     render_value(&name, &value, r, &dir)
                 };
-            req = req.header(name.as_str(), v);
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
+            let v = HeaderValue::from_str(&v).map_err(|e| e.to_string())?;
+            req.headers_mut().append(name, v);
         }
-        req = req.header("req-num", n.to_string());
-        let req = req
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
+        req.headers_mut().insert("req-num", HeaderValue::from(n));
         let mode = match r.get("cache").and_then(Value::as_str) {
             Some(m) => m.parse::<CacheMode>().map_err(|e| e.to_string())?,
             None => CacheMode::Default,
         };
-        let c = client.clone();
-        let send = move |req: Request<Full<Bytes>>| {
-            let c = c.clone();
-            async move { c.request(req).await.map_err(|e| e.to_string()) }
+        let redirect = match r.get("redirect").and_then(Value::as_str) {
+            Some(m) => m.parse::<RedirectMode>().map_err(|e| e.to_string())?,
+            None => RedirectMode::Follow,
         };
-        let outcome = match cache.handle(req, mode, send).await {
+        req.extensions_mut()
+            .insert(FetchOptions::new().cache(mode).redirect(redirect));
+        let outcome = match session.fetch(req).await {
             Ok(res) => {
                 let status = res.status().as_u16();
                 let headers = res.headers().clone();
-                let cache_status = res
-                    .extensions()
-                    .get::<CacheStatus>()
-                    .copied()
-                    .unwrap_or(CacheStatus::Miss);
-                match res.into_body().collect().await {
+                let from_cache = res.from_cache();
+                match res.bytes().await {
                     Ok(b) => Ok(ClientResult {
                         status,
                         headers,
-                        body: String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-                        cache_status,
+                        body: String::from_utf8_lossy(&b).into_owned(),
+                        from_cache,
                     }),
                     Err(e) => Err(e.to_string()),
                 }
@@ -569,7 +558,7 @@ async fn run_test(
         {
             return fail(format!("status {}, expected {want}", res.status));
         }
-        let served_by_origin = seen.is_some() && res.cache_status == CacheStatus::Miss;
+        let served_by_origin = seen.is_some() && !res.from_cache;
         if served_by_origin {
             for (name, value, check) in header_list(r, "response_headers") {
                 if !check
@@ -653,7 +642,7 @@ fn browser_passes(test: &Test, browser: &str) -> bool {
 pub fn run() -> SuiteReport {
     let mut report = SuiteReport::new(
         NAME,
-        "cache-tests (github.com/http-tests/cache-tests, BSD-3-Clause), the 300 tests that apply to a private browser cache; `session_cache::Cache` with a disk store over a hyper client, against a loopback origin",
+        "cache-tests (github.com/http-tests/cache-tests, BSD-3-Clause), the 300 tests that apply to a private browser cache, sent through `Session::fetch` of a persistent partition (disk cache) to a loopback origin",
     );
     let data = crate::data_dir().join(NAME).join("cache-tests-flat.json");
     let tests: Vec<Test> = match std::fs::read(&data)
@@ -714,18 +703,13 @@ pub fn run() -> SuiteReport {
                     tokio::spawn(serve_connection(stream, st.clone(), b.clone()));
                 }
             });
-            let cache = Cache::open(&dir.path().join("Cache"), Some(256 << 20))
+            let sessions = Sessions::new(dir.path());
+            let session = sessions
+                .from_partition("persist:http-cache-tests", SessionOptions::default())
                 .map_err(|e| e.to_string())?;
-            let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
             let mut handles = Vec::new();
             for t in &tests {
-                let fut = run_test(
-                    Arc::clone(t),
-                    cache.clone(),
-                    client.clone(),
-                    state.clone(),
-                    base.clone(),
-                );
+                let fut = run_test(Arc::clone(t), session.clone(), state.clone(), base.clone());
                 let t = Arc::clone(t);
                 handles.push(tokio::spawn(async move {
                     let r = tokio::time::timeout(TEST_TIMEOUT, fut)
