@@ -200,7 +200,8 @@ impl Downloads {
     /// request, `will-download` and the transfer run on the runtime. Every failure after this
     /// point ends the item `interrupted` with a reason, never silently.
     ///
-    /// Errors (without creating an item) for a URL that does not parse or is not http(s), a
+    /// Errors (without creating an item) for a URL that does not parse or is not http, https or
+    /// file, a
     /// header that is not valid HTTP, or no running tokio runtime.
     pub fn download_url(&self, url: &str, options: DownloadOptions) -> Result<DownloadItem> {
         let parsed = Url::parse(url).map_err(|e| {
@@ -209,10 +210,10 @@ impl Downloads {
                 format!("invalid download URL {url:?}: {e}"),
             )
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        if !matches!(parsed.scheme(), "http" | "https" | "file") {
             return Err(Error::new(
                 ErrorKind::InvalidUrl,
-                format!("unsupported scheme in download URL {url:?} (http and https only)"),
+                format!("unsupported scheme in download URL {url:?} (http, https and file only)"),
             ));
         }
         validate_headers(&options.headers)?;
@@ -264,10 +265,12 @@ impl Downloads {
                     format!("invalid URL {url:?} in url_chain: {e}"),
                 )
             })?;
-            if !matches!(parsed.scheme(), "http" | "https") {
+            if !matches!(parsed.scheme(), "http" | "https" | "file") {
                 return Err(Error::new(
                     ErrorKind::InvalidUrl,
-                    format!("unsupported scheme in url_chain URL {url:?} (http and https only)"),
+                    format!(
+                        "unsupported scheme in url_chain URL {url:?} (http, https and file only)"
+                    ),
                 ));
             }
         }

@@ -424,3 +424,45 @@ async fn https_redirects_and_resume_over_the_session_pipeline() {
     assert!(requests[1].tls);
     assert!(requests[1].header("range").is_some());
 }
+
+// DL-11
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_urls_download_and_a_missing_file_interrupts() {
+    let env = Env::new();
+    let source = env.dir.path().join("source.bin");
+    std::fs::write(&source, pattern(17, 70_000)).expect("write");
+    let url = url::Url::from_file_path(&source)
+        .expect("file url")
+        .to_string();
+    let item = env
+        .downloads
+        .download_url(&url, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    assert_eq!(item.filename(), "source.bin");
+    assert_eq!(
+        std::fs::read(item.save_path().expect("path")).expect("read"),
+        pattern(17, 70_000)
+    );
+
+    let target = env.dir.path().join("never.bin");
+    let chosen = target.clone();
+    env.downloads
+        .set_will_download_handler(Some(move |item: DownloadItem| {
+            item.set_save_path(&chosen).expect("save path");
+            async { WillDownloadDecision::Continue }
+        }));
+    let missing = url::Url::from_file_path(env.dir.path().join("missing.bin"))
+        .expect("url")
+        .to_string();
+    let item = env
+        .downloads
+        .download_url(&missing, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert_eq!(item.interrupt_reason(), Some(InterruptReason::FileFailed));
+    // Resuming tries again and ends interrupted again.
+    item.resume().expect("resume");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert!(!target.exists());
+}
