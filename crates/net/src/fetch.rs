@@ -91,10 +91,7 @@ async fn run(
         let replay = body.as_ref().and_then(RequestBody::try_clone);
         let streamed = body.as_ref().is_some_and(|b| b.try_clone().is_none());
         let mut hop = match answered {
-            Some(mut r) => {
-                r.fill_raw_headers();
-                r
-            }
+            Some(r) => r,
             None => {
                 let b = body.take().unwrap_or_default();
                 let mut r = transport(inner, &ctx, b).await?;
@@ -183,22 +180,22 @@ async fn transport(
     ctx: &RequestContext,
     body: RequestBody,
 ) -> Result<HopResponse> {
-    if let Some(emu) = inner.transport.emulation.current() {
-        if emu.offline {
-            return Err(Error::new(
-                NetError::InternetDisconnected,
-                format!(
-                    "network emulation is offline, {} was not requested",
-                    ctx.url
-                ),
-            ));
-        }
-        if emu.latency > 0.0 && emu.latency.is_finite() {
-            tokio::time::sleep(Duration::from_secs_f64(emu.latency / 1000.0)).await;
-        }
-    }
     match ctx.url.scheme() {
         "http" | "https" => {
+            if let Some(emu) = inner.transport.emulation.current() {
+                if emu.offline {
+                    return Err(Error::new(
+                        NetError::InternetDisconnected,
+                        format!(
+                            "network emulation is offline, {} was not requested",
+                            ctx.url
+                        ),
+                    ));
+                }
+                if emu.latency > 0.0 && emu.latency.is_finite() {
+                    tokio::time::sleep(Duration::from_secs_f64(emu.latency / 1000.0)).await;
+                }
+            }
             let defaults = inner.defaults();
             inner
                 .transport

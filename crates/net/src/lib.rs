@@ -79,7 +79,7 @@ pub use redirect::MAX_REDIRECTS;
 pub use request::{
     AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
 };
-pub use response::{HopResponse, Response};
+pub use response::{HopResponse, RawHeaders, Response};
 pub use session_base::host_rules::HostRules;
 pub use tls::{
     CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, SslConfig, TlsVersion,
@@ -168,12 +168,16 @@ pub fn new_request(
     })?;
     let mut request = http::Request::new(body.into());
     *request.method_mut() = method;
-    let mut options = FetchOptions::new();
-    match parsed.as_str().parse::<http::Uri>() {
-        Ok(uri) if uri.scheme().is_some() && uri.authority().is_some() => *request.uri_mut() = uri,
-        _ => options = options.url(parsed),
+    if let Ok(uri) = parsed.as_str().parse::<http::Uri>()
+        && uri.scheme().is_some()
+        && uri.authority().is_some()
+    {
+        *request.uri_mut() = uri;
     }
-    request.extensions_mut().insert(options);
+    // The parsed URL rides along so that `fetch` does not parse it again.
+    request
+        .extensions_mut()
+        .insert(FetchOptions::new().url(parsed));
     Ok(request)
 }
 

@@ -2,6 +2,7 @@
 //! returns).
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Version};
@@ -27,8 +28,9 @@ pub struct HopResponse {
     /// Headers (names lower-case).
     pub headers: HeaderMap,
     /// Header lines as received: one `(name, value)` per line, in wire order, with the server's
-    /// spelling of the name (HTTP/1.x; HTTP/2 names are lower-case by the protocol).
-    pub raw_headers: Vec<(String, String)>,
+    /// spelling of the name (HTTP/1.x; HTTP/2 names are lower-case by the protocol). Parsed
+    /// only when asked for.
+    pub raw_headers: RawHeaders,
     /// The body, still content-encoded.
     pub body: Body,
     /// Whether the response came from the HTTP cache.
@@ -46,26 +48,58 @@ impl HopResponse {
             status_text: status.canonical_reason().unwrap_or("").to_string(),
             version: Version::HTTP_11,
             headers,
-            raw_headers: Vec::new(),
+            raw_headers: RawHeaders::default(),
             body,
             from_cache: false,
             remote_addr: None,
         }
     }
+}
 
-    pub(crate) fn fill_raw_headers(&mut self) {
-        if self.raw_headers.is_empty() && !self.headers.is_empty() {
-            self.raw_headers = self
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+/// The raw header lines of a response: the HTTP/1.x head as read from the socket (parsed on
+/// first use), pairs a stage supplied, or, failing both, the header map in its order.
+#[derive(Debug, Default)]
+pub struct RawHeaders {
+    wire: Option<Vec<u8>>,
+    pairs: OnceLock<Vec<(String, String)>>,
+}
+
+impl RawHeaders {
+    /// Raw headers given as pairs (a stage building a response).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(pairs);
+        RawHeaders {
+            wire: None,
+            pairs: cell,
         }
+    }
+
+    pub(crate) fn from_wire(head: Vec<u8>) -> Self {
+        RawHeaders {
+            wire: Some(head),
+            pairs: OnceLock::new(),
+        }
+    }
+
+    /// The pairs; `headers` is the response's header map, used when nothing else is known.
+    pub fn get(&self, headers: &HeaderMap) -> &[(String, String)] {
+        self.pairs.get_or_init(|| {
+            self.wire
+                .as_deref()
+                .and_then(crate::transport::parse_head_pairs)
+                .unwrap_or_else(|| {
+                    headers
+                        .iter()
+                        .map(|(n, v)| {
+                            (
+                                n.as_str().to_string(),
+                                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                            )
+                        })
+                        .collect()
+                })
+        })
     }
 }
 
@@ -149,7 +183,7 @@ impl Response {
 
     /// Header lines in wire order with the server's spelling (`rawHeaders`).
     pub fn raw_headers(&self) -> &[(String, String)] {
-        &self.hop.raw_headers
+        self.hop.raw_headers.get(&self.hop.headers)
     }
 
     /// The value Node's `headers[name]` holds: repeated values joined with `, ` (`; ` for

@@ -9,6 +9,7 @@ mod cookies;
 mod devices;
 mod downloads;
 mod foundation;
+mod net;
 
 use crate::{cargo, root};
 use session_test_support::{HOST_RULES, TestSite};
@@ -22,6 +23,7 @@ type Step = (&'static str, fn(&Demo) -> Result<(), String>);
 const STEPS: &[Step] = &[
     ("partitions", foundation::partitions),
     ("devices", devices::serial_chooser),
+    ("net", net::fetch),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),

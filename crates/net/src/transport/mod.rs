@@ -28,8 +28,9 @@ use crate::dns::Resolver;
 use crate::emulation::{Emulation, Throttled};
 use crate::error::{Error, NetError, Result};
 use crate::request::RequestBody;
-use crate::response::HopResponse;
+use crate::response::{HopResponse, RawHeaders};
 use crate::tls::Tls;
+pub(crate) use tap::parse_head_pairs;
 use tap::{HeadTap, Tapped};
 
 /// A socket, plain or TLS.
@@ -628,13 +629,13 @@ impl Transport {
                 self.limits.max_headers
             )));
         }
-        let (status_text, raw_headers) = match head {
-            Some(h) => (h.reason, h.headers),
-            None if h2 => (String::new(), Vec::new()),
-            None => (
-                parts.status.canonical_reason().unwrap_or("").to_string(),
-                Vec::new(),
-            ),
+        let status_text = if h2 {
+            String::new()
+        } else {
+            match parts.extensions.get::<hyper::ext::ReasonPhrase>() {
+                Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
+                None => parts.status.canonical_reason().unwrap_or("").to_string(),
+            }
         };
         let chunked = parts
             .headers
@@ -670,9 +671,10 @@ impl Transport {
         let mut hop = HopResponse::new(parts.status, parts.headers, Body::from_conn(body));
         hop.version = if h2 { Version::HTTP_2 } else { parts.version };
         hop.status_text = status_text;
-        hop.raw_headers = raw_headers;
+        if let Some(head) = head {
+            hop.raw_headers = RawHeaders::from_wire(head);
+        }
         hop.remote_addr = Some(info.remote);
-        hop.fill_raw_headers();
         Ok(hop)
     }
 }

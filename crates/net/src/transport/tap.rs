@@ -32,13 +32,6 @@ struct State {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HeadTap(Arc<Mutex<State>>);
 
-/// What a captured response head says.
-#[derive(Debug, Default)]
-pub(crate) struct RawHead {
-    pub(crate) reason: String,
-    pub(crate) headers: Vec<(String, String)>,
-}
-
 /// Index just past the empty line ending the head in `buf`, searching from `from`.
 fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
@@ -110,7 +103,7 @@ impl HeadTap {
 
     /// The head of the response just received, parsed; resets for the next request.
     /// `Err(())` when the head was longer than the limit.
-    pub(crate) fn take(&self) -> Result<Option<RawHead>, ()> {
+    pub(crate) fn take(&self) -> Result<Option<Vec<u8>>, ()> {
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if s.mode != Mode::Done {
             return Ok(None);
@@ -120,21 +113,18 @@ impl HeadTap {
             s.buf.clear();
             return Err(());
         }
-        let buf = std::mem::take(&mut s.buf);
-        drop(s);
-        Ok(parse_head(&buf))
+        Ok(Some(std::mem::take(&mut s.buf)))
     }
 }
 
-fn parse_head(buf: &[u8]) -> Option<RawHead> {
+/// The header lines of a captured head, in order, with the server's spelling.
+pub(crate) fn parse_head_pairs(buf: &[u8]) -> Option<Vec<(String, String)>> {
     let lines = buf.iter().filter(|&&b| b == b'\n').count();
     let mut headers = vec![httparse::EMPTY_HEADER; lines.max(1)];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Complete(_)) => Some(RawHead {
-            reason: resp.reason.unwrap_or("").to_string(),
-            headers: resp
-                .headers
+        Ok(httparse::Status::Complete(_)) => Some(
+            resp.headers
                 .iter()
                 .map(|h| {
                     (
@@ -143,7 +133,7 @@ fn parse_head(buf: &[u8]) -> Option<RawHead> {
                     )
                 })
                 .collect(),
-        }),
+        ),
         _ => None,
     }
 }
@@ -224,17 +214,16 @@ mod tests {
         assert!(tap.saw_bytes());
         tap.on_read(b"set-cookie: a=1\r\nX-B: 2\r\n\r\nbody");
         let head = tap.take().expect("within limit").expect("complete head");
-        assert_eq!(head.reason, "Fine");
-        let names: Vec<&str> = head.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let pairs = parse_head_pairs(&head).expect("parses");
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["X-B", "set-cookie", "X-B"]);
         assert!(tap.take().expect("ok").is_none(), "taken once");
         // The next request starts a new capture.
         tap.on_write();
         tap.on_read(b"HTTP/1.0 404 Not Found\n\n");
-        assert_eq!(
-            tap.take().expect("ok").expect("bare LF head").reason,
-            "Not Found"
-        );
+        let head = tap.take().expect("ok").expect("bare LF head");
+        assert!(head.starts_with(b"HTTP/1.0 404"));
+        assert_eq!(parse_head_pairs(&head), Some(vec![]));
     }
 
     #[test]
