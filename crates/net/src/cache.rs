@@ -121,16 +121,14 @@ impl Stage for CacheStage {
             if validated {
                 response.status = parts.status;
                 response.status_text = parts.status.canonical_reason().unwrap_or("").to_string();
-                response.raw_headers.clear();
+                // Raw headers now come from the merged header map.
+                response.raw_headers = crate::RawHeaders::default();
             }
             response.headers = parts.headers;
             response.body = match body.into_untouched() {
                 Ok(original) => original,
                 Err(wrapped) => to_body(wrapped),
             };
-            if validated {
-                response.fill_raw_headers();
-            }
         }
         Box::pin(std::future::ready(Ok(())))
     }
