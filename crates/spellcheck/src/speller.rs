@@ -46,7 +46,7 @@ pub struct Speller {
 }
 
 /// How many distinct words one `check_text` call remembers before starting over.
-const MEMO_CAPACITY: usize = 1 << 16;
+const MEMO_CAPACITY: usize = 1 << 18;
 
 impl Speller {
     /// A speller over `dictionaries` (language code, dictionary), in priority order, with no
@@ -121,8 +121,10 @@ impl Speller {
             return out;
         }
         let custom = self.custom.read().unwrap_or_else(|p| p.into_inner());
+        // About one distinct word per 64 bytes of prose; sized once to avoid rehashing.
+        let capacity = (text.len() / 64).clamp(16, MEMO_CAPACITY);
         let mut memo: HashMap<&str, bool, foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(1024, foldhash::fast::RandomState::default());
+            HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default());
         for_each_word(text, |token: Token<'_>| {
             let correct = match memo.get(token.word) {
                 Some(&c) => c,

@@ -27,10 +27,18 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
 /// Calls `f` with each word of `text` to check, in order, without allocating.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
     for (chunk_start, chunk) in whitespace_chunks(text) {
-        if is_url_or_email(chunk) {
+        // One pass to learn whether the slower checks are needed at all.
+        let (mut ascii, mut colon, mut at, mut dot) = (true, false, false, false);
+        for &b in chunk.as_bytes() {
+            ascii &= b < 0x80;
+            colon |= b == b':';
+            at |= b == b'@';
+            dot |= b == b'.';
+        }
+        if (colon || at || dot) && is_url_or_email(chunk) {
             continue;
         }
-        if chunk.is_ascii() {
+        if ascii {
             ascii_words(chunk, chunk_start, &mut f);
         } else {
             unicode_words(chunk, chunk_start, &mut f);
@@ -38,10 +46,47 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
     }
 }
 
+/// Whitespace-separated chunks with their byte offsets; bytes are scanned directly, and only
+/// non-ASCII characters are decoded to ask whether they are (Unicode) whitespace.
 fn whitespace_chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(|c: char| c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(move |s| (s.as_ptr() as usize - text.as_ptr() as usize, s))
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        // Skip whitespace.
+        let mut start = pos;
+        while start < bytes.len() {
+            let (ws, len) = whitespace_at(text, start);
+            if !ws {
+                break;
+            }
+            start += len;
+        }
+        if start >= bytes.len() {
+            pos = start;
+            return None;
+        }
+        let mut end = start;
+        while end < bytes.len() {
+            let (ws, len) = whitespace_at(text, end);
+            if ws {
+                break;
+            }
+            end += len;
+        }
+        pos = end;
+        Some((start, &text[start..end]))
+    })
+}
+
+/// Whether the character at byte `i` (a char boundary) is whitespace, and its length.
+#[inline]
+fn whitespace_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return (b.is_ascii_whitespace() || b == 0x0b, 1);
+    }
+    let c = text[i..].chars().next().expect("i is a char boundary");
+    (c.is_whitespace(), c.len_utf8())
 }
 
 fn is_url_or_email(chunk: &str) -> bool {
@@ -54,7 +99,11 @@ fn is_url_or_email(chunk: &str) -> bool {
     }
     let lower_starts =
         |p: &str| bytes.len() >= p.len() && bytes[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-    if lower_starts("www.") || lower_starts("mailto:") {
+    // `www.host`, not a sentence ending in "www."
+    if lower_starts("www.") && bytes.get(4).is_some_and(u8::is_ascii_alphanumeric) {
+        return true;
+    }
+    if lower_starts("mailto:") {
         return true;
     }
     // local@domain.tld
@@ -191,6 +240,7 @@ mod tests {
             ),
             vec!["see", "or", "mail", "ok"]
         );
+        assert_eq!(words("the www. and www"), vec!["the", "www", "and", "www"]);
     }
 
     #[test]
@@ -202,6 +252,18 @@ mod tests {
         }
         let got: Vec<_> = tokens.iter().map(|t| t.word).collect();
         assert_eq!(got, vec!["naïve", "café", "l’homme", "über-cool"]);
+    }
+
+    #[test]
+    fn unicode_whitespace_separates() {
+        let text = "one\u{a0}two\u{2003}three\u{3000}four\tfive\u{b}six";
+        assert_eq!(
+            words(text),
+            vec!["one", "two", "three", "four", "five", "six"]
+        );
+        for t in tokenize(text) {
+            assert_eq!(&text[t.start..t.end], t.word);
+        }
     }
 
     #[test]
