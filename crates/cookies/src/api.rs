@@ -13,8 +13,8 @@ use crate::cookie::{CanonicalCookie, Cookie, CookiePartitionKey, SameSite};
 use crate::date::{Micros, now_micros};
 use crate::error::{Error, ErrorKind, Exclusion, Result};
 use crate::jar::{
-    Change, ChangeCause, CookieJar, Limits, SetAccess, cookie_host, default_path, domain_key,
-    domain_matches, header_value, is_secure_url, path_matches, resolve_domain,
+    Change, ChangeCause, CookieJar, Limits, SetAccess, cookie_domain_matches, cookie_host,
+    default_path, domain_key, header_value, is_secure_url, path_matches, resolve_domain,
 };
 use crate::parse::{MAX_NAME_VALUE, is_disallowed_ctl};
 use crate::store::{Recovery, Store};
@@ -339,11 +339,7 @@ impl Cookies {
             .jar
             .remove_in_domain(&host, ChangeCause::Explicit, &mut changes, |c| {
                 c.name == name
-                    && (if c.host_only {
-                        c.domain == host
-                    } else {
-                        domain_matches(&host, &c.domain)
-                    })
+                    && cookie_domain_matches(c, &host)
                     && path_matches(path, &c.path)
                     && (!c.secure || secure)
             });
@@ -535,12 +531,7 @@ fn filter_matches(filter: &CookieFilter, c: &CanonicalCookie) -> bool {
     }
     if let Some(d) = &filter.domain {
         let host = d.trim_start_matches('.').to_ascii_lowercase();
-        let ok = if c.host_only {
-            c.domain == host
-        } else {
-            domain_matches(&host, &c.domain)
-        };
-        if !host.is_empty() && !ok {
+        if !host.is_empty() && !cookie_domain_matches(c, &host) {
             return false;
         }
     }

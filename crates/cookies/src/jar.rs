@@ -200,7 +200,7 @@ pub(crate) fn domain_matches(host: &str, domain: &str) -> bool {
 }
 
 /// Whether `cookie` would be sent to `host` by domain alone.
-fn cookie_domain_matches(cookie: &CanonicalCookie, host: &str) -> bool {
+pub(crate) fn cookie_domain_matches(cookie: &CanonicalCookie, host: &str) -> bool {
     if cookie.host_only {
         cookie.domain == host
     } else {

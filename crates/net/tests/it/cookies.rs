@@ -32,6 +32,18 @@ fn sent_cookie(site: &TestSite, path: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
+/// Puts `k=v` for `http://a.test` in the jar, through the API.
+fn set_k_on_a_test(cookies: &Cookies, site: &TestSite) {
+    cookies
+        .set(&CookieDetails {
+            url: site.http_url("a.test", "/"),
+            name: "k".into(),
+            value: "v".into(),
+            ..Default::default()
+        })
+        .expect("set");
+}
+
 fn set_cookie_url(site: &TestSite, host: &str, cookie: &str) -> String {
     let q: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("Set-Cookie", cookie)
@@ -44,14 +56,7 @@ fn set_cookie_url(site: &TestSite, host: &str, cookie: &str) -> String {
 async fn include_sends_the_sessions_cookies() {
     let site = TestSite::start();
     let (net, cookies) = net_with_jar(&site);
-    cookies
-        .set(&CookieDetails {
-            url: site.http_url("a.test", "/"),
-            name: "k".into(),
-            value: "v".into(),
-            ..Default::default()
-        })
-        .expect("set");
+    set_k_on_a_test(&cookies, &site);
     let url = site.http_url("a.test", "/echo");
     get(
         &net,
@@ -99,14 +104,7 @@ async fn set_cookie_of_a_redirect_hop_is_stored_and_sent_on_the_next_hop() {
 async fn omit_neither_sends_nor_stores() {
     let site = TestSite::start();
     let (net, cookies) = net_with_jar(&site);
-    cookies
-        .set(&CookieDetails {
-            url: site.http_url("a.test", "/"),
-            name: "k".into(),
-            value: "v".into(),
-            ..Default::default()
-        })
-        .expect("set");
+    set_k_on_a_test(&cookies, &site);
     let omit = || FetchOptions::new().credentials(CredentialsMode::Omit);
     get(&net, &site.http_url("a.test", "/echo"), omit()).await;
     assert_eq!(sent_cookie(&site, "/echo"), None);
@@ -118,14 +116,7 @@ async fn omit_neither_sends_nor_stores() {
 async fn same_origin_with_a_foreign_initiator_sends_nothing() {
     let site = TestSite::start();
     let (net, cookies) = net_with_jar(&site);
-    cookies
-        .set(&CookieDetails {
-            url: site.http_url("a.test", "/"),
-            name: "k".into(),
-            value: "v".into(),
-            ..Default::default()
-        })
-        .expect("set");
+    set_k_on_a_test(&cookies, &site);
     let other = Url::parse(&site.http_url("b.test", "/")).expect("url");
     get(
         &net,
