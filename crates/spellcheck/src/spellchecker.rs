@@ -135,6 +135,7 @@ struct Inner {
 struct State {
     enabled: bool,
     dictionary_dirs: Vec<PathBuf>,
+    system_dictionary_dirs: Vec<PathBuf>,
     languages: Vec<String>,
     download_base: Option<Url>,
     fetcher: Option<Arc<dyn DictionaryFetcher>>,
@@ -177,6 +178,7 @@ impl Spellchecker {
                 state: Mutex::new(State {
                     enabled: options.prefs.enabled,
                     dictionary_dirs: options.dictionary_dirs.clone(),
+                    system_dictionary_dirs: options.system_dictionary_dirs.clone(),
                     languages,
                     download_base: None,
                     fetcher: None,
@@ -337,14 +339,20 @@ impl Spellchecker {
         self.state().dictionary_dirs = dirs;
     }
 
+    /// Sets the directories searched last (by default the system's hunspell directories);
+    /// empty to use only configured and downloaded dictionaries.
+    pub fn set_system_dictionary_dirs(&self, dirs: Vec<PathBuf>) {
+        self.state().system_dictionary_dirs = dirs;
+    }
+
     /// The directories searched for a dictionary, in order.
     pub fn search_dirs(&self) -> Vec<PathBuf> {
-        let o = &self.inner.options;
-        let mut dirs = self.state().dictionary_dirs.clone();
+        let state = self.state();
+        let mut dirs = state.dictionary_dirs.clone();
         if let Some(shared) = self.shared_dir() {
             dirs.push(shared);
         }
-        dirs.extend(o.system_dictionary_dirs.iter().cloned());
+        dirs.extend(state.system_dictionary_dirs.iter().cloned());
         dirs
     }
 

@@ -10,6 +10,7 @@ mod devices;
 mod downloads;
 mod foundation;
 mod net;
+mod spellcheck;
 
 use crate::{cargo, root};
 use session_test_support::{HOST_RULES, TestSite};
@@ -27,6 +28,7 @@ const STEPS: &[Step] = &[
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),
+    ("spellcheck", spellcheck::download_check_and_add_a_word),
 ];
 
 /// What a step works with.

@@ -26,6 +26,9 @@ struct Sources {
     /// A directory with `<lang>.aff`/`.dic` files, searched first (repeatable).
     #[arg(long, value_name = "DIR")]
     dictionary_dir: Vec<PathBuf>,
+    /// Do not look in the system's hunspell directories (/usr/share/hunspell, ...).
+    #[arg(long)]
+    no_system_dictionaries: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,6 +87,9 @@ fn apply(ctx: &Ctx, sources: &Sources) -> Result<(), CliError> {
     }
     if !sources.dictionary_dir.is_empty() {
         checker.set_dictionary_dirs(sources.dictionary_dir.clone());
+    }
+    if sources.no_system_dictionaries {
+        checker.set_system_dictionary_dirs(Vec::new());
     }
     Ok(())
 }

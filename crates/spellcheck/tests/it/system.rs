@@ -71,3 +71,15 @@ async fn configured_directory_wins_over_the_system_one() {
     assert!(s.check_word("zzyzx").await.expect("check"));
     assert!(!s.check_word("dictionary").await.expect("check"));
 }
+
+#[tokio::test]
+async fn system_directories_can_be_turned_off() {
+    let s = Spellchecker::new(SpellcheckerOptions::default());
+    s.set_system_dictionary_dirs(Vec::new());
+    assert!(s.search_dirs().is_empty());
+    let err = s.speller().await.expect_err("no dictionary anywhere");
+    assert_eq!(
+        err.kind(),
+        session_spellcheck::ErrorKind::DictionaryUnavailable
+    );
+}
