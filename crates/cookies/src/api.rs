@@ -77,6 +77,26 @@ pub struct CookieDetails {
     pub same_site: Option<SameSite>,
 }
 
+impl CookieDetails {
+    /// Reads `cookies.set` details from Electron-shaped JSON (what a script bridge passes),
+    /// with Electron's messages: a missing `url` is "Missing required option 'url'", a bad
+    /// `sameSite` is "Failed to convert '<x>' to an appropriate cookie same site value".
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let invalid = |m: String| Error::new(ErrorKind::InvalidArgument, m);
+        let object = value
+            .as_object()
+            .ok_or_else(|| invalid(format!("cookie details must be an object, got {value}")))?;
+        if !object.contains_key("url") {
+            return Err(invalid("Missing required option 'url'".to_owned()));
+        }
+        if let Some(same_site) = object.get("sameSite").and_then(|v| v.as_str()) {
+            SameSite::parse(same_site)?;
+        }
+        serde_json::from_value(value.clone())
+            .map_err(|e| invalid(format!("invalid cookie details: {e}")))
+    }
+}
+
 /// An event of the jar.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

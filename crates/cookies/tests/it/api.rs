@@ -506,3 +506,28 @@ fn public_types_are_send_and_sync() {
     check::<session_cookies::Error>();
     check::<CookiesEvent>();
 }
+
+// COOKIES-38, COOKIES-06 for details given as JSON
+#[test]
+fn details_from_json_carry_electrons_messages() {
+    let err = CookieDetails::from_json(&serde_json::json!({"name": "a"})).expect_err("no url");
+    assert_eq!(err.to_string(), "Missing required option 'url'");
+    let err = CookieDetails::from_json(
+        &serde_json::json!({"url": "http://a.test", "sameSite": "garbage"}),
+    )
+    .expect_err("bad sameSite");
+    assert_eq!(
+        err.to_string(),
+        "Failed to convert 'garbage' to an appropriate cookie same site value"
+    );
+    let d = CookieDetails::from_json(&serde_json::json!({
+        "url": "http://a.test", "name": "n", "value": "v", "httpOnly": true,
+        "expirationDate": 4102444800.0, "sameSite": "strict"
+    }))
+    .expect("valid");
+    let c = jar().set(&d).expect("set");
+    assert_eq!(
+        (c.http_only, c.same_site, c.session),
+        (Some(true), SameSite::Strict, Some(false))
+    );
+}
