@@ -41,6 +41,8 @@ enum Command {
     /// The partition's downloads: list, resume or cancel.
     #[command(subcommand)]
     Downloads(cmd::downloads::DownloadsCommand),
+    /// Clear cookies, cache and download history, for some origins or all.
+    ClearData(cmd::clear_data::Args),
 }
 
 fn main() {
@@ -80,6 +82,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cache(args) => cmd::cache::run(&ctx, args),
         Command::Download(args) => cmd::download::run(&ctx, args).await,
         Command::Downloads(command) => cmd::downloads::run(&ctx, command).await,
+        Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -51,7 +51,10 @@ mod registry;
 mod session;
 pub mod spellcheck;
 
-pub use clear::{ClearDataOptions, DataType, OriginFilter, OriginMatchingMode};
+pub use clear::{
+    ClearDataOptions, ClearStorageDataOptions, ClearedCounts, DataType, OriginFilter,
+    OriginMatchingMode, StorageType,
+};
 pub use error::{Error, ErrorKind};
 pub use preload::{PreloadScript, PreloadScriptRegistration, PreloadScriptType};
 pub use registry::{SessionCreated, Sessions};

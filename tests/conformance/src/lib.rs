@@ -79,6 +79,8 @@ pub struct SuiteReport {
     pub expected_failures: BTreeMap<String, String>,
     /// Extra markdown for the report (per-kind tables, comparisons with browsers).
     pub extra_markdown: String,
+    /// Why the whole suite did not run (its data is absent), if it did not.
+    pub skipped: Option<String>,
 }
 
 impl SuiteReport {
@@ -90,7 +92,15 @@ impl SuiteReport {
             cases: BTreeMap::new(),
             expected_failures: load_expected_failures(name),
             extra_markdown: String::new(),
+            skipped: None,
         }
+    }
+
+    /// Marks the whole suite as not run, e.g. when data kept in `../shared` is absent: nothing
+    /// is then reported as failing or as fixed.
+    pub fn skip_suite(mut self, reason: impl Into<String>) -> Self {
+        self.skipped = Some(reason.into());
+        self
     }
 
     /// Records a case.
@@ -113,6 +123,9 @@ impl SuiteReport {
 
     /// Failures not listed in `expected-failures`: (id, detail).
     pub fn unexpected_failures(&self) -> Vec<(String, String)> {
+        if self.skipped.is_some() {
+            return Vec::new();
+        }
         self.cases
             .iter()
             .filter_map(|(id, o)| match o {
@@ -126,6 +139,9 @@ impl SuiteReport {
 
     /// Listed expected failures that now pass (or no longer exist).
     pub fn fixed_expected_failures(&self) -> Vec<String> {
+        if self.skipped.is_some() {
+            return Vec::new();
+        }
         self.expected_failures
             .keys()
             .filter(|id| !matches!(self.cases.get(*id), Some(Outcome::Fail(_))))
@@ -135,6 +151,12 @@ impl SuiteReport {
 
     /// The report as markdown.
     pub fn to_markdown(&self) -> String {
+        if let Some(reason) = &self.skipped {
+            return format!(
+                "## {}\n\nSource: {}\n\nNot run: {reason}.\n",
+                self.name, self.source
+            );
+        }
         let mut md = format!(
             "## {}\n\nSource: {}\n\nPassed **{} of {}** run cases ({} skipped); {} expected failures listed; {} unexpected failures.\n\n",
             self.name,

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod cache;
+pub(crate) mod clear_data;
 pub(crate) mod cookies;
 pub(crate) mod devices;
 pub(crate) mod download;

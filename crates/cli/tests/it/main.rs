@@ -1,6 +1,7 @@
 //! The `ses` binary, run as a user would.
 
 mod cache;
+mod clear_data;
 mod cookies;
 mod devices;
 mod downloads;

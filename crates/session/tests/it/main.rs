@@ -1,6 +1,7 @@
 //! Integration tests of the session facade.
 
 mod cache;
+mod clear;
 mod cookies;
 mod downloads;
 mod net;
