@@ -35,6 +35,10 @@ impl CookieStage {
     }
 }
 
+/// Marks a `Cookie` header this stage added (rather than the caller).
+#[derive(Clone, Copy, Debug)]
+struct FromJar;
+
 /// The jar's view of a hop: the site for cookies is the given one, else the initiator's; none
 /// means a request of the embedder itself, same-site with everything.
 fn cookie_context(ctx: &RequestContext) -> session_cookies::RequestContext {
@@ -57,11 +61,17 @@ impl Stage for CookieStage {
     }
 
     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+        // The header this stage added on an earlier hop is stale after a same-origin redirect
+        // (the jar may have changed, and so may the URL's path): recompute it.
+        if ctx.extensions.remove::<FromJar>().is_some() {
+            ctx.headers.remove(http::header::COOKIE);
+        }
         if ctx.credentials_allowed() && !ctx.headers.contains_key(http::header::COOKIE) {
             let header = self.cookies.cookie_header(&ctx.url, &cookie_context(ctx));
             // Cookie values may carry UTF-8 (obs-text on the wire): bytes, not only visible ASCII.
             if let Some(value) = header.and_then(|h| HeaderValue::from_bytes(h.as_bytes()).ok()) {
                 ctx.headers.insert(http::header::COOKIE, value);
+                ctx.extensions.insert(FromJar);
             }
         }
         Box::pin(std::future::ready(Ok(Flow::Continue)))

@@ -191,3 +191,43 @@ async fn non_ascii_cookie_values_are_sent_as_bytes() {
         Some("name=välue-春")
     );
 }
+
+#[tokio::test]
+async fn a_same_origin_redirect_recomputes_the_cookie_header() {
+    let site = TestSite::start();
+    let (net, _cookies) = net_with_jar(&site);
+    get(
+        &net,
+        &set_cookie_url(&site, "a.test", "old=1"),
+        FetchOptions::new(),
+    )
+    .await;
+    let target = site.http_url("a.test", "/echo");
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("_status", "302")
+        .append_pair("Location", &target)
+        .append_pair("Set-Cookie", "new=2")
+        .finish();
+    get(
+        &net,
+        &site.http_url("a.test", &format!("/headers?{q}")),
+        FetchOptions::new(),
+    )
+    .await;
+    assert_eq!(sent_cookie(&site, "/echo").as_deref(), Some("old=1; new=2"));
+}
+
+#[tokio::test]
+async fn a_cookie_header_set_by_the_caller_is_left_alone() {
+    let site = TestSite::start();
+    let (net, cookies) = net_with_jar(&site);
+    set_k_on_a_test(&cookies, &site);
+    let mut request = http::Request::builder()
+        .uri(site.http_url("a.test", "/echo"))
+        .header("cookie", "mine=1")
+        .body(RequestBody::empty())
+        .expect("request");
+    request.extensions_mut().insert(FetchOptions::new());
+    net.fetch(request).await.expect("fetch");
+    assert_eq!(sent_cookie(&site, "/echo").as_deref(), Some("mine=1"));
+}
