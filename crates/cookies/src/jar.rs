@@ -269,6 +269,12 @@ fn has_prefix(name: &str, prefix: &str) -> bool {
 
 /// Checks the `__Secure-` and `__Host-` prefix rules (RFC 6265bis §4.1.3).
 pub(crate) fn check_prefixes(cookie: &CanonicalCookie) -> Result<(), Exclusion> {
+    // A nameless cookie whose value looks like a prefixed name would be sent as one.
+    if cookie.name.is_empty()
+        && (has_prefix(&cookie.value, "__Secure-") || has_prefix(&cookie.value, "__Host-"))
+    {
+        return Err(Exclusion::InvalidPrefix);
+    }
     if has_prefix(&cookie.name, "__Secure-") && !cookie.secure {
         return Err(Exclusion::InvalidPrefix);
     }
@@ -997,6 +1003,25 @@ mod tests {
             Some(Exclusion::InvalidPrefix)
         );
         set(&mut jar, "https://a.test/", "__Host-a=1; Secure; Path=/").expect("ok");
+        // RFC 6265bis §5.7: a nameless cookie may not look like a prefixed one
+        assert_eq!(
+            set(
+                &mut jar,
+                "https://a.test/",
+                "__Host-x=1; Secure; Path=/; Domain="
+            )
+            .ok()
+            .map(|_| ()),
+            Some(())
+        );
+        assert_eq!(
+            set(&mut jar, "https://a.test/", "=__Secure-x=1; Secure").err(),
+            Some(Exclusion::InvalidPrefix)
+        );
+        assert_eq!(
+            set(&mut jar, "https://a.test/", "__host-y; Secure; Path=/").err(),
+            Some(Exclusion::InvalidPrefix)
+        );
         // names with multi-byte characters where a prefix would end
         set(&mut jar, "https://a.test/", "春节回家=1").expect("non-ascii name");
     }
