@@ -531,3 +531,20 @@ fn details_from_json_carry_electrons_messages() {
         (Some(true), SameSite::Strict, Some(false))
     );
 }
+
+// DEFAULTS §4: the 181st cookie of a domain purges it to 150, each reported as `evicted`
+#[test]
+fn domain_limit_evicts_with_events() {
+    let c = jar();
+    let mut rx = c.subscribe();
+    let url = Url::parse("https://www.example.com/").expect("url");
+    let lines: Vec<String> = (0..181).map(|i| format!("c{i}={i}")).collect();
+    c.set_from_response(&url, &lines, &RequestContext::default())
+        .expect("stored");
+    let events = drain(&mut rx);
+    let evicted: Vec<_> = events.iter().filter(|e| e.1 == "evicted").collect();
+    assert_eq!(evicted.len(), 31);
+    assert!(evicted.iter().all(|e| e.2));
+    assert_eq!(evicted[0].0, "0", "least recently accessed first");
+    assert_eq!(c.len(), 150);
+}
