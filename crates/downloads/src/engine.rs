@@ -46,8 +46,9 @@ enum End {
     Interrupted(InterruptReason, String),
 }
 
-/// Chunks queued between the body and the writer (with chunks of 16-400 KiB, a few MiB).
-const QUEUE_CHUNKS: usize = 32;
+/// Chunks queued between the body and the writer (session-net hands out chunks of up to
+/// ~256 KiB, so at most ~2 MiB wait; more only raised the peak RSS).
+const QUEUE_CHUNKS: usize = 8;
 /// Progress is fsynced and journaled this often while bytes flow. Measured: fsyncing every
 /// 64 MiB or every second halved the throughput of a fast local download (the flushes compete
 /// with the writes), so checkpoints are rare; a crash loses at most this much progress, which
