@@ -89,6 +89,9 @@ pub use tls::{
 use stages::Stages;
 use transport::{DefaultHeaders, Key, Transport};
 
+/// hyper's default cap on HTTP/1 response header lines.
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
+
 /// Limits against hostile servers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,8 +99,9 @@ pub struct Limits {
     /// Largest response header block, in bytes (Chromium: 256 KiB); larger fails with
     /// `net::ERR_RESPONSE_HEADERS_TOO_BIG`.
     pub max_header_bytes: usize,
-    /// Most header lines in one HTTP/1.x response; more fails with
-    /// `net::ERR_RESPONSE_HEADERS_TOO_BIG`.
+    /// Most header lines in one response; more fails with `net::ERR_RESPONSE_HEADERS_TOO_BIG`.
+    /// The default, 100, is hyper's stack-allocated parse array; a larger cap works but costs a
+    /// heap array per response (Chromium has no such cap, only the byte limit).
     pub max_headers: usize,
     /// A decoded body may be at most this many times its encoded size once past
     /// `decompression_floor`; past it the body fails with `net::ERR_CONTENT_DECODING_FAILED`.
@@ -110,7 +114,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_header_bytes: 256 * 1024,
-            max_headers: 256,
+            max_headers: HYPER_DEFAULT_MAX_HEADERS,
             max_decompression_ratio: 100,
             decompression_floor: 10 * 1024 * 1024,
         }

@@ -474,10 +474,16 @@ impl Transport {
             Ok(Conn::H2(H2Conn { sender, info }))
         } else {
             let tap = HeadTap::new(self.limits.max_header_bytes);
-            let (sender, conn) = http1::Builder::new()
+            let mut builder = http1::Builder::new();
+            builder
                 .title_case_headers(true)
-                .max_headers(self.limits.max_headers)
-                .max_buf_size(self.limits.max_header_bytes.max(8192))
+                .max_buf_size(self.limits.max_header_bytes.max(8192));
+            // hyper parses up to 100 header lines in a stack array; any other cap costs a heap
+            // array of that size for every response.
+            if self.limits.max_headers != crate::HYPER_DEFAULT_MAX_HEADERS {
+                builder.max_headers(self.limits.max_headers);
+            }
+            let (sender, conn) = builder
                 .handshake(TokioIo::new(Tapped::new(socket, tap.clone())))
                 .await
                 .map_err(handshake_err)?;
