@@ -106,6 +106,10 @@ impl Emulation {
         Some(*self.settings.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     fn take(&self, upload: bool, want: usize) -> Option<Result<usize, Duration>> {
         if !self.active.load(Ordering::Acquire) {
             return None;
@@ -231,6 +235,26 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
                 other
             }
         }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if !self.emulation.is_active() {
+            return Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs);
+        }
+        // Throttled: one buffer at a time through the bucket.
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        self.poll_write(cx, first)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -202,7 +202,7 @@ async fn transport(
                 .send(&ctx.url, &ctx.method, &ctx.headers, &defaults, body)
                 .await
         }
-        "file" => file::serve(&ctx.url, &ctx.headers).await,
+        "file" => Box::pin(file::serve(&ctx.url, &ctx.headers)).await,
         s => Err(Error::new(
             NetError::UnknownUrlScheme,
             format!("cannot fetch '{}': unknown scheme '{s}:'", ctx.url),

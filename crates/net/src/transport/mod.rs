@@ -187,6 +187,9 @@ impl Conn {
 struct PoolState {
     epoch: u64,
     token: CancellationToken,
+    /// The HTTP/1.1 connection tasks, aborted by `close_all` (cheaper than having every task
+    /// poll a cancellation future).
+    tasks: Vec<tokio::task::AbortHandle>,
     h1: HashMap<Key, Vec<H1Conn>>,
     h2: HashMap<Key, H2Conn>,
 }
@@ -320,6 +323,7 @@ impl Transport {
             state: Mutex::new(PoolState {
                 epoch: 0,
                 token: CancellationToken::new(),
+                tasks: Vec::new(),
                 h1: HashMap::new(),
                 h2: HashMap::new(),
             }),
@@ -350,6 +354,9 @@ impl Transport {
         st.h2.clear();
         let old = std::mem::replace(&mut st.token, CancellationToken::new());
         old.cancel();
+        for task in st.tasks.drain(..) {
+            task.abort();
+        }
     }
 
     /// Number of idle HTTP/1.1 connections plus HTTP/2 connections in the pool.
@@ -475,9 +482,9 @@ impl Transport {
         } else {
             let tap = HeadTap::new(self.limits.max_header_bytes);
             let mut builder = http1::Builder::new();
-            builder
-                .title_case_headers(true)
-                .max_buf_size(self.limits.max_header_bytes.max(8192));
+            // hyper's own read buffer cap (about 400 KiB) stays: a smaller one costs reads on
+            // big bodies; the header block limit is enforced on the captured head instead.
+            builder.title_case_headers(true);
             // hyper parses up to 100 header lines in a stack array; any other cap costs a heap
             // array of that size for every response.
             if self.limits.max_headers != crate::HYPER_DEFAULT_MAX_HEADERS {
@@ -487,12 +494,15 @@ impl Transport {
                 .handshake(TokioIo::new(Tapped::new(socket, tap.clone())))
                 .await
                 .map_err(handshake_err)?;
-            tokio::spawn(async move {
-                tokio::select! {
-                    _ = conn => {}
-                    _ = token.cancelled() => {}
-                }
-            });
+            let task = tokio::spawn(conn).abort_handle();
+            let mut st = self.lock();
+            if token.is_cancelled() {
+                task.abort();
+            } else {
+                st.tasks.retain(|t| !t.is_finished());
+                st.tasks.push(task);
+            }
+            drop(st);
             Ok(Conn::H1(H1Conn { sender, tap, info }))
         }
     }
@@ -514,7 +524,7 @@ impl Transport {
         loop {
             let (conn, reused) = match (!fresh_only).then(|| self.checkout(&key)).flatten() {
                 Some(c) => (c, true),
-                None => (self.connect(&key).await?, false),
+                None => (Box::pin(self.connect(&key)).await?, false),
             };
             let h2 = matches!(conn, Conn::H2(_));
             let Some(b) = body.take() else {

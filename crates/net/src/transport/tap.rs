@@ -4,6 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -28,9 +29,10 @@ struct State {
     overflow: bool,
 }
 
-/// The shared handle to a connection's captured header block.
+/// The shared handle to a connection's captured header block. `capturing` mirrors
+/// `mode == Capturing` so that reads of a body do not take the lock.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HeadTap(Arc<Mutex<State>>);
+pub(crate) struct HeadTap(Arc<Mutex<State>>, Arc<AtomicBool>);
 
 /// Index just past the empty line ending the head in `buf`, searching from `from`.
 fn head_end(buf: &[u8], from: usize) -> Option<usize> {
@@ -55,10 +57,13 @@ fn is_informational(head: &[u8]) -> bool {
 
 impl HeadTap {
     pub(crate) fn new(limit: usize) -> Self {
-        HeadTap(Arc::new(Mutex::new(State {
-            limit,
-            ..State::default()
-        })))
+        HeadTap(
+            Arc::new(Mutex::new(State {
+                limit,
+                ..State::default()
+            })),
+            Arc::new(AtomicBool::new(false)),
+        )
     }
 
     fn on_write(&self) {
@@ -67,10 +72,14 @@ impl HeadTap {
             s.mode = Mode::Capturing;
             s.buf.clear();
             s.overflow = false;
+            self.1.store(true, Ordering::Release);
         }
     }
 
     fn on_read(&self, data: &[u8]) {
+        if !self.1.load(Ordering::Acquire) {
+            return;
+        }
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if s.mode != Mode::Capturing || data.is_empty() {
             return;
@@ -87,11 +96,13 @@ impl HeadTap {
             }
             s.buf.truncate(end);
             s.mode = Mode::Done;
+            self.1.store(false, Ordering::Release);
             return;
         }
         if s.buf.len() > s.limit {
             s.overflow = true;
             s.mode = Mode::Done;
+            self.1.store(false, Ordering::Release);
         }
     }
 

@@ -30,8 +30,13 @@ async fn hostile_servers_get_clear_errors() {
     let mut config = session_net::NetConfig::default();
     config.limits.max_headers = 400;
     let roomy = session_net::Net::new(config).expect("net");
-    let url = format!("http://127.0.0.1:{}/many-headers?count=300", site.http_port());
-    let r = get(&roomy, &url).await.expect("300 headers under a cap of 400");
+    let url = format!(
+        "http://127.0.0.1:{}/many-headers?count=300",
+        site.http_port()
+    );
+    let r = get(&roomy, &url)
+        .await
+        .expect("300 headers under a cap of 400");
     assert_eq!(r.headers().len(), 302);
     assert!(
         get(&net, &site.http_url("a.test", "/huge-headers?size=100000"))
