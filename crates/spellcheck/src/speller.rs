@@ -1,6 +1,7 @@
 //! Checking words and text against several dictionaries at once plus the custom words.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
@@ -47,6 +48,18 @@ pub struct Speller {
 
 /// How many distinct words one `check_text` call remembers before starting over.
 const MEMO_CAPACITY: usize = 1 << 18;
+/// One slot of the small table of frequent words.
+#[derive(Clone, Copy, Default)]
+struct HotSlot<'a> {
+    hash: u64,
+    word: &'a str,
+    correct: bool,
+    /// Hits minus colliding misses, capped: the slot is given up at zero.
+    credit: u8,
+}
+
+/// Slots of the small direct-mapped table in front of it (a power of two).
+const HOT_SLOTS: usize = 16384;
 
 impl Speller {
     /// A speller over `dictionaries` (language code, dictionary), in priority order, with no
@@ -121,21 +134,44 @@ impl Speller {
             return out;
         }
         let custom = self.custom.read().unwrap_or_else(|p| p.into_inner());
+        // Two levels of memory for repeated words: a small direct-mapped table that stays in
+        // the CPU cache and answers the frequent words, then a map of every word seen.
+        let hasher = foldhash::fast::FixedState::with_seed(0x0dd_c0ffee);
+        let mut hot: Vec<HotSlot<'_>> = vec![HotSlot::default(); HOT_SLOTS];
         // About one distinct word per 64 bytes of prose; sized once to avoid rehashing.
         let capacity = (text.len() / 64).clamp(16, MEMO_CAPACITY);
         let mut memo: HashMap<&str, bool, foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default());
         for_each_word(text, |token: Token<'_>| {
-            let correct = match memo.get(token.word) {
-                Some(&c) => c,
-                None => {
-                    let c = self.check_with(&custom, token.word);
-                    if memo.len() >= MEMO_CAPACITY {
-                        memo.clear();
+            let h = hasher.hash_one(token.word) | 1;
+            let slot = &mut hot[(h as usize) & (HOT_SLOTS - 1)];
+            let correct = if slot.hash == h && slot.word == token.word {
+                slot.credit = slot.credit.saturating_add(1).min(3);
+                slot.correct
+            } else {
+                let c = match memo.get(token.word) {
+                    Some(&c) => c,
+                    None => {
+                        let c = self.check_with(&custom, token.word);
+                        if memo.len() >= MEMO_CAPACITY {
+                            memo.clear();
+                        }
+                        memo.insert(token.word, c);
+                        c
                     }
-                    memo.insert(token.word, c);
-                    c
+                };
+                // A frequent word keeps its slot against a few rare ones (second chance).
+                if slot.credit == 0 {
+                    *slot = HotSlot {
+                        hash: h,
+                        word: token.word,
+                        correct: c,
+                        credit: 1,
+                    };
+                } else {
+                    slot.credit -= 1;
                 }
+                c
             };
             if correct {
                 return;

@@ -26,68 +26,78 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
 
 /// Calls `f` with each word of `text` to check, in order, without allocating.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
-    for (chunk_start, chunk) in whitespace_chunks(text) {
-        // One pass to learn whether the slower checks are needed at all.
-        let (mut ascii, mut colon, mut at, mut dot) = (true, false, false, false);
-        for &b in chunk.as_bytes() {
-            ascii &= b < 0x80;
-            colon |= b == b':';
-            at |= b == b'@';
-            dot |= b == b'.';
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        // Skip whitespace.
+        let b = bytes[i];
+        if b < 0x80 {
+            if ASCII_CLASS[usize::from(b)] == WHITESPACE {
+                i += 1;
+                continue;
+            }
+        } else {
+            let c = text[i..].chars().next().expect("i is a char boundary");
+            if c.is_whitespace() {
+                i += c.len_utf8();
+                continue;
+            }
         }
-        if (colon || at || dot) && is_url_or_email(chunk) {
+        // One whitespace-separated chunk, noting whether it is ASCII and whether it could be a
+        // URL or an e-mail address.
+        let start = i;
+        let (mut ascii, mut special) = (true, false);
+        while i < n {
+            let b = bytes[i];
+            if b < 0x80 {
+                match ASCII_CLASS[usize::from(b)] {
+                    WHITESPACE => break,
+                    SPECIAL => special = true,
+                    _ => {}
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().expect("i is a char boundary");
+                if c.is_whitespace() {
+                    break;
+                }
+                ascii = false;
+                i += c.len_utf8();
+            }
+        }
+        let chunk = &text[start..i];
+        let www = chunk.len() > 4 && chunk.as_bytes()[..4].eq_ignore_ascii_case(b"www.");
+        if (special || www) && is_url_or_email(chunk) {
             continue;
         }
         if ascii {
-            ascii_words(chunk, chunk_start, &mut f);
+            ascii_words(chunk, start, &mut f);
         } else {
-            unicode_words(chunk, chunk_start, &mut f);
+            unicode_words(chunk, start, &mut f);
         }
     }
 }
 
-/// Whitespace-separated chunks with their byte offsets; bytes are scanned directly, and only
-/// non-ASCII characters are decoded to ask whether they are (Unicode) whitespace.
-fn whitespace_chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let bytes = text.as_bytes();
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        // Skip whitespace.
-        let mut start = pos;
-        while start < bytes.len() {
-            let (ws, len) = whitespace_at(text, start);
-            if !ws {
-                break;
-            }
-            start += len;
-        }
-        if start >= bytes.len() {
-            pos = start;
-            return None;
-        }
-        let mut end = start;
-        while end < bytes.len() {
-            let (ws, len) = whitespace_at(text, end);
-            if ws {
-                break;
-            }
-            end += len;
-        }
-        pos = end;
-        Some((start, &text[start..end]))
-    })
-}
+const OTHER: u8 = 0;
+const WHITESPACE: u8 = 1;
+/// `:` and `@`: a chunk holding one may be a URL or an e-mail address (so may one starting
+/// with `www.`).
+const SPECIAL: u8 = 2;
 
-/// Whether the character at byte `i` (a char boundary) is whitespace, and its length.
-#[inline]
-fn whitespace_at(text: &str, i: usize) -> (bool, usize) {
-    let b = text.as_bytes()[i];
-    if b < 0x80 {
-        return (b.is_ascii_whitespace() || b == 0x0b, 1);
-    }
-    let c = text[i..].chars().next().expect("i is a char boundary");
-    (c.is_whitespace(), c.len_utf8())
-}
+/// The class of each ASCII byte for the chunk scanner.
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [OTHER; 128];
+    t[b' ' as usize] = WHITESPACE;
+    t[b'\t' as usize] = WHITESPACE;
+    t[b'\n' as usize] = WHITESPACE;
+    t[b'\r' as usize] = WHITESPACE;
+    t[0x0b] = WHITESPACE;
+    t[0x0c] = WHITESPACE;
+    t[b':' as usize] = SPECIAL;
+    t[b'@' as usize] = SPECIAL;
+    t
+};
 
 fn is_url_or_email(chunk: &str) -> bool {
     let bytes = chunk.as_bytes();
@@ -123,29 +133,34 @@ fn ascii_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>))
     let n = b.len();
     let mut i = 0;
     while i < n {
-        if !b[i].is_ascii_alphanumeric() {
+        if WORD_CLASS[usize::from(b[i])] & (LETTER | DIGIT) == 0 {
             i += 1;
             continue;
         }
         let start = i;
-        let mut has_digit = false;
+        // Which classes the word holds: a digit or an underscore disqualifies it.
+        let mut seen = 0u8;
         loop {
-            while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                has_digit |= b[i].is_ascii_digit();
+            while i < n {
+                let class = WORD_CLASS[usize::from(b[i])];
+                if class & (LETTER | DIGIT | UNDERSCORE) == 0 {
+                    break;
+                }
+                seen |= class;
                 i += 1;
             }
             // Joiners: ' and . between letters, - between words.
             if i + 1 < n
-                && matches!(b[i], b'\'' | b'.' | b'-')
-                && b[i + 1].is_ascii_alphanumeric()
-                && b[i - 1].is_ascii_alphanumeric()
+                && WORD_CLASS[usize::from(b[i])] == JOINER
+                && WORD_CLASS[usize::from(b[i + 1])] & (LETTER | DIGIT) != 0
+                && WORD_CLASS[usize::from(b[i - 1])] & (LETTER | DIGIT) != 0
             {
                 i += 1;
                 continue;
             }
             break;
         }
-        if !has_digit && !chunk[start..i].contains('_') {
+        if seen & (DIGIT | UNDERSCORE) == 0 {
             f(Token {
                 word: &chunk[start..i],
                 start: offset + start,
@@ -154,6 +169,33 @@ fn ascii_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>))
         }
     }
 }
+
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 4;
+const JOINER: u8 = 8;
+
+/// Word classes of bytes for the ASCII fast path (non-ASCII bytes never reach it).
+static WORD_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            LETTER
+        } else if b.is_ascii_digit() {
+            DIGIT
+        } else if b == b'_' {
+            UNDERSCORE
+        } else if b == b'\'' || b == b'.' || b == b'-' {
+            JOINER
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 fn unicode_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>)) {
     // Word segments (with a letter), merged across single hyphens.
