@@ -24,16 +24,21 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     out
 }
 
-/// Calls `f` with each word of `text` to check, in order, without allocating.
+/// Calls `f` with each word of `text` to check, in order.
+///
+/// ASCII chunks (the common case) are segmented in the same pass that finds their end; a chunk
+/// with other characters is segmented by UAX #29.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut i = 0;
+    // Words of the current chunk, held back until the chunk is known not to be a URL.
+    let mut pending: Vec<(usize, usize)> = Vec::new();
     while i < n {
         // Skip whitespace.
         let b = bytes[i];
         if b < 0x80 {
-            if ASCII_CLASS[usize::from(b)] == WHITESPACE {
+            if CLASS[usize::from(b)] & WHITESPACE != 0 {
                 i += 1;
                 continue;
             }
@@ -44,58 +49,112 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
                 continue;
             }
         }
-        // One whitespace-separated chunk, noting whether it is ASCII and whether it could be a
-        // URL or an e-mail address.
         let start = i;
-        let (mut ascii, mut special) = (true, false);
+        let mut special = false;
+        let mut ascii = true;
+        let mut word: Option<usize> = None;
+        let mut seen = 0u8;
+        pending.clear();
         while i < n {
             let b = bytes[i];
-            if b < 0x80 {
-                match ASCII_CLASS[usize::from(b)] {
-                    WHITESPACE => break,
-                    SPECIAL => special = true,
-                    _ => {}
+            if b >= 0x80 {
+                ascii = false;
+                break;
+            }
+            let class = CLASS[usize::from(b)];
+            if class & WHITESPACE != 0 {
+                break;
+            }
+            special |= class & SPECIAL != 0;
+            if class & (LETTER | DIGIT) != 0 || (class & UNDERSCORE != 0 && word.is_some()) {
+                if word.is_none() {
+                    word = Some(i);
+                    seen = 0;
                 }
-                i += 1;
-            } else {
+                seen |= class;
+            } else if let Some(w) = word {
+                // Joiners: ' and . between letters, - between words.
+                let joins = class & JOINER != 0
+                    && i + 1 < n
+                    && CLASS[usize::from(bytes[i + 1])] & (LETTER | DIGIT) != 0
+                    && CLASS[usize::from(bytes[i - 1])] & (LETTER | DIGIT) != 0;
+                if !joins {
+                    if seen & (DIGIT | UNDERSCORE) == 0 {
+                        pending.push((w, i));
+                    }
+                    word = None;
+                }
+            }
+            i += 1;
+        }
+        if !ascii {
+            // Find the chunk's end, then segment it the Unicode way.
+            while i < n {
                 let c = text[i..].chars().next().expect("i is a char boundary");
                 if c.is_whitespace() {
                     break;
                 }
-                ascii = false;
                 i += c.len_utf8();
             }
+            let chunk = &text[start..i];
+            if !is_url_or_email(chunk) {
+                unicode_words(chunk, start, &mut f);
+            }
+            continue;
+        }
+        if let Some(w) = word
+            && seen & (DIGIT | UNDERSCORE) == 0
+        {
+            pending.push((w, i));
         }
         let chunk = &text[start..i];
         let www = chunk.len() > 4 && chunk.as_bytes()[..4].eq_ignore_ascii_case(b"www.");
         if (special || www) && is_url_or_email(chunk) {
             continue;
         }
-        if ascii {
-            ascii_words(chunk, start, &mut f);
-        } else {
-            unicode_words(chunk, start, &mut f);
+        for &(s, e) in &pending {
+            f(Token {
+                word: &text[s..e],
+                start: s,
+                end: e,
+            });
         }
     }
 }
 
-const OTHER: u8 = 0;
-const WHITESPACE: u8 = 1;
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 4;
+/// `'`, `.` and `-`: inside a word between two letters or digits.
+const JOINER: u8 = 8;
+const WHITESPACE: u8 = 16;
 /// `:` and `@`: a chunk holding one may be a URL or an e-mail address (so may one starting
 /// with `www.`).
-const SPECIAL: u8 = 2;
+const SPECIAL: u8 = 32;
 
-/// The class of each ASCII byte for the chunk scanner.
-static ASCII_CLASS: [u8; 128] = {
-    let mut t = [OTHER; 128];
-    t[b' ' as usize] = WHITESPACE;
-    t[b'\t' as usize] = WHITESPACE;
-    t[b'\n' as usize] = WHITESPACE;
-    t[b'\r' as usize] = WHITESPACE;
-    t[0x0b] = WHITESPACE;
-    t[0x0c] = WHITESPACE;
-    t[b':' as usize] = SPECIAL;
-    t[b'@' as usize] = SPECIAL;
+/// Classes of ASCII bytes (every other byte is 0).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            LETTER
+        } else if b.is_ascii_digit() {
+            DIGIT
+        } else if b == b'_' {
+            UNDERSCORE
+        } else if b == b'\'' || b == b'.' || b == b'-' {
+            JOINER
+        } else if b.is_ascii_whitespace() || b == 0x0b {
+            WHITESPACE
+        } else if b == b':' || b == b'@' {
+            SPECIAL
+        } else {
+            0
+        };
+        c += 1;
+    }
     t
 };
 
@@ -125,77 +184,6 @@ fn is_url_or_email(chunk: &str) -> bool {
         None => false,
     }
 }
-
-/// The ASCII fast path: the same rules as UAX #29 gives for ASCII letters, apostrophes and
-/// periods between letters, plus hyphen joining.
-fn ascii_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>)) {
-    let b = chunk.as_bytes();
-    let n = b.len();
-    let mut i = 0;
-    while i < n {
-        if WORD_CLASS[usize::from(b[i])] & (LETTER | DIGIT) == 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        // Which classes the word holds: a digit or an underscore disqualifies it.
-        let mut seen = 0u8;
-        loop {
-            while i < n {
-                let class = WORD_CLASS[usize::from(b[i])];
-                if class & (LETTER | DIGIT | UNDERSCORE) == 0 {
-                    break;
-                }
-                seen |= class;
-                i += 1;
-            }
-            // Joiners: ' and . between letters, - between words.
-            if i + 1 < n
-                && WORD_CLASS[usize::from(b[i])] == JOINER
-                && WORD_CLASS[usize::from(b[i + 1])] & (LETTER | DIGIT) != 0
-                && WORD_CLASS[usize::from(b[i - 1])] & (LETTER | DIGIT) != 0
-            {
-                i += 1;
-                continue;
-            }
-            break;
-        }
-        if seen & (DIGIT | UNDERSCORE) == 0 {
-            f(Token {
-                word: &chunk[start..i],
-                start: offset + start,
-                end: offset + i,
-            });
-        }
-    }
-}
-
-const LETTER: u8 = 1;
-const DIGIT: u8 = 2;
-const UNDERSCORE: u8 = 4;
-const JOINER: u8 = 8;
-
-/// Word classes of bytes for the ASCII fast path (non-ASCII bytes never reach it).
-static WORD_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 128 {
-        let b = c as u8;
-        t[c] = if b.is_ascii_alphabetic() {
-            LETTER
-        } else if b.is_ascii_digit() {
-            DIGIT
-        } else if b == b'_' {
-            UNDERSCORE
-        } else if b == b'\'' || b == b'.' || b == b'-' {
-            JOINER
-        } else {
-            0
-        };
-        c += 1;
-    }
-    t
-};
 
 fn unicode_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>)) {
     // Word segments (with a letter), merged across single hyphens.
@@ -306,6 +294,13 @@ mod tests {
         for t in tokenize(text) {
             assert_eq!(&text[t.start..t.end], t.word);
         }
+    }
+
+    #[test]
+    fn ascii_word_before_non_ascii_chunk_and_joiners() {
+        assert_eq!(words("end- über"), vec!["end", "über"]);
+        assert_eq!(words("a_b _c d.e f'"), vec!["c", "d.e", "f"]);
+        assert_eq!(words("x-\u{e9}t\u{e9}"), vec!["x-\u{e9}t\u{e9}"]);
     }
 
     #[test]
