@@ -1,24 +1,20 @@
 //! 20,000 sequential GETs of one 10 KiB `max-age=3600` resource from the loopback test site:
-//! session-cache's memory and disk stores (over a hyper client) against reqwest +
-//! http-cache-reqwest with its moka, redb and cacache managers, and a miss (a new URL each
-//! time, stored) against the same client with no cache. Each figure is the median of three
-//! rounds, in microseconds per request.
+//! `Session::fetch` of an in-memory partition (memory store) and of a persistent one (disk
+//! store) against reqwest + http-cache-reqwest with its moka, redb and cacache managers; and a
+//! miss (a new URL each time, stored) against a session created with `cache(false)`. Each figure
+//! is the median of three rounds, in microseconds per request.
 
 #![allow(missing_docs)]
 
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::Request;
-use http_body_util::{BodyExt, Empty};
 use http_cache_reqwest::{
     CACacheManager, Cache as HcCache, CacheMode as HcMode, HttpCache, HttpCacheOptions,
     MokaManager, RedbManager,
 };
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use session_cache::{Cache, CacheMode};
+use session::net::new_request;
+use session::{Session, SessionOptions, Sessions};
 use session_test_support::bench::{BenchRow, write_rows};
 use session_test_support::{Resource, TestSite};
 
@@ -26,40 +22,10 @@ const N: usize = 20_000;
 const MISSES: usize = 5_000;
 const ROUNDS: usize = 3;
 
-type HyperClient = Client<HttpConnector, Empty<Bytes>>;
-
-async fn ours(cache: &Cache, client: &HyperClient, url: &str) -> usize {
-    let req = Request::get(url)
-        .body(Empty::<Bytes>::new())
-        .expect("request");
-    let c = client.clone();
-    let send = move |r: Request<Empty<Bytes>>| {
-        let c = c.clone();
-        async move { c.request(r).await }
-    };
-    let res = cache
-        .handle(req, CacheMode::Default, send)
-        .await
-        .expect("fetch");
-    res.into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .len()
-}
-
-async fn plain(client: &HyperClient, url: &str) -> usize {
-    let req = Request::get(url)
-        .body(Empty::<Bytes>::new())
-        .expect("request");
-    let res = client.request(req).await.expect("fetch");
-    res.into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .len()
+async fn ours(session: &Session, url: &str) -> usize {
+    let req = new_request(http::Method::GET, url, ()).expect("request");
+    let res = session.fetch(req).await.expect("fetch");
+    res.bytes().await.expect("body").len()
 }
 
 async fn anchor(client: &reqwest_middleware::ClientWithMiddleware, url: &str) -> usize {
@@ -120,7 +86,7 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (
         mut mem,
-        mut disk,
+        mut disk_hits,
         mut moka,
         mut redb,
         mut cacache,
@@ -138,32 +104,35 @@ fn main() {
         vec![],
     );
     rt.block_on(async {
-        let hyper: HyperClient = Client::builder(TokioExecutor::new()).build_http();
+        let sessions = Sessions::new(tmp.path().join("user-data"));
+        let memory = sessions
+            .from_partition("bench-memory", SessionOptions::default())
+            .expect("session");
+        let disk = sessions
+            .from_partition("persist:bench-disk", SessionOptions::default())
+            .expect("session");
+        let off = sessions
+            .from_partition("bench-off", SessionOptions::default().cache(false))
+            .expect("session");
         for round in 0..ROUNDS {
             // Misses first, interleaved request by request so that all three see the same
             // machine load.
             let miss_url = |kind: &str, i: usize| {
                 site.http_url("127.0.0.1", &format!("/res/r?{kind}={round}-{i}"))
             };
-            let mem_cache = Cache::memory(None);
-            let disk_cache =
-                Cache::open(&tmp.path().join(format!("miss-{round}")), None).expect("disk cache");
             let (mut m, mut d, mut p) = (0.0, 0.0, 0.0);
             for i in 0..MISSES {
-                m += time_us!(1, |_| ours(&mem_cache, &hyper, &miss_url("m", i)).await);
-                d += time_us!(1, |_| ours(&disk_cache, &hyper, &miss_url("d", i)).await);
-                p += time_us!(1, |_| plain(&hyper, &miss_url("p", i)).await);
+                m += time_us!(1, |_| ours(&memory, &miss_url("m", i)).await);
+                d += time_us!(1, |_| ours(&disk, &miss_url("d", i)).await);
+                p += time_us!(1, |_| ours(&off, &miss_url("p", i)).await);
             }
             miss_mem.push(m / MISSES as f64);
             miss_disk.push(d / MISSES as f64);
             miss_plain.push(p / MISSES as f64);
 
             let url = site.http_url("127.0.0.1", &format!("/res/r?round={round}"));
-            let cache = Cache::memory(None);
-            mem.push(time_us!(N, |_| ours(&cache, &hyper, &url).await));
-            let cache =
-                Cache::open(&tmp.path().join(format!("ours-{round}")), None).expect("disk cache");
-            disk.push(time_us!(N, |_| ours(&cache, &hyper, &url).await));
+            mem.push(time_us!(N, |_| ours(&memory, &url).await));
+            disk_hits.push(time_us!(N, |_| ours(&disk, &url).await));
             let c = with_cache(MokaManager::default());
             moka.push(time_us!(N, |_| anchor(&c, &url).await));
             let c = with_cache(
@@ -194,7 +163,7 @@ fn main() {
     };
     let (mem, disk, moka, redb, cacache) = (
         median(mem),
-        median(disk),
+        median(disk_hits),
         median(moka),
         median(redb),
         median(cacache),
@@ -229,7 +198,7 @@ fn main() {
         row(
             "5,000 GETs of new 10 KiB URLs (each a miss, stored), memory store",
             miss_mem,
-            "same hyper client, no cache",
+            "a session with cache(false)",
             miss_plain,
             Some(1.05),
             "the miss path: lookup, tee into the store, commit",
@@ -237,7 +206,7 @@ fn main() {
         row(
             "5,000 GETs of new 10 KiB URLs (each a miss, stored), disk store",
             miss_disk,
-            "same hyper client, no cache",
+            "a session with cache(false)",
             miss_plain,
             Some(1.05),
             "a body file and a metadata file written per miss",

@@ -23,7 +23,8 @@
 //! non-cloneable (streaming) request bodies, and has no byte budget for its managers; its disk
 //! manager (cacache) costs more per hit than going to a local server. Those are requirements
 //! here (streaming, bounded, correct redirects), so the store is ours: an in-memory index over
-//! memory bodies or body files, committed by renaming a checksummed metadata file. We also
+//! memory bodies or one file per entry (body, then a checksummed head and a trailer, so a file
+//! cut short by a crash is recognised and dropped). We also
 //! wrote the RFC 9111 rules instead of using `http-cache-semantics`: its `CachePolicy` keeps
 //! full copies of the request and response header maps per entry and re-derives everything
 //! from them on each use, and it has no invalidation, range or Fetch cache-mode support and

@@ -1,13 +1,14 @@
 //! Where entries live: an index in memory over either memory-resident bodies or a directory of
 //! files, bounded by a byte budget with least-recently-used eviction.
 //!
-//! Disk layout (`<partition>/Cache/`): for each entry a metadata file `<hash>.meta` (the encoded
-//! [`Head`] with a checksum) and a body file `<hash>-<nonce>.body`. A body is streamed to a body
-//! file of a fresh name, then the metadata is written to a temporary file and renamed over
-//! `<hash>.meta`: that rename is the commit. A process that dies while writing leaves only an
-//! unreferenced body file or temporary file, which the next open deletes; an entry is never
-//! served from a partial write. A metadata file whose checksum fails, or whose body file is
-//! missing or of the wrong length, is dropped at open.
+//! Disk layout (`<partition>/Cache/`): one file per entry, `<hash>-<nonce>.entry`, of a name no
+//! other write uses: the body as it streamed in, then the encoded [`Head`] (with a checksum),
+//! its length and a magic trailer. The index in memory only learns of an entry when that file is
+//! complete, and at open a file whose trailer, checksum or length is wrong (a write cut short by
+//! a crash) is deleted, so an entry is never served from a partial write. A 304 rewrites the
+//! head into `<entry>.meta` (written to a temporary file and renamed), which overrides the
+//! trailer's head at the next open. When two complete files hold the same key (a crash between
+//! a commit and the removal of the entry it replaced), the newest wins.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -127,43 +128,63 @@ impl Store {
             auto_disk_budget(available_space(dir).unwrap_or(DEFAULT_DISK_BASE * 10))
         });
         let mut index = Index::default();
-        let mut bodies = Vec::new();
-        let mut loaded: Vec<(u64, String, Slot)> = Vec::new();
+        let mut overrides = std::collections::HashSet::new();
+        let mut loaded: HashMap<String, (u64, Slot)> = HashMap::new();
         let rd = fs::read_dir(dir).map_err(|e| Error::io("read cache directory", dir, e))?;
         for item in rd {
             let item = item.map_err(|e| Error::io("read cache directory", dir, e))?;
             let path = item.path();
             let name = item.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".meta") {
-                match load_meta(dir, &path) {
-                    Some((slot, t)) => loaded.push((t, slot.head.key.clone(), slot)),
-                    None => {
-                        let _ = fs::remove_file(&path);
+            if name.ends_with(".entry") {
+                let Some((slot, t)) = load_entry(&path) else {
+                    let _ = fs::remove_file(&path);
+                    let _ = fs::remove_file(meta_path(&path));
+                    continue;
+                };
+                let key = slot.head.key.clone();
+                let loser = match loaded.remove(&key) {
+                    Some((old_t, old)) if old_t > t => {
+                        loaded.insert(key, (old_t, old));
+                        slot
                     }
+                    Some((_, old)) => {
+                        loaded.insert(key, (t, slot));
+                        old
+                    }
+                    None => {
+                        loaded.insert(key, (t, slot));
+                        continue;
+                    }
+                };
+                if let BodySource::Disk(p) = &loser.body {
+                    let _ = fs::remove_file(p);
+                    let _ = fs::remove_file(meta_path(p));
                 }
-            } else if name.ends_with(".body") {
-                bodies.push(path);
-            } else if name.starts_with('.') && name.contains(".tmp-") {
+            } else if name.ends_with(".entry.meta") {
+                overrides.insert(path);
+            } else {
+                // Temporary files of writes that never finished, and anything else.
                 let _ = fs::remove_file(&path);
             }
         }
+        let mut loaded: Vec<(u64, String, Slot)> = loaded
+            .into_iter()
+            .map(|(k, (t, slot))| (t, k, slot))
+            .collect();
         // Least recently stored first: their use order is what survives a restart.
         loaded.sort_by_key(|(t, _, _)| *t);
-        let mut referenced = std::collections::HashSet::new();
         let mut tick = 1;
         for (_, key, slot) in loaded {
             slot.last_use.store(tick, Ordering::Relaxed);
             tick += 1;
             if let BodySource::Disk(p) = &slot.body {
-                referenced.insert(p.clone());
+                overrides.remove(&meta_path(p));
             }
             index.total += slot.size;
             index.map.insert(key, Arc::new(slot));
         }
-        for body in bodies {
-            if !referenced.contains(&body) {
-                let _ = fs::remove_file(&body);
-            }
+        for orphan in overrides {
+            let _ = fs::remove_file(orphan);
         }
         let store = Store {
             backend: Backend::Disk(dir.to_path_buf()),
@@ -219,7 +240,7 @@ impl Store {
         let mut index = self.lock();
         if let Some(slot) = index.map.remove(key) {
             index.total -= slot.size;
-            self.delete_files(key, &slot);
+            self.delete_files(&slot);
         }
     }
 
@@ -230,7 +251,7 @@ impl Store {
         for key in &keys {
             if let Some(slot) = index.map.remove(key) {
                 index.total -= slot.size;
-                self.delete_files(key, &slot);
+                self.delete_files(&slot);
             }
         }
         keys.len()
@@ -239,8 +260,8 @@ impl Store {
     pub(crate) fn clear(&self) {
         let mut index = self.lock();
         self.generation.fetch_add(1, Ordering::SeqCst);
-        for (key, slot) in index.map.drain() {
-            self.delete_files(&key, &slot);
+        for (_, slot) in index.map.drain() {
+            self.delete_files(&slot);
         }
         index.total = 0;
         if let Backend::Disk(dir) = &self.backend {
@@ -253,10 +274,10 @@ impl Store {
         }
     }
 
-    fn delete_files(&self, key: &str, slot: &Slot) {
-        if let (Backend::Disk(dir), BodySource::Disk(body)) = (&self.backend, &slot.body) {
-            let _ = fs::remove_file(dir.join(format!("{}.meta", file_stem(key))));
-            let _ = fs::remove_file(body);
+    fn delete_files(&self, slot: &Slot) {
+        if let BodySource::Disk(path) = &slot.body {
+            let _ = fs::remove_file(path);
+            let _ = fs::remove_file(meta_path(path));
         }
     }
 
@@ -279,7 +300,7 @@ impl Store {
             }
             if let Some(slot) = index.map.remove(&key) {
                 index.total -= slot.size;
-                self.delete_files(&key, &slot);
+                self.delete_files(&slot);
             }
         }
     }
@@ -298,7 +319,7 @@ impl Store {
         let sink = match &self.backend {
             Backend::Memory => Sink::Memory(Vec::new()),
             Backend::Disk(dir) => {
-                let name = format!("{}-{}.body", file_stem(&head.key), nonce());
+                let name = format!("{}-{}.entry", file_stem(&head.key), nonce());
                 let path = dir.join(&name);
                 let file = File::options()
                     .write(true)
@@ -335,12 +356,12 @@ impl Store {
             BodySource::Disk(p) => BodySource::Disk(p.clone()),
         };
         let encoded = head.encode();
-        if let Backend::Disk(dir) = &self.backend
-            && write_meta(dir, &head.key, &encoded).is_err()
+        if let BodySource::Disk(path) = &body
+            && write_override(path, &encoded).is_err()
         {
             return None;
         }
-        let size = head.body_len + encoded.len() as u64;
+        let size = slot.size;
         let new = Arc::new(Slot {
             head,
             body,
@@ -378,11 +399,11 @@ impl Store {
                     .metadata()
                     .map_err(|e| Error::io("stat cached body", path, e))?
                     .len();
-                if actual != slot.head.body_len {
+                if actual < slot.head.body_len + TRAILER_LEN {
                     self.remove(&slot.head.key);
                     return Err(Error::corrupt(
                         path.clone(),
-                        "body length differs from its metadata",
+                        "entry file is shorter than its body",
                     ));
                 }
                 if start > 0 {
@@ -402,8 +423,19 @@ impl Store {
     }
 }
 
-fn write_meta(dir: &Path, key: &str, encoded: &[u8]) -> std::io::Result<()> {
-    let path = dir.join(format!("{}.meta", file_stem(key)));
+/// The length of an entry file's trailer: the head's length (u32) and [`ENTRY_MAGIC`].
+const TRAILER_LEN: u64 = 12;
+const ENTRY_MAGIC: &[u8; 8] = b"SCENTRY1";
+
+/// The head override a 304 writes beside an entry file.
+fn meta_path(entry: &Path) -> PathBuf {
+    let mut name = entry.as_os_str().to_owned();
+    name.push(".meta");
+    PathBuf::from(name)
+}
+
+fn write_override(entry: &Path, encoded: &[u8]) -> std::io::Result<()> {
+    let path = meta_path(entry);
     let tmp = session_base::fs::temp_sibling(&path)?;
     let result = fs::write(&tmp, encoded).and_then(|()| fs::rename(&tmp, &path));
     if result.is_err() {
@@ -412,28 +444,48 @@ fn write_meta(dir: &Path, key: &str, encoded: &[u8]) -> std::io::Result<()> {
     result
 }
 
-fn load_meta(dir: &Path, path: &Path) -> Option<(Slot, u64)> {
-    let bytes = fs::read(path).ok()?;
-    let head = Head::decode(&bytes)?;
-    if format!("{}.meta", file_stem(&head.key)) != path.file_name()?.to_string_lossy() {
+/// Reads a complete entry file's head (or its override) and checks its length; `None` for a
+/// file cut short or damaged.
+fn load_entry(path: &Path) -> Option<(Slot, u64)> {
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len < TRAILER_LEN {
         return None;
     }
-    let body = dir.join(&head.body_file);
-    if fs::metadata(&body).ok()?.len() != head.body_len {
-        let _ = fs::remove_file(&body);
+    let mut trailer = [0u8; TRAILER_LEN as usize];
+    file.seek(SeekFrom::Start(len - TRAILER_LEN)).ok()?;
+    file.read_exact(&mut trailer).ok()?;
+    if &trailer[4..] != ENTRY_MAGIC {
         return None;
+    }
+    let head_len = u64::from(u32::from_le_bytes(trailer[..4].try_into().ok()?));
+    let body_and_head = len - TRAILER_LEN;
+    let body_len = body_and_head.checked_sub(head_len)?;
+    let mut encoded = vec![0u8; head_len as usize];
+    file.seek(SeekFrom::Start(body_len)).ok()?;
+    file.read_exact(&mut encoded).ok()?;
+    let mut head = Head::decode(&encoded)?;
+    if head.body_len != body_len {
+        return None;
+    }
+    if let Some(newer) = fs::read(meta_path(path))
+        .ok()
+        .and_then(|b| Head::decode(&b))
+        && newer.key == head.key
+        && newer.body_len == body_len
+    {
+        head = newer;
     }
     let t = head
         .response_time
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let size = head.body_len + bytes.len() as u64;
     Some((
         Slot {
             head,
-            body: BodySource::Disk(body),
-            size,
+            body: BodySource::Disk(path.to_path_buf()),
+            size: len,
             last_use: AtomicU64::new(0),
         },
         t,
@@ -498,18 +550,32 @@ impl EntryWriter {
         let sink = std::mem::replace(&mut self.sink, Sink::Memory(Vec::new()));
         let body = match sink {
             Sink::Memory(chunks) => BodySource::Memory(chunks.into()),
-            Sink::Disk { file, path, name } => {
-                // No fsync: a process crash cannot lose flushed data, and a power loss that
-                // truncates the file is caught by the length check at open.
-                if file.into_inner().is_err() {
+            Sink::Disk {
+                mut file,
+                path,
+                name,
+            } => {
+                head.body_file = name;
+                let encoded = head.encode();
+                // The head and trailer complete the file. No fsync: a process crash cannot lose
+                // written data, and a power loss that truncates the file is caught at open.
+                let finished = file
+                    .write_all(&encoded)
+                    .and_then(|()| file.write_all(&(encoded.len() as u32).to_le_bytes()))
+                    .and_then(|()| file.write_all(ENTRY_MAGIC))
+                    .map_err(|_| ())
+                    .and_then(|()| file.into_inner().map_err(|_| ()));
+                if finished.is_err() {
                     let _ = fs::remove_file(&path);
                     return false;
                 }
-                head.body_file = name;
                 BodySource::Disk(path)
             }
         };
-        let encoded = head.encode();
+        let encoded_len = match &body {
+            BodySource::Memory(_) => head.encode().len() as u64,
+            BodySource::Disk(_) => 0,
+        };
         let store = Arc::clone(&self.store);
         let mut index = store.lock();
         if store.generation.load(Ordering::SeqCst) != self.generation {
@@ -518,13 +584,10 @@ impl EntryWriter {
             }
             return false;
         }
-        if let (Backend::Disk(dir), BodySource::Disk(p)) = (&store.backend, &body)
-            && write_meta(dir, &head.key, &encoded).is_err()
-        {
-            let _ = fs::remove_file(p);
-            return false;
-        }
-        let size = head.body_len + encoded.len() as u64;
+        let size = match &body {
+            BodySource::Disk(p) => fs::metadata(p).map(|m| m.len()).unwrap_or(head.body_len),
+            BodySource::Memory(_) => head.body_len + encoded_len,
+        };
         let key = head.key.clone();
         let slot = Arc::new(Slot {
             head,
@@ -534,9 +597,7 @@ impl EntryWriter {
         });
         if let Some(old) = index.map.insert(key, slot) {
             index.total -= old.size;
-            if let BodySource::Disk(p) = &old.body {
-                let _ = fs::remove_file(p);
-            }
+            store.delete_files(&old);
         }
         index.total += size;
         store.evict(&mut index);

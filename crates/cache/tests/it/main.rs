@@ -276,37 +276,31 @@ async fn half_written_and_damaged_entries_are_never_served() {
         get(&cache, &c, &origin.url("/max-age/a"), CacheMode::Default).await;
         get(&cache, &c, &origin.url("/max-age/b"), CacheMode::Default).await;
     }
-    // A writer that died before committing leaves a body file and a temporary metadata file.
+    // A writer that died mid-body leaves an entry file without its trailer, and a 304 that
+    // died mid-override leaves a temporary file.
     std::fs::write(
-        path.join("0123456789abcdef0123456789abcdef-dead.body"),
-        b"partial",
+        path.join("0123456789abcdef0123456789abcdef-dead.entry"),
+        b"partial body, no head, no trailer",
     )
     .unwrap();
-    std::fs::write(path.join(".x.meta.tmp-1-1"), b"partial").unwrap();
-    // Damage one committed entry's metadata and truncate the other's body.
-    let mut metas: Vec<_> = std::fs::read_dir(&path)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "meta"))
-        .collect();
-    metas.sort();
-    let mut bytes = std::fs::read(&metas[0]).unwrap();
-    let n = bytes.len();
-    bytes[n / 2] ^= 0xff;
-    std::fs::write(&metas[0], bytes).unwrap();
-    let bodies: Vec<_> = std::fs::read_dir(&path)
+    std::fs::write(path.join(".x.entry.meta.tmp-1-1"), b"partial").unwrap();
+    // Damage one committed entry's head and cut the other one short.
+    let mut entries: Vec<_> = std::fs::read_dir(&path)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.extension().is_some_and(|e| e == "body") && !p.to_string_lossy().contains("dead")
+            p.extension().is_some_and(|e| e == "entry") && !p.to_string_lossy().contains("dead")
         })
         .collect();
-    assert_eq!(bodies.len(), 2);
-    for b in &bodies {
-        std::fs::write(b, b"resp").unwrap();
-    }
+    entries.sort();
+    assert_eq!(entries.len(), 2);
+    let mut bytes = std::fs::read(&entries[0]).unwrap();
+    let n = bytes.len();
+    bytes[n - 40] ^= 0xff;
+    std::fs::write(&entries[0], bytes).unwrap();
+    let bytes = std::fs::read(&entries[1]).unwrap();
+    std::fs::write(&entries[1], &bytes[..bytes.len() - 5]).unwrap();
     let cache = Cache::open(&path, None).unwrap();
     assert_eq!(cache.entry_count(), 0);
     assert_eq!(
@@ -497,7 +491,7 @@ async fn concurrent_writers_to_one_url_leave_one_whole_entry() {
     let bodies = std::fs::read_dir(dir.path().join("Cache"))
         .unwrap()
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "body"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "entry"))
         .count();
     assert_eq!(bodies, 1, "replaced bodies are deleted");
 }
