@@ -432,6 +432,10 @@ impl DownloadItem {
 
     // ---- engine side ----
 
+    pub(crate) fn inner_running(&self) -> bool {
+        self.inner.phase.borrow().running
+    }
+
     pub(crate) fn update<T>(&self, f: impl FnOnce(&mut DownloadRecord) -> T) -> T {
         f(&mut self.inner.record())
     }

@@ -344,15 +344,22 @@ impl Downloads {
         })
     }
 
-    /// Forgets a finished item (removes it from the journal). Errors for a running item.
+    /// Forgets a finished item: removes it from the journal and deletes the partial file of an
+    /// interrupted one (a completed file is the user's and stays). Errors for a running item.
     pub fn remove(&self, id: u64) -> Result<()> {
-        if let Some(item) = self.live(id)
-            && !item.state().is_terminal()
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidState,
-                format!("download {id} is still running"),
-            ));
+        if let Some(item) = self.get(id) {
+            if !item.state().is_terminal() || item.inner_running() {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    format!("download {id} is still running"),
+                ));
+            }
+            if item.state() == DownloadState::Interrupted
+                && let Some(temp) = item.record().temp_path()
+            {
+                crate::part::discard(&temp)
+                    .map_err(|e| Error::io("cannot delete partial download", &temp, e))?;
+            }
         }
         self.inner.journal.remove(id)
     }

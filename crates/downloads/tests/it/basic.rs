@@ -466,3 +466,28 @@ async fn file_urls_download_and_a_missing_file_interrupts() {
     assert_eq!(item.done().await, DownloadState::Interrupted);
     assert!(!target.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_downloads_at_once() {
+    let env = Env::new();
+    let items: Vec<_> = (0..8u64)
+        .map(|i| {
+            let url = env.url(&format!("/bytes/{}?seed={i}", 300_000 + i * 1000));
+            env.downloads
+                .download_url(&url, DownloadOptions::default())
+                .expect("start")
+        })
+        .collect();
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(item.done().await, DownloadState::Completed);
+        let len = 300_000 + i as u64 * 1000;
+        assert_eq!(
+            std::fs::read(item.save_path().expect("path")).expect("read"),
+            pattern(i as u64, len)
+        );
+    }
+    let mut paths: Vec<_> = items.iter().filter_map(DownloadItem::save_path).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 8, "every download got its own file");
+}

@@ -414,3 +414,21 @@ async fn cancelling_an_interrupted_item_removes_its_partial_file() {
         DownloadState::Cancelled
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_interrupted_item_deletes_its_partial_file() {
+    let env = Env::new();
+    let item = env
+        .downloads
+        .download_url(
+            &env.url("/flaky/remove/300000?cuts=100000"),
+            DownloadOptions::default(),
+        )
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    let temp = item.record().temp_path().expect("temp");
+    assert!(temp.exists());
+    env.downloads.remove(item.id()).expect("remove");
+    assert!(!temp.exists());
+    assert!(env.reopen().get(item.id()).is_none());
+}

@@ -87,3 +87,53 @@ async fn will_download_handler_through_the_facade() {
     assert_eq!(s.downloads().len(), 1);
     assert!(s.download_url("nope", DownloadOptions::default()).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_carry_cookies_and_follow_network_emulation() {
+    let site = TestSite::start();
+    let user_data = tempfile::tempdir().expect("tempdir");
+    let s = Sessions::new(user_data.path())
+        .from_partition("emu-dl", SessionOptions::default())
+        .expect("session");
+    s.net().set_host_rules(HOST_RULES.parse().expect("rules"));
+    s.set_download_path(user_data.path().join("dl"))
+        .expect("path");
+    let echo = site.http_url("a.test", "/echo");
+    s.cookies()
+        .set(&session::cookies::CookieDetails {
+            url: echo.clone(),
+            name: "sid".into(),
+            value: "42".into(),
+            ..Default::default()
+        })
+        .expect("cookie");
+    let item = s
+        .download_url(&echo, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    let requests = site.requests_to("/echo");
+    assert_eq!(requests[0].header("cookie"), Some("sid=42"));
+
+    // 400 KB at 200 KB/s cannot take less than about two seconds.
+    s.enable_network_emulation(session::net::NetworkEmulation {
+        download_throughput: 200_000.0,
+        ..Default::default()
+    });
+    let started = std::time::Instant::now();
+    let item = s
+        .download_url(
+            &site.http_url("a.test", "/bytes/400000"),
+            DownloadOptions::default(),
+        )
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        std::fs::read(item.save_path().expect("path")).expect("read"),
+        pattern_bytes(0, 0, 400_000)
+    );
+}
