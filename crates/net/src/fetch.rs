@@ -16,38 +16,36 @@ use crate::request::{FetchOptions, RedirectMode, RequestBody};
 use crate::response::{HopResponse, Response};
 use crate::stages::{Flow, RequestContext};
 
-fn request_url(uri: &http::Uri, options: &FetchOptions) -> Result<Url> {
-    if let Some(u) = &options.url {
-        return Ok(u.clone());
-    }
+fn request_url(uri: &http::Uri) -> Result<Url> {
     let text = uri.to_string();
-    let url = Url::parse(&text).map_err(|e| {
+    Url::parse(&text).map_err(|e| {
         Error::new(
             NetError::InvalidUrl,
             format!("'{text}' is not a valid URL: {e}"),
         )
-    })?;
-    Ok(url)
+    })
 }
 
 pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> Result<Response> {
-    let (parts, body) = request.into_parts();
-    let options = parts
+    let (mut parts, body) = request.into_parts();
+    let mut options = parts
         .extensions
-        .get::<FetchOptions>()
-        .cloned()
+        .remove::<FetchOptions>()
         .unwrap_or_default();
-    let url = request_url(&parts.uri, &options)?;
+    let url = match options.url.take() {
+        Some(url) => url,
+        None => request_url(&parts.uri)?,
+    };
     let abort = options.abort.clone();
-    let run = run(inner, url, parts.method, parts.headers, body, options);
+    // `run(..)` is awaited where it is made: binding it first would copy the whole future.
     let mut response = match &abort {
-        None => run.await?,
+        None => run(inner, url, parts.method, parts.headers, body, options).await?,
         Some(handle) => {
             if handle.is_aborted() {
                 return Err(Error::new(NetError::Aborted, "the operation was aborted"));
             }
             tokio::select! {
-                r = run => r?,
+                r = run(inner, url, parts.method, parts.headers, body, options) => r?,
                 _ = handle.token().cancelled() => return Err(Error::new(NetError::Aborted, "the operation was aborted")),
             }
         }
