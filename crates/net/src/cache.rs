@@ -23,7 +23,6 @@ use session_cache::{Cache, CacheStatus, Lookup, Pending};
 
 use crate::body::Body;
 use crate::error::{Error, NetError, Result};
-use crate::request::CacheMode;
 use crate::response::HopResponse;
 use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
 
@@ -42,17 +41,6 @@ impl CacheStage {
     /// The cache.
     pub fn cache(&self) -> &Cache {
         &self.cache
-    }
-}
-
-fn mode(m: CacheMode) -> session_cache::CacheMode {
-    match m {
-        CacheMode::Default => session_cache::CacheMode::Default,
-        CacheMode::NoStore => session_cache::CacheMode::NoStore,
-        CacheMode::Reload => session_cache::CacheMode::Reload,
-        CacheMode::NoCache => session_cache::CacheMode::NoCache,
-        CacheMode::ForceCache => session_cache::CacheMode::ForceCache,
-        CacheMode::OnlyIfCached => session_cache::CacheMode::OnlyIfCached,
     }
 }
 
@@ -85,7 +73,7 @@ impl Stage for CacheStage {
             Some(&ctx.url),
             &ctx.headers,
             site.as_ref(),
-            mode(ctx.cache),
+            ctx.cache,
         ) {
             Lookup::Hit { response, .. } => {
                 let (parts, body) = response.into_parts();

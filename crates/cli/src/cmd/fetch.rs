@@ -79,7 +79,7 @@ pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let cache: CacheMode = args
         .cache
         .parse()
-        .map_err(|e: session::net::Error| usage(format!("--cache: {}", e.detail())))?;
+        .map_err(|e| usage(format!("--cache: {e}")))?;
     let credentials: CredentialsMode = args
         .credentials
         .parse()
