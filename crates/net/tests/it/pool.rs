@@ -74,3 +74,31 @@ async fn close_all_connections_fails_requests_in_flight() {
         200
     );
 }
+
+#[tokio::test]
+async fn dropping_a_fetch_cancels_it() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let task = tokio::spawn({
+        let net = net.clone();
+        let req = request(
+            Method::GET,
+            &site.http_url("a.test", "/hang"),
+            (),
+            FetchOptions::new(),
+        );
+        async move { net.fetch(req).await }
+    });
+    while site.requests_to("/hang").is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // Dropping the future (here by aborting its task) abandons the request: its connection,
+    // still waiting for an answer, never goes back to the pool.
+    task.abort();
+    assert!(task.await.expect_err("cancelled").is_cancelled());
+    assert_eq!(net.pooled_connections(), 0);
+    let r = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("next request");
+    assert_eq!(r.status(), 200);
+}
