@@ -77,23 +77,25 @@ pub(crate) fn summary_text(item: &DownloadItem) -> String {
     text
 }
 
+/// A bar with ETA when the size is known, a spinner with bytes and rate otherwise.
+fn set_bar_style(bar: &indicatif::ProgressBar, total: u64) {
+    let template = if total > 0 {
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}"
+    } else {
+        "{msg} {spinner} {bytes} {binary_bytes_per_sec}"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_length(total);
+}
+
 /// Shows progress until the item stops; returns its final state.
 pub(crate) async fn follow(item: &DownloadItem) -> DownloadState {
     let terminal = std::io::stderr().is_terminal();
     let bar = terminal.then(|| {
-        let bar = indicatif::ProgressBar::new(item.total_bytes());
-        let style = if item.total_bytes() > 0 {
-            indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
-            )
-        } else {
-            indicatif::ProgressStyle::with_template(
-                "{msg} {spinner} {bytes} {binary_bytes_per_sec}",
-            )
-        };
-        if let Ok(style) = style {
-            bar.set_style(style.progress_chars("=> "));
-        }
+        let bar = indicatif::ProgressBar::new(0);
+        set_bar_style(&bar, item.total_bytes());
         bar.set_message(item.filename());
         bar
     });
@@ -109,7 +111,8 @@ pub(crate) async fn follow(item: &DownloadItem) -> DownloadState {
                 match &bar {
                     Some(bar) => {
                         if total > 0 && bar.length() != Some(total) {
-                            bar.set_length(total);
+                            // The size is known once the response head arrived.
+                            set_bar_style(bar, total);
                         }
                         bar.set_message(item.filename());
                         bar.set_position(received);

@@ -181,3 +181,45 @@ fn cancel_removes_the_partial_file() {
     assert_eq!(list[0]["state"], "cancelled");
     assert_eq!(list[0]["canResume"], false);
 }
+
+#[test]
+fn a_killed_download_is_listed_as_crashed_and_resumes() {
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let to = ud.path().join("out");
+    let url = site.http_url("127.0.0.1", "/drip?bytes=30000&chunk=1000&delay_ms=100");
+    let base = ["--user-data", d, "--partition", "persist:k"];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ses"))
+        .args(base)
+        .args(["download", &url, "--to", to.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn ses");
+    // Wait for bytes on disk, then kill the process without letting it finish anything.
+    let part = to.join("drip.part");
+    while std::fs::metadata(&part).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ses ended before it was killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+
+    let list = json(&ses(&[&base[..], &["downloads", "list", "--json"]].concat()));
+    assert_eq!(list[0]["state"], "interrupted");
+    assert_eq!(list[0]["interruptReason"], "CRASH");
+    assert_eq!(list[0]["canResume"], true);
+    let done = json(&ses(
+        &[&base[..], &["downloads", "resume", "1", "--json"]].concat()
+    ));
+    assert_eq!(done["state"], "completed");
+    assert_eq!(
+        std::fs::read(to.join("drip")).expect("read"),
+        vec![b'x'; 30000]
+    );
+    assert!(!part.exists());
+}
