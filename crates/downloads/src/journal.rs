@@ -12,7 +12,9 @@
 //! resuming from the journal never trusts bytes that might not be on disk.
 //!
 //! Items found `progressing` when a journal is opened belonged to a process that died: they are
-//! turned into `interrupted` with reason [`InterruptReason::Crash`], resumable.
+//! turned into `interrupted` with reason [`InterruptReason::Crash`], resumable from the last
+//! checkpoint; or into `completed` when the file is complete at its save path and the temporary
+//! file gone (the process died between the rename and the journal write).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -84,8 +86,14 @@ impl Journal {
                 }
                 for mut record in doc.items {
                     if record.state == DownloadState::Progressing {
-                        record.state = DownloadState::Interrupted;
-                        record.interrupt_reason = Some(InterruptReason::Crash);
+                        if renamed_before_crash(&record) {
+                            // The process died between the rename and the journal write.
+                            record.state = DownloadState::Completed;
+                            record.received_bytes = record.total_bytes;
+                        } else {
+                            record.state = DownloadState::Interrupted;
+                            record.interrupt_reason = Some(InterruptReason::Crash);
+                        }
                     }
                     records.insert(record.id, record);
                 }
@@ -189,6 +197,17 @@ impl Journal {
     }
 }
 
+/// Whether a running item's file is complete at its save path with no temporary file left:
+/// the rename happened, the journal update did not.
+fn renamed_before_crash(record: &DownloadRecord) -> bool {
+    let (Some(target), Some(temp)) = (&record.save_path, record.temp_path()) else {
+        return false;
+    };
+    record.total_bytes > 0
+        && !temp.exists()
+        && std::fs::metadata(target).is_ok_and(|m| m.is_file() && m.len() == record.total_bytes)
+}
+
 fn prune(records: &mut BTreeMap<u64, DownloadRecord>) {
     let finished: Vec<u64> = records
         .values()
@@ -225,6 +244,35 @@ mod tests {
         assert_eq!(back.interrupt_reason, Some(InterruptReason::Crash));
         assert!(back.can_resume());
         assert_eq!(journal.allocate_id(), 2);
+    }
+
+    #[test]
+    fn a_crash_after_the_rename_counts_as_completed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        let journal = Journal::open(&path).expect("open");
+        let target = dir.path().join("file.bin");
+        std::fs::write(&target, b"12345").expect("write");
+        let mut done = DownloadRecord::new(journal.allocate_id(), vec!["http://a.test/f".into()]);
+        done.save_path = Some(target.clone());
+        done.total_bytes = 5;
+        journal.put(&done).expect("put");
+        let mut partial =
+            DownloadRecord::new(journal.allocate_id(), vec!["http://a.test/g".into()]);
+        partial.save_path = Some(dir.path().join("other.bin"));
+        partial.total_bytes = 5;
+        journal.put(&partial).expect("put");
+        drop(journal);
+        let journal = Journal::open(&path).expect("reopen");
+        assert_eq!(
+            journal.get(1).expect("first").state,
+            DownloadState::Completed
+        );
+        assert_eq!(journal.get(1).expect("first").received_bytes, 5);
+        assert_eq!(
+            journal.get(2).expect("second").state,
+            DownloadState::Interrupted
+        );
     }
 
     #[test]
