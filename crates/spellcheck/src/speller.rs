@@ -59,7 +59,7 @@ struct HotSlot<'a> {
 }
 
 /// Slots of the small direct-mapped table in front of it (a power of two).
-const HOT_SLOTS: usize = 16384;
+const HOT_SLOTS: usize = 4096;
 
 impl Speller {
     /// A speller over `dictionaries` (language code, dictionary), in priority order, with no
