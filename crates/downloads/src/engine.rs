@@ -48,12 +48,35 @@ enum End {
 /// with the writes), so checkpoints are rare; a crash loses at most this much progress, which
 /// the resume fetches again.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5);
+/// First pause before a retry; doubled after each (at most 32 times this).
+const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 /// `updated` events at most this often.
 const UPDATE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Runs one start or resume of `item` to its end, and reports that end exactly once.
 pub(crate) async fn run(manager: Arc<ManagerInner>, item: DownloadItem, start: Start) {
-    let end = transfer(&manager, &item, start).await;
+    let mut end = transfer(&manager, &item, start).await;
+    // Transient failures are retried (when configured) with a growing pause, continuing from
+    // the bytes on disk; only the final outcome is reported.
+    let retries = manager.retries.load(std::sync::atomic::Ordering::Relaxed);
+    let mut attempt = 0;
+    while let End::Interrupted(reason, message) = &end {
+        if attempt >= retries || !reason.is_transient() || !item.record().can_resume() {
+            break;
+        }
+        let backoff = RETRY_BACKOFF * 2u32.saturating_pow(attempt).min(32);
+        attempt += 1;
+        tracing::info!(id = item.id(), %reason, attempt, "download failed ({message}); retrying in {backoff:?}");
+        let mut control = item.control();
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = control.wait_for(|c| c.cancelled) => {
+                end = End::Cancelled;
+                break;
+            }
+        }
+        end = transfer(&manager, &item, Start::Resume).await;
+    }
     let finisher = item.clone();
     // Finishing writes the journal (fsync): off the runtime's threads.
     let finish = move || match end {

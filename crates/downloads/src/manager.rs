@@ -73,6 +73,10 @@ pub struct DownloadsConfig {
     /// loss never leaves a partial file at the final path (default `true`). Off, completion is
     /// about a third faster on a fast link and only a process crash is covered.
     pub sync_on_complete: bool,
+    /// How many times a transient failure (network errors, a truncated body, 5xx, transient
+    /// file errors) is retried within one run, continuing with a range request, before the item
+    /// ends `interrupted` (default 0: report at once and let the application decide).
+    pub retries: u32,
 }
 
 impl DownloadsConfig {
@@ -87,7 +91,14 @@ impl DownloadsConfig {
             journal,
             download_dir: download_dir.into(),
             sync_on_complete: true,
+            retries: 0,
         }
+    }
+
+    /// Sets [`retries`](Self::retries).
+    pub fn retries(mut self, attempts: u32) -> Self {
+        self.retries = attempts;
+        self
     }
 
     /// Sets [`sync_on_complete`](Self::sync_on_complete).
@@ -116,6 +127,7 @@ pub(crate) struct ManagerInner {
     pub(crate) journal: Journal,
     pub(crate) fetcher: Arc<dyn Fetcher>,
     pub(crate) sync_on_complete: bool,
+    pub(crate) retries: std::sync::atomic::AtomicU32,
     download_dir: RwLock<PathBuf>,
     handler: RwLock<Option<WillDownloadHandler>>,
     /// Live items by id (weak: a finished item nobody holds is released).
@@ -149,6 +161,7 @@ impl Downloads {
                 journal: config.journal,
                 fetcher: config.fetcher,
                 sync_on_complete: config.sync_on_complete,
+                retries: std::sync::atomic::AtomicU32::new(config.retries),
                 download_dir: RwLock::new(config.download_dir),
                 handler: RwLock::new(None),
                 items: Mutex::new(HashMap::new()),
@@ -173,6 +186,14 @@ impl Downloads {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = path;
         Ok(())
+    }
+
+    /// Sets how many times a transient failure is retried within a run (see
+    /// [`DownloadsConfig::retries`]); applies to runs that start afterwards.
+    pub fn set_retries(&self, attempts: u32) {
+        self.inner
+            .retries
+            .store(attempts, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The default download directory.

@@ -176,6 +176,22 @@ impl InterruptReason {
         )
     }
 
+    /// Whether the failure may go away by itself (worth an automatic retry): network errors, a
+    /// truncated body, a server error, a transient file error.
+    pub fn is_transient(self) -> bool {
+        use InterruptReason::*;
+        matches!(
+            self,
+            NetworkFailed
+                | NetworkTimeout
+                | NetworkDisconnected
+                | NetworkServerDown
+                | ServerContentLengthMismatch
+                | ServerFailed
+                | FileTransientError
+        )
+    }
+
     /// The reason for an HTTP error status of a download response.
     pub fn from_status(status: u16) -> Self {
         match status {

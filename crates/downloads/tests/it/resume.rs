@@ -432,3 +432,54 @@ async fn removing_an_interrupted_item_deletes_its_partial_file() {
     assert!(!temp.exists());
     assert!(env.reopen().get(item.id()).is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_retries_continue_after_transient_failures() {
+    let env = Env::new();
+    let mut config = session_downloads::DownloadsConfig::new(
+        std::sync::Arc::new(session_downloads::NetFetcher::new(
+            session_net::Net::new(session_net::NetConfig::default()).expect("net"),
+        )),
+        session_downloads::Journal::in_memory(),
+        env.download_dir(),
+    );
+    config = config.retries(3);
+    let downloads = session_downloads::Downloads::new(config);
+    let announced = subscribe_all(&downloads);
+    let len = 600_000;
+    let url = env.url(&format!(
+        "/flaky/retries/{len}?seed=31&cuts=100000,250000,400000"
+    ));
+    let item = downloads
+        .download_url(&url, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    let (_, mut events) = announced.try_recv().expect("announced");
+    let events = drain(&mut events);
+    assert_eq!(done_count(&events), 1, "only the final outcome is reported");
+    assert!(restarts_in(&events).is_empty());
+    assert!(std::fs::read(item.save_path().expect("path")).expect("read") == pattern(31, len));
+    let requests = env.site.requests_to(&format!("/flaky/retries/{len}"));
+    assert_eq!(requests.len(), 4);
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.header("range").is_some() && r.header("if-range").is_some())
+    );
+
+    // A fourth cut is one more than the retries allow: the item ends interrupted, resumable.
+    let url = env.url(&format!(
+        "/flaky/retries-out/{len}?seed=32&cuts=1000,2000,3000,4000"
+    ));
+    let item = downloads
+        .download_url(&url, DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert!(item.can_resume());
+    // A 404 is not retried.
+    let item = downloads
+        .download_url(&env.url("/status/404"), DownloadOptions::default())
+        .expect("start");
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert_eq!(env.site.requests_to("/status/404").len(), 1);
+}
