@@ -232,7 +232,8 @@ pub struct DownloadRecord {
     pub id: u64,
     /// Every URL of the request, the last one answered (redirects included).
     pub url_chain: Vec<String>,
-    /// Extra request headers given to `download_url`, sent again on resume.
+    /// Extra request headers given to `download_url`, sent again on resume. They are kept in the
+    /// partition's journal on disk (credentials included, like the cookie store beside it).
     #[serde(default)]
     pub request_headers: Vec<(String, String)>,
     /// Where the file goes once complete; `None` until decided.

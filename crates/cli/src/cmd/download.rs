@@ -1,4 +1,4 @@
-//! `ses download URL [--to DIR] [--name NAME] [-H 'K: V']...`: `download_url`.
+//! `ses download URL [--to DIR] [--name NAME] [-H 'K: V']... [--retries N]`: `download_url`.
 //!
 //! While a download runs, a progress bar (bytes, rate, ETA) is drawn on a terminal; otherwise
 //! plain progress lines go to stderr. The DownloadItem summary goes to stdout (one JSON document
@@ -27,6 +27,9 @@ pub(crate) struct DownloadArgs {
     /// Extra request header, `'Name: value'` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "K: V")]
     headers: Vec<String>,
+    /// Retry transient failures this many times (continuing by range) before giving up.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    retries: u32,
 }
 
 /// Bad usage (exit 2).
@@ -199,6 +202,7 @@ pub(crate) async fn run(ctx: &Ctx, args: DownloadArgs) -> Result<(), CliError> {
                 async move { WillDownloadDecision::SaveTo(path) }
             }));
     }
+    ctx.session.download_manager().set_retries(args.retries);
     let item = ctx
         .session
         .download_url(&args.url, DownloadOptions { headers })?;

@@ -69,6 +69,43 @@ fn download_interrupt_list_resume_in_separate_processes() {
 }
 
 #[test]
+fn retries_flag_continues_after_cuts() {
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let to = ud.path().join("out");
+    let url = site.http_url(
+        "127.0.0.1",
+        "/flaky/cli-retry/200000?seed=4&cuts=50000,90000",
+    );
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "download",
+        &url,
+        "--to",
+        to.to_str().expect("utf-8"),
+        "--retries",
+        "2",
+        "--json",
+    ]);
+    let requests: Vec<_> = site
+        .requests_to("/flaky/cli-retry/200000")
+        .into_iter()
+        .map(|r| r.header("range").map(str::to_owned))
+        .collect();
+    assert!(out.status.success(), "ranges asked: {requests:?}");
+    let v = json(&out);
+    assert_eq!(v["state"], "completed");
+    assert_eq!(
+        std::fs::read(to.join("200000")).expect("read"),
+        pattern_bytes(4, 0, 200_000)
+    );
+}
+
+#[test]
 fn download_with_a_name_and_plain_output() {
     let site = TestSite::start();
     let ud = session_test_support::temp_user_data();
