@@ -11,10 +11,11 @@
 //! `Content-Location`. Each hop is a separate entry, so a redirect is stored under the URL that
 //! answered it. The key is partitioned by the site of `site_for_cookies` when a request has one.
 //!
-//! Within `stale-while-revalidate` the stored response is served and no background request is
-//! made: the next request after the window validates it in the foreground.
+//! Within `stale-while-revalidate` the stored response is served and, when the stage was made
+//! with [`CacheStage::with_revalidation`], the same request is sent again in the background with
+//! the `no-cache` mode, so its 304 or new response refreshes the entry.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -27,15 +28,69 @@ use crate::response::HopResponse;
 use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
 
 /// The cache stage: insert it with [`crate::Net::insert_stage`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CacheStage {
     cache: Cache,
+    /// The network context that background revalidations go through (weak: the context owns
+    /// the stage).
+    net: Option<Weak<crate::Inner>>,
+}
+
+impl std::fmt::Debug for CacheStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheStage")
+            .field("cache", &self.cache)
+            .finish()
+    }
 }
 
 impl CacheStage {
-    /// A stage over `cache` (sessions never share a cache: give each its own).
+    /// A stage over `cache` (sessions never share a cache: give each its own). Responses within
+    /// `stale-while-revalidate` are served without a background revalidation.
     pub fn new(cache: Cache) -> Arc<Self> {
-        Arc::new(CacheStage { cache })
+        Arc::new(CacheStage { cache, net: None })
+    }
+
+    /// A stage over `cache` whose `stale-while-revalidate` hits are revalidated in the
+    /// background through `net` (the context the stage is inserted into).
+    pub fn with_revalidation(cache: Cache, net: &crate::Net) -> Arc<Self> {
+        Arc::new(CacheStage {
+            cache,
+            net: Some(Arc::downgrade(&net.inner)),
+        })
+    }
+
+    /// Sends the hop again in the background with the `no-cache` mode (a conditional request
+    /// through the whole pipeline) and reads its body to the end, so the entry is refreshed.
+    fn revalidate_in_background(&self, ctx: &RequestContext) {
+        let Some(inner) = self.net.as_ref().and_then(Weak::upgrade) else {
+            return;
+        };
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let net = crate::Net { inner };
+        let Ok(mut request) = crate::new_request(http::Method::GET, ctx.url.as_str(), ()) else {
+            return;
+        };
+        *request.headers_mut() = ctx.headers.clone();
+        request.headers_mut().remove(http::header::RANGE);
+        let mut options = crate::FetchOptions::new()
+            .cache(session_cache::CacheMode::NoCache)
+            .credentials(ctx.credentials)
+            .url(ctx.url.clone());
+        if let Some(origin) = &ctx.initiator {
+            options = options.origin(origin.clone());
+        }
+        if let Some(site) = &ctx.site_for_cookies {
+            options = options.site_for_cookies(site.clone());
+        }
+        request.extensions_mut().insert(options);
+        handle.spawn(async move {
+            if let Ok(response) = net.fetch(request).await {
+                let _ = response.bytes().await;
+            }
+        });
     }
 
     /// The cache.
@@ -75,7 +130,13 @@ impl Stage for CacheStage {
             site.as_ref(),
             ctx.cache,
         ) {
-            Lookup::Hit { response, .. } => {
+            Lookup::Hit {
+                response,
+                revalidate,
+            } => {
+                if revalidate.is_some() {
+                    self.revalidate_in_background(ctx);
+                }
                 let (parts, body) = response.into_parts();
                 let body = http_body_util::BodyExt::map_err(body, session_cache::BoxError::from);
                 let mut hop = HopResponse::new(parts.status, parts.headers, to_body(body));

@@ -42,7 +42,10 @@ pub(crate) fn open_cache(
 /// Puts the cache in the session's request pipeline (stage 3 lookup, stage 7 store).
 pub(crate) fn attach_to_net(net: &session_net::Net, cache: Option<&Cache>) {
     if let Some(cache) = cache {
-        net.insert_stage(session_net::cache::CacheStage::new(cache.clone()));
+        net.insert_stage(session_net::cache::CacheStage::with_revalidation(
+            cache.clone(),
+            net,
+        ));
     }
 }
 

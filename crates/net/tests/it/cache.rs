@@ -178,3 +178,58 @@ async fn redirect_hops_are_stored_under_their_own_urls() {
     assert_eq!(direct, ("the target".to_owned(), true));
     assert_eq!(hits(&site, "target"), 1);
 }
+
+// RFC 5861: within stale-while-revalidate the stored response is served at once and the entry
+// is refreshed by a background conditional request.
+#[tokio::test]
+async fn stale_while_revalidate_refreshes_in_the_background() {
+    let site = TestSite::start();
+    let swr = "max-age=0, stale-while-revalidate=600";
+    site.put(
+        "swr",
+        Resource {
+            body: Bytes::from_static(b"v1"),
+            etag: Some("\"1\"".into()),
+            last_modified: None,
+            headers: vec![("cache-control".into(), swr.into())],
+        },
+    );
+    let url = site.http_url("a.test", "/res/swr");
+    let net = crate::net(&site);
+    net.insert_stage(CacheStage::with_revalidation(Cache::memory(None), &net));
+    assert_eq!(
+        fetch(&net, &url, CacheMode::Default).await.expect("fetch"),
+        ("v1".to_owned(), false)
+    );
+    site.put(
+        "swr",
+        Resource {
+            body: Bytes::from_static(b"v2"),
+            etag: Some("\"2\"".into()),
+            last_modified: None,
+            headers: vec![("cache-control".into(), swr.into())],
+        },
+    );
+    assert_eq!(
+        fetch(&net, &url, CacheMode::Default).await.expect("fetch"),
+        ("v1".to_owned(), true)
+    );
+    // Wait for the background revalidation to reach the site and refresh the entry.
+    let mut refreshed = false;
+    for _ in 0..1000 {
+        let (body, from_cache) = fetch(&net, &url, CacheMode::ForceCache)
+            .await
+            .expect("fetch");
+        if from_cache && body == "v2" {
+            refreshed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        refreshed,
+        "the background revalidation never refreshed the entry"
+    );
+    let requests = site.requests_to("/res/swr");
+    assert_eq!(requests[1].header("if-none-match"), Some("\"1\""));
+}
