@@ -548,8 +548,12 @@ impl EntryWriter {
         }
         head.body_len = self.written;
         let sink = std::mem::replace(&mut self.sink, Sink::Memory(Vec::new()));
-        let body = match sink {
-            Sink::Memory(chunks) => BodySource::Memory(chunks.into()),
+        // The size counts the body and the head, and a disk entry's trailer.
+        let (body, size) = match sink {
+            Sink::Memory(chunks) => {
+                let size = head.body_len + head.encode().len() as u64;
+                (BodySource::Memory(chunks.into()), size)
+            }
             Sink::Disk {
                 mut file,
                 path,
@@ -569,12 +573,9 @@ impl EntryWriter {
                     let _ = fs::remove_file(&path);
                     return false;
                 }
-                BodySource::Disk(path)
+                let size = head.body_len + encoded.len() as u64 + TRAILER_LEN;
+                (BodySource::Disk(path), size)
             }
-        };
-        let encoded_len = match &body {
-            BodySource::Memory(_) => head.encode().len() as u64,
-            BodySource::Disk(_) => 0,
         };
         let store = Arc::clone(&self.store);
         let mut index = store.lock();
@@ -584,10 +585,6 @@ impl EntryWriter {
             }
             return false;
         }
-        let size = match &body {
-            BodySource::Disk(p) => fs::metadata(p).map(|m| m.len()).unwrap_or(head.body_len),
-            BodySource::Memory(_) => head.body_len + encoded_len,
-        };
         let key = head.key.clone();
         let slot = Arc::new(Slot {
             head,
