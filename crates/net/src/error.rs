@@ -68,6 +68,8 @@ net_errors! {
     AddressUnreachable = -109, "ERR_ADDRESS_UNREACHABLE";
     /// No TLS version or cipher suite in common with the server.
     SslVersionOrCipherMismatch = -113, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
+    /// A PAC script could not be fetched or failed to run.
+    PacScriptFailed = -121, "ERR_PAC_SCRIPT_FAILED";
     /// The TCP connection attempt timed out.
     ConnectionTimedOut = -118, "ERR_CONNECTION_TIMED_OUT";
     /// The certificate's name does not match the host.

@@ -57,6 +57,7 @@ pub mod emulation;
 mod error;
 mod fetch;
 mod file;
+pub mod proxy;
 mod redirect;
 mod request;
 mod response;
@@ -209,6 +210,7 @@ pub(crate) struct Inner {
     stages: Stages,
     defaults: RwLock<Arc<DefaultHeaders>>,
     limits: Limits,
+    proxy: proxy::ProxyState,
 }
 
 impl Inner {
@@ -270,6 +272,7 @@ impl Net {
                 stages: Stages::default(),
                 defaults: RwLock::new(Arc::new(defaults)),
                 limits: config.limits,
+                proxy: proxy::ProxyState::default(),
             }),
         })
     }

@@ -1,0 +1,417 @@
+//! Proxy configuration (`setProxy`), proxy resolution (`resolveProxy`) and PAC scripts.
+//!
+//! - [`ProxyConfig`] is Electron's `ProxyConfig` structure; [`ProxyMode`] its `mode`.
+//! - [`ProxyRules`] parses `proxyRules` (`http=a:80;https=b,direct://`), [`BypassRules`]
+//!   `proxyBypassRules` (`<local>`, `<-loopback>`, `*.example.com:80`, `10.0.0.0/8`), with
+//!   Chromium's implicit loopback / link-local bypass.
+//! - [`pac`] runs PAC scripts in QuickJS with a time and a memory limit.
+//! - [`ProxyList::to_pac_string`] is the `resolveProxy` format: `PROXY a:80;DIRECT`.
+//!
+//! `system` mode reads the environment (`http_proxy`, `https_proxy`, `ftp_proxy`,
+//! `all_proxy`, `no_proxy`, upper or lower case), as Chromium does on a Linux desktop without
+//! GNOME/KDE settings; `auto_detect` fetches `http://wpad/wpad.dat` and goes DIRECT when
+//! that fails.
+
+mod bypass;
+pub mod pac;
+mod rules;
+mod server;
+
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use bypass::{BypassRules, matches_implicit};
+pub use rules::{ProxyRules, RulesType};
+pub use server::{
+    ProxyChoice, ProxyList, ProxyScheme, ProxyServer, parse_pac_element, parse_pac_result,
+    parse_proxy_uri,
+};
+
+use crate::error::{Error, NetError, Result};
+
+/// Largest PAC script accepted, bytes.
+pub const MAX_PAC_SCRIPT_BYTES: usize = 4 * 1024 * 1024;
+
+const WPAD_URL: &str = "http://wpad/wpad.dat";
+
+/// Electron's proxy `mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyMode {
+    /// Every connection is direct.
+    Direct,
+    /// WPAD: the PAC script at `http://wpad/wpad.dat`.
+    AutoDetect,
+    /// The PAC script at `pacScript`.
+    PacScript,
+    /// `proxyRules` and `proxyBypassRules`.
+    FixedServers,
+    /// The system's settings (the environment on Linux).
+    System,
+}
+
+impl ProxyMode {
+    /// Parses Electron's mode names.
+    pub fn parse(text: &str) -> Result<ProxyMode> {
+        Ok(match text {
+            "direct" => ProxyMode::Direct,
+            "auto_detect" => ProxyMode::AutoDetect,
+            "pac_script" => ProxyMode::PacScript,
+            "fixed_servers" => ProxyMode::FixedServers,
+            "system" => ProxyMode::System,
+            _ => {
+                return Err(Error::new(
+                    NetError::InvalidArgument,
+                    "Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system",
+                ));
+            }
+        })
+    }
+}
+
+/// Electron's `ProxyConfig` (`session.setProxy(config)`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ProxyConfig {
+    /// `direct`, `auto_detect`, `pac_script`, `fixed_servers` or `system`; omitted means
+    /// `pac_script` when `pac_script` is non-empty, else `fixed_servers`.
+    pub mode: Option<String>,
+    /// URL of a PAC script (`http:`, `https:`, `file:` or `data:`).
+    pub pac_script: Option<String>,
+    /// Proxy rules.
+    pub proxy_rules: Option<String>,
+    /// Bypass rules.
+    pub proxy_bypass_rules: Option<String>,
+}
+
+impl ProxyConfig {
+    /// A config of fixed proxy rules.
+    pub fn rules(rules: impl Into<String>) -> ProxyConfig {
+        ProxyConfig {
+            proxy_rules: Some(rules.into()),
+            ..ProxyConfig::default()
+        }
+    }
+
+    /// A config of a PAC script URL.
+    pub fn pac(url: impl Into<String>) -> ProxyConfig {
+        ProxyConfig {
+            pac_script: Some(url.into()),
+            ..ProxyConfig::default()
+        }
+    }
+
+    /// Sets the mode.
+    pub fn with_mode(mut self, mode: impl Into<String>) -> ProxyConfig {
+        self.mode = Some(mode.into());
+        self
+    }
+
+    /// Sets the bypass rules.
+    pub fn with_bypass(mut self, rules: impl Into<String>) -> ProxyConfig {
+        self.proxy_bypass_rules = Some(rules.into());
+        self
+    }
+
+    /// The effective mode (validates `mode`).
+    pub fn effective_mode(&self) -> Result<ProxyMode> {
+        match self.mode.as_deref() {
+            Some(m) => ProxyMode::parse(m),
+            None if self.pac_script.as_deref().is_some_and(|p| !p.is_empty()) => {
+                Ok(ProxyMode::PacScript)
+            }
+            None => Ok(ProxyMode::FixedServers),
+        }
+    }
+}
+
+/// A config checked and parsed.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    mode: ProxyMode,
+    rules: ProxyRules,
+    bypass: BypassRules,
+    pac_url: Option<String>,
+}
+
+impl Resolved {
+    fn from_config(config: &ProxyConfig) -> Result<Resolved> {
+        let mode = config.effective_mode()?;
+        let mut resolved = Resolved {
+            mode,
+            rules: ProxyRules::parse(config.proxy_rules.as_deref().unwrap_or("")),
+            bypass: BypassRules::parse(config.proxy_bypass_rules.as_deref().unwrap_or("")),
+            pac_url: config.pac_script.clone().filter(|p| !p.is_empty()),
+        };
+        match mode {
+            ProxyMode::System => {
+                let env = |name: &str| {
+                    std::env::var(name)
+                        .or_else(|_| std::env::var(name.to_ascii_uppercase()))
+                        .ok()
+                        .filter(|v| !v.trim().is_empty())
+                };
+                let mut text = String::new();
+                if let Some(all) = env("all_proxy") {
+                    text = all;
+                } else {
+                    for (scheme, var) in [("http", "http_proxy"), ("https", "https_proxy"), ("ftp", "ftp_proxy")] {
+                        if let Some(v) = env(var) {
+                            text.push_str(&format!("{scheme}={v};"));
+                        }
+                    }
+                }
+                resolved.rules = ProxyRules::parse(&text);
+                resolved.bypass = BypassRules::parse(&env("no_proxy").unwrap_or_default());
+            }
+            ProxyMode::AutoDetect => resolved.pac_url = Some(WPAD_URL.into()),
+            _ => {}
+        }
+        Ok(resolved)
+    }
+}
+
+/// The proxy state of one `Net`.
+pub(crate) struct ProxyState {
+    config: RwLock<Arc<Resolved>>,
+    /// The fetched PAC script (its URL and text), kept until the config changes or a reload.
+    pac: tokio::sync::Mutex<Option<(String, Arc<String>)>>,
+    limits: RwLock<pac::PacLimits>,
+}
+
+impl Default for ProxyState {
+    fn default() -> Self {
+        ProxyState {
+            config: RwLock::new(Arc::new(Resolved {
+                mode: ProxyMode::Direct,
+                rules: ProxyRules::parse(""),
+                bypass: BypassRules::default(),
+                pac_url: None,
+            })),
+            pac: tokio::sync::Mutex::new(None),
+            limits: RwLock::new(pac::PacLimits::default()),
+        }
+    }
+}
+
+impl ProxyState {
+    fn current(&self) -> Arc<Resolved> {
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+fn pac_error(url: &str, what: impl std::fmt::Display) -> Error {
+    Error::new(NetError::PacScriptFailed, format!("PAC script {url}: {what}"))
+}
+
+fn decode_data_url(url: &Url) -> Result<Vec<u8>> {
+    let text = url.as_str();
+    let rest = &text["data:".len()..];
+    let (meta, data) = rest
+        .split_once(',')
+        .ok_or_else(|| pac_error(text, "a data: URL needs a comma"))?;
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(data).collect();
+    if meta.to_ascii_lowercase().ends_with(";base64") {
+        use base64::Engine;
+        let compact: Vec<u8> = bytes.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .map_err(|e| pac_error(text, format!("bad base64: {e}")))
+    } else {
+        Ok(bytes)
+    }
+}
+
+impl crate::Net {
+    fn proxy_state(&self) -> &ProxyState {
+        &self.inner.proxy
+    }
+
+    async fn fetch_pac(&self, pac_url: &str) -> Result<Arc<String>> {
+        let url = Url::parse(pac_url)
+            .map_err(|e| pac_error(pac_url, format!("not a valid URL: {e}")))?;
+        let bytes = match url.scheme() {
+            "data" => decode_data_url(&url)?,
+            "http" | "https" | "file" => {
+                let request = crate::new_request(http::Method::GET, url.as_str(), crate::RequestBody::empty())?;
+                let response = self.fetch(request).await.map_err(|e| pac_error(pac_url, e))?;
+                if !response.ok() {
+                    return Err(pac_error(pac_url, format!("server answered {}", response.status())));
+                }
+                let body = response.bytes().await.map_err(|e| pac_error(pac_url, e))?;
+                body.to_vec()
+            }
+            other => return Err(pac_error(pac_url, format!("unsupported scheme '{other}:'"))),
+        };
+        if bytes.len() > MAX_PAC_SCRIPT_BYTES {
+            return Err(pac_error(
+                pac_url,
+                format!("larger than {MAX_PAC_SCRIPT_BYTES} bytes"),
+            ));
+        }
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(Arc::new(text))
+    }
+
+    async fn pac_script(&self, pac_url: &str) -> Result<Arc<String>> {
+        let mut guard = self.proxy_state().pac.lock().await;
+        if let Some((u, text)) = guard.as_ref()
+            && u == pac_url
+        {
+            return Ok(text.clone());
+        }
+        let text = self.fetch_pac(pac_url).await?;
+        *guard = Some((pac_url.to_string(), text.clone()));
+        Ok(text)
+    }
+
+    /// `setProxy(config)`: validates the config and applies it to later requests and
+    /// lookups. A PAC script is fetched when first needed.
+    pub async fn set_proxy(&self, config: ProxyConfig) -> Result<()> {
+        let resolved = Resolved::from_config(&config)?;
+        let state = self.proxy_state();
+        let mut pac = state.pac.lock().await;
+        *state.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(resolved);
+        *pac = None;
+        drop(pac);
+        self.inner.transport.flush_idle();
+        Ok(())
+    }
+
+    /// Sets the limits PAC scripts run under.
+    pub fn set_pac_limits(&self, limits: pac::PacLimits) {
+        *self
+            .proxy_state()
+            .limits
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = limits;
+    }
+
+    /// `forceReloadProxyConfig()`: drops the cached PAC script and fetches it again now
+    /// (a fetch failure is reported; later lookups retry).
+    pub async fn force_reload_proxy_config(&self) -> Result<()> {
+        let config = self.proxy_state().current();
+        *self.proxy_state().pac.lock().await = None;
+        self.inner.transport.flush_idle();
+        match (&config.mode, &config.pac_url) {
+            (ProxyMode::PacScript, Some(url)) => self.pac_script(url).await.map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The proxies for `url`, in fail-over order (`[DIRECT]` when none applies). Fails
+    /// with `net::ERR_PAC_SCRIPT_FAILED` naming the script when a PAC script cannot be
+    /// fetched or run.
+    pub async fn proxy_for_url(&self, url: &Url) -> Result<ProxyList> {
+        let config = self.proxy_state().current();
+        let list = match config.mode {
+            ProxyMode::Direct => ProxyList::direct(),
+            ProxyMode::FixedServers | ProxyMode::System => {
+                if config.bypass.matches(url, false) {
+                    ProxyList::direct()
+                } else {
+                    config.rules.list_for(url)
+                }
+            }
+            ProxyMode::PacScript | ProxyMode::AutoDetect => match &config.pac_url {
+                None => ProxyList::direct(),
+                Some(_) if matches_implicit(url) => ProxyList::direct(),
+                Some(pac_url) => {
+                    let script = match self.pac_script(pac_url).await {
+                        Ok(s) => s,
+                        Err(_) if config.mode == ProxyMode::AutoDetect => {
+                            return Ok(ProxyList::direct());
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    self.run_pac(pac_url, script, url).await?
+                }
+            },
+        };
+        Ok(if list.is_empty() {
+            ProxyList::direct()
+        } else {
+            list
+        })
+    }
+
+    async fn run_pac(&self, pac_url: &str, script: Arc<String>, url: &Url) -> Result<ProxyList> {
+        let limits = self
+            .proxy_state()
+            .limits
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let net = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        let dns: pac::PacDns = Arc::new(move |host: &str| -> Vec<IpAddr> {
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                return vec![ip];
+            }
+            handle
+                .block_on(net.resolve_host(host, crate::ResolveHostOptions::default()))
+                .map(|r| {
+                    r.endpoints
+                        .iter()
+                        .filter_map(|e| e.address.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        let name = pac_url.to_string();
+        let target = url.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            pac::PacRun {
+                name: &name,
+                dns,
+                limits,
+            }
+            .find_proxy(&script, &target)
+        })
+        .await
+        .map_err(|e| pac_error(pac_url, format!("the PAC task failed: {e}")))?
+        .map_err(|e| Error::new(NetError::PacScriptFailed, e.0))?;
+        Ok(parse_pac_result(&result))
+    }
+
+    /// `resolveProxy(url)`: the proxies for `url` as a PAC string (`PROXY a:80;DIRECT`).
+    /// Electron resolves with an empty string where this fails.
+    pub async fn resolve_proxy(&self, url: &str) -> Result<String> {
+        let parsed = Url::parse(url).map_err(|e| {
+            Error::new(NetError::InvalidUrl, format!("'{url}' is not a valid URL: {e}"))
+        })?;
+        Ok(self.proxy_for_url(&parsed).await?.to_pac_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes() {
+        // PROXY-10
+        let e = ProxyConfig::default().with_mode("invalid").effective_mode().expect_err("mode");
+        assert_eq!(
+            e.detail(),
+            "Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system"
+        );
+        assert_eq!(ProxyConfig::pac("http://x/").effective_mode().ok(), Some(ProxyMode::PacScript));
+        assert_eq!(ProxyConfig::default().effective_mode().ok(), Some(ProxyMode::FixedServers));
+        let json: ProxyConfig = serde_json::from_str(r#"{"mode":"direct","proxyRules":"a:1"}"#).expect("json");
+        assert_eq!(json.effective_mode().ok(), Some(ProxyMode::Direct));
+    }
+
+    #[test]
+    fn data_urls() {
+        let u = Url::parse("data:application/x-ns-proxy-autoconfig;base64,ZnVuY3Rpb24=").expect("url");
+        assert_eq!(decode_data_url(&u).expect("data"), b"function");
+        let u = Url::parse("data:,a%20b").expect("url");
+        assert_eq!(decode_data_url(&u).expect("data"), b"a b");
+    }
+}

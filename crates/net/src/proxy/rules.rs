@@ -1,0 +1,122 @@
+//! `proxyRules`: `[scheme=]uri[,uri...][;...]` (Chromium's `ProxyConfig::ProxyRules`).
+
+use url::Url;
+
+use super::server::{ProxyList, ProxyScheme, parse_proxy_uri};
+
+/// Whether the rules name one list for every URL or a list per URL scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesType {
+    /// No rules: DIRECT.
+    Empty,
+    /// One list for all schemes.
+    ProxyList,
+    /// `http=`, `https=`, `ftp=` lists plus the `socks=` fallback.
+    PerScheme,
+}
+
+/// Parsed `proxyRules`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyRules {
+    /// Which form the rules have (decided by their first entry).
+    pub kind: RulesType,
+    /// The list for every scheme ([`RulesType::ProxyList`]).
+    pub single: ProxyList,
+    /// `http=` list.
+    pub http: ProxyList,
+    /// `https=` list.
+    pub https: ProxyList,
+    /// `ftp=` list.
+    pub ftp: ProxyList,
+    /// `socks=` list: for schemes without a list of their own.
+    pub fallback: ProxyList,
+}
+
+impl ProxyRules {
+    /// Parses a rules string; unknown schemes and invalid URIs are dropped.
+    pub fn parse(text: &str) -> ProxyRules {
+        let mut rules = ProxyRules {
+            kind: RulesType::Empty,
+            single: ProxyList::default(),
+            http: ProxyList::default(),
+            https: ProxyList::default(),
+            ftp: ProxyList::default(),
+            fallback: ProxyList::default(),
+        };
+        for entry in text.split(';') {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let (scheme, list) = match entry.split_once('=') {
+                Some((s, l)) => (Some(s.trim().to_ascii_lowercase()), l),
+                None => (None, entry),
+            };
+            if rules.kind == RulesType::Empty {
+                rules.kind = if scheme.is_some() {
+                    RulesType::PerScheme
+                } else {
+                    RulesType::ProxyList
+                };
+            }
+            let (target, default_scheme) = match (rules.kind, scheme.as_deref()) {
+                (RulesType::ProxyList, None) => (&mut rules.single, ProxyScheme::Http),
+                (RulesType::PerScheme, Some("http")) => (&mut rules.http, ProxyScheme::Http),
+                (RulesType::PerScheme, Some("https")) => (&mut rules.https, ProxyScheme::Http),
+                (RulesType::PerScheme, Some("ftp")) => (&mut rules.ftp, ProxyScheme::Http),
+                (RulesType::PerScheme, Some("socks")) => (&mut rules.fallback, ProxyScheme::Socks4),
+                _ => continue,
+            };
+            target.0.extend(
+                list.split(',')
+                    .filter_map(|u| parse_proxy_uri(u, default_scheme, true)),
+            );
+        }
+        rules
+    }
+
+    /// The list for `url` before bypass rules; empty means DIRECT.
+    pub fn list_for(&self, url: &Url) -> ProxyList {
+        let pick = |l: &ProxyList| (!l.is_empty()).then(|| l.clone());
+        match self.kind {
+            RulesType::Empty => ProxyList::default(),
+            RulesType::ProxyList => self.single.clone(),
+            RulesType::PerScheme => {
+                let found = match url.scheme() {
+                    "http" => pick(&self.http),
+                    "https" => pick(&self.https),
+                    "ftp" => pick(&self.ftp),
+                    "ws" | "wss" => {
+                        return pick(&self.fallback)
+                            .or_else(|| pick(&self.https))
+                            .or_else(|| pick(&self.http))
+                            .unwrap_or_default();
+                    }
+                    _ => None,
+                };
+                found.or_else(|| pick(&self.fallback)).unwrap_or_default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_scheme_and_single() {
+        // PROXY-01
+        let r = ProxyRules::parse("http=myproxy:80");
+        let u = Url::parse("http://example.com/").expect("url");
+        assert_eq!(r.list_for(&u).to_pac_string(), "PROXY myproxy:80");
+        let u = Url::parse("https://example.com/").expect("url");
+        assert_eq!(r.list_for(&u).to_pac_string(), "");
+        let r = ProxyRules::parse("foopy ; ftp=ftp-proxy");
+        assert_eq!(r.kind, RulesType::ProxyList);
+        assert_eq!(r.single.to_pac_string(), "PROXY foopy:80");
+        let r = ProxyRules::parse("http=direct://,myhttpproxy; https=direct://");
+        assert_eq!(r.http.to_pac_string(), "DIRECT;PROXY myhttpproxy:80");
+        assert_eq!(ProxyRules::parse("socks=foopy").fallback.to_pac_string(), "SOCKS foopy:1080");
+    }
+}
