@@ -96,18 +96,6 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Opens the session the global options name and applies the per-run settings.
     pub(crate) fn open(global: GlobalArgs) -> Result<Self, CliError> {
-        for (flag, given) in [
-            ("--proxy", global.proxy.is_some()),
-            ("--proxy-bypass", global.proxy_bypass.is_some()),
-            ("--pac-url", global.pac_url.is_some()),
-            ("--proxy-mode", global.proxy_mode.is_some()),
-        ] {
-            if given {
-                return Err(CliError::failed(format!(
-                    "{flag}: proxy support is not built yet"
-                )));
-            }
-        }
         let sessions = global.sessions();
         let session = match &global.path {
             Some(path) => sessions.from_path(path, SessionOptions::default())?,
@@ -136,6 +124,34 @@ impl Ctx {
             session.set_user_agent(&ua, global.accept_language.as_deref());
         }
         Ok(Ctx { global, session })
+    }
+
+    /// Applies `--proxy`, `--proxy-bypass`, `--pac-url` and `--proxy-mode` (`set_proxy` for
+    /// this run); without any of them the session keeps direct connections.
+    pub(crate) async fn apply_proxy(&self) -> Result<(), CliError> {
+        let g = &self.global;
+        if g.proxy.is_none()
+            && g.proxy_bypass.is_none()
+            && g.pac_url.is_none()
+            && g.proxy_mode.is_none()
+        {
+            return Ok(());
+        }
+        let mut config = session::proxy::ProxyConfig::default();
+        config.mode = g.proxy_mode.clone();
+        config.proxy_rules = g.proxy.clone();
+        config.proxy_bypass_rules = g.proxy_bypass.clone();
+        config.pac_script = g.pac_url.clone();
+        if let Err(e) = config.effective_mode() {
+            return Err(CliError {
+                message: format!("--proxy-mode: {}", e.detail()),
+                code: 2,
+            });
+        }
+        self.session
+            .set_proxy(config)
+            .await
+            .map_err(|e| CliError::failed(e.to_string()))
     }
 
     /// Prints `json` with `--json`, else `text`.

@@ -30,6 +30,9 @@ enum Command {
     Fetch(cmd::fetch::Args),
     /// Resolve a host name (host rules, host cache, system resolver).
     Resolve(cmd::resolve::Args),
+    /// Proxy lookups with the global proxy options (`resolve_proxy`).
+    #[command(subcommand)]
+    Proxy(cmd::proxy::ProxyCommand),
     /// The session's cookie jar: list, set, remove, store, header, import, export, flush.
     Cookies(cmd::cookies::Args),
     /// Spellchecker: check text, suggest, languages, custom words.
@@ -72,11 +75,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         return cmd::partition::run(&cli.global, args);
     }
     let ctx = Ctx::open(cli.global)?;
+    ctx.apply_proxy().await?;
     match cli.command {
         Command::Info => cmd::info::run(&ctx),
         Command::Devices(args) => cmd::devices::run(&ctx, args).await,
         Command::Fetch(args) => cmd::fetch::run(&ctx, args).await,
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
+        Command::Proxy(command) => cmd::proxy::run(&ctx, command).await,
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),
         Command::Spell(args) => cmd::spell::run(&ctx, args).await,
         Command::Cache(args) => cmd::cache::run(&ctx, args),

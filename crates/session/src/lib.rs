@@ -47,6 +47,7 @@ mod paths;
 pub mod permissions;
 mod prefs;
 mod preload;
+pub mod proxy;
 mod registry;
 mod session;
 pub mod spellcheck;

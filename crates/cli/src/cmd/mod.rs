@@ -9,5 +9,6 @@ pub(crate) mod downloads;
 pub(crate) mod fetch;
 pub(crate) mod info;
 pub(crate) mod partition;
+pub(crate) mod proxy;
 pub(crate) mod resolve;
 pub(crate) mod spell;

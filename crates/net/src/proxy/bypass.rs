@@ -101,7 +101,11 @@ fn parse_rule(raw: &str) -> Option<Rule> {
     }
     let (scheme, rest) = match raw.split_once("://") {
         Some((s, r)) => {
-            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+            if s.is_empty()
+                || !s
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            {
                 return None;
             }
             (Some(s.to_ascii_lowercase()), r)
@@ -126,7 +130,12 @@ fn parse_rule(raw: &str) -> Option<Rule> {
         });
     }
     // An IP literal (with optional port) is canonicalized like a URL host.
-    if rest.starts_with('[') || rest.split(':').next().is_some_and(|h| h.parse::<IpAddr>().is_ok()) {
+    if rest.starts_with('[')
+        || rest
+            .split(':')
+            .next()
+            .is_some_and(|h| h.parse::<IpAddr>().is_ok())
+    {
         let (host, port) = canonical_host_port(rest)?;
         let pattern = if host.contains(':') {
             format!("[{host}]")
@@ -232,11 +241,19 @@ pub(crate) fn ip_in_prefix(addr: IpAddr, net: IpAddr, prefix: u8) -> bool {
     }
     let (a, _) = v6(addr);
     let (n, was_v4) = v6(net);
-    let bits = if was_v4 { prefix as u32 + 96 } else { prefix as u32 };
+    let bits = if was_v4 {
+        prefix as u32 + 96
+    } else {
+        prefix as u32
+    };
     if bits > 128 {
         return false;
     }
-    let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (128 - bits)
+    };
     (u128::from(a) & mask) == (u128::from(n) & mask)
 }
 
@@ -315,7 +332,10 @@ mod tests {
         assert!(!m("*.GOOGLE.com:80", "https://www.google.com"));
         assert!(m("192.168.1.1/16", "http://[::ffff:192.168.11.11]"));
         assert!(m("::ffff:192.168.1.1/112", "http://192.168.11.11"));
-        assert!(m("[3ffe:2a00:100:7031:0:0::1]", "http://[3ffe:2a00:100:7031::1]:33"));
+        assert!(m(
+            "[3ffe:2a00:100:7031:0:0::1]",
+            "http://[3ffe:2a00:100:7031::1]:33"
+        ));
     }
 
     #[test]
@@ -336,7 +356,14 @@ mod tests {
 
     #[test]
     fn invalid_rules() {
-        for bad in ["*.com:+443", "*.com:-443", "://", "  ", "http://", "[a:b:c:d::]/48"] {
+        for bad in [
+            "*.com:+443",
+            "*.com:-443",
+            "://",
+            "  ",
+            "http://",
+            "[a:b:c:d::]/48",
+        ] {
             assert!(BypassRules::parse_rule(bad).is_none(), "{bad}");
         }
     }

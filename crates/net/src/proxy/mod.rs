@@ -159,7 +159,11 @@ impl Resolved {
                 if let Some(all) = env("all_proxy") {
                     text = all;
                 } else {
-                    for (scheme, var) in [("http", "http_proxy"), ("https", "https_proxy"), ("ftp", "ftp_proxy")] {
+                    for (scheme, var) in [
+                        ("http", "http_proxy"),
+                        ("https", "https_proxy"),
+                        ("ftp", "ftp_proxy"),
+                    ] {
                         if let Some(v) = env(var) {
                             text.push_str(&format!("{scheme}={v};"));
                         }
@@ -200,12 +204,18 @@ impl Default for ProxyState {
 
 impl ProxyState {
     fn current(&self) -> Arc<Resolved> {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
 fn pac_error(url: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(NetError::PacScriptFailed, format!("PAC script {url}: {what}"))
+    Error::new(
+        NetError::PacScriptFailed,
+        format!("PAC script {url}: {what}"),
+    )
 }
 
 fn decode_data_url(url: &Url) -> Result<Vec<u8>> {
@@ -217,7 +227,10 @@ fn decode_data_url(url: &Url) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = percent_encoding::percent_decode_str(data).collect();
     if meta.to_ascii_lowercase().ends_with(";base64") {
         use base64::Engine;
-        let compact: Vec<u8> = bytes.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+        let compact: Vec<u8> = bytes
+            .into_iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
         base64::engine::general_purpose::STANDARD
             .decode(compact)
             .map_err(|e| pac_error(text, format!("bad base64: {e}")))
@@ -232,15 +245,25 @@ impl crate::Net {
     }
 
     async fn fetch_pac(&self, pac_url: &str) -> Result<Arc<String>> {
-        let url = Url::parse(pac_url)
-            .map_err(|e| pac_error(pac_url, format!("not a valid URL: {e}")))?;
+        let url =
+            Url::parse(pac_url).map_err(|e| pac_error(pac_url, format!("not a valid URL: {e}")))?;
         let bytes = match url.scheme() {
             "data" => decode_data_url(&url)?,
             "http" | "https" | "file" => {
-                let request = crate::new_request(http::Method::GET, url.as_str(), crate::RequestBody::empty())?;
-                let response = self.fetch(request).await.map_err(|e| pac_error(pac_url, e))?;
+                let request = crate::new_request(
+                    http::Method::GET,
+                    url.as_str(),
+                    crate::RequestBody::empty(),
+                )?;
+                let response = self
+                    .fetch(request)
+                    .await
+                    .map_err(|e| pac_error(pac_url, e))?;
                 if !response.ok() {
-                    return Err(pac_error(pac_url, format!("server answered {}", response.status())));
+                    return Err(pac_error(
+                        pac_url,
+                        format!("server answered {}", response.status()),
+                    ));
                 }
                 let body = response.bytes().await.map_err(|e| pac_error(pac_url, e))?;
                 body.to_vec()
@@ -383,7 +406,10 @@ impl crate::Net {
     /// Electron resolves with an empty string where this fails.
     pub async fn resolve_proxy(&self, url: &str) -> Result<String> {
         let parsed = Url::parse(url).map_err(|e| {
-            Error::new(NetError::InvalidUrl, format!("'{url}' is not a valid URL: {e}"))
+            Error::new(
+                NetError::InvalidUrl,
+                format!("'{url}' is not a valid URL: {e}"),
+            )
         })?;
         Ok(self.proxy_for_url(&parsed).await?.to_pac_string())
     }
@@ -396,20 +422,31 @@ mod tests {
     #[test]
     fn modes() {
         // PROXY-10
-        let e = ProxyConfig::default().with_mode("invalid").effective_mode().expect_err("mode");
+        let e = ProxyConfig::default()
+            .with_mode("invalid")
+            .effective_mode()
+            .expect_err("mode");
         assert_eq!(
             e.detail(),
             "Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system"
         );
-        assert_eq!(ProxyConfig::pac("http://x/").effective_mode().ok(), Some(ProxyMode::PacScript));
-        assert_eq!(ProxyConfig::default().effective_mode().ok(), Some(ProxyMode::FixedServers));
-        let json: ProxyConfig = serde_json::from_str(r#"{"mode":"direct","proxyRules":"a:1"}"#).expect("json");
+        assert_eq!(
+            ProxyConfig::pac("http://x/").effective_mode().ok(),
+            Some(ProxyMode::PacScript)
+        );
+        assert_eq!(
+            ProxyConfig::default().effective_mode().ok(),
+            Some(ProxyMode::FixedServers)
+        );
+        let json: ProxyConfig =
+            serde_json::from_str(r#"{"mode":"direct","proxyRules":"a:1"}"#).expect("json");
         assert_eq!(json.effective_mode().ok(), Some(ProxyMode::Direct));
     }
 
     #[test]
     fn data_urls() {
-        let u = Url::parse("data:application/x-ns-proxy-autoconfig;base64,ZnVuY3Rpb24=").expect("url");
+        let u =
+            Url::parse("data:application/x-ns-proxy-autoconfig;base64,ZnVuY3Rpb24=").expect("url");
         assert_eq!(decode_data_url(&u).expect("data"), b"function");
         let u = Url::parse("data:,a%20b").expect("url");
         assert_eq!(decode_data_url(&u).expect("data"), b"a b");

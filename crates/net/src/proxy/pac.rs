@@ -85,20 +85,18 @@ fn sort_ip_address_list(list: &str) -> Option<String> {
         IpAddr::V6(v6) => (0u8, u128::from(*v6)),
         IpAddr::V4(v4) => (1u8, u128::from(u32::from(*v4))),
     });
-    Some(
-        items
-            .iter()
-            .map(|(_, s)| *s)
-            .collect::<Vec<_>>()
-            .join(";"),
-    )
+    Some(items.iter().map(|(_, s)| *s).collect::<Vec<_>>().join(";"))
 }
 
 fn my_ip_addresses() -> Vec<IpAddr> {
     // The address the system would use to reach a public host: a UDP "connect" sends nothing.
     let mut out = Vec::new();
     for target in ["8.8.8.8:53", "[2001:4860:4860::8888]:53"] {
-        let bind = if target.starts_with('[') { "[::]:0" } else { "0.0.0.0:0" };
+        let bind = if target.starts_with('[') {
+            "[::]:0"
+        } else {
+            "0.0.0.0:0"
+        };
         if let Ok(sock) = std::net::UdpSocket::bind(bind)
             && sock.connect(target).is_ok()
             && let Ok(local) = sock.local_addr()
@@ -129,12 +127,12 @@ fn describe(err: CaughtError<'_>) -> String {
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| "Error".into());
-            let line = e
-                .stack()
-                .and_then(|s| {
-                    s.lines()
-                        .find_map(|l| l.rsplit_once(':').and_then(|(_, n)| n.trim_end_matches(')').parse::<u32>().ok()))
-                });
+            let line = e.stack().and_then(|s| {
+                s.lines().find_map(|l| {
+                    l.rsplit_once(':')
+                        .and_then(|(_, n)| n.trim_end_matches(')').parse::<u32>().ok())
+                })
+            });
             match line {
                 Some(n) => format!("{name}: {msg} (line {n})"),
                 None => format!("{name}: {msg}"),
@@ -157,12 +155,14 @@ pub struct PacRun<'a> {
 
 impl PacRun<'_> {
     fn runtime(&self) -> Result<(Runtime, Context), PacError> {
-        let rt = Runtime::new().map_err(|e| PacError(format!("cannot start the PAC engine: {e}")))?;
+        let rt =
+            Runtime::new().map_err(|e| PacError(format!("cannot start the PAC engine: {e}")))?;
         rt.set_memory_limit(self.limits.memory);
         rt.set_max_stack_size(512 * 1024);
         let deadline = Instant::now() + self.limits.time;
         rt.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
-        let ctx = Context::full(&rt).map_err(|e| PacError(format!("cannot start the PAC engine: {e}")))?;
+        let ctx = Context::full(&rt)
+            .map_err(|e| PacError(format!("cannot start the PAC engine: {e}")))?;
         Ok((rt, ctx))
     }
 
@@ -171,23 +171,38 @@ impl PacRun<'_> {
         let dns = self.dns.clone();
         g.set(
             "__pacDnsResolve",
-            Function::new(ctx.clone(), move |host: String, ex: bool| -> Option<String> {
-                let addrs = dns(&host);
-                if ex {
-                    (!addrs.is_empty()).then(|| {
-                        addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(";")
-                    })
-                } else {
-                    addrs.iter().find(|a| a.is_ipv4()).or(addrs.first()).map(|a| a.to_string())
-                }
-            })?,
+            Function::new(
+                ctx.clone(),
+                move |host: String, ex: bool| -> Option<String> {
+                    let addrs = dns(&host);
+                    if ex {
+                        (!addrs.is_empty()).then(|| {
+                            addrs
+                                .iter()
+                                .map(|a| a.to_string())
+                                .collect::<Vec<_>>()
+                                .join(";")
+                        })
+                    } else {
+                        addrs
+                            .iter()
+                            .find(|a| a.is_ipv4())
+                            .or(addrs.first())
+                            .map(|a| a.to_string())
+                    }
+                },
+            )?,
         )?;
         g.set(
             "__pacMyIpAddress",
             Function::new(ctx.clone(), |ex: bool| -> String {
                 let addrs = my_ip_addresses();
                 if ex {
-                    addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(";")
+                    addrs
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(";")
                 } else {
                     addrs
                         .iter()
@@ -197,10 +212,15 @@ impl PacRun<'_> {
                 }
             })?,
         )?;
-        g.set("__pacIsIpLiteral", Function::new(ctx.clone(), |s: String| is_ip_literal(&s))?)?;
+        g.set(
+            "__pacIsIpLiteral",
+            Function::new(ctx.clone(), |s: String| is_ip_literal(&s))?,
+        )?;
         g.set(
             "__pacIsInNetEx",
-            Function::new(ctx.clone(), |ip: String, prefix: String| is_in_net_ex(&ip, &prefix))?,
+            Function::new(ctx.clone(), |ip: String, prefix: String| {
+                is_in_net_ex(&ip, &prefix)
+            })?,
         )?;
         g.set(
             "__pacSortIpAddressList",
@@ -248,19 +268,31 @@ impl PacRun<'_> {
                 .ok()
                 .flatten()
                 .ok_or_else(|| {
-                    PacError(format!("PAC script {} does not define FindProxyForURL", self.name))
+                    PacError(format!(
+                        "PAC script {} does not define FindProxyForURL",
+                        self.name
+                    ))
                 })?;
-            let value: rquickjs::Value<'_> =
-                f.call((url_text.as_str(), host.as_str())).catch(&ctx).map_err(|e| {
+            let value: rquickjs::Value<'_> = f
+                .call((url_text.as_str(), host.as_str()))
+                .catch(&ctx)
+                .map_err(|e| {
                     self.timed_out(
                         started,
-                        format!("PAC script {} failed in FindProxyForURL: {}", self.name, describe(e)),
+                        format!(
+                            "PAC script {} failed in FindProxyForURL: {}",
+                            self.name,
+                            describe(e)
+                        ),
                     )
                 })?;
             match value.as_string() {
-                Some(s) => s
-                    .to_string()
-                    .map_err(|e| PacError(format!("PAC script {} returned a bad string: {e}", self.name))),
+                Some(s) => s.to_string().map_err(|e| {
+                    PacError(format!(
+                        "PAC script {} returned a bad string: {e}",
+                        self.name
+                    ))
+                }),
                 None => Err(PacError(format!(
                     "PAC script {} returned {} instead of a string",
                     self.name,
@@ -304,7 +336,9 @@ mod tests {
         let url = Url::parse("https://google.com/path?q").expect("url");
         let script = "function FindProxyForURL(url, host) { return url + ' ' + host + ' ' + isPlainHostName(host); }";
         assert_eq!(
-            run(PacLimits::default()).find_proxy(script, &url).expect("pac"),
+            run(PacLimits::default())
+                .find_proxy(script, &url)
+                .expect("pac"),
             "https://google.com/ google.com false"
         );
     }
@@ -335,12 +369,18 @@ mod tests {
         let e = run(PacLimits::default())
             .find_proxy("function FindProxyForURL(u, h) {", &url)
             .expect_err("syntax");
-        assert!(e.0.starts_with("PAC script test.pac failed to load: SyntaxError"), "{e}");
+        assert!(
+            e.0.starts_with("PAC script test.pac failed to load: SyntaxError"),
+            "{e}"
+        );
     }
 
     #[test]
     fn helpers() {
-        assert_eq!(sort_ip_address_list("0::1;::1;0:0::1").as_deref(), Some("0::1;::1;0:0::1"));
+        assert_eq!(
+            sort_ip_address_list("0::1;::1;0:0::1").as_deref(),
+            Some("0::1;::1;0:0::1")
+        );
         assert_eq!(sort_ip_address_list(" ;  ; "), None);
         assert!(is_in_net_ex("127.0.0.1", "0:0:0:0:0:0:7f00:1/16"));
         assert!(!is_in_net_ex("127.0.0.1", "127.0.0.1"));

@@ -117,6 +117,9 @@ mod tests {
         assert_eq!(r.single.to_pac_string(), "PROXY foopy:80");
         let r = ProxyRules::parse("http=direct://,myhttpproxy; https=direct://");
         assert_eq!(r.http.to_pac_string(), "DIRECT;PROXY myhttpproxy:80");
-        assert_eq!(ProxyRules::parse("socks=foopy").fallback.to_pac_string(), "SOCKS foopy:1080");
+        assert_eq!(
+            ProxyRules::parse("socks=foopy").fallback.to_pac_string(),
+            "SOCKS foopy:1080"
+        );
     }
 }

@@ -201,7 +201,7 @@ pub fn parse_proxy_uri(
 /// Parses one element of a PAC result (`PROXY host:port`, `SOCKS5 h`, `DIRECT`).
 pub fn parse_pac_element(text: &str) -> Option<ProxyChoice> {
     let text = text.trim();
-    let (kind, rest) = match text.split_once(|c: char| c == ' ' || c == '\t') {
+    let (kind, rest) = match text.split_once([' ', '\t']) {
         Some((k, r)) => (k, r.trim()),
         None => (text, ""),
     };
@@ -246,18 +246,38 @@ mod tests {
         assert_eq!(uri("foopy:10").as_deref(), Some("foopy:10"));
         assert_eq!(uri("http://foopy").as_deref(), Some("foopy:80"));
         assert_eq!(uri("socks://foopy").as_deref(), Some("socks5://foopy:1080"));
-        assert_eq!(uri("https://0xA.020.3.4:443").as_deref(), Some("https://10.16.3.4:443"));
-        assert_eq!(uri("http://[::192.9.5.5]").as_deref(), Some("[::c009:505]:80"));
+        assert_eq!(
+            uri("https://0xA.020.3.4:443").as_deref(),
+            Some("https://10.16.3.4:443")
+        );
+        assert_eq!(
+            uri("http://[::192.9.5.5]").as_deref(),
+            Some("[::c009:505]:80")
+        );
         assert_eq!(uri("DIRECT://").as_deref(), Some("direct://"));
-        for bad in ["", "dddf:", "dddd:d", "http://", "http:/", "foopy.111", "direct://xyz"] {
+        for bad in [
+            "",
+            "dddf:",
+            "dddd:d",
+            "http://",
+            "http:/",
+            "foopy.111",
+            "direct://xyz",
+        ] {
             assert_eq!(uri(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn pac_results() {
-        assert_eq!(parse_pac_result("PROXY a:80; DIRECT").to_pac_string(), "PROXY a:80;DIRECT");
-        assert_eq!(parse_pac_result("socks foopy").to_pac_string(), "SOCKS foopy:1080");
+        assert_eq!(
+            parse_pac_result("PROXY a:80; DIRECT").to_pac_string(),
+            "PROXY a:80;DIRECT"
+        );
+        assert_eq!(
+            parse_pac_result("socks foopy").to_pac_string(),
+            "SOCKS foopy:1080"
+        );
         assert!(parse_pac_element("HTTP foopy:10").is_none());
         assert!(parse_pac_element("DIRECT foopy:10").is_none());
     }

@@ -8,6 +8,7 @@ mod emulation;
 mod file;
 mod limits;
 mod pool;
+mod proxy;
 mod redirects;
 mod stages;
 mod tls;

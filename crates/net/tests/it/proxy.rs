@@ -1,0 +1,317 @@
+//! `set_proxy` / `resolve_proxy` / `force_reload_proxy_config` against PAC scripts served by
+//! the loopback site.
+
+use session_net::NetError;
+use session_net::proxy::ProxyConfig;
+use session_test_support::{Resource, TestSite};
+
+use crate::net;
+
+fn pac(port: u16) -> String {
+    format!(
+        "function FindProxyForURL(url, host) {{ if (dnsDomainIs(host, 'google.com')) return 'PROXY myproxy:{port}'; return 'DIRECT'; }}"
+    )
+}
+
+fn put_pac(site: &TestSite, name: &str, body: &str) -> String {
+    site.put(
+        name,
+        Resource {
+            body: body.to_string().into(),
+            etag: None,
+            last_modified: None,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/x-ns-proxy-autoconfig".into(),
+            )],
+        },
+    );
+    site.http_url("a.test", &format!("/res/{name}"))
+}
+
+#[tokio::test]
+async fn fixed_rules_and_modes() {
+    let site = TestSite::start();
+    let net = net(&site);
+    // Default: direct.
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // PROXY-01
+    net.set_proxy(ProxyConfig::rules("http=myproxy:80"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:80"
+    );
+    assert_eq!(
+        net.resolve_proxy("https://example.com/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // Implicit loopback bypass.
+    assert_eq!(
+        net.resolve_proxy("http://localhost/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // PROXY-02
+    net.set_proxy(ProxyConfig::rules("http=myproxy:80").with_bypass("<-loopback>"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://localhost")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:80"
+    );
+    // PROXY-04
+    net.set_proxy(ProxyConfig::rules("http=myproxy:80").with_bypass("<local>"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example/").await.expect("resolve"),
+        "DIRECT"
+    );
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:80"
+    );
+    // PROXY-05
+    net.set_proxy(ProxyConfig::rules("http=myproxy:80").with_mode("direct"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // PROXY-06, PROXY-09: accepted.
+    net.set_proxy(ProxyConfig::default().with_mode("auto_detect"))
+        .await
+        .expect("auto_detect");
+    net.set_proxy(ProxyConfig::default().with_mode("system"))
+        .await
+        .expect("system");
+    // PROXY-07
+    net.set_proxy(ProxyConfig::default().with_mode("pac_script"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // PROXY-08
+    net.set_proxy(ProxyConfig::rules("http=myproxy:80").with_mode("fixed_servers"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:80"
+    );
+    // PROXY-10: refused, and the config in force is kept.
+    let e = net
+        .set_proxy(ProxyConfig::rules("x:1").with_mode("invalid"))
+        .await
+        .expect_err("bad mode");
+    assert_eq!(
+        e.detail(),
+        "Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system"
+    );
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:80"
+    );
+    // PROXY-14: an empty config is fixed_servers with no rules: direct.
+    net.set_proxy(ProxyConfig::default()).await.expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://example.com/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // Fail-over lists keep their order, with no space after ';'.
+    net.set_proxy(ProxyConfig::rules("a:1,socks5://b:2,direct://"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("ftp://example.com/")
+            .await
+            .expect("resolve"),
+        "PROXY a:1;SOCKS5 b:2;DIRECT"
+    );
+}
+
+#[tokio::test]
+async fn pac_scripts_from_the_site() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let url = put_pac(&site, "proxy.pac", &pac(8132));
+    // PROXY-03: mode omitted and mode pac_script.
+    net.set_proxy(ProxyConfig::pac(&url)).await.expect("set");
+    assert_eq!(
+        net.resolve_proxy("https://google.com")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:8132"
+    );
+    net.set_proxy(ProxyConfig::pac(&url).with_mode("pac_script"))
+        .await
+        .expect("set");
+    assert_eq!(
+        net.resolve_proxy("https://google.com")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:8132"
+    );
+    assert_eq!(
+        net.resolve_proxy("http://other.test/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+    // The script is fetched once and kept.
+    assert_eq!(site.requests_to("/res/proxy.pac").len(), 2);
+    // PROXY-11: a changed script is seen only after force_reload_proxy_config.
+    put_pac(&site, "proxy.pac", &pac(8133));
+    assert_eq!(
+        net.resolve_proxy("https://google.com")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:8132"
+    );
+    net.force_reload_proxy_config().await.expect("reload");
+    assert_eq!(
+        net.resolve_proxy("https://google.com")
+            .await
+            .expect("resolve"),
+        "PROXY myproxy:8133"
+    );
+}
+
+#[tokio::test]
+async fn pac_served_by_headers_route_and_data_urls() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let body = "function FindProxyForURL(u, h) { return 'PROXY a:80; DIRECT'; }";
+    let encoded: String = url::form_urlencoded::byte_serialize(body.as_bytes()).collect();
+    let url = site.http_url(
+        "a.test",
+        &format!("/headers?Content-Type=application/x-ns-proxy-autoconfig&_body={encoded}"),
+    );
+    net.set_proxy(ProxyConfig::pac(url)).await.expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://x.example/")
+            .await
+            .expect("resolve"),
+        "PROXY a:80;DIRECT"
+    );
+    // Loopback URLs bypass PAC scripts too.
+    assert_eq!(
+        net.resolve_proxy("http://127.0.0.1/")
+            .await
+            .expect("resolve"),
+        "DIRECT"
+    );
+
+    net.set_proxy(ProxyConfig::pac(
+        "data:application/x-ns-proxy-autoconfig,function FindProxyForURL(u,h){return 'SOCKS5 s:1080'}",
+    ))
+    .await
+    .expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://x.example/")
+            .await
+            .expect("resolve"),
+        "SOCKS5 s:1080"
+    );
+}
+
+#[tokio::test]
+async fn broken_pac_scripts_are_named() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let url = put_pac(
+        &site,
+        "broken.pac",
+        "function FindProxyForURL(u, h) { return 'DIRECT' ",
+    );
+    net.set_proxy(ProxyConfig::pac(&url)).await.expect("set");
+    let e = net
+        .resolve_proxy("http://x.example/")
+        .await
+        .expect_err("syntax error");
+    assert_eq!(e.kind(), NetError::PacScriptFailed);
+    assert!(
+        e.detail().contains(&url) && e.detail().contains("SyntaxError"),
+        "{e}"
+    );
+
+    let missing = site.http_url("a.test", "/status/404");
+    net.set_proxy(ProxyConfig::pac(&missing))
+        .await
+        .expect("set");
+    let e = net
+        .resolve_proxy("http://x.example/")
+        .await
+        .expect_err("404");
+    assert!(e.detail().contains(&missing), "{e}");
+
+    let e = net.resolve_proxy("not a url").await.expect_err("bad url");
+    assert_eq!(e.kind(), NetError::InvalidUrl);
+}
+
+#[tokio::test]
+async fn hostile_pac_script_is_stopped() {
+    let site = TestSite::start();
+    let net = net(&site);
+    net.set_pac_limits(session_net::proxy::pac::PacLimits {
+        time: std::time::Duration::from_millis(300),
+        memory: 16 * 1024 * 1024,
+    });
+    let url = put_pac(
+        &site,
+        "loop.pac",
+        "function FindProxyForURL(u, h) { while (true) {} }",
+    );
+    net.set_proxy(ProxyConfig::pac(&url)).await.expect("set");
+    let e = net
+        .resolve_proxy("http://x.example/")
+        .await
+        .expect_err("loop");
+    assert!(e.detail().contains("ran longer than 300 ms"), "{e}");
+}
+
+#[tokio::test]
+async fn pac_dns_uses_the_session_resolver() {
+    let site = TestSite::start();
+    let net = net(&site);
+    // `*.test` maps to 127.0.0.1 by the session's host rules.
+    let url = put_pac(
+        &site,
+        "dns.pac",
+        "function FindProxyForURL(u, h) { return isInNet(h, '127.0.0.0', '255.0.0.0') && isResolvable(h) ? 'PROXY in:1' : 'PROXY out:1'; }",
+    );
+    net.set_proxy(ProxyConfig::pac(&url)).await.expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://b.test/").await.expect("resolve"),
+        "PROXY in:1"
+    );
+}

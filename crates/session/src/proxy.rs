@@ -1,0 +1,28 @@
+//! The session's proxy: `setProxy`, `resolveProxy`, `forceReloadProxyConfig`.
+//!
+//! The types ([`ProxyConfig`], [`ProxyList`] ...) are `session-net`'s, re-exported.
+
+use crate::session::Session;
+pub use session_net::proxy::*;
+
+impl Session {
+    /// `ses.setProxy(config)`: a bad `mode` is refused with Electron's message
+    /// ("Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or
+    /// system"). `ProxyConfig::default()` means direct connections.
+    pub async fn set_proxy(&self, config: ProxyConfig) -> session_net::Result<()> {
+        self.inner.net.set_proxy(config).await
+    }
+
+    /// `ses.resolveProxy(url)`: the proxies for `url` as a PAC string, e.g.
+    /// `PROXY myproxy:80;DIRECT`. Where Electron resolves with an empty string (a PAC script
+    /// that cannot be fetched or run) this fails with `net::ERR_PAC_SCRIPT_FAILED` naming the
+    /// script.
+    pub async fn resolve_proxy(&self, url: &str) -> session_net::Result<String> {
+        self.inner.net.resolve_proxy(url).await
+    }
+
+    /// `ses.forceReloadProxyConfig()`: fetches the PAC script again.
+    pub async fn force_reload_proxy_config(&self) -> session_net::Result<()> {
+        self.inner.net.force_reload_proxy_config().await
+    }
+}
