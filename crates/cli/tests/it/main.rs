@@ -6,6 +6,7 @@ mod cookies;
 mod devices;
 mod downloads;
 mod net;
+mod proxy;
 mod spell;
 
 use std::process::{Command, Output};

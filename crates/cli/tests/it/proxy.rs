@@ -1,0 +1,130 @@
+//! `ses proxy resolve` with the global proxy options.
+
+use session_test_support::{Resource, TestSite};
+
+use crate::{json, ses};
+
+#[test]
+fn resolve_with_rules_and_modes() {
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    // PROXY-01 through the CLI.
+    let v = json(&ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--json",
+        "--proxy",
+        "http=myproxy:80",
+        "proxy",
+        "resolve",
+        "http://example.com/",
+    ]));
+    assert_eq!(v, serde_json::json!({"proxy": "PROXY myproxy:80"}));
+    // Text mode prints the string; bypass rules apply.
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--proxy",
+        "myproxy:80,direct://",
+        "--proxy-bypass",
+        "<-loopback>",
+        "proxy",
+        "resolve",
+        "http://localhost/",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "PROXY myproxy:80;DIRECT"
+    );
+    // Without options: DIRECT.
+    let v = json(&ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--json",
+        "proxy",
+        "resolve",
+        "http://example.com/",
+    ]));
+    assert_eq!(v["proxy"], "DIRECT");
+    // PROXY-10: a bad mode is bad usage, with Electron's message.
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--proxy-mode",
+        "invalid",
+        "proxy",
+        "resolve",
+        "http://example.com/",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "Invalid mode, must be one of direct, auto_detect, pac_script, fixed_servers or system"
+    ));
+}
+
+#[test]
+fn resolve_with_a_pac_url() {
+    let site = TestSite::start();
+    site.put(
+        "p.pac",
+        Resource {
+            body: "function FindProxyForURL(u, h) { return shExpMatch(h, '*.google.com') ? 'PROXY myproxy:8132' : 'DIRECT'; }".into(),
+            etag: None,
+            last_modified: None,
+            headers: vec![("Content-Type".into(), "application/x-ns-proxy-autoconfig".into())],
+        },
+    );
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let pac = site.http_url("127.0.0.1", "/res/p.pac");
+    // PROXY-03 through the CLI.
+    let v = json(&ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--json",
+        "--pac-url",
+        &pac,
+        "proxy",
+        "resolve",
+        "https://www.google.com/",
+    ]));
+    assert_eq!(v["proxy"], "PROXY myproxy:8132");
+    // A broken script: exit 1, naming it.
+    site.put(
+        "p.pac",
+        Resource {
+            body: "function FindProxyForURL(".into(),
+            etag: None,
+            last_modified: None,
+            headers: Vec::new(),
+        },
+    );
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--pac-url",
+        &pac,
+        "proxy",
+        "resolve",
+        "https://www.google.com/",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("net::ERR_PAC_SCRIPT_FAILED") && err.contains(&pac),
+        "{err}"
+    );
+}
