@@ -162,8 +162,9 @@ impl Store {
                 }
             } else if name.ends_with(".entry.meta") {
                 overrides.insert(path);
-            } else {
-                // Temporary files of writes that never finished, and anything else.
+            } else if is_ours(&name) {
+                // Temporary files of overrides that never finished. Files the cache did not
+                // write are left alone.
                 let _ = fs::remove_file(&path);
             }
         }
@@ -265,10 +266,12 @@ impl Store {
         }
         index.total = 0;
         if let Backend::Disk(dir) = &self.backend {
-            // Also drop body files of writes in flight or left by other runs.
+            // Also drop the files of writes in flight; files the cache did not write stay.
             if let Ok(rd) = fs::read_dir(dir) {
                 for item in rd.flatten() {
-                    let _ = fs::remove_file(item.path());
+                    if is_ours(&item.file_name().to_string_lossy()) {
+                        let _ = fs::remove_file(item.path());
+                    }
                 }
             }
         }
@@ -426,6 +429,14 @@ impl Store {
 /// The length of an entry file's trailer: the head's length (u32) and [`ENTRY_MAGIC`].
 const TRAILER_LEN: u64 = 12;
 const ENTRY_MAGIC: &[u8; 8] = b"SCENTRY1";
+
+/// Whether a file name in the cache directory is one the cache writes: entries, head overrides
+/// and their temporary files (`.<name>.tmp-<pid>-<n>`).
+fn is_ours(name: &str) -> bool {
+    name.ends_with(".entry")
+        || name.ends_with(".entry.meta")
+        || (name.starts_with('.') && name.contains(".entry.meta.tmp-"))
+}
 
 /// The head override a 304 writes beside an entry file.
 fn meta_path(entry: &Path) -> PathBuf {

@@ -284,6 +284,8 @@ async fn half_written_and_damaged_entries_are_never_served() {
     )
     .unwrap();
     std::fs::write(path.join(".x.entry.meta.tmp-1-1"), b"partial").unwrap();
+    // A file the cache did not write is never touched.
+    std::fs::write(path.join("README"), b"not ours").unwrap();
     // Damage one committed entry's head and cut the other one short.
     let mut entries: Vec<_> = std::fs::read_dir(&path)
         .unwrap()
@@ -305,9 +307,10 @@ async fn half_written_and_damaged_entries_are_never_served() {
     assert_eq!(cache.entry_count(), 0);
     assert_eq!(
         std::fs::read_dir(&path).unwrap().count(),
-        0,
-        "leftovers were removed"
+        1,
+        "leftovers were removed, README stayed"
     );
+    assert!(path.join("README").exists());
     let a = get(&cache, &c, &origin.url("/max-age/a"), CacheMode::Default).await;
     assert_eq!(a.body, "response-2");
 }
