@@ -18,6 +18,7 @@ pub mod content_disposition;
 pub mod cookies_http_state;
 pub mod http_cache;
 pub mod hunspell_tests;
+pub mod proxy_chromium;
 pub mod public_suffix_list;
 
 use std::collections::BTreeMap;
@@ -52,6 +53,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "hunspell-tests",
         run: hunspell_tests::run,
+    },
+    Suite {
+        name: "proxy-chromium",
+        run: proxy_chromium::run,
     },
 ];
 

@@ -399,7 +399,14 @@ impl crate::Net {
         .await
         .map_err(|e| pac_error(pac_url, format!("the PAC task failed: {e}")))?
         .map_err(|e| Error::new(NetError::PacScriptFailed, e.0))?;
-        Ok(parse_pac_result(&result))
+        let list = parse_pac_result(&result);
+        if list.is_empty() && !result.trim().is_empty() {
+            return Err(pac_error(
+                pac_url,
+                format!("FindProxyForURL returned no valid element: {result:?}"),
+            ));
+        }
+        Ok(list)
     }
 
     /// `resolveProxy(url)`: the proxies for `url` as a PAC string (`PROXY a:80;DIRECT`).

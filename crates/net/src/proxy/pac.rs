@@ -287,12 +287,22 @@ impl PacRun<'_> {
                     )
                 })?;
             match value.as_string() {
-                Some(s) => s.to_string().map_err(|e| {
-                    PacError(format!(
-                        "PAC script {} returned a bad string: {e}",
-                        self.name
-                    ))
-                }),
+                Some(s) => {
+                    let text = s.to_string().map_err(|e| {
+                        PacError(format!(
+                            "PAC script {} returned a bad string: {e}",
+                            self.name
+                        ))
+                    })?;
+                    if text.is_ascii() {
+                        Ok(text)
+                    } else {
+                        Err(PacError(format!(
+                            "PAC script {} returned a non-ASCII string",
+                            self.name
+                        )))
+                    }
+                }
                 None => Err(PacError(format!(
                     "PAC script {} returned {} instead of a string",
                     self.name,
