@@ -66,10 +66,14 @@ net_errors! {
     SslProtocolError = -107, "ERR_SSL_PROTOCOL_ERROR";
     /// The address is unreachable.
     AddressUnreachable = -109, "ERR_ADDRESS_UNREACHABLE";
+    /// A tunnel through a proxy (`CONNECT`, SOCKS) could not be opened.
+    TunnelConnectionFailed = -111, "ERR_TUNNEL_CONNECTION_FAILED";
     /// No TLS version or cipher suite in common with the server.
     SslVersionOrCipherMismatch = -113, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
     /// A PAC script could not be fetched or failed to run.
     PacScriptFailed = -121, "ERR_PAC_SCRIPT_FAILED";
+    /// No proxy of the list could be reached.
+    ProxyConnectionFailed = -130, "ERR_PROXY_CONNECTION_FAILED";
     /// The TCP connection attempt timed out.
     ConnectionTimedOut = -118, "ERR_CONNECTION_TIMED_OUT";
     /// The certificate's name does not match the host.

@@ -195,9 +195,17 @@ async fn transport(
                 }
             }
             let defaults = inner.defaults();
+            let proxies = crate::proxy::route(inner, &ctx.url).await;
             inner
                 .transport
-                .send(&ctx.url, &ctx.method, &ctx.headers, &defaults, body)
+                .send(
+                    &ctx.url,
+                    &ctx.method,
+                    &ctx.headers,
+                    &defaults,
+                    body,
+                    &proxies,
+                )
                 .await
         }
         "file" => Box::pin(file::serve(&ctx.url, &ctx.headers)).await,

@@ -50,12 +50,14 @@ pub mod bench;
 mod body;
 mod flaky;
 mod pki;
+mod proxy;
 mod raw;
 mod routes;
 mod site;
 
 pub use body::{ENCODED_TEXT, pattern_bytes};
 pub use pki::{LEAF_NAMES, TestPki, TlsVariant};
+pub use proxy::{ProxyRequest, TestProxy};
 pub use raw::RawServer;
 pub use site::{LoggedRequest, Resource, TestSite};
 

@@ -179,6 +179,41 @@ impl Resolved {
     }
 }
 
+/// Where the transport sends a request for `url`: proxies in fail-over order, `None` for
+/// DIRECT. A PAC script that fails means DIRECT (as in Chromium); the PAC script itself is
+/// always fetched directly.
+pub(crate) async fn route(inner: &Arc<crate::Inner>, url: &Url) -> Vec<Option<ProxyServer>> {
+    let config = inner.proxy.current();
+    if config.mode == ProxyMode::Direct {
+        return vec![None];
+    }
+    if config
+        .pac_url
+        .as_deref()
+        .and_then(|p| Url::parse(p).ok())
+        .is_some_and(|p| &p == url)
+    {
+        return vec![None];
+    }
+    let net = crate::Net {
+        inner: inner.clone(),
+    };
+    match net.proxy_for_url(url).await {
+        Ok(list) => list
+            .0
+            .into_iter()
+            .map(|c| match c {
+                ProxyChoice::Direct => None,
+                ProxyChoice::Proxy(p) => Some(p),
+            })
+            .collect(),
+        Err(e) => {
+            tracing::debug!("proxy lookup for {url} failed, going direct: {e}");
+            vec![None]
+        }
+    }
+}
+
 /// The proxy state of one `Net`.
 pub(crate) struct ProxyState {
     config: RwLock<Arc<Resolved>>,
@@ -255,8 +290,7 @@ impl crate::Net {
                     url.as_str(),
                     crate::RequestBody::empty(),
                 )?;
-                let response = self
-                    .fetch(request)
+                let response = Box::pin(self.fetch(request))
                     .await
                     .map_err(|e| pac_error(pac_url, e))?;
                 if !response.ok() {

@@ -2,6 +2,7 @@
 //! → emulation → a pooled HTTP/1.1 or HTTP/2 connection (ALPN), one pool per session.
 
 mod tap;
+mod tunnel;
 
 use std::collections::HashMap;
 use std::io;
@@ -123,6 +124,8 @@ pub(crate) struct Key {
     https: bool,
     host: String,
     port: u16,
+    /// The proxy the connection goes through (`None`: direct).
+    proxy: Option<crate::proxy::ProxyServer>,
 }
 
 impl Key {
@@ -148,6 +151,7 @@ impl Key {
             https,
             host: host.to_string(),
             port,
+            proxy: None,
         })
     }
 }
@@ -419,7 +423,13 @@ impl Transport {
             let st = self.lock();
             (st.epoch, st.token.clone())
         };
-        let target = self.resolver.target(&key.host, key.port).await?;
+        // Through a proxy the TCP connection goes to the proxy; the origin's name is not
+        // resolved here (except for SOCKS4, which needs an address).
+        let (connect_host, connect_port) = match &key.proxy {
+            Some(p) => (p.host.as_str(), p.port),
+            None => (key.host.as_str(), key.port),
+        };
+        let target = self.resolver.target(connect_host, connect_port).await?;
         let mut last = None;
         let mut tcp = None;
         for ip in target.addrs.iter() {
@@ -429,17 +439,28 @@ impl Transport {
                     tcp = Some((s, addr));
                     break;
                 }
-                Err(e) => last = Some(connect_error(addr, &key.host, &e)),
+                Err(e) => last = Some(connect_error(addr, connect_host, &e)),
             }
         }
-        let Some((tcp, remote)) = tcp else {
+        let Some((mut tcp, remote)) = tcp else {
             return Err(last.unwrap_or_else(|| {
                 Error::new(
                     NetError::NameNotResolved,
-                    format!("no address for '{}'", key.host),
+                    format!("no address for '{connect_host}'"),
                 )
             }));
         };
+        if let Some(proxy) = &key.proxy {
+            tunnel::open(
+                &mut tcp,
+                proxy,
+                &key.host,
+                key.port,
+                key.https,
+                &self.resolver,
+            )
+            .await?;
+        }
         tcp.set_nodelay(true).map_err(|e| {
             Error::new(
                 NetError::ConnectionFailed,
@@ -516,16 +537,39 @@ impl Transport {
         headers: &HeaderMap,
         defaults: &DefaultHeaders,
         body: RequestBody,
+        proxies: &[Option<crate::proxy::ProxyServer>],
     ) -> Result<HopResponse> {
-        let key = Key::from_url(url)?;
+        let direct = Key::from_url(url)?;
+        let keys: Vec<Key> = if proxies.is_empty() {
+            vec![direct]
+        } else {
+            proxies
+                .iter()
+                .map(|p| Key {
+                    proxy: p.clone(),
+                    ..direct.clone()
+                })
+                .collect()
+        };
         let mut replay = body.try_clone();
         let mut body = Some(body);
         let mut fresh_only = false;
         loop {
-            let (conn, reused) = match (!fresh_only).then(|| self.checkout(&key)).flatten() {
-                Some(c) => (c, true),
-                None => (Box::pin(self.connect(&key)).await?, false),
+            let pooled = (!fresh_only)
+                .then(|| keys.iter().find_map(|k| self.checkout(k).map(|c| (c, k))))
+                .flatten();
+            let (conn, reused, key) = match pooled {
+                Some((c, k)) => (c, true, k),
+                None => {
+                    let (c, k) = Box::pin(self.connect_any(&keys)).await?;
+                    (c, false, k)
+                }
             };
+            let absolute = !key.https
+                && key
+                    .proxy
+                    .as_ref()
+                    .is_some_and(|p| p.scheme == crate::proxy::ProxyScheme::Http);
             let h2 = matches!(conn, Conn::H2(_));
             let Some(b) = body.take() else {
                 return Err(Error::new(
@@ -533,8 +577,8 @@ impl Transport {
                     format!("request body of {url} already sent"),
                 ));
             };
-            let req = build_request(url, method, headers, defaults, b, h2)?;
-            match self.send_on(conn, &key, url, req).await {
+            let req = build_request(url, method, headers, defaults, b, h2 || absolute, h2)?;
+            match self.send_on(conn, key, url, req).await {
                 Ok(r) => return Ok(r),
                 Err(SendFailure::NotSent(req)) => {
                     body = Some(req.into_body());
@@ -558,6 +602,30 @@ impl Transport {
                 }
             }
         }
+    }
+
+    /// Connects by the first key that works: proxies in fail-over order, then the next.
+    async fn connect_any<'k>(&self, keys: &'k [Key]) -> Result<(Conn, &'k Key)> {
+        let mut last = None;
+        for (i, key) in keys.iter().enumerate() {
+            match self.connect(key).await {
+                Ok(c) => return Ok((c, key)),
+                Err(e) => match &key.proxy {
+                    Some(p) if i + 1 < keys.len() => {
+                        tracing::debug!("proxy {} failed, trying the next: {e}", p.to_pac());
+                        last = Some(e);
+                    }
+                    Some(p) if e.kind() != NetError::TunnelConnectionFailed => {
+                        return Err(Error::new(
+                            NetError::ProxyConnectionFailed,
+                            format!("proxy {} could not be reached: {e}", p.to_pac()),
+                        ));
+                    }
+                    _ => return Err(e),
+                },
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::new(NetError::Failed, "no route to try")))
     }
 
     async fn send_on(
@@ -706,9 +774,10 @@ fn build_request(
     headers: &HeaderMap,
     defaults: &DefaultHeaders,
     body: RequestBody,
+    absolute_form: bool,
     h2: bool,
 ) -> Result<Request<RequestBody>> {
-    let target = if h2 {
+    let target = if absolute_form {
         url.as_str()
     } else {
         &url[url::Position::BeforePath..url::Position::AfterQuery]

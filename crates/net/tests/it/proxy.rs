@@ -315,3 +315,155 @@ async fn pac_dns_uses_the_session_resolver() {
         "PROXY in:1"
     );
 }
+
+/// A context trusting the site's CA but with no host rules: `*.test` does not resolve here,
+/// only at the proxy.
+fn net_without_host_rules(site: &TestSite) -> session_net::Net {
+    let mut config = session_net::NetConfig::default();
+    config.extra_roots_pem = vec![site.ca_pem().as_bytes().to_vec()];
+    session_net::Net::new(config).expect("net")
+}
+
+async fn get(net: &session_net::Net, url: &str) -> Result<(u16, String), session_net::Error> {
+    let request =
+        session_net::new_request(http::Method::GET, url, session_net::RequestBody::empty())?;
+    let response = net.fetch(request).await?;
+    let status = response.status().as_u16();
+    Ok((status, response.text().await?))
+}
+
+#[tokio::test]
+async fn http_requests_go_through_the_http_proxy_unresolved() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let net = net_without_host_rules(&site);
+    net.set_proxy(ProxyConfig::rules(format!(
+        "http=127.0.0.1:{}",
+        proxy.port()
+    )))
+    .await
+    .expect("set");
+    let url = site.http_url("a.test", "/echo");
+    let (status, body) = get(&net, &url).await.expect("through the proxy");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"/echo\""), "{body}");
+    assert_eq!(proxy.requests()[0].method, "GET");
+    assert_eq!(proxy.requests()[0].target, url);
+    // PROXY-13: a host nobody can resolve goes to the proxy as written.
+    let (status, body) = get(&net, "http://non-existent-host.test:12345/x")
+        .await
+        .expect("the proxy answers");
+    assert_eq!(status, 502);
+    assert_eq!(body, "proxy cannot reach non-existent-host.test:12345");
+    let last = proxy.requests().last().cloned().expect("logged");
+    assert_eq!(last.target, "http://non-existent-host.test:12345/x");
+    assert_eq!(
+        last.host_header.as_deref(),
+        Some("non-existent-host.test:12345")
+    );
+    // Without the proxy the same host does not resolve.
+    net.set_proxy(ProxyConfig::default()).await.expect("set");
+    let e = get(&net, "http://non-existent-host.test:12345/x")
+        .await
+        .expect_err("direct");
+    assert_eq!(e.kind(), NetError::NameNotResolved);
+}
+
+#[tokio::test]
+async fn https_requests_use_a_connect_tunnel() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let net = net_without_host_rules(&site);
+    net.set_proxy(ProxyConfig::rules(format!("127.0.0.1:{}", proxy.port())))
+        .await
+        .expect("set");
+    let (status, _) = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect("tunnel");
+    assert_eq!(status, 200);
+    let r = &proxy.requests()[0];
+    assert_eq!(r.method, "CONNECT");
+    assert_eq!(r.target, format!("a.test:{}", site.https_port()));
+    // A tunnel the proxy refuses fails with the tunnel error.
+    let e = get(&net, "https://nowhere.invalid:4/")
+        .await
+        .expect_err("refused");
+    assert_eq!(e.kind(), NetError::TunnelConnectionFailed);
+}
+
+#[tokio::test]
+async fn socks5_proxies_carry_requests() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let net = net_without_host_rules(&site);
+    net.set_proxy(ProxyConfig::rules(format!(
+        "socks5://127.0.0.1:{}",
+        proxy.port()
+    )))
+    .await
+    .expect("set");
+    let (status, _) = get(&net, &site.http_url("b.test", "/echo"))
+        .await
+        .expect("http over socks");
+    assert_eq!(status, 200);
+    let (status, _) = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect("https over socks");
+    assert_eq!(status, 200);
+    let targets: Vec<String> = proxy
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            format!("SOCKS5 b.test:{}", site.http_port()),
+            format!("SOCKS5 a.test:{}", site.https_port())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn proxies_fail_over_in_order_and_loopback_goes_direct() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let net = net_without_host_rules(&site);
+    // Port 1 on loopback refuses: the next proxy of the list is used.
+    net.set_proxy(ProxyConfig::rules(format!(
+        "http=127.0.0.1:1,127.0.0.1:{}",
+        proxy.port()
+    )))
+    .await
+    .expect("set");
+    let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("fail-over");
+    assert_eq!(status, 200);
+    assert_eq!(proxy.requests().len(), 1);
+    // Loopback URLs bypass the proxy implicitly.
+    site.clear_log();
+    let (status, _) = get(&net, &site.http_url("127.0.0.1", "/echo"))
+        .await
+        .expect("direct");
+    assert_eq!(status, 200);
+    assert_eq!(proxy.requests().len(), 1);
+    assert_eq!(site.requests_to("/echo").len(), 1);
+    // Every proxy down: the proxy error.
+    net.set_proxy(ProxyConfig::rules("http=127.0.0.1:1"))
+        .await
+        .expect("set");
+    let e = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect_err("down");
+    assert_eq!(e.kind(), NetError::ProxyConnectionFailed);
+    // A list ending in DIRECT falls back to a direct connection.
+    let net = crate::net(&site);
+    net.set_proxy(ProxyConfig::rules("http=127.0.0.1:1,direct://"))
+        .await
+        .expect("set");
+    let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("direct fallback");
+    assert_eq!(status, 200);
+}

@@ -1,0 +1,143 @@
+//! Talking to a proxy before the origin's bytes flow: HTTP `CONNECT`, SOCKS5, SOCKS4.
+
+use std::net::IpAddr;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::dns::Resolver;
+use crate::error::{Error, NetError, Result};
+use crate::proxy::{ProxyScheme, ProxyServer};
+
+/// Largest `CONNECT` response head read.
+const MAX_CONNECT_HEAD: usize = 16 * 1024;
+
+fn tunnel_error(proxy: &ProxyServer, what: impl std::fmt::Display) -> Error {
+    Error::new(
+        NetError::TunnelConnectionFailed,
+        format!("proxy {}: {what}", proxy.to_pac()),
+    )
+}
+
+/// Prepares `tcp` (connected to `proxy`) to carry the bytes of `host:port`. `tls` says whether
+/// the origin is `https:` (an HTTP proxy then needs a `CONNECT` tunnel; for `http:` it is
+/// sent absolute-form requests and nothing happens here).
+pub(super) async fn open(
+    tcp: &mut TcpStream,
+    proxy: &ProxyServer,
+    host: &str,
+    port: u16,
+    tls: bool,
+    resolver: &Resolver,
+) -> Result<()> {
+    let io = |e: std::io::Error| tunnel_error(proxy, e);
+    match proxy.scheme {
+        ProxyScheme::Http if !tls => Ok(()),
+        ProxyScheme::Http => {
+            let authority = format!("{host}:{port}");
+            let head = format!(
+                "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nProxy-Connection: keep-alive\r\n\r\n"
+            );
+            tcp.write_all(head.as_bytes()).await.map_err(io)?;
+            // Read byte by byte up to the blank line: nothing of the tunnel may be consumed.
+            let mut buf = Vec::with_capacity(256);
+            while !buf.ends_with(b"\r\n\r\n") {
+                if buf.len() >= MAX_CONNECT_HEAD {
+                    return Err(tunnel_error(proxy, "the CONNECT response head is too big"));
+                }
+                let b = tcp.read_u8().await.map_err(io)?;
+                buf.push(b);
+            }
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut resp = httparse::Response::new(&mut headers);
+            match resp.parse(&buf) {
+                Ok(httparse::Status::Complete(_)) if resp.code == Some(200) => Ok(()),
+                Ok(httparse::Status::Complete(_)) => Err(tunnel_error(
+                    proxy,
+                    format!(
+                        "CONNECT {authority} answered {}",
+                        resp.code.unwrap_or_default()
+                    ),
+                )),
+                _ => Err(tunnel_error(proxy, "the CONNECT response is not HTTP")),
+            }
+        }
+        ProxyScheme::Socks5 => {
+            tcp.write_all(&[5, 1, 0]).await.map_err(io)?;
+            let mut hello = [0u8; 2];
+            tcp.read_exact(&mut hello).await.map_err(io)?;
+            if hello != [5, 0] {
+                return Err(tunnel_error(
+                    proxy,
+                    "the SOCKS5 server wants authentication",
+                ));
+            }
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            let mut req = vec![5, 1, 0];
+            match bare.parse::<IpAddr>() {
+                Ok(IpAddr::V4(a)) => {
+                    req.push(1);
+                    req.extend_from_slice(&a.octets());
+                }
+                Ok(IpAddr::V6(a)) => {
+                    req.push(4);
+                    req.extend_from_slice(&a.octets());
+                }
+                Err(_) => {
+                    let len = u8::try_from(bare.len())
+                        .map_err(|_| tunnel_error(proxy, "host name too long for SOCKS5"))?;
+                    req.push(3);
+                    req.push(len);
+                    req.extend_from_slice(bare.as_bytes());
+                }
+            }
+            req.extend_from_slice(&port.to_be_bytes());
+            tcp.write_all(&req).await.map_err(io)?;
+            let mut reply = [0u8; 4];
+            tcp.read_exact(&mut reply).await.map_err(io)?;
+            if reply[0] != 5 || reply[1] != 0 {
+                return Err(tunnel_error(
+                    proxy,
+                    format!(
+                        "SOCKS5 connect to {host}:{port} failed with code {}",
+                        reply[1]
+                    ),
+                ));
+            }
+            let skip = match reply[3] {
+                1 => 4,
+                4 => 16,
+                3 => usize::from(tcp.read_u8().await.map_err(io)?),
+                _ => return Err(tunnel_error(proxy, "bad SOCKS5 reply")),
+            };
+            let mut rest = vec![0u8; skip + 2];
+            tcp.read_exact(&mut rest).await.map_err(io)?;
+            Ok(())
+        }
+        ProxyScheme::Socks4 => {
+            // SOCKS4 carries an IPv4 address: the host is resolved here.
+            let target = resolver.target(host, port).await?;
+            let Some(IpAddr::V4(addr)) = target.addrs.iter().find(|a| a.is_ipv4()).copied() else {
+                return Err(tunnel_error(proxy, format!("no IPv4 address for {host}")));
+            };
+            let mut req = vec![4, 1];
+            req.extend_from_slice(&target.port.to_be_bytes());
+            req.extend_from_slice(&addr.octets());
+            req.push(0);
+            tcp.write_all(&req).await.map_err(io)?;
+            let mut reply = [0u8; 8];
+            tcp.read_exact(&mut reply).await.map_err(io)?;
+            if reply[1] != 0x5a {
+                return Err(tunnel_error(
+                    proxy,
+                    format!(
+                        "SOCKS4 connect to {host}:{port} refused (code {})",
+                        reply[1]
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(tunnel_error(proxy, "this kind of proxy is not supported")),
+    }
+}

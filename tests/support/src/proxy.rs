@@ -1,0 +1,280 @@
+//! A forward proxy for tests: HTTP absolute-form requests, `CONNECT` tunnels and SOCKS5, on
+//! `127.0.0.1`, logging what it was asked.
+//!
+//! Names ending in `.test` and `localhost` are reached at `127.0.0.1` (the proxy's own host
+//! rules); anything it cannot reach is answered `502` (HTTP), a refused `CONNECT` (`502`) or
+//! SOCKS5 code 4. Each client connection carries one request or one tunnel.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// One thing the proxy was asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyRequest {
+    /// `GET`, `CONNECT`, `SOCKS5` ...
+    pub method: String,
+    /// The request target as sent: an absolute URL, or `host:port` for tunnels.
+    pub target: String,
+    /// The `Host` header, if any.
+    pub host_header: Option<String>,
+}
+
+/// The running proxy; stops when dropped.
+pub struct TestProxy {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<ProxyRequest>>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestProxy {
+    /// Binds `127.0.0.1:0` and serves on a thread of its own.
+    pub fn start() -> Self {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread_log = log.clone();
+        let thread = std::thread::Builder::new()
+            .name("test-proxy".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("build the test proxy's runtime");
+                rt.block_on(async move {
+                    let listener = TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind the proxy");
+                    addr_tx
+                        .send(listener.local_addr().expect("local addr"))
+                        .expect("send addr");
+                    let accept = async {
+                        while let Ok((sock, _)) = listener.accept().await {
+                            tokio::spawn(serve(sock, thread_log.clone()));
+                        }
+                    };
+                    tokio::select! {
+                        _ = accept => {}
+                        _ = stop_rx => {}
+                    }
+                });
+            })
+            .expect("spawn the proxy thread");
+        let addr = addr_rx.recv().expect("proxy started");
+        TestProxy {
+            addr,
+            log,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// What the proxy was asked, in order.
+    pub fn requests(&self) -> Vec<ProxyRequest> {
+        self.log.lock().expect("proxy log").clone()
+    }
+}
+
+impl Drop for TestProxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn upstream_addr(host: &str, port: u16) -> Option<SocketAddr> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    let lower = bare.to_ascii_lowercase();
+    (lower.ends_with(".test") || lower == "localhost")
+        .then(|| SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+async fn connect_upstream(host: &str, port: u16) -> Option<TcpStream> {
+    TcpStream::connect(upstream_addr(host, port)?).await.ok()
+}
+
+fn split_host_port(authority: &str, default_port: u16) -> (String, u16) {
+    match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && (h.ends_with(']') || !h.contains(':')) => {
+            (h.to_string(), p.parse().unwrap_or(default_port))
+        }
+        _ => (authority.to_string(), default_port),
+    }
+}
+
+async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
+    let mut first = [0u8; 1];
+    if sock.peek(&mut first).await.unwrap_or(0) == 0 {
+        return;
+    }
+    if first[0] == 5 {
+        socks5(sock, log).await;
+        return;
+    }
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        match sock.read_u8().await {
+            Ok(b) => head.push(b),
+            Err(_) => return,
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().unwrap_or("");
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let host_header = lines
+        .clone()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
+        })
+        .map(|(_, v)| v.trim().to_string());
+    log.lock().expect("proxy log").push(ProxyRequest {
+        method: method.clone(),
+        target: target.clone(),
+        host_header,
+    });
+    if method == "CONNECT" {
+        let (host, port) = split_host_port(&target, 443);
+        match connect_upstream(&host, port).await {
+            Some(mut up) => {
+                if sock
+                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+                }
+            }
+            None => {
+                let _ = sock
+                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+            }
+        }
+        return;
+    }
+    // Absolute-form: forward in origin form with `Connection: close`.
+    let Ok(url) = url::Url::parse(&target) else {
+        let _ = sock
+            .write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+        return;
+    };
+    let host = url.host_str().unwrap_or("").to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let Some(mut up) = connect_upstream(&host, port).await else {
+        let body = format!("proxy cannot reach {host}:{port}");
+        let _ = sock
+            .write_all(
+                format!(
+                    "HTTP/1.1 502 Bad Gateway\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .await;
+        return;
+    };
+    let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let mut forwarded = format!("{method} {path} HTTP/1.1\r\n");
+    for line in text.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
+        let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+        if name != "connection" && name != "proxy-connection" && name != "keep-alive" {
+            forwarded.push_str(line);
+            forwarded.push_str("\r\n");
+        }
+    }
+    forwarded.push_str("Connection: close\r\n\r\n");
+    if up.write_all(forwarded.as_bytes()).await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+}
+
+async fn socks5(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
+    let mut hello = [0u8; 2];
+    if sock.read_exact(&mut hello).await.is_err() {
+        return;
+    }
+    let mut methods = vec![0u8; usize::from(hello[1])];
+    if sock.read_exact(&mut methods).await.is_err() || sock.write_all(&[5, 0]).await.is_err() {
+        return;
+    }
+    let mut req = [0u8; 4];
+    if sock.read_exact(&mut req).await.is_err() {
+        return;
+    }
+    let host = match req[3] {
+        1 => {
+            let mut a = [0u8; 4];
+            if sock.read_exact(&mut a).await.is_err() {
+                return;
+            }
+            std::net::Ipv4Addr::from(a).to_string()
+        }
+        4 => {
+            let mut a = [0u8; 16];
+            if sock.read_exact(&mut a).await.is_err() {
+                return;
+            }
+            format!("[{}]", std::net::Ipv6Addr::from(a))
+        }
+        3 => {
+            let Ok(len) = sock.read_u8().await else {
+                return;
+            };
+            let mut name = vec![0u8; usize::from(len)];
+            if sock.read_exact(&mut name).await.is_err() {
+                return;
+            }
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        _ => return,
+    };
+    let Ok(port) = sock.read_u16().await else {
+        return;
+    };
+    log.lock().expect("proxy log").push(ProxyRequest {
+        method: "SOCKS5".into(),
+        target: format!("{host}:{port}"),
+        host_header: None,
+    });
+    match connect_upstream(&host, port).await {
+        Some(mut up) => {
+            if sock
+                .write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+                .await
+                .is_ok()
+            {
+                let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+            }
+        }
+        None => {
+            let _ = sock.write_all(&[5, 4, 0, 1, 0, 0, 0, 0, 0, 0]).await;
+        }
+    }
+}
