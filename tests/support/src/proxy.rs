@@ -1,4 +1,4 @@
-//! A forward proxy for tests: HTTP absolute-form requests, `CONNECT` tunnels and SOCKS5, on
+//! A forward proxy for tests: HTTP absolute-form requests, `CONNECT` tunnels, SOCKS5 and SOCKS4, on
 //! `127.0.0.1`, logging what it was asked.
 //!
 //! Names ending in `.test` and `localhost` are reached at `127.0.0.1` (the proxy's own host
@@ -125,6 +125,10 @@ async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
     }
     if first[0] == 5 {
         socks5(sock, log).await;
+        return;
+    }
+    if first[0] == 4 {
+        socks4(sock, log).await;
         return;
     }
     let mut head = Vec::new();
@@ -275,6 +279,38 @@ async fn socks5(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
         }
         None => {
             let _ = sock.write_all(&[5, 4, 0, 1, 0, 0, 0, 0, 0, 0]).await;
+        }
+    }
+}
+
+async fn socks4(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
+    let mut req = [0u8; 8];
+    if sock.read_exact(&mut req).await.is_err() {
+        return;
+    }
+    // The user id, up to its NUL.
+    loop {
+        match sock.read_u8().await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+    let port = u16::from_be_bytes([req[2], req[3]]);
+    let host = std::net::Ipv4Addr::new(req[4], req[5], req[6], req[7]).to_string();
+    log.lock().expect("proxy log").push(ProxyRequest {
+        method: "SOCKS4".into(),
+        target: format!("{host}:{port}"),
+        host_header: None,
+    });
+    match connect_upstream(&host, port).await {
+        Some(mut up) => {
+            if sock.write_all(&[0, 0x5a, 0, 0, 0, 0, 0, 0]).await.is_ok() {
+                let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+            }
+        }
+        None => {
+            let _ = sock.write_all(&[0, 0x5b, 0, 0, 0, 0, 0, 0]).await;
         }
     }
 }

@@ -128,3 +128,50 @@ fn resolve_with_a_pac_url() {
         "{err}"
     );
 }
+
+#[test]
+fn fetch_goes_through_the_proxy_options() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let rules = format!("http=127.0.0.1:{}", proxy.port());
+    // PROXY-13 through the CLI: the name is resolved by the proxy only.
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--proxy",
+        &rules,
+        "fetch",
+        "http://non-existent-host.test:12345/x",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "proxy cannot reach non-existent-host.test:12345"
+    );
+    let url = site.http_url("a.test", "/echo");
+    let v = json(&ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--json",
+        "--proxy",
+        &rules,
+        "fetch",
+        &url,
+    ]));
+    assert_eq!(v["status"], 200);
+    let targets: Vec<String> = proxy.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(
+        targets,
+        vec!["http://non-existent-host.test:12345/x".to_string(), url]
+    );
+}

@@ -467,3 +467,26 @@ async fn proxies_fail_over_in_order_and_loopback_goes_direct() {
         .expect("direct fallback");
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn socks4_proxies_get_a_locally_resolved_address() {
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    // SOCKS4 carries an IPv4 address: the session resolves `a.test` by its host rules.
+    let net = net(&site);
+    net.set_proxy(ProxyConfig::rules(format!(
+        "socks4://127.0.0.1:{}",
+        proxy.port()
+    )))
+    .await
+    .expect("set");
+    let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("over socks4");
+    assert_eq!(status, 200);
+    assert_eq!(
+        proxy.requests()[0].target,
+        format!("127.0.0.1:{}", site.http_port())
+    );
+    assert_eq!(proxy.requests()[0].method, "SOCKS4");
+}
