@@ -72,6 +72,8 @@ net_errors! {
     SslVersionOrCipherMismatch = -113, "ERR_SSL_VERSION_OR_CIPHER_MISMATCH";
     /// A PAC script could not be fetched or failed to run.
     PacScriptFailed = -121, "ERR_PAC_SCRIPT_FAILED";
+    /// The proxy asks for credentials nobody gave.
+    ProxyAuthRequested = -127, "ERR_PROXY_AUTH_REQUESTED";
     /// No proxy of the list could be reached.
     ProxyConnectionFailed = -130, "ERR_PROXY_CONNECTION_FAILED";
     /// The TCP connection attempt timed out.

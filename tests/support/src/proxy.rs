@@ -21,6 +21,8 @@ pub struct ProxyRequest {
     pub target: String,
     /// The `Host` header, if any.
     pub host_header: Option<String>,
+    /// The `Proxy-Authorization` header, if any.
+    pub authorization: Option<String>,
 }
 
 /// The running proxy; stops when dropped.
@@ -34,6 +36,19 @@ pub struct TestProxy {
 impl TestProxy {
     /// Binds `127.0.0.1:0` and serves on a thread of its own.
     pub fn start() -> Self {
+        Self::start_inner(None)
+    }
+
+    /// Same, answering `407` (Basic, realm `test-proxy`) to HTTP requests and `CONNECT`s
+    /// that do not carry `user:password`.
+    pub fn start_with_auth(user: &str, password: &str) -> Self {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Self::start_inner(Some(format!("Basic {token}")))
+    }
+
+    fn start_inner(auth: Option<String>) -> Self {
+        let auth = Arc::new(auth);
         let log = Arc::new(Mutex::new(Vec::new()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -54,7 +69,7 @@ impl TestProxy {
                         .expect("send addr");
                     let accept = async {
                         while let Ok((sock, _)) = listener.accept().await {
-                            tokio::spawn(serve(sock, thread_log.clone()));
+                            tokio::spawn(serve(sock, thread_log.clone(), auth.clone()));
                         }
                     };
                     tokio::select! {
@@ -118,7 +133,7 @@ fn split_host_port(authority: &str, default_port: u16) -> (String, u16) {
     }
 }
 
-async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
+async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>, auth: Arc<Option<String>>) {
     let mut first = [0u8; 1];
     if sock.peek(&mut first).await.unwrap_or(0) == 0 {
         return;
@@ -147,18 +162,32 @@ async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or("").to_string();
     let target = parts.next().unwrap_or("").to_string();
-    let host_header = lines
-        .clone()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("host"))
-        })
-        .map(|(_, v)| v.trim().to_string());
+    let header = |name: &str| {
+        lines
+            .clone()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            })
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let authorization = header("proxy-authorization");
     log.lock().expect("proxy log").push(ProxyRequest {
         method: method.clone(),
         target: target.clone(),
-        host_header,
+        host_header: header("host"),
+        authorization: authorization.clone(),
     });
+    if let Some(expected) = auth.as_ref()
+        && authorization.as_deref() != Some(expected.as_str())
+    {
+        let _ = sock
+            .write_all(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test-proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+        return;
+    }
     if method == "CONNECT" {
         let (host, port) = split_host_port(&target, 443);
         match connect_upstream(&host, port).await {
@@ -207,7 +236,10 @@ async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
     let mut forwarded = format!("{method} {path} HTTP/1.1\r\n");
     for line in text.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
         let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
-        if name != "connection" && name != "proxy-connection" && name != "keep-alive" {
+        if !matches!(
+            name.as_str(),
+            "connection" | "proxy-connection" | "keep-alive" | "proxy-authorization"
+        ) {
             forwarded.push_str(line);
             forwarded.push_str("\r\n");
         }
@@ -266,6 +298,7 @@ async fn socks5(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
         method: "SOCKS5".into(),
         target: format!("{host}:{port}"),
         host_header: None,
+        authorization: None,
     });
     match connect_upstream(&host, port).await {
         Some(mut up) => {
@@ -302,6 +335,7 @@ async fn socks4(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>) {
         method: "SOCKS4".into(),
         target: format!("{host}:{port}"),
         host_header: None,
+        authorization: None,
     });
     match connect_upstream(&host, port).await {
         Some(mut up) => {

@@ -12,6 +12,7 @@
 //! GNOME/KDE settings; `auto_detect` fetches `http://wpad/wpad.dat` and goes DIRECT when
 //! that fails.
 
+pub mod auth;
 mod bypass;
 pub mod pac;
 mod rules;
@@ -338,6 +339,13 @@ impl crate::Net {
         drop(pac);
         self.inner.transport.flush_idle();
         Ok(())
+    }
+
+    /// Sets the handler that answers a proxy's `407` (Electron's `login` event with
+    /// `isProxy`); credentials it gives are kept per proxy for the session's later requests,
+    /// whatever their credentials mode.
+    pub fn set_proxy_login_handler(&self, handler: Option<auth::ProxyLoginHandler>) {
+        self.inner.transport.proxy_auth.set_handler(handler);
     }
 
     /// Sets the limits PAC scripts run under.

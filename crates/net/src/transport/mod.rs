@@ -204,6 +204,7 @@ pub(crate) struct Transport {
     pub(crate) resolver: Resolver,
     pub(crate) tls: Tls,
     pub(crate) emulation: Arc<Emulation>,
+    pub(crate) proxy_auth: crate::proxy::auth::ProxyAuth,
     limits: Limits,
 }
 
@@ -334,6 +335,7 @@ impl Transport {
             resolver: Resolver::default(),
             tls,
             emulation: Arc::new(Emulation::default()),
+            proxy_auth: Default::default(),
             limits,
         }
     }
@@ -451,15 +453,7 @@ impl Transport {
             }));
         };
         if let Some(proxy) = &key.proxy {
-            tunnel::open(
-                &mut tcp,
-                proxy,
-                &key.host,
-                key.port,
-                key.https,
-                &self.resolver,
-            )
-            .await?;
+            tunnel::open(&mut tcp, proxy, key, &self.resolver, &self.proxy_auth).await?;
         }
         tcp.set_nodelay(true).map_err(|e| {
             Error::new(
@@ -554,6 +548,7 @@ impl Transport {
         let mut replay = body.try_clone();
         let mut body = Some(body);
         let mut fresh_only = false;
+        let mut auth_tried = false;
         loop {
             let pooled = (!fresh_only)
                 .then(|| keys.iter().find_map(|k| self.checkout(k).map(|c| (c, k))))
@@ -561,7 +556,7 @@ impl Transport {
             let (conn, reused, key) = match pooled {
                 Some((c, k)) => (c, true, k),
                 None => {
-                    let (c, k) = Box::pin(self.connect_any(&keys)).await?;
+                    let (c, k) = Box::pin(self.connect_any(&keys, url)).await?;
                     (c, false, k)
                 }
             };
@@ -577,8 +572,33 @@ impl Transport {
                     format!("request body of {url} already sent"),
                 ));
             };
-            let req = build_request(url, method, headers, defaults, b, h2 || absolute, h2)?;
+            let mut req = build_request(url, method, headers, defaults, b, h2 || absolute, h2)?;
+            let proxy = key.proxy.as_ref().filter(|_| absolute);
+            if let Some(value) = proxy.and_then(|p| self.proxy_auth.header(p)) {
+                req.headers_mut().insert(header::PROXY_AUTHORIZATION, value);
+            }
             match self.send_on(conn, key, url, req).await {
+                Ok(r)
+                    if r.status == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED
+                        && !auth_tried
+                        && replay.is_some() =>
+                {
+                    auth_tried = true;
+                    let challenge = r
+                        .headers
+                        .get(header::PROXY_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    match proxy {
+                        Some(p) if self.proxy_auth.answer(p, &challenge, url.as_str()).await => {
+                            body = replay.take();
+                            replay = body.as_ref().and_then(|b| b.try_clone());
+                            fresh_only = true;
+                        }
+                        _ => return Ok(r),
+                    }
+                }
                 Ok(r) => return Ok(r),
                 Err(SendFailure::NotSent(req)) => {
                     body = Some(req.into_body());
@@ -605,17 +625,31 @@ impl Transport {
     }
 
     /// Connects by the first key that works: proxies in fail-over order, then the next.
-    async fn connect_any<'k>(&self, keys: &'k [Key]) -> Result<(Conn, &'k Key)> {
+    async fn connect_any<'k>(&self, keys: &'k [Key], url: &Url) -> Result<(Conn, &'k Key)> {
         let mut last = None;
         for (i, key) in keys.iter().enumerate() {
-            match self.connect(key).await {
+            let mut result = self.connect(key).await;
+            // A tunnel refused with 407: ask the login handler once, then try again.
+            if let (Err(e), Some(p)) = (&result, &key.proxy)
+                && e.kind() == NetError::ProxyAuthRequested
+                && let Some(challenge) = self.proxy_auth.take_challenge(p)
+                && self.proxy_auth.answer(p, &challenge, url.as_str()).await
+            {
+                result = self.connect(key).await;
+            }
+            match result {
                 Ok(c) => return Ok((c, key)),
                 Err(e) => match &key.proxy {
                     Some(p) if i + 1 < keys.len() => {
                         tracing::debug!("proxy {} failed, trying the next: {e}", p.to_pac());
                         last = Some(e);
                     }
-                    Some(p) if e.kind() != NetError::TunnelConnectionFailed => {
+                    Some(p)
+                        if !matches!(
+                            e.kind(),
+                            NetError::TunnelConnectionFailed | NetError::ProxyAuthRequested
+                        ) =>
+                    {
                         return Err(Error::new(
                             NetError::ProxyConnectionFailed,
                             format!("proxy {} could not be reached: {e}", p.to_pac()),

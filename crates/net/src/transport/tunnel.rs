@@ -7,7 +7,10 @@ use tokio::net::TcpStream;
 
 use crate::dns::Resolver;
 use crate::error::{Error, NetError, Result};
+use crate::proxy::auth::ProxyAuth;
 use crate::proxy::{ProxyScheme, ProxyServer};
+
+use super::Key;
 
 /// Largest `CONNECT` response head read.
 const MAX_CONNECT_HEAD: usize = 16 * 1024;
@@ -19,24 +22,33 @@ fn tunnel_error(proxy: &ProxyServer, what: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Prepares `tcp` (connected to `proxy`) to carry the bytes of `host:port`. `tls` says whether
-/// the origin is `https:` (an HTTP proxy then needs a `CONNECT` tunnel; for `http:` it is
-/// sent absolute-form requests and nothing happens here).
+/// Prepares `tcp` (connected to `proxy`) to carry the bytes of `key`'s origin. An `https:`
+/// origin behind an HTTP proxy needs a `CONNECT` tunnel (with the credentials `auth` keeps;
+/// a `407` notes the challenge there and fails with `net::ERR_PROXY_AUTH_REQUESTED`); an
+/// `http:` one is sent absolute-form requests and nothing happens here.
 pub(super) async fn open(
     tcp: &mut TcpStream,
     proxy: &ProxyServer,
-    host: &str,
-    port: u16,
-    tls: bool,
+    key: &Key,
     resolver: &Resolver,
+    auth: &ProxyAuth,
 ) -> Result<()> {
+    let (host, port, tls) = (key.host.as_str(), key.port, key.https);
     let io = |e: std::io::Error| tunnel_error(proxy, e);
     match proxy.scheme {
         ProxyScheme::Http if !tls => Ok(()),
         ProxyScheme::Http => {
             let authority = format!("{host}:{port}");
+            let credentials = auth
+                .header(proxy)
+                .and_then(|v| {
+                    v.to_str()
+                        .ok()
+                        .map(|v| format!("Proxy-Authorization: {v}\r\n"))
+                })
+                .unwrap_or_default();
             let head = format!(
-                "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nProxy-Connection: keep-alive\r\n\r\n"
+                "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{credentials}Proxy-Connection: keep-alive\r\n\r\n"
             );
             tcp.write_all(head.as_bytes()).await.map_err(io)?;
             // Read byte by byte up to the blank line: nothing of the tunnel may be consumed.
@@ -52,6 +64,22 @@ pub(super) async fn open(
             let mut resp = httparse::Response::new(&mut headers);
             match resp.parse(&buf) {
                 Ok(httparse::Status::Complete(_)) if resp.code == Some(200) => Ok(()),
+                Ok(httparse::Status::Complete(_)) if resp.code == Some(407) => {
+                    let challenge = resp
+                        .headers
+                        .iter()
+                        .find(|h| h.name.eq_ignore_ascii_case("proxy-authenticate"))
+                        .map(|h| String::from_utf8_lossy(h.value).into_owned())
+                        .unwrap_or_default();
+                    auth.note_challenge(proxy, challenge);
+                    Err(Error::new(
+                        NetError::ProxyAuthRequested,
+                        format!(
+                            "proxy {} asks for credentials to reach {authority}",
+                            proxy.to_pac()
+                        ),
+                    ))
+                }
                 Ok(httparse::Status::Complete(_)) => Err(tunnel_error(
                     proxy,
                     format!(

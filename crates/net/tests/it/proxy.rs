@@ -2,6 +2,8 @@
 //! the loopback site.
 
 use session_net::NetError;
+use std::sync::Arc;
+
 use session_net::proxy::ProxyConfig;
 use session_test_support::{Resource, TestSite};
 
@@ -489,4 +491,71 @@ async fn socks4_proxies_get_a_locally_resolved_address() {
         format!("127.0.0.1:{}", site.http_port())
     );
     assert_eq!(proxy.requests()[0].method, "SOCKS4");
+}
+
+#[tokio::test]
+async fn proxy_credentials_are_asked_once_and_kept() {
+    // PROXY-12
+    use session_net::proxy::auth::{ProxyAuthInfo, ProxyCredentials};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start_with_auth("user", "secret");
+    let net = net_without_host_rules(&site);
+    net.set_proxy(ProxyConfig::rules(format!("127.0.0.1:{}", proxy.port())))
+        .await
+        .expect("set");
+    // No handler: the 407 reaches the caller, and a tunnel fails.
+    let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("407");
+    assert_eq!(status, 407);
+    let e = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect_err("tunnel");
+    assert_eq!(e.kind(), NetError::ProxyAuthRequested);
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<ProxyAuthInfo>::new()));
+    let (c, s) = (calls.clone(), seen.clone());
+    net.set_proxy_login_handler(Some(Arc::new(move |info: ProxyAuthInfo| {
+        c.fetch_add(1, Ordering::SeqCst);
+        s.lock().expect("seen").push(info);
+        Box::pin(async {
+            Some(ProxyCredentials {
+                username: "user".into(),
+                password: "secret".into(),
+            })
+        })
+    })));
+    let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("http");
+    assert_eq!(status, 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let info = seen.lock().expect("seen")[0].clone();
+    assert_eq!(
+        (info.scheme.as_str(), info.realm.as_str(), info.port),
+        ("basic", "test-proxy", proxy.port())
+    );
+    // Kept: later requests, https tunnels and credentials-omit requests are not asked again.
+    let (status, _) = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect("https");
+    assert_eq!(status, 200);
+    let mut request = session_net::new_request(
+        http::Method::GET,
+        &site.http_url("b.test", "/echo"),
+        session_net::RequestBody::empty(),
+    )
+    .expect("request");
+    request
+        .extensions_mut()
+        .insert(session_net::FetchOptions::new().credentials(session_net::CredentialsMode::Omit));
+    assert_eq!(net.fetch(request).await.expect("omit").status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let last = proxy.requests().last().cloned().expect("logged");
+    assert_eq!(
+        last.authorization.as_deref(),
+        Some("Basic dXNlcjpzZWNyZXQ=")
+    );
 }
