@@ -23,6 +23,9 @@ macro_rules! net_errors {
                 match self { $(NetError::$variant => concat!("net::", $name),)* }
             }
 
+            /// Every error this crate knows (the net log lists them in its constants).
+            pub(crate) const ALL: &'static [NetError] = &[$(NetError::$variant,)*];
+
             /// The error with Chromium code `code`, if it is one this crate knows.
             pub fn from_code(code: i32) -> Option<NetError> {
                 match code { $($code => Some(NetError::$variant),)* _ => None }

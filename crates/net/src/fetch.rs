@@ -11,6 +11,7 @@ use crate::body::Body;
 use crate::decode;
 use crate::error::{Error, NetError, Result};
 use crate::file;
+use crate::netlog::{NetLog, RequestLog, Source};
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{FetchOptions, RedirectMode, RequestBody};
 use crate::response::{HopResponse, Response};
@@ -39,13 +40,13 @@ pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> 
     let abort = options.abort.clone();
     // `run(..)` is awaited where it is made: binding it first would copy the whole future.
     let mut response = match &abort {
-        None => run(inner, url, parts.method, parts.headers, body, options).await?,
+        None => logged(inner, url, parts.method, parts.headers, body, options).await?,
         Some(handle) => {
             if handle.is_aborted() {
                 return Err(Error::new(NetError::Aborted, "the operation was aborted"));
             }
             tokio::select! {
-                r = run(inner, url, parts.method, parts.headers, body, options) => r?,
+                r = logged(inner, url, parts.method, parts.headers, body, options) => r?,
                 _ = handle.token().cancelled() => return Err(Error::new(NetError::Aborted, "the operation was aborted")),
             }
         }
@@ -57,7 +58,8 @@ pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> 
     Ok(response)
 }
 
-async fn run(
+/// `run`, as one request of the net log when a log runs (its sockets name it).
+async fn logged(
     inner: &Arc<Inner>,
     url: Url,
     method: Method,
@@ -65,6 +67,27 @@ async fn run(
     body: RequestBody,
     options: FetchOptions,
 ) -> Result<Response> {
+    let netlog = &inner.transport.netlog;
+    let Some(log) = RequestLog::begin(netlog, &url, &method) else {
+        return run(inner, url, method, headers, body, options, None).await;
+    };
+    let src = Some(log.source);
+    let result = NetLog::scope(src, run(inner, url, method, headers, body, options, src)).await;
+    log.end(&result);
+    result
+}
+
+async fn run(
+    inner: &Arc<Inner>,
+    url: Url,
+    method: Method,
+    headers: HeaderMap,
+    body: RequestBody,
+    options: FetchOptions,
+    log: Option<Source>,
+) -> Result<Response> {
+    let netlog = &inner.transport.netlog;
+    let log = log.as_ref();
     if !matches!(url.scheme(), "http" | "https" | "file")
         && inner.stages.snapshot().request.is_empty()
     {
@@ -78,6 +101,7 @@ async fn run(
     let mut body = Some(body);
     loop {
         let stages = inner.stages.snapshot();
+        netlog.hop_begin(log, &ctx.url, &ctx.method);
         let mut answered = None;
         for stage in &stages.request {
             if let Flow::Respond(r) = stage.on_request(&mut ctx).await? {
@@ -89,10 +113,18 @@ async fn run(
         let replay = body.as_ref().and_then(RequestBody::try_clone);
         let streamed = body.as_ref().is_some_and(|b| b.try_clone().is_none());
         let mut hop = match answered {
-            Some(r) => r,
+            Some(r) => {
+                netlog.hop_response(log, &r, false);
+                r
+            }
             None => {
                 let b = body.take().unwrap_or_default();
-                let mut r = transport(inner, &ctx, b).await?;
+                let r = transport(inner, &ctx, b).await;
+                match &r {
+                    Ok(r) => netlog.hop_response(log, r, true),
+                    Err(e) => netlog.hop_failed(log, e),
+                }
+                let mut r = r?;
                 for stage in &stages.response {
                     stage.on_response(&mut ctx, &mut r).await?;
                 }
@@ -148,6 +180,7 @@ async fn run(
                 std::mem::take(&mut hop.body),
                 hop.headers.get(http::header::CONTENT_LENGTH),
             );
+            netlog.redirected(log, &next);
             let prev = std::mem::replace(&mut ctx.url, next);
             ctx.previous_urls.push(prev);
             continue;

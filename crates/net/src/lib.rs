@@ -57,6 +57,7 @@ pub mod emulation;
 mod error;
 mod fetch;
 mod file;
+pub mod netlog;
 pub mod proxy;
 mod redirect;
 mod request;
@@ -76,6 +77,7 @@ pub use certificate::{Certificate, CertificatePrincipal};
 pub use dns::{ResolveHostOptions, ResolvedEndpoint, ResolvedHost};
 pub use emulation::NetworkEmulation;
 pub use error::{Error, NetError, Result};
+pub use netlog::{CaptureMode, NetLog, NetLogOptions};
 pub use redirect::MAX_REDIRECTS;
 pub use request::{
     AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
@@ -283,6 +285,12 @@ impl Net {
     /// Dropping the future cancels the request (its connection is closed if it was in use).
     pub async fn fetch(&self, request: http::Request<RequestBody>) -> Result<Response> {
         fetch::fetch(&self.inner, request).await
+    }
+
+    /// The session's net log (`netLog`): a handle on the log every request and socket of this
+    /// `Net` writes to while it runs.
+    pub fn net_log(&self) -> NetLog {
+        self.inner.transport.netlog.clone()
     }
 
     /// Adds a stage to the pipeline (see [`stages`]).

@@ -43,6 +43,7 @@ pub mod devices;
 pub mod downloads;
 mod error;
 pub mod net;
+pub mod netlog;
 mod paths;
 pub mod permissions;
 mod prefs;

@@ -8,6 +8,8 @@ use clap::Args as ClapArgs;
 use serde_json::json;
 use session::net::{CacheMode, CredentialsMode, FetchOptions, RedirectMode, Response, new_request};
 
+use session::netlog::NetLogOptions;
+
 use crate::ctx::{CliError, Ctx};
 
 /// `ses fetch` arguments (CLI.md).
@@ -64,14 +66,23 @@ fn version_text(r: &Response) -> &'static str {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
-    if args.netlog.is_some() {
-        return Err(CliError::failed(
-            "--netlog: the net log is not supported yet",
-        ));
-    }
     if args.har.is_some() {
         return Err(CliError::failed("--har: HAR output is not supported yet"));
     }
+    let Some(path) = args.netlog.clone() else {
+        return fetch(ctx, args).await;
+    };
+    // The log covers the whole fetch, body included; it is finished even when the fetch fails.
+    let log = ctx.session.net_log();
+    let failed = |e: session::net::Error| CliError::failed(format!("--netlog: {}", e.detail()));
+    log.start_logging(&path, NetLogOptions::new())
+        .map_err(failed)?;
+    let result = fetch(ctx, args).await;
+    log.stop_logging().map_err(failed)?;
+    result
+}
+
+async fn fetch(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let redirect: RedirectMode = args
         .redirect
         .parse()

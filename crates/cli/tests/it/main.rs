@@ -6,6 +6,7 @@ mod cookies;
 mod devices;
 mod downloads;
 mod net;
+mod netlog;
 mod proxy;
 mod spell;
 

@@ -28,6 +28,7 @@ use crate::body::Body;
 use crate::dns::Resolver;
 use crate::emulation::{Emulation, Throttled};
 use crate::error::{Error, NetError, Result};
+use crate::netlog::{EventType, Logged, NetLog};
 use crate::request::RequestBody;
 use crate::response::{HopResponse, RawHeaders};
 use crate::tls::Tls;
@@ -160,6 +161,8 @@ struct ConnInfo {
     token: CancellationToken,
     epoch: u64,
     remote: SocketAddr,
+    /// The socket's net log source id (0: not logged).
+    log_id: u32,
 }
 
 struct H1Conn {
@@ -205,6 +208,7 @@ pub(crate) struct Transport {
     pub(crate) tls: Tls,
     pub(crate) emulation: Arc<Emulation>,
     pub(crate) proxy_auth: crate::proxy::auth::ProxyAuth,
+    pub(crate) netlog: NetLog,
     limits: Limits,
 }
 
@@ -336,6 +340,7 @@ impl Transport {
             tls,
             emulation: Arc::new(Emulation::default()),
             proxy_auth: Default::default(),
+            netlog: NetLog::default(),
             limits,
         }
     }
@@ -431,9 +436,15 @@ impl Transport {
             Some(p) => (p.host.as_str(), p.port),
             None => (key.host.as_str(), key.port),
         };
-        let target = self.resolver.target(connect_host, connect_port).await?;
+        let log = self.netlog.socket_source(connect_host, connect_port);
+        let target = self.resolver.target(connect_host, connect_port).await;
+        let log = log.as_ref();
+        self.netlog
+            .resolved(log, target.as_ref().map(|t| &t.addrs[..]));
+        let target = target?;
         let mut last = None;
         let mut tcp = None;
+        self.netlog.step_begin(log, EventType::TcpConnect, None);
         for ip in target.addrs.iter() {
             let addr = SocketAddr::new(*ip, target.port);
             match TcpStream::connect(addr).await {
@@ -444,14 +455,19 @@ impl Transport {
                 Err(e) => last = Some(connect_error(addr, connect_host, &e)),
             }
         }
-        let Some((mut tcp, remote)) = tcp else {
-            return Err(last.unwrap_or_else(|| {
+        let tcp = tcp.ok_or_else(|| {
+            last.unwrap_or_else(|| {
                 Error::new(
                     NetError::NameNotResolved,
                     format!("no address for '{connect_host}'"),
                 )
-            }));
-        };
+            })
+        });
+        self.netlog
+            .step_end(log, EventType::TcpConnect, &tcp, |(_, addr)| {
+                Some(serde_json::json!({"remote_address": addr.to_string()}))
+            });
+        let (mut tcp, remote) = tcp?;
         if let Some(proxy) = &key.proxy {
             tunnel::open(&mut tcp, proxy, key, &self.resolver, &self.proxy_auth).await?;
         }
@@ -466,14 +482,20 @@ impl Transport {
             token: token.clone(),
             epoch,
             remote,
+            log_id: log.map_or(0, |s| s.id),
         });
         let (socket, h2) = if key.https {
             let host = key.host.trim_start_matches('[').trim_end_matches(']');
-            let (tls, h2) = self.tls.connect(host, stream).await?;
+            self.netlog.step_begin(log, EventType::SslConnect, None);
+            let tls = self.tls.connect(host, stream).await;
+            self.netlog
+                .step_end(log, EventType::SslConnect, &tls, |_| None);
+            let (tls, h2) = tls?;
             (Socket::Tls(Box::new(tls)), h2)
         } else {
             (Socket::Plain(stream), false)
         };
+        let socket = Logged::new(socket, self.netlog.clone(), log.copied(), key.https);
         let handshake_err = |e: hyper::Error| {
             Error::new(
                 NetError::ConnectionFailed,
@@ -566,6 +588,7 @@ impl Transport {
                     .as_ref()
                     .is_some_and(|p| p.scheme == crate::proxy::ProxyScheme::Http);
             let h2 = matches!(conn, Conn::H2(_));
+            self.netlog.bound_to_socket(conn.info().log_id);
             let Some(b) = body.take() else {
                 return Err(Error::new(
                     NetError::Failed,
@@ -577,6 +600,7 @@ impl Transport {
             if let Some(value) = proxy.and_then(|p| self.proxy_auth.header(p)) {
                 req.headers_mut().insert(header::PROXY_AUTHORIZATION, value);
             }
+            self.netlog.request_headers(&req, url);
             match self.send_on(conn, key, url, req).await {
                 Ok(r)
                     if r.status == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED

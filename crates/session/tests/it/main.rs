@@ -5,6 +5,7 @@ mod clear;
 mod cookies;
 mod downloads;
 mod net;
+mod netlog;
 mod partitions;
 mod permissions;
 mod spellcheck;
