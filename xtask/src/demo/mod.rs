@@ -10,6 +10,7 @@ mod devices;
 mod downloads;
 mod foundation;
 mod net;
+mod proxy;
 mod spellcheck;
 
 use crate::{cargo, root};
@@ -25,6 +26,7 @@ const STEPS: &[Step] = &[
     ("partitions", foundation::partitions),
     ("devices", devices::serial_chooser),
     ("net", net::fetch),
+    ("proxy", proxy::resolve_and_fetch),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),
