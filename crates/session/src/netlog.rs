@@ -3,7 +3,7 @@
 //! capture modes and the `max_file_size` behaviour).
 
 use crate::session::Session;
-pub use session_net::netlog::{CaptureMode, NetLog, NetLogOptions};
+pub use session_net::netlog::{CaptureMode, NetLog, NetLogOptions, har_from_net_log};
 
 impl Session {
     /// `ses.netLog`: the session's log handle (`start_logging`, `stop_logging`,

@@ -1,14 +1,14 @@
 //! `ses fetch URL`: `Session::fetch`, body to stdout (or `-o FILE`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use session::net::{CacheMode, CredentialsMode, FetchOptions, RedirectMode, Response, new_request};
 
-use session::netlog::NetLogOptions;
+use session::netlog::{CaptureMode, NetLogOptions, har_from_net_log};
 
 use crate::ctx::{CliError, Ctx};
 
@@ -66,23 +66,56 @@ fn version_text(r: &Response) -> &'static str {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
-    if args.har.is_some() {
-        return Err(CliError::failed("--har: HAR output is not supported yet"));
-    }
-    let Some(path) = args.netlog.clone() else {
-        return fetch(ctx, args).await;
+    let har = args.har.clone();
+    // The HAR is made from a net log: the --netlog file (default capture, so cookie and
+    // authorization values show as stripped), or else a temporary log that includes them.
+    let (path, mode, temporary) = match (&args.netlog, &har) {
+        (None, None) => return fetch(ctx, args).await.map(|_| ()),
+        (Some(p), _) => (p.clone(), CaptureMode::Default, false),
+        (None, Some(_)) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let name = format!("ses-har-{}-{nanos}.json", std::process::id());
+            (
+                std::env::temp_dir().join(name),
+                CaptureMode::IncludeSensitive,
+                true,
+            )
+        }
     };
     // The log covers the whole fetch, body included; it is finished even when the fetch fails.
     let log = ctx.session.net_log();
     let failed = |e: session::net::Error| CliError::failed(format!("--netlog: {}", e.detail()));
-    log.start_logging(&path, NetLogOptions::new())
+    log.start_logging(&path, NetLogOptions::new().capture_mode(mode))
         .map_err(failed)?;
     let result = fetch(ctx, args).await;
     log.stop_logging().map_err(failed)?;
-    result
+    let written = match (&har, &result) {
+        (Some(har), Ok(bytes)) => write_har(&path, har, *bytes),
+        _ => Ok(()),
+    };
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
+    result?;
+    written
 }
 
-async fn fetch(ctx: &Ctx, args: Args) -> Result<(), CliError> {
+fn write_har(log: &Path, har: &Path, body_bytes: u64) -> Result<(), CliError> {
+    let failed = |what: String| CliError::failed(format!("--har {}: {what}", har.display()));
+    let text = std::fs::read_to_string(log)
+        .map_err(|e| failed(format!("cannot read the net log: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| failed(format!("the net log is not JSON: {e}")))?;
+    let doc = har_from_net_log(&value, Some(body_bytes)).map_err(|e| failed(e.detail().into()))?;
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| failed(e.to_string()))?;
+    out.push(b'\n');
+    std::fs::write(har, out).map_err(|e| failed(format!("cannot write the file: {e}")))
+}
+
+/// The fetch itself; returns the body's size.
+async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
     let redirect: RedirectMode = args
         .redirect
         .parse()
@@ -168,15 +201,16 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         };
         json["bodyBytes"] = json!(bytes);
         println!("{json}");
-        return Ok(());
+        return Ok(bytes);
     }
 
+    let mut bytes = 0;
     match &args.output {
         Some(path) => {
             if args.include {
                 print!("{head}");
             }
-            stream_to_file(&mut response, path).await?;
+            bytes = stream_to_file(&mut response, path).await?;
         }
         None => {
             let stdout = std::io::stdout();
@@ -188,11 +222,12 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             }
             while let Some(chunk) = response.chunk().await.map_err(net_error)? {
                 out.write_all(&chunk).map_err(write_err)?;
+                bytes += chunk.len() as u64;
             }
             out.flush().map_err(write_err)?;
         }
     }
-    Ok(())
+    Ok(bytes)
 }
 
 fn format_head(r: &Response) -> String {

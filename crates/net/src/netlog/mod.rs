@@ -26,6 +26,7 @@
 //! oldest are kept), and the file is still finished and valid at stop.
 
 mod constants;
+mod har;
 mod socket;
 
 use std::fs::File;
@@ -41,6 +42,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, NetError, Result};
 
+pub use har::har_from_net_log;
 pub(crate) use socket::Logged;
 
 /// What a log captures (`captureMode`).
