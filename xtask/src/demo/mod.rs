@@ -10,6 +10,7 @@ mod devices;
 mod downloads;
 mod foundation;
 mod net;
+mod netlog;
 mod proxy;
 mod spellcheck;
 
@@ -27,6 +28,7 @@ const STEPS: &[Step] = &[
     ("devices", devices::serial_chooser),
     ("net", net::fetch),
     ("proxy", proxy::resolve_and_fetch),
+    ("netlog", netlog::netlog_and_har),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),
