@@ -588,6 +588,15 @@ impl Transport {
                     .as_ref()
                     .is_some_and(|p| p.scheme == crate::proxy::ProxyScheme::Http);
             let h2 = matches!(conn, Conn::H2(_));
+            if let Conn::H2(c) = &conn
+                && !reused
+            {
+                // A new HTTP/2 connection is shared by the origin's later requests.
+                let mut st = self.lock();
+                if st.epoch == c.info.epoch {
+                    st.h2.insert(key.clone(), c.clone());
+                }
+            }
             self.netlog.bound_to_socket(conn.info().log_id);
             let Some(b) = body.take() else {
                 return Err(Error::new(
