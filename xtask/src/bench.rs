@@ -1,4 +1,7 @@
 //! `cargo xtask bench`: run every benchmark and render `docs/benchmarks.md`.
+//!
+//! `cargo xtask bench -p <crate> [-p <crate>...]` runs only those crates' benches and keeps the
+//! other groups' last results, so one group can be measured again without rerunning all.
 
 use crate::{cargo_with_env, root};
 use session_test_support::bench::{self, BenchRow};
@@ -6,8 +9,12 @@ use std::fmt::Write;
 
 pub(crate) fn run(extra: &[String]) -> Result<(), String> {
     let out_dir = root().join("target/bench-results");
-    let _ = std::fs::remove_dir_all(&out_dir);
-    let mut args = vec!["bench", "--workspace", "--benches"];
+    let some_packages = extra.iter().any(|a| a == "-p" || a == "--package");
+    let mut args = vec!["bench", "--benches"];
+    if !some_packages {
+        let _ = std::fs::remove_dir_all(&out_dir);
+        args.push("--workspace");
+    }
     args.extend(extra.iter().map(String::as_str));
     cargo_with_env(&args, &[("SESSION_BENCH_OUT", &out_dir)])?;
     let groups =
