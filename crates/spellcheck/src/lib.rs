@@ -32,6 +32,7 @@ pub mod custom;
 mod engine;
 mod error;
 mod languages;
+mod memo;
 mod prefs;
 mod spellchecker;
 mod speller;

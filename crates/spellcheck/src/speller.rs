@@ -1,12 +1,12 @@
 //! Checking words and text against several dictionaries at once plus the custom words.
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::BuildHasher;
+use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
 use crate::engine::Dictionary;
+use crate::memo::Memo;
 use crate::text::{Token, for_each_word, hyphen_parts};
 
 /// A misspelled word of a text, with its byte range (for underlining it in an editor).
@@ -45,21 +45,6 @@ pub struct Speller {
     dictionaries: Vec<(String, Arc<dyn Dictionary>)>,
     custom: SharedWords,
 }
-
-/// How many distinct words one `check_text` call remembers before starting over.
-const MEMO_CAPACITY: usize = 1 << 18;
-/// One slot of the small table of frequent words.
-#[derive(Clone, Copy, Default)]
-struct HotSlot<'a> {
-    hash: u64,
-    word: &'a str,
-    correct: bool,
-    /// Hits minus colliding misses, capped: the slot is given up at zero.
-    credit: u8,
-}
-
-/// Slots of the small direct-mapped table in front of it (a power of two).
-const HOT_SLOTS: usize = 4096;
 
 impl Speller {
     /// A speller over `dictionaries` (language code, dictionary), in priority order, with no
@@ -134,58 +119,20 @@ impl Speller {
             return out;
         }
         let custom = self.custom.read().unwrap_or_else(|p| p.into_inner());
-        // Two levels of memory for repeated words: a small direct-mapped table that stays in
-        // the CPU cache and answers the frequent words, then a map of every word seen.
-        let hasher = foldhash::fast::FixedState::with_seed(0x0dd_c0ffee);
-        let mut hot: Vec<HotSlot<'_>> = vec![HotSlot::default(); HOT_SLOTS];
-        // About one distinct word per 64 bytes of prose; sized once to avoid rehashing.
-        let capacity = (text.len() / 64).clamp(16, MEMO_CAPACITY);
-        let mut memo: HashMap<&str, bool, foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default());
+        let mut memo = Memo::for_text(text.len());
         for_each_word(text, |token: Token<'_>| {
-            let h = hasher.hash_one(token.word) | 1;
-            let slot = &mut hot[(h as usize) & (HOT_SLOTS - 1)];
-            let correct = if slot.hash == h && slot.word == token.word {
-                slot.credit = slot.credit.saturating_add(1).min(3);
-                slot.correct
-            } else {
-                let c = match memo.get(token.word) {
-                    Some(&c) => c,
-                    None => {
-                        let c = self.check_with(&custom, token.word);
-                        if memo.len() >= MEMO_CAPACITY {
-                            memo.clear();
-                        }
-                        memo.insert(token.word, c);
-                        c
-                    }
-                };
-                // A frequent word keeps its slot against a few rare ones (second chance).
-                if slot.credit == 0 {
-                    *slot = HotSlot {
-                        hash: h,
-                        word: token.word,
-                        correct: c,
-                        credit: 1,
-                    };
-                } else {
-                    slot.credit -= 1;
-                }
-                c
-            };
-            if correct {
+            if memo.get_or_check(token.word, |w| self.check_with(&custom, w)) {
                 return;
             }
             if token.word.contains(['-', '\u{2010}']) {
-                let wrong: Vec<_> = hyphen_parts(token)
-                    .filter(|p| !self.check_with(&custom, p.word))
-                    .collect();
-                if !wrong.is_empty() {
-                    out.extend(wrong.into_iter().map(misspelling));
-                }
-                return;
+                out.extend(
+                    hyphen_parts(token)
+                        .filter(|p| !self.check_with(&custom, p.word))
+                        .map(misspelling),
+                );
+            } else {
+                out.push(misspelling(token));
             }
-            out.push(misspelling(token));
         });
         out
     }

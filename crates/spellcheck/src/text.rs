@@ -26,8 +26,8 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
 
 /// Calls `f` with each word of `text` to check, in order.
 ///
-/// ASCII chunks (the common case) are segmented in the same pass that finds their end; a chunk
-/// with other characters is segmented by UAX #29.
+/// The text is cut into chunks at whitespace. ASCII chunks (the common case) are segmented in
+/// the same pass that finds their end; a chunk with other characters is segmented by UAX #29.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -50,74 +50,94 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
             }
         }
         let start = i;
-        let mut special = false;
-        let mut ascii = true;
-        let mut word: Option<usize> = None;
-        let mut seen = 0u8;
         pending.clear();
-        while i < n {
-            let b = bytes[i];
-            if b >= 0x80 {
-                ascii = false;
-                break;
+        match scan_ascii_chunk(bytes, start, &mut pending) {
+            Chunk::Ascii { end, special } => {
+                i = end;
+                let chunk = &text[start..end];
+                let www = chunk.len() > 4 && chunk.as_bytes()[..4].eq_ignore_ascii_case(b"www.");
+                if (special || www) && is_url_or_email(chunk) {
+                    continue;
+                }
+                for &(s, e) in &pending {
+                    f(Token {
+                        word: &text[s..e],
+                        start: s,
+                        end: e,
+                    });
+                }
             }
-            let class = CLASS[usize::from(b)];
+            Chunk::NotAscii { at } => {
+                // Find the chunk's end, then segment it the Unicode way.
+                i = at;
+                while i < n {
+                    let c = text[i..].chars().next().expect("i is a char boundary");
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    i += c.len_utf8();
+                }
+                let chunk = &text[start..i];
+                if !is_url_or_email(chunk) {
+                    unicode_words(chunk, start, &mut f);
+                }
+            }
+        }
+    }
+}
+
+/// What [`scan_ascii_chunk`] found.
+enum Chunk {
+    /// The chunk ends at `end` (whitespace or the end of the text) and is all ASCII; `special`
+    /// when it holds a byte that may make it a URL or an e-mail address.
+    Ascii { end: usize, special: bool },
+    /// The chunk has a non-ASCII byte at `at` (its words so far are to be discarded).
+    NotAscii { at: usize },
+}
+
+/// Scans the chunk of `bytes` starting at `start`, pushing the byte ranges of its words to
+/// `words`: runs of letters, digits and underscores, joined across a joiner between two letters
+/// or digits, without a digit or an underscore; an underscore does not start a word.
+fn scan_ascii_chunk(bytes: &[u8], start: usize, words: &mut Vec<(usize, usize)>) -> Chunk {
+    // Bytes past the end have no class.
+    let class_at = |i: usize| bytes.get(i).map_or(0, |&b| CLASS[usize::from(b)]);
+    let mut i = start;
+    let mut special = false;
+    loop {
+        // Between words.
+        let Some(&b) = bytes.get(i) else {
+            return Chunk::Ascii { end: i, special };
+        };
+        let class = CLASS[usize::from(b)];
+        if class & (LETTER | DIGIT) == 0 {
+            if b >= 0x80 {
+                return Chunk::NotAscii { at: i };
+            }
             if class & WHITESPACE != 0 {
-                break;
+                return Chunk::Ascii { end: i, special };
             }
             special |= class & SPECIAL != 0;
-            if class & (LETTER | DIGIT) != 0 || (class & UNDERSCORE != 0 && word.is_some()) {
-                if word.is_none() {
-                    word = Some(i);
-                    seen = 0;
-                }
+            i += 1;
+            continue;
+        }
+        // In a word: the tight loop over its letters.
+        let word = i;
+        let mut seen = class;
+        i += 1;
+        loop {
+            let class = class_at(i);
+            if class & (LETTER | DIGIT | UNDERSCORE) != 0 {
                 seen |= class;
-            } else if let Some(w) = word {
-                // Joiners: ' and . between letters, - between words.
-                let joins = class & JOINER != 0
-                    && i + 1 < n
-                    && CLASS[usize::from(bytes[i + 1])] & (LETTER | DIGIT) != 0
-                    && CLASS[usize::from(bytes[i - 1])] & (LETTER | DIGIT) != 0;
-                if !joins {
-                    if seen & (DIGIT | UNDERSCORE) == 0 {
-                        pending.push((w, i));
-                    }
-                    word = None;
-                }
+            } else if class & JOINER == 0
+                || class_at(i + 1) & (LETTER | DIGIT) == 0
+                || class_at(i - 1) & (LETTER | DIGIT) == 0
+            {
+                break;
             }
             i += 1;
         }
-        if !ascii {
-            // Find the chunk's end, then segment it the Unicode way.
-            while i < n {
-                let c = text[i..].chars().next().expect("i is a char boundary");
-                if c.is_whitespace() {
-                    break;
-                }
-                i += c.len_utf8();
-            }
-            let chunk = &text[start..i];
-            if !is_url_or_email(chunk) {
-                unicode_words(chunk, start, &mut f);
-            }
-            continue;
-        }
-        if let Some(w) = word
-            && seen & (DIGIT | UNDERSCORE) == 0
-        {
-            pending.push((w, i));
-        }
-        let chunk = &text[start..i];
-        let www = chunk.len() > 4 && chunk.as_bytes()[..4].eq_ignore_ascii_case(b"www.");
-        if (special || www) && is_url_or_email(chunk) {
-            continue;
-        }
-        for &(s, e) in &pending {
-            f(Token {
-                word: &text[s..e],
-                start: s,
-                end: e,
-            });
+        if seen & (DIGIT | UNDERSCORE) == 0 {
+            words.push((word, i));
         }
     }
 }
