@@ -214,7 +214,7 @@ fn main() {
             "a session with cache(false)",
             miss_plain,
             Some(1.05),
-            "a body file and a metadata file written per miss",
+            "one entry file per miss, written by the store's writer thread",
         ),
     ];
     write_rows("cache", &rows).expect("write bench rows");

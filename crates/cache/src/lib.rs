@@ -69,6 +69,7 @@ mod entry;
 mod error;
 pub mod policy;
 mod store;
+mod writer;
 
 pub use body::{BoxError, CacheBody, TeeBody};
 pub use cache::{Cache, CacheMode, CacheStatus, HandleError, Lookup, Pending, TopFrameSite};

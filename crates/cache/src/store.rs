@@ -3,20 +3,22 @@
 //!
 //! Disk layout (`<partition>/Cache/`): one file per entry, `<hash>-<nonce>.entry`, of a name no
 //! other write uses: the body as it streamed in, then the encoded [`Head`] (with a checksum),
-//! its length and a magic trailer. The index in memory only learns of an entry when that file is
-//! complete, and at open a file whose trailer, checksum or length is wrong (a write cut short by
-//! a crash) is deleted, so an entry is never served from a partial write. A 304 rewrites the
+//! its length and a magic trailer. The file is created and written by the store's writer thread
+//! ([`crate::writer`]), off the path that reads the network body; the index learns of an entry
+//! when its body has ended, but serves it only once the thread has completed the file (a hit
+//! waits for that). At open a file whose trailer, checksum or length is wrong (a write cut short
+//! by a crash) is deleted, so an entry is never served from a partial write. A 304 rewrites the
 //! head into `<entry>.meta` (written to a temporary file and renamed), which overrides the
 //! trailer's head at the next open. When two complete files hold the same key (a crash between
 //! a commit and the removal of the entry it replaced), the newest wins.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::UNIX_EPOCH;
 
@@ -26,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::entry::Head;
 use crate::error::{Error, Result};
+use crate::writer::{self, BATCH, DiskWriter, EntryFile, Op, Shared};
 
 /// Chromium's default in-memory cache size (`kDefaultInMemoryCacheSize`, 10 MiB).
 pub const DEFAULT_MEMORY_BUDGET: u64 = 10 * 1024 * 1024;
@@ -59,32 +62,33 @@ fn available_space(dir: &Path) -> Option<u64> {
 
 pub(crate) enum BodySource {
     Memory(Arc<[Bytes]>),
-    Disk(PathBuf),
+    Disk(Arc<EntryFile>),
 }
 
 /// One stored entry.
 pub(crate) struct Slot {
     pub(crate) head: Head,
-    body: BodySource,
-    size: u64,
+    pub(crate) body: BodySource,
+    pub(crate) size: u64,
     last_use: AtomicU64,
 }
 
+/// The stored entries by key and their total size.
 #[derive(Default)]
-struct Index {
-    map: HashMap<String, Arc<Slot>>,
-    total: u64,
+pub(crate) struct Index {
+    pub(crate) map: HashMap<String, Arc<Slot>>,
+    pub(crate) total: u64,
 }
 
 enum Backend {
     Memory,
-    Disk(PathBuf),
+    Disk { dir: PathBuf, writer: DiskWriter },
 }
 
 /// The store shared by a cache's handles.
 pub(crate) struct Store {
     backend: Backend,
-    index: Mutex<Index>,
+    shared: Arc<Shared>,
     budget: AtomicU64,
     tick: AtomicU64,
     generation: AtomicU64,
@@ -109,7 +113,7 @@ impl Store {
     pub(crate) fn memory(budget: Option<u64>) -> Store {
         Store {
             backend: Backend::Memory,
-            index: Mutex::new(Index::default()),
+            shared: Arc::default(),
             budget: AtomicU64::new(budget.unwrap_or(DEFAULT_MEMORY_BUDGET)),
             tick: AtomicU64::new(1),
             generation: AtomicU64::new(0),
@@ -156,9 +160,8 @@ impl Store {
                         continue;
                     }
                 };
-                if let BodySource::Disk(p) = &loser.body {
-                    let _ = fs::remove_file(p);
-                    let _ = fs::remove_file(meta_path(p));
+                if let BodySource::Disk(f) = &loser.body {
+                    writer::delete_entry_files(&f.path);
                 }
             } else if name.ends_with(".entry.meta") {
                 overrides.insert(path);
@@ -178,8 +181,8 @@ impl Store {
         for (_, key, slot) in loaded {
             slot.last_use.store(tick, Ordering::Relaxed);
             tick += 1;
-            if let BodySource::Disk(p) = &slot.body {
-                overrides.remove(&meta_path(p));
+            if let BodySource::Disk(f) = &slot.body {
+                overrides.remove(&meta_path(&f.path));
             }
             index.total += slot.size;
             index.map.insert(key, Arc::new(slot));
@@ -187,9 +190,18 @@ impl Store {
         for orphan in overrides {
             let _ = fs::remove_file(orphan);
         }
+        let shared = Arc::new(Shared {
+            index: index.into(),
+            finished: Default::default(),
+        });
+        let writer = DiskWriter::start(Arc::clone(&shared))
+            .map_err(|e| Error::io("start the cache writer thread", dir, e))?;
         let store = Store {
-            backend: Backend::Disk(dir.to_path_buf()),
-            index: Mutex::new(index),
+            backend: Backend::Disk {
+                dir: dir.to_path_buf(),
+                writer,
+            },
+            shared,
             budget: AtomicU64::new(budget),
             tick: AtomicU64::new(tick),
             generation: AtomicU64::new(0),
@@ -199,13 +211,11 @@ impl Store {
     }
 
     fn lock(&self) -> MutexGuard<'_, Index> {
-        self.index
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared.lock()
     }
 
     pub(crate) fn is_disk(&self) -> bool {
-        matches!(self.backend, Backend::Disk(_))
+        matches!(self.backend, Backend::Disk { .. })
     }
 
     pub(crate) fn budget(&self) -> u64 {
@@ -265,7 +275,7 @@ impl Store {
             self.delete_files(&slot);
         }
         index.total = 0;
-        if let Backend::Disk(dir) = &self.backend {
+        if let Backend::Disk { dir, .. } = &self.backend {
             // Also drop the files of writes in flight; files the cache did not write stay.
             if let Ok(rd) = fs::read_dir(dir) {
                 for item in rd.flatten() {
@@ -277,10 +287,14 @@ impl Store {
         }
     }
 
+    /// Deletes the files of an entry that left the index (the index lock is held). A file the
+    /// writer thread is still writing is left to it: it deletes the file when it finds the entry
+    /// gone.
     fn delete_files(&self, slot: &Slot) {
-        if let BodySource::Disk(path) = &slot.body {
-            let _ = fs::remove_file(path);
-            let _ = fs::remove_file(meta_path(path));
+        if let BodySource::Disk(f) = &slot.body
+            && f.state() != writer::WRITING
+        {
+            writer::delete_entry_files(&f.path);
         }
     }
 
@@ -308,8 +322,8 @@ impl Store {
         }
     }
 
-    /// Starts writing an entry; `None` when its declared length exceeds the entry limit or the
-    /// body file cannot be created.
+    /// Starts writing an entry; `None` when its declared length exceeds the entry limit. On disk
+    /// the file is created and written by the writer thread ([`crate::writer`]).
     pub(crate) fn writer(
         self: &Arc<Self>,
         head: Head,
@@ -321,18 +335,16 @@ impl Store {
         }
         let sink = match &self.backend {
             Backend::Memory => Sink::Memory(Vec::new()),
-            Backend::Disk(dir) => {
+            Backend::Disk { dir, .. } => {
+                static IDS: AtomicU64 = AtomicU64::new(0);
                 let name = format!("{}-{}.entry", file_stem(&head.key), nonce());
-                let path = dir.join(&name);
-                let file = File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)
-                    .ok()?;
                 Sink::Disk {
-                    file: BufWriter::with_capacity(64 * 1024, file),
-                    path,
+                    id: IDS.fetch_add(1, Ordering::Relaxed),
+                    file: EntryFile::writing(dir.join(&name)),
                     name,
+                    batch: Vec::new(),
+                    batched: 0,
+                    sent: false,
                 }
             }
         };
@@ -356,11 +368,11 @@ impl Store {
         }
         let body = match &slot.body {
             BodySource::Memory(chunks) => BodySource::Memory(Arc::clone(chunks)),
-            BodySource::Disk(p) => BodySource::Disk(p.clone()),
+            BodySource::Disk(f) => BodySource::Disk(Arc::clone(f)),
         };
         let encoded = head.encode();
-        if let BodySource::Disk(path) = &body
-            && write_override(path, &encoded).is_err()
+        if let BodySource::Disk(f) = &body
+            && write_override(&f.path, &encoded).is_err()
         {
             return None;
         }
@@ -395,7 +407,9 @@ impl Store {
                     offset: skip as usize,
                 }
             }
-            BodySource::Disk(path) => {
+            BodySource::Disk(f) => {
+                self.wait_written(f)?;
+                let path = &f.path;
                 let mut file =
                     File::open(path).map_err(|e| Error::io("open cached body", path, e))?;
                 let actual = file
@@ -423,6 +437,24 @@ impl Store {
             source,
             remaining: len,
         })
+    }
+
+    /// Waits until the writer thread has finished `file` (at once for a complete file); an
+    /// error when writing it failed.
+    fn wait_written(&self, file: &EntryFile) -> Result<()> {
+        let index = self.lock();
+        let _index = self
+            .shared
+            .finished
+            .wait_while(index, |_| file.state() == writer::WRITING)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if file.state() == writer::FAILED {
+            return Err(Error::corrupt(
+                file.path.clone(),
+                "the entry file could not be written",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -495,7 +527,7 @@ fn load_entry(path: &Path) -> Option<(Slot, u64)> {
     Some((
         Slot {
             head,
-            body: BodySource::Disk(path.to_path_buf()),
+            body: BodySource::Disk(EntryFile::written(path.to_path_buf())),
             size: len,
             last_use: AtomicU64::new(0),
         },
@@ -505,10 +537,15 @@ fn load_entry(path: &Path) -> Option<(Slot, u64)> {
 
 enum Sink {
     Memory(Vec<Bytes>),
+    /// Chunks gathered for the writer thread, handed over [`BATCH`] bytes at a time.
     Disk {
-        file: BufWriter<File>,
-        path: PathBuf,
+        id: u64,
+        file: Arc<EntryFile>,
         name: String,
+        batch: Vec<Bytes>,
+        batched: usize,
+        /// Whether a batch went to the thread (which then holds a file to delete on abandon).
+        sent: bool,
     },
 }
 
@@ -525,7 +562,8 @@ pub(crate) struct EntryWriter {
 }
 
 impl EntryWriter {
-    /// Appends a chunk; past the entry limit or on a write error the entry is abandoned.
+    /// Appends a chunk; past the entry limit, or when the writer thread is gone, the entry is
+    /// abandoned. On disk this may block while the writer thread's queue is full.
     pub(crate) fn write(&mut self, chunk: &Bytes) {
         if self.failed {
             return;
@@ -537,9 +575,27 @@ impl EntryWriter {
         }
         match &mut self.sink {
             Sink::Memory(chunks) => chunks.push(chunk.clone()),
-            Sink::Disk { file, .. } => {
-                if file.write_all(chunk).is_err() {
-                    self.failed = true;
+            Sink::Disk {
+                id,
+                file,
+                batch,
+                batched,
+                sent,
+                ..
+            } => {
+                batch.push(chunk.clone());
+                *batched += chunk.len();
+                if *batched >= BATCH {
+                    *batched = 0;
+                    *sent = true;
+                    let op = Op::Write {
+                        id: *id,
+                        file: Arc::clone(file),
+                        chunks: std::mem::take(batch),
+                    };
+                    if self.store.send(op).is_err() {
+                        self.failed = true;
+                    }
                 }
             }
         }
@@ -549,50 +605,52 @@ impl EntryWriter {
         self.failed
     }
 
-    /// Commits the entry: it replaces whatever was stored under its key.
+    /// Commits the entry: it replaces whatever was stored under its key. A disk entry enters
+    /// the index at once and is served once the writer thread has finished its file.
     pub(crate) fn commit(mut self) -> bool {
         let Some(mut head) = self.head.take() else {
             return false;
         };
+        let sink = std::mem::replace(&mut self.sink, Sink::Memory(Vec::new()));
         if self.failed || self.store.generation.load(Ordering::SeqCst) != self.generation {
+            self.store.abandon(sink);
             return false;
         }
         head.body_len = self.written;
-        let sink = std::mem::replace(&mut self.sink, Sink::Memory(Vec::new()));
         // The size counts the body and the head, and a disk entry's trailer.
-        let (body, size) = match sink {
+        let (body, size, finish) = match sink {
             Sink::Memory(chunks) => {
                 let size = head.body_len + head.encode().len() as u64;
-                (BodySource::Memory(chunks.into()), size)
+                (BodySource::Memory(chunks.into()), size, None)
             }
             Sink::Disk {
-                mut file,
-                path,
+                id,
+                file,
                 name,
+                batch,
+                ..
             } => {
                 head.body_file = name;
-                let encoded = head.encode();
-                // The head and trailer complete the file. No fsync: a process crash cannot lose
-                // written data, and a power loss that truncates the file is caught at open.
-                let finished = file
-                    .write_all(&encoded)
-                    .and_then(|()| file.write_all(&(encoded.len() as u32).to_le_bytes()))
-                    .and_then(|()| file.write_all(ENTRY_MAGIC))
-                    .map_err(|_| ())
-                    .and_then(|()| file.into_inner().map_err(|_| ()));
-                if finished.is_err() {
-                    let _ = fs::remove_file(&path);
-                    return false;
-                }
-                let size = head.body_len + encoded.len() as u64 + TRAILER_LEN;
-                (BodySource::Disk(path), size)
+                let mut tail = head.encode();
+                let size = head.body_len + tail.len() as u64 + TRAILER_LEN;
+                tail.extend_from_slice(&(tail.len() as u32).to_le_bytes());
+                tail.extend_from_slice(ENTRY_MAGIC);
+                let finish = Op::Finish {
+                    id,
+                    key: head.key.clone(),
+                    file: Arc::clone(&file),
+                    chunks: batch,
+                    tail,
+                };
+                (BodySource::Disk(file), size, Some(finish))
             }
         };
         let store = Arc::clone(&self.store);
         let mut index = store.lock();
         if store.generation.load(Ordering::SeqCst) != self.generation {
-            if let BodySource::Disk(p) = &body {
-                let _ = fs::remove_file(p);
+            drop(index);
+            if let Some(Op::Finish { id, file, .. }) = finish {
+                let _ = store.send(Op::Abandon { id, file });
             }
             return false;
         }
@@ -603,22 +661,52 @@ impl EntryWriter {
             size,
             last_use: AtomicU64::new(store.tick.fetch_add(1, Ordering::Relaxed)),
         });
-        if let Some(old) = index.map.insert(key, slot) {
+        if let Some(old) = index.map.insert(key.clone(), slot) {
             index.total -= old.size;
             store.delete_files(&old);
         }
         index.total += size;
         store.evict(&mut index);
+        drop(index);
+        // The entry is in the index before the thread may finish its file, so that the thread
+        // finds it there (or finds it gone and deletes the file).
+        if let Some(op) = finish
+            && let Err(Op::Finish { file, .. }) = store.send(op)
+        {
+            store.shared.finish(&key, &file, false);
+        }
         true
+    }
+}
+
+impl Store {
+    /// Hands `op` to the disk writer thread; gives it back when there is no thread.
+    fn send(&self, op: Op) -> std::result::Result<(), Op> {
+        match &self.backend {
+            Backend::Disk { writer, .. } => writer.send(op),
+            Backend::Memory => Err(op),
+        }
+    }
+
+    /// Discards an uncommitted entry: the thread deletes the file it may have created.
+    fn abandon(&self, sink: Sink) {
+        if let Sink::Disk {
+            id,
+            file,
+            sent: true,
+            ..
+        } = sink
+        {
+            let _ = self.send(Op::Abandon { id, file });
+        }
     }
 }
 
 impl Drop for EntryWriter {
     fn drop(&mut self) {
-        if self.head.is_some()
-            && let Sink::Disk { path, .. } = &self.sink
-        {
-            let _ = fs::remove_file(path);
+        if self.head.is_some() {
+            let sink = std::mem::replace(&mut self.sink, Sink::Memory(Vec::new()));
+            self.store.abandon(sink);
         }
     }
 }

@@ -540,3 +540,80 @@ fn public_types_are_send_and_sync() {
     check::<session_cache::Pending>();
     let _ = Arc::new(Cache::memory(None));
 }
+
+/// The `.entry` files in a cache directory.
+fn entry_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "entry"))
+        .count()
+}
+
+// The writer thread: every committed entry is complete once the cache is dropped (a reopen finds
+// them all), a hit right after a miss is served whole, and files whose entries left the index
+// while they were being written (cleared, evicted, replaced) are deleted by the thread.
+#[tokio::test]
+async fn disk_writer_thread_completes_committed_entries_and_deletes_dropped_ones() {
+    let origin = Origin::start().await;
+    let c = client();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Cache");
+    {
+        let cache = Cache::open(&path, None).unwrap();
+        for i in 0..40 {
+            let url = origin.url(&format!("/big/{}", 20_000 + i));
+            assert_eq!(
+                get(&cache, &c, &url, CacheMode::Default).await.body.len(),
+                20_000 + i
+            );
+            let hit = get(&cache, &c, &url, CacheMode::OnlyIfCached).await;
+            assert_eq!(
+                hit.body.len(),
+                20_000 + i,
+                "served whole right after the miss"
+            );
+        }
+    }
+    let cache = Cache::open(&path, None).unwrap();
+    assert_eq!(cache.entry_count(), 40);
+    assert_eq!(entry_files(&path), 40);
+
+    // Clear while the last writes may still be in flight: nothing stays behind.
+    for i in 0..10 {
+        get(
+            &cache,
+            &c,
+            &origin.url(&format!("/big/{}", 70_000 + i)),
+            CacheMode::Default,
+        )
+        .await;
+    }
+    cache.clear();
+    drop(cache);
+    assert_eq!(
+        entry_files(&path),
+        0,
+        "files of cleared entries were deleted"
+    );
+    assert_eq!(Cache::open(&path, None).unwrap().entry_count(), 0);
+
+    // A budget that holds a few entries: evicted entries' files go, the index and the
+    // directory agree after the writer has finished.
+    {
+        let cache = Cache::open(&path, Some(200_000)).unwrap();
+        for i in 0..30 {
+            get(
+                &cache,
+                &c,
+                &origin.url(&format!("/big/{}", 20_000 + i)),
+                CacheMode::Default,
+            )
+            .await;
+        }
+        assert!(cache.size() <= 200_000, "size {}", cache.size());
+        let kept = cache.entry_count();
+        drop(cache);
+        assert_eq!(entry_files(&path), kept);
+    }
+}
