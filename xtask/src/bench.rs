@@ -42,7 +42,7 @@ fn render(groups: &[(String, Vec<BenchRow>)]) -> String {
         md.push_str("| metric | ours | anchor | anchor value | ratio | goal | met | note |\n|---|---|---|---|---|---|---|---|\n");
         for r in rows {
             let goal = r.goal_ratio.map_or(String::from("-"), |g| {
-                format!("{} {g:.2}x", if r.lower_is_better { "≤" } else { "≥" })
+                format!("{} {}x", if r.lower_is_better { "≤" } else { "≥" }, ratio_text(g))
             });
             let met = match r.met() {
                 Some(true) => "yes",
@@ -51,14 +51,14 @@ fn render(groups: &[(String, Vec<BenchRow>)]) -> String {
             };
             let _ = writeln!(
                 md,
-                "| {} | {:.3} {} | {} | {:.3} {} | {:.3}x | {} | {} | {} |",
+                "| {} | {:.3} {} | {} | {:.3} {} | {}x | {} | {} | {} |",
                 r.metric,
                 r.ours,
                 r.unit,
                 r.anchor,
                 r.anchor_value,
                 r.unit,
-                r.ratio(),
+                ratio_text(r.ratio()),
                 goal,
                 met,
                 r.note
@@ -67,6 +67,15 @@ fn render(groups: &[(String, Vec<BenchRow>)]) -> String {
         md.push('\n');
     }
     md
+}
+
+/// A ratio with enough digits to be read: `1.098`, `0.0033` (a goal of 1/300).
+fn ratio_text(r: f64) -> String {
+    if r != 0.0 && r.abs() < 0.1 {
+        format!("{r:.4}")
+    } else {
+        format!("{r:.3}")
+    }
 }
 
 fn now() -> String {
