@@ -42,7 +42,11 @@ fn render(groups: &[(String, Vec<BenchRow>)]) -> String {
         md.push_str("| metric | ours | anchor | anchor value | ratio | goal | met | note |\n|---|---|---|---|---|---|---|---|\n");
         for r in rows {
             let goal = r.goal_ratio.map_or(String::from("-"), |g| {
-                format!("{} {}x", if r.lower_is_better { "≤" } else { "≥" }, ratio_text(g))
+                format!(
+                    "{} {}x",
+                    if r.lower_is_better { "≤" } else { "≥" },
+                    ratio_text(g)
+                )
             });
             let met = match r.met() {
                 Some(true) => "yes",
