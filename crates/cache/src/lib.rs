@@ -64,6 +64,7 @@
 
 mod body;
 mod cache;
+pub mod dictionary;
 pub mod directives;
 mod entry;
 mod error;
