@@ -20,9 +20,13 @@
 //! assert_eq!(Site::from_url(&url).to_string(), "https://example.co.uk");
 //! ```
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod fs;
+pub mod glob;
 pub mod header;
 pub mod host_rules;
 pub mod lock;
 pub mod origin;
+pub mod pattern;
 pub mod user_agent;

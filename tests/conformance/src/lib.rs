@@ -16,6 +16,7 @@
 
 pub mod content_disposition;
 pub mod cookies_http_state;
+pub mod extensions_url_patterns;
 pub mod http_cache;
 pub mod hunspell_tests;
 pub mod proxy_chromium;
@@ -57,6 +58,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "proxy-chromium",
         run: proxy_chromium::run,
+    },
+    Suite {
+        name: "extensions-url-patterns",
+        run: extensions_url_patterns::run,
     },
 ];
 
