@@ -58,6 +58,7 @@ mod error;
 mod fetch;
 mod file;
 pub mod netlog;
+pub mod protocol;
 pub mod proxy;
 mod redirect;
 mod request;

@@ -50,6 +50,29 @@ async fn file_urls_with_ranges() {
         NetError::RequestRangeNotSatisfiable
     );
 
+    // The file responder answers `file:` too: suffix ranges, If-Range, several ranges.
+    let mut req = request(Method::GET, url.as_str(), (), FetchOptions::new());
+    req.headers_mut()
+        .insert("range", "bytes=-5".parse().expect("v"));
+    let r = net.fetch(req).await.expect("suffix");
+    assert_eq!(r.status(), 206);
+    let etag = r.header("etag").expect("etag");
+    assert_eq!(r.text().await.expect("body"), "world");
+    let mut req = request(Method::GET, url.as_str(), (), FetchOptions::new());
+    req.headers_mut()
+        .insert("range", "bytes=0-4".parse().expect("v"));
+    req.headers_mut()
+        .insert("if-range", etag.parse().expect("v"));
+    let r = net.fetch(req).await.expect("if-range");
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.text().await.expect("body"), "hello");
+    let mut req = request(Method::GET, url.as_str(), (), FetchOptions::new());
+    req.headers_mut()
+        .insert("range", "bytes=0-1,3-4".parse().expect("v"));
+    let r = net.fetch(req).await.expect("multi");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.expect("body"), "hello world");
+
     let missing = url::Url::from_file_path(dir.path().join("missing")).expect("url");
     assert_eq!(
         kind(

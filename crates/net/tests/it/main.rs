@@ -8,6 +8,7 @@ mod emulation;
 mod file;
 mod limits;
 mod pool;
+mod protocol;
 mod proxy;
 mod redirects;
 mod stages;

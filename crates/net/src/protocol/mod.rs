@@ -1,0 +1,35 @@
+//! Protocol handlers: custom schemes and the file responder.
+//!
+//! - [`serve_dir`] / [`serve_file`]: answer requests from disk with MIME types from the
+//!   extension, `ETag` and `Last-Modified`, conditional requests (304 / 412), a single `Range`
+//!   (206 with `Content-Range`, `If-Range`, 416 with `bytes */len`), a streamed body with no
+//!   size cap, and no way out of the root. `file:` URLs are answered by the same code.
+//! - [`range`]: those decisions as pure functions.
+//! - [`scheme`]: [`CustomScheme`] privileges and the canonicalisation of `standard` schemes.
+//!
+//! ```
+//! use session_net::protocol::serve_dir;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), session_net::Error> {
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("video.bin"), vec![7u8; 1000]).unwrap();
+//!
+//! let files = serve_dir(dir.path());
+//! let mut request = http::Request::new(());
+//! *request.uri_mut() = "app://bundle/video.bin".parse().unwrap();
+//! request.headers_mut().insert("range", "bytes=100-199".parse().unwrap());
+//! let response = files.serve(&request).await?;
+//! assert_eq!(response.status(), 206);
+//! assert_eq!(response.headers()["content-range"], "bytes 100-199/1000");
+//! assert_eq!(response.into_body().bytes().await?.len(), 100);
+//! # Ok(()) }
+//! ```
+
+pub mod range;
+mod responder;
+pub mod scheme;
+
+pub(crate) use responder::respond;
+pub use responder::{ServeDir, ServeFile, relative_path, request_url, serve_dir, serve_file};
+pub use scheme::{CustomScheme, Privileges, Schemes, canonicalize_standard};
