@@ -47,6 +47,7 @@
 //!   spelling); response `raw_headers` keep the server's spelling and wire order.
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
 
+pub mod auth;
 mod body;
 pub mod cache;
 pub mod certificate;

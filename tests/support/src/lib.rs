@@ -34,6 +34,12 @@
 //! | `/huge-headers?size=N` | one `X-Huge` header of N bytes |
 //! | `/many-headers?count=N` | N headers `X-Header-i` |
 //! | `/bomb?mb=N` | gzip of N MiB of zeros with `Content-Encoding: gzip` |
+//! | `/auth/basic[/..]?user=U&pass=P&realm=R` | 401 `Basic realm="R"` (body `unauthenticated`) until `Authorization` carries U:P (defaults `user`, `pass`, `Foo`); then 200 JSON `{user, method, authorization, body, bodyLength}` |
+//! | `/auth/digest[/..]?algorithm=A[,B..]&uses=N&userhash=1` | Digest with one challenge per algorithm (default MD5, realm `digest@test`), `qop=auth`; nonce counts must rise; a right answer on a nonce used N times gets `stale=true` |
+//! | `/auth/ntlm?user=U&pass=P` | the NTLM handshake; the AUTHENTICATE message's NTLMv2 response is verified |
+//! | `/auth/multi` | Basic, Digest MD5 and Digest SHA-256 challenges at once; any right answer passes |
+//! | `/auth/endless` | 401 `Basic` whatever is sent |
+//! | `/auth/raw?h=V[&h=V2]` | 401 with the given `WWW-Authenticate` values (malformed ones included) |
 //!
 //! [`RawServer`] answers every connection with fixed bytes (malformed heads, wrong lengths) and
 //! keeps the raw request bytes it read, to check header order and case on the wire.
@@ -46,6 +52,7 @@
 //! assert!(site.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
 //! ```
 
+pub mod auth;
 pub mod bench;
 mod body;
 mod flaky;

@@ -58,6 +58,7 @@ pub struct Resource {
 pub(crate) struct Shared {
     pub(crate) log: Mutex<Vec<LoggedRequest>>,
     pub(crate) resources: Mutex<HashMap<String, Resource>>,
+    pub(crate) auth: crate::auth::AuthState,
 }
 
 /// The running site; stops when dropped.
