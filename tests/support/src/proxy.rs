@@ -44,10 +44,20 @@ impl TestProxy {
     pub fn start_with_auth(user: &str, password: &str) -> Self {
         use base64::Engine;
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        Self::start_inner(Some(format!("Basic {token}")))
+        Self::start_inner(Some(ProxyAuthMode::Basic(format!("Basic {token}"))))
     }
 
-    fn start_inner(auth: Option<String>) -> Self {
+    /// Same with Digest (MD5, `qop=auth`, realm `test-proxy`): every request and `CONNECT`
+    /// must answer a nonce the proxy issued, with a rising nonce count.
+    pub fn start_with_digest_auth(user: &str, password: &str) -> Self {
+        Self::start_inner(Some(ProxyAuthMode::Digest {
+            user: user.to_string(),
+            pass: password.to_string(),
+            state: crate::auth::AuthState::default(),
+        }))
+    }
+
+    fn start_inner(auth: Option<ProxyAuthMode>) -> Self {
         let auth = Arc::new(auth);
         let log = Arc::new(Mutex::new(Vec::new()));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -133,7 +143,44 @@ fn split_host_port(authority: &str, default_port: u16) -> (String, u16) {
     }
 }
 
-async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>, auth: Arc<Option<String>>) {
+/// What the proxy asks of its clients.
+enum ProxyAuthMode {
+    /// This exact `Proxy-Authorization` value.
+    Basic(String),
+    /// A Digest answer for these credentials.
+    Digest {
+        user: String,
+        pass: String,
+        state: crate::auth::AuthState,
+    },
+}
+
+impl ProxyAuthMode {
+    /// `None` when `authorization` passes, else the `Proxy-Authenticate` values to send.
+    fn check(&self, method: &str, authorization: Option<&str>) -> Option<Vec<String>> {
+        match self {
+            ProxyAuthMode::Basic(expected) => (authorization != Some(expected.as_str()))
+                .then(|| vec!["Basic realm=\"test-proxy\"".to_string()]),
+            ProxyAuthMode::Digest { user, pass, state } => {
+                let e = crate::auth::Expect {
+                    user,
+                    pass,
+                    realm: "test-proxy",
+                };
+                match state.digest(authorization, method, &e, &["MD5"], u32::MAX, false) {
+                    crate::auth::Verdict::Ok => None,
+                    crate::auth::Verdict::Challenge(v) => Some(v),
+                }
+            }
+        }
+    }
+}
+
+async fn serve(
+    mut sock: TcpStream,
+    log: Arc<Mutex<Vec<ProxyRequest>>>,
+    auth: Arc<Option<ProxyAuthMode>>,
+) {
     let mut first = [0u8; 1];
     if sock.peek(&mut first).await.unwrap_or(0) == 0 {
         return;
@@ -178,14 +225,17 @@ async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<ProxyRequest>>>, auth: Ar
         host_header: header("host"),
         authorization: authorization.clone(),
     });
-    if let Some(expected) = auth.as_ref()
-        && authorization.as_deref() != Some(expected.as_str())
+    if let Some(challenges) = auth
+        .as_ref()
+        .as_ref()
+        .and_then(|a| a.check(&method, authorization.as_deref()))
     {
-        let _ = sock
-            .write_all(
-                b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test-proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            )
-            .await;
+        let mut reply = String::from("HTTP/1.1 407 Proxy Authentication Required\r\n");
+        for c in challenges {
+            reply.push_str(&format!("Proxy-Authenticate: {c}\r\n"));
+        }
+        reply.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = sock.write_all(reply.as_bytes()).await;
         return;
     }
     if method == "CONNECT" {

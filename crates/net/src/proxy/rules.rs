@@ -2,7 +2,10 @@
 
 use url::Url;
 
-use super::server::{ProxyList, ProxyScheme, parse_proxy_uri};
+use super::server::{
+    ProxyChoice, ProxyList, ProxyScheme, ProxyServer, parse_proxy_uri, split_user_info,
+};
+use crate::auth::Credentials;
 
 /// Whether the rules name one list for every URL or a list per URL scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +33,16 @@ pub struct ProxyRules {
     pub ftp: ProxyList,
     /// `socks=` list: for schemes without a list of their own.
     pub fallback: ProxyList,
+    /// Credentials given as user info (`http=alice:pw@proxy:3128`), per proxy.
+    pub credentials: Vec<(ProxyServer, Credentials)>,
+    /// Entries that could not be used (an unknown scheme key, a URI that does not parse, a
+    /// per-scheme entry in a single list), as written.
+    pub unusable: Vec<String>,
 }
 
 impl ProxyRules {
-    /// Parses a rules string; unknown schemes and invalid URIs are dropped.
+    /// Parses a rules string; entries that cannot be used are left out of the lists and named
+    /// in [`ProxyRules::unusable`] (Chromium drops them silently).
     pub fn parse(text: &str) -> ProxyRules {
         let mut rules = ProxyRules {
             kind: RulesType::Empty,
@@ -42,6 +51,8 @@ impl ProxyRules {
             https: ProxyList::default(),
             ftp: ProxyList::default(),
             fallback: ProxyList::default(),
+            credentials: Vec::new(),
+            unusable: Vec::new(),
         };
         for entry in text.split(';') {
             let entry = entry.trim();
@@ -65,12 +76,23 @@ impl ProxyRules {
                 (RulesType::PerScheme, Some("https")) => (&mut rules.https, ProxyScheme::Http),
                 (RulesType::PerScheme, Some("ftp")) => (&mut rules.ftp, ProxyScheme::Http),
                 (RulesType::PerScheme, Some("socks")) => (&mut rules.fallback, ProxyScheme::Socks4),
-                _ => continue,
+                _ => {
+                    rules.unusable.push(entry.to_string());
+                    continue;
+                }
             };
-            target.0.extend(
-                list.split(',')
-                    .filter_map(|u| parse_proxy_uri(u, default_scheme, true)),
-            );
+            for u in list.split(',') {
+                let (credentials, u) = split_user_info(u);
+                match parse_proxy_uri(&u, default_scheme, true) {
+                    Some(choice) => {
+                        if let (ProxyChoice::Proxy(p), Some(c)) = (&choice, credentials) {
+                            rules.credentials.push((p.clone(), c));
+                        }
+                        target.0.push(choice);
+                    }
+                    None => rules.unusable.push(entry.to_string()),
+                }
+            }
         }
         rules
     }
@@ -121,5 +143,31 @@ mod tests {
             ProxyRules::parse("socks=foopy").fallback.to_pac_string(),
             "SOCKS foopy:1080"
         );
+    }
+
+    #[test]
+    fn user_info_and_unusable_entries() {
+        // PROXY-12: credentials in a rule are kept for that proxy, not a reason to drop it.
+        let r =
+            ProxyRules::parse("http=alice:pw@proxy.test:3128;https=http://bob:x%3Ay@p2.test:8080");
+        assert_eq!(r.http.to_pac_string(), "PROXY proxy.test:3128");
+        assert_eq!(r.https.to_pac_string(), "PROXY p2.test:8080");
+        let names: Vec<(String, String, String)> = r
+            .credentials
+            .iter()
+            .map(|(p, c)| (p.host_port(), c.username.clone(), c.password.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("proxy.test:3128".into(), "alice".into(), "pw".into()),
+                ("p2.test:8080".into(), "bob".into(), "x:y".into())
+            ]
+        );
+        assert!(r.unusable.is_empty());
+        let r = ProxyRules::parse("foopy ; ftp=ftp-proxy; gopher=g:1");
+        assert_eq!(r.unusable, ["ftp=ftp-proxy", "gopher=g:1"]);
+        let r = ProxyRules::parse("http=dddf:");
+        assert_eq!(r.unusable, ["http=dddf:"]);
     }
 }

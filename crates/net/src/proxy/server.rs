@@ -198,6 +198,29 @@ pub fn parse_proxy_uri(
     }))
 }
 
+/// Splits the user info off a proxy URI (`[scheme://]user[:password]@host[:port]`): the
+/// percent-decoded credentials, and the URI without them. A URI without `@` comes back whole.
+pub(crate) fn split_user_info(text: &str) -> (Option<crate::auth::Credentials>, String) {
+    let text = text.trim_matches(|c: char| c == ' ' || c == '\t');
+    let (prefix, rest) = match text.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), text),
+    };
+    let Some((info, host)) = rest.rsplit_once('@') else {
+        return (None, text.to_string());
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let (user, pass) = info.split_once(':').unwrap_or((info, ""));
+    (
+        Some(crate::auth::Credentials::new(decode(user), decode(pass))),
+        format!("{prefix}{host}"),
+    )
+}
+
 /// Parses one element of a PAC result (`PROXY host:port`, `SOCKS5 h`, `DIRECT`).
 pub fn parse_pac_element(text: &str) -> Option<ProxyChoice> {
     let text = text.trim();
@@ -266,6 +289,25 @@ mod tests {
         ] {
             assert_eq!(uri(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn user_info_is_split_off() {
+        let (c, rest) = split_user_info("http://alice:p%40ss@proxy.test:3128");
+        let c = c.expect("credentials");
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("alice", "p@ss")
+        );
+        assert_eq!(rest, "http://proxy.test:3128");
+        assert_eq!(uri(&rest).as_deref(), Some("proxy.test:3128"));
+        let (c, rest) = split_user_info("bob@proxy.test");
+        assert_eq!(c.map(|c| c.username), Some("bob".to_string()));
+        assert_eq!(rest, "proxy.test");
+        assert_eq!(
+            split_user_info("proxy.test:1"),
+            (None, "proxy.test:1".to_string())
+        );
     }
 
     #[test]
