@@ -16,6 +16,7 @@
 
 pub mod content_disposition;
 pub mod cookies_http_state;
+pub mod declarative_net_request;
 pub mod extensions_url_patterns;
 pub mod http_cache;
 pub mod hunspell_tests;
@@ -62,6 +63,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "extensions-url-patterns",
         run: extensions_url_patterns::run,
+    },
+    Suite {
+        name: "declarative-net-request",
+        run: declarative_net_request::run,
     },
 ];
 
