@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::paths;
 use crate::session::{NewSession, Session, SessionOptions};
 use session_base::user_agent;
+use session_net::protocol::{CustomScheme, Schemes};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -41,6 +42,7 @@ struct RegistryInner {
     default_user_agent: String,
     sessions: Mutex<HashMap<String, Session>>,
     created: broadcast::Sender<SessionCreated>,
+    schemes: Mutex<Schemes>,
 }
 
 impl Sessions {
@@ -75,8 +77,42 @@ impl Sessions {
                 default_user_agent,
                 sessions: Mutex::new(HashMap::new()),
                 created,
+                schemes: Mutex::new(Schemes::default()),
             }),
         }
+    }
+
+    /// `protocol.registerSchemesAsPrivileged(customSchemes)`: the schemes every session of this
+    /// registry treats as privileged (a `standard` scheme's URLs are canonicalised like
+    /// `http`'s; the other privileges are kept for an embedder with a renderer, see
+    /// [`crate::net::protocol::Privileges`]). Calls add to the set (a scheme named again takes
+    /// its new privileges). As in Electron this is for before sessions exist: once the registry
+    /// has created its first session it is an error, and nothing changes.
+    pub fn register_schemes_as_privileged(&self, schemes: &[CustomScheme]) -> Result<(), Error> {
+        let sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if !sessions.is_empty() {
+            return Err(Error::invalid(
+                "registerSchemesAsPrivileged must be called before the first session is created",
+            ));
+        }
+        let mut current = self.inner.schemes.lock().unwrap_or_else(|p| p.into_inner());
+        *current = current
+            .with(schemes)
+            .map_err(|e| Error::invalid(e.detail().to_string()))?;
+        Ok(())
+    }
+
+    /// The privileged schemes (see [`Sessions::register_schemes_as_privileged`]).
+    pub fn privileged_schemes(&self) -> Schemes {
+        self.inner
+            .schemes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The application data root.

@@ -8,4 +8,5 @@ mod net;
 mod netlog;
 mod partitions;
 mod permissions;
+mod protocol;
 mod spellcheck;
