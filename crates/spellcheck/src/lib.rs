@@ -34,6 +34,7 @@ mod error;
 mod languages;
 mod memo;
 mod prefs;
+mod script;
 mod spellchecker;
 mod speller;
 pub mod text;
@@ -45,8 +46,9 @@ pub use languages::{
     validate_languages,
 };
 pub use prefs::SpellcheckPrefs;
+pub use script::Script;
 pub use spellchecker::{
     DICTIONARIES_DIR, DictionaryFetcher, FetchError, FetchResponse, SpellcheckEvent, Spellchecker,
     SpellcheckerOptions, default_system_dirs,
 };
-pub use speller::{LanguageSuggestions, Misspelling, Speller};
+pub use speller::{LanguageSuggestions, MAX_SUGGESTIONS, Misspelling, Speller, Suggestions};

@@ -2,7 +2,13 @@
 //!
 //! Words follow Unicode word boundaries (UAX #29), so an apostrophe between letters stays inside
 //! a word (`don't`, `l'homme`); words joined by hyphens form one token (`well-known`) whose parts
-//! are also checked on their own. URLs, e-mail addresses and anything with a digit are skipped.
+//! are also checked on their own. URLs, e-mail addresses, file paths (`/usr/bin`, `~/.config`,
+//! `C:\\Windows`) and anything with a digit are skipped.
+//!
+//! This is the word list of Chromium's `SpellcheckWordIterator` with contractions allowed: an
+//! inner `'`, `’` or `.` between letters stays inside the word (`gibt's`, `a.C`, `e.g`), and the
+//! checker ([`crate::Speller::check_text`]) then applies Chromium's contraction rule and looks
+//! abbreviations up with their dot.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -56,7 +62,7 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
                 i = end;
                 let chunk = &text[start..end];
                 let www = chunk.len() > 4 && chunk.as_bytes()[..4].eq_ignore_ascii_case(b"www.");
-                if (special || www) && is_url_or_email(chunk) {
+                if (special || www) && is_skipped_chunk(chunk) {
                     continue;
                 }
                 for &(s, e) in &pending {
@@ -78,7 +84,7 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
                     i += c.len_utf8();
                 }
                 let chunk = &text[start..i];
-                if !is_url_or_email(chunk) {
+                if !is_skipped_chunk(chunk) {
                     unicode_words(chunk, start, &mut f);
                 }
             }
@@ -148,8 +154,8 @@ const UNDERSCORE: u8 = 4;
 /// `'`, `.` and `-`: inside a word between two letters or digits.
 const JOINER: u8 = 8;
 const WHITESPACE: u8 = 16;
-/// `:` and `@`: a chunk holding one may be a URL or an e-mail address (so may one starting
-/// with `www.`).
+/// `:`, `@`, `/` and `\\`: a chunk holding one may be a URL, an e-mail address or a path (so
+/// may one starting with `www.`).
 const SPECIAL: u8 = 32;
 
 /// Classes of ASCII bytes (every other byte is 0).
@@ -168,7 +174,7 @@ static CLASS: [u8; 256] = {
             JOINER
         } else if b.is_ascii_whitespace() || b == 0x0b {
             WHITESPACE
-        } else if b == b':' || b == b'@' {
+        } else if b == b':' || b == b'@' || b == b'/' || b == b'\\' {
             SPECIAL
         } else {
             0
@@ -177,6 +183,36 @@ static CLASS: [u8; 256] = {
     }
     t
 };
+
+/// Whether a whitespace-delimited chunk is a URL, an e-mail address or a file path, whose
+/// pieces are not words.
+fn is_skipped_chunk(chunk: &str) -> bool {
+    is_path(chunk) || is_url_or_email(chunk)
+}
+
+/// `/usr/bin`, `~/.bashrc`, `./configure`, `../x`, `a/b/c`, `C:\\Windows`, `\\\\server\\share`,
+/// also inside brackets or quotes; `and/or` and `km/h` (one slash between words) are words.
+fn is_path(chunk: &str) -> bool {
+    let bytes = chunk
+        .trim_start_matches(['(', '[', '{', '"', '\'', '«', '“', '‘', '<'])
+        .as_bytes();
+    let slashes = bytes.iter().filter(|&&b| b == b'/').count();
+    if slashes == 0 {
+        return bytes.contains(&b'\\')
+            && bytes.windows(2).any(|w| {
+                w[1] == b'\\' && (w[0].is_ascii_alphanumeric() || w[0] == b':' || w[0] == b'\\')
+            });
+    }
+    let starts = |p: &[u8]| bytes.starts_with(p);
+    (starts(b"/")
+        && bytes
+            .get(1)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b"._~".contains(b)))
+        || starts(b"~/")
+        || starts(b"./")
+        || starts(b"../")
+        || slashes >= 2
+}
 
 fn is_url_or_email(chunk: &str) -> bool {
     let bytes = chunk.as_bytes();
@@ -195,11 +231,12 @@ fn is_url_or_email(chunk: &str) -> bool {
     if lower_starts("mailto:") {
         return true;
     }
-    // local@domain.tld
+    // local@domain.tld, and local@host as in message ids (`<1234.abc@host>`)
     match chunk.find('@') {
         Some(at) => {
             let (local, domain) = (&chunk[..at], &chunk[at + 1..]);
-            !local.is_empty() && domain.contains('.')
+            local.chars().next_back().is_some_and(char::is_alphanumeric)
+                && domain.chars().next().is_some_and(char::is_alphanumeric)
         }
         None => false,
     }
@@ -291,6 +328,33 @@ mod tests {
             vec!["see", "or", "mail", "ok"]
         );
         assert_eq!(words("the www. and www"), vec!["the", "www", "and", "www"]);
+        assert_eq!(
+            words("<1234.abc@gyllingar> @home me @ x"),
+            vec!["home", "me", "x"]
+        );
+    }
+
+    #[test]
+    fn skips_paths() {
+        assert_eq!(
+            words("run /usr/bin/env or ~/.bashrc (see /etc/fstab) and ./configure, ../lib"),
+            vec!["run", "or", "see", "and"]
+        );
+        assert_eq!(
+            words("C:\\Windows\\Systm32 a/b/c and/or km/h"),
+            vec!["and", "or", "km", "h"]
+        );
+        assert_eq!(words("/ usr/ /étc/pässwd naïve"), vec!["usr", "naïve"]);
+    }
+
+    #[test]
+    fn contractions_and_abbreviations_stay_one_token() {
+        // Chromium's word iterator with contractions allowed: inner ' and . join.
+        assert_eq!(
+            words("gibt's a.C J.R.R e.g. Dr. usw. colour'house"),
+            vec!["gibt's", "a.C", "J.R.R", "e.g", "Dr", "usw", "colour'house"]
+        );
+        assert_eq!(words("l’été d’Alembert"), vec!["l’été", "d’Alembert"]);
     }
 
     #[test]

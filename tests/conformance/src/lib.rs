@@ -20,6 +20,7 @@ pub mod declarative_net_request;
 pub mod extensions_url_patterns;
 pub mod http_cache;
 pub mod hunspell_tests;
+pub mod hunspell_texts;
 pub mod proxy_chromium;
 pub mod public_suffix_list;
 
@@ -55,6 +56,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "hunspell-tests",
         run: hunspell_tests::run,
+    },
+    Suite {
+        name: "hunspell-texts",
+        run: hunspell_texts::run,
     },
     Suite {
         name: "proxy-chromium",

@@ -1,9 +1,16 @@
 //! `ses spell check|suggest|languages|words`: the session's spellchecker.
+//!
+//! `ses spell check` reads its text from the argument, from standard input (`-`) or from a file
+//! (`@FILE`), of any size, and prints misspellings as it finds them; suggestions only with
+//! `--suggest`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
+
+use session::spellcheck::{Misspelling, Speller, Suggestions};
 
 use crate::ctx::{CliError, Ctx};
 
@@ -33,12 +40,18 @@ struct Sources {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Check TEXT; print each misspelled word with its byte range and suggestions.
+    /// Check text; print each misspelled word with its byte range (and suggestions with
+    /// --suggest), as they are found.
     Check {
         #[command(flatten)]
         sources: Sources,
-        /// The text to check.
-        text: String,
+        /// Also compute suggestions for each misspelled word (much slower on long texts).
+        #[arg(long)]
+        suggest: bool,
+        /// The text itself, `-` to read standard input, or `@FILE` to read a file (UTF-8, any
+        /// size; `@@...` is a text starting with `@`).
+        #[arg(value_name = "TEXT|-|@FILE")]
+        input: String,
     },
     /// Suggestions for WORD, merged over the languages in order.
     Suggest {
@@ -94,7 +107,7 @@ fn apply(ctx: &Ctx, sources: &Sources) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn speller(ctx: &Ctx, sources: &Sources) -> Result<session::spellcheck::Speller, CliError> {
+async fn speller(ctx: &Ctx, sources: &Sources) -> Result<Speller, CliError> {
     apply(ctx, sources)?;
     ctx.session
         .spellchecker()
@@ -103,37 +116,97 @@ async fn speller(ctx: &Ctx, sources: &Sources) -> Result<session::spellcheck::Sp
         .map_err(|e| CliError::failed(e.to_string()))
 }
 
+/// Checks `input` (text, `-` or `@FILE`), printing each misspelling as it is found: a line
+/// `word<TAB>start..end[<TAB>suggestions]`, or with `--json` one array written element by
+/// element.
+fn check(
+    speller: &Speller,
+    input: &str,
+    suggestions: Suggestions,
+    json: bool,
+) -> Result<(), CliError> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut first = true;
+    let mut write_error: Option<std::io::Error> = None;
+    let mut emit = |m: Misspelling| {
+        if write_error.is_some() {
+            return;
+        }
+        let line = if json {
+            let sep = if first { "[" } else { "," };
+            let mut v = json!({"word": m.word, "start": m.start, "end": m.end});
+            if suggestions == Suggestions::Compute {
+                v["suggestions"] = json!(m.suggestions);
+            }
+            format!("{sep}{v}")
+        } else if suggestions == Suggestions::Compute {
+            format!(
+                "{}\t{}..{}\t{}\n",
+                m.word,
+                m.start,
+                m.end,
+                m.suggestions.join(", ")
+            )
+        } else {
+            format!("{}\t{}..{}\n", m.word, m.start, m.end)
+        };
+        first = false;
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            write_error = Some(e);
+        }
+    };
+    let result = if input == "-" {
+        speller.check_reader(
+            "standard input",
+            std::io::stdin().lock(),
+            suggestions,
+            &mut emit,
+        )
+    } else if let Some(path) = input.strip_prefix('@').filter(|p| !p.starts_with('@')) {
+        let file = std::fs::File::open(path)
+            .map_err(|e| CliError::failed(format!("cannot open {path}: {e}")))?;
+        speller.check_reader(path, file, suggestions, &mut emit)
+    } else {
+        let text = input.strip_prefix('@').unwrap_or(input);
+        speller.check_reader("TEXT", text.as_bytes(), suggestions, &mut emit)
+    };
+    result.map_err(|e| CliError::failed(e.to_string()))?;
+    if let Some(e) = write_error {
+        return Err(CliError::failed(format!("cannot write the results: {e}")));
+    }
+    let close = match (json, first) {
+        (true, true) => "[]\n",
+        (true, false) => "]\n",
+        (false, _) => "",
+    };
+    out.write_all(close.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::failed(format!("cannot write the results: {e}")))
+}
+
 fn lines(words: &[String]) -> String {
     words.join("\n")
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     match args.command {
-        Cmd::Check { sources, text } => {
+        Cmd::Check {
+            sources,
+            suggest,
+            input,
+        } => {
             let speller = speller(ctx, &sources).await?;
-            let found: Vec<(session::spellcheck::Misspelling, Vec<String>)> = speller
-                .check_text(&text)
-                .into_iter()
-                .map(|m| {
-                    let s = speller.suggest(&m.word);
-                    (m, s)
-                })
-                .collect();
-            let json = Value::Array(
-                found
-                    .iter()
-                    .map(|(m, s)| {
-                        json!({"word": m.word, "start": m.start, "end": m.end, "suggestions": s})
-                    })
-                    .collect(),
-            );
-            ctx.print(&json, || {
-                found
-                    .iter()
-                    .map(|(m, s)| format!("{}\t{}..{}\t{}", m.word, m.start, m.end, s.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
+            let suggestions = if suggest {
+                Suggestions::Compute
+            } else {
+                Suggestions::Skip
+            };
+            let json = ctx.global.json;
+            // Blocking reads and writes off the runtime's threads.
+            tokio::task::spawn_blocking(move || check(&speller, &input, suggestions, json))
+                .await
+                .map_err(|e| CliError::failed(format!("spell check failed: {e}")))??;
         }
         Cmd::Suggest { sources, word } => {
             let suggestions = speller(ctx, &sources).await?.suggest(&word);

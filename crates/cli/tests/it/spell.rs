@@ -30,6 +30,7 @@ fn check_english_text() {
             "--json",
             "spell",
             "check",
+            "--suggest",
             "Teh quick brown fox, see https://exmaple.com",
         ],
     ));
@@ -44,6 +45,78 @@ fn check_english_text() {
     assert!(
         v.as_array().expect("array").iter().any(|s| s == "receive"),
         "{v}"
+    );
+}
+
+#[test]
+fn check_a_megabyte_from_stdin_and_a_file() {
+    use std::io::Write;
+    let ud = session_test_support::temp_user_data();
+    let base = ud_args(&ud, "spell");
+    // Over 1 MB (far past Linux's 128 KiB limit for one argument), misspellings at both ends.
+    let mut text = String::from("Teh start.\n");
+    while text.len() < 1_100_000 {
+        text.push_str("The quick brown fox jumps over the lazy dog, see /usr/share/dict.\n");
+    }
+    text.push_str("The ende is neer.\n");
+    let mut all: Vec<&str> = base.iter().map(String::as_str).collect();
+    all.extend(["--json", "spell", "check", "-"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ses"))
+        .args(&all)
+        .env_remove("SES_USER_DATA")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ses");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = text.clone();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer").expect("write stdin");
+    let v = json(&out);
+    let found = v.as_array().expect("array");
+    let words: Vec<&str> = found
+        .iter()
+        .map(|m| m["word"].as_str().expect("word"))
+        .collect();
+    assert_eq!(words, vec!["Teh", "ende", "neer"], "{v}");
+    let start = found[2]["start"].as_u64().expect("start") as usize;
+    assert_eq!(&text[start..start + 4], "neer");
+    // Suggestions only when asked for.
+    assert!(found[0].get("suggestions").is_none(), "{v}");
+
+    // The same from a file, as text lines, with suggestions.
+    let file = ud.path().join("text.txt");
+    std::fs::write(&file, &text).expect("write");
+    let arg = format!("@{}", file.display());
+    let out = run(&base, &["spell", "check", "--suggest", &arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[0].starts_with("Teh\t0..3\t"), "{stdout}");
+    assert!(lines[0].contains("The"), "{stdout}");
+    assert!(
+        lines[2].starts_with(&format!("neer\t{start}..{}\t", start + 4)),
+        "{stdout}"
+    );
+
+    // A missing file and bytes that are not UTF-8 are clear errors.
+    let out = run(&base, &["spell", "check", "@/nonexistent/text.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/text.txt"));
+    std::fs::write(&file, b"caf\xe9 ok").expect("write");
+    let out = run(&base, &["spell", "check", &arg]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not UTF-8") && err.contains("offset 3"),
+        "{err}"
     );
 }
 
