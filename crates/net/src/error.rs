@@ -89,6 +89,8 @@ net_errors! {
     CertAuthorityInvalid = -202, "ERR_CERT_AUTHORITY_INVALID";
     /// The certificate could not be parsed.
     CertContainsErrors = -203, "ERR_CERT_CONTAINS_ERRORS";
+    /// The certificate's revocation status could not be checked.
+    CertUnableToCheckRevocation = -204, "ERR_CERT_UNABLE_TO_CHECK_REVOCATION";
     /// The certificate was revoked.
     CertRevoked = -206, "ERR_CERT_REVOKED";
     /// The certificate is invalid.

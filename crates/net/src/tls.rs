@@ -12,21 +12,22 @@
 //!
 //! Certificate checks run after the handshake and before any byte of the request is sent: the
 //! handshake checks the server's signatures, then the chain is verified by webpki against the
-//! session's roots, and a verify proc (if set) gets that verdict and decides. Its answers are
+//! session's roots with Chromium's error names and precedence (`verify.rs`; a leaf that is itself
+//! a trusted root is trusted whatever its basic constraints), and a verify proc (if set) gets
+//! that verdict and its `errorCode` and decides. Its answers are
 //! cached per (host, leaf certificate) until the proc is replaced. Session resumption is off so
 //! every new connection shows its chain.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+mod verify;
 
-use rustls::client::WebPkiServerVerifier;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
+
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
@@ -207,8 +208,8 @@ struct TlsInner {
     ssl: SslConfig,
     extra_roots: Vec<CertificateDer<'static>>,
     client: std::result::Result<Arc<ClientConfig>, Error>,
-    verifier: Arc<WebPkiServerVerifier>,
-    public_verifier: Arc<WebPkiServerVerifier>,
+    /// The public roots plus the extra ones (the shared public roots when there are none).
+    anchors: Arc<[TrustAnchor<'static>]>,
 }
 
 type VerdictKey = (String, [u8; 32]);
@@ -223,25 +224,9 @@ pub(crate) struct Tls {
     verdicts: Mutex<Verdicts>,
 }
 
-fn verifier(
-    provider: &Arc<CryptoProvider>,
-    roots: RootCertStore,
-) -> Result<Arc<WebPkiServerVerifier>> {
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| {
-            Error::new(
-                NetError::CertInvalid,
-                format!("cannot build the certificate verifier: {e}"),
-            )
-        })
-}
-
-fn public_roots() -> RootCertStore {
-    RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    }
-}
+/// webpki-roots, parsed once per process and shared by every session.
+static PUBLIC_ROOTS: LazyLock<Arc<[TrustAnchor<'static>]>> =
+    LazyLock::new(|| webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect());
 
 fn client_config(provider: &Arc<CryptoProvider>, ssl: &SslConfig) -> Result<Arc<ClientConfig>> {
     let min = ssl.min_version.unwrap_or(TlsVersion::Tls1);
@@ -314,29 +299,6 @@ fn version_name(v: TlsVersion) -> &'static str {
     }
 }
 
-/// Maps a webpki verdict to Chromium's certificate error.
-pub(crate) fn cert_error(e: &rustls::Error) -> NetError {
-    match e {
-        rustls::Error::InvalidCertificate(c) => match c {
-            CertificateError::UnknownIssuer => NetError::CertAuthorityInvalid,
-            CertificateError::Expired
-            | CertificateError::ExpiredContext { .. }
-            | CertificateError::NotValidYet
-            | CertificateError::NotValidYetContext { .. } => NetError::CertDateInvalid,
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                NetError::CertCommonNameInvalid
-            }
-            CertificateError::Revoked => NetError::CertRevoked,
-            CertificateError::BadEncoding => NetError::CertContainsErrors,
-            CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
-                NetError::CertWeakSignatureAlgorithm
-            }
-            _ => NetError::CertInvalid,
-        },
-        _ => NetError::CertInvalid,
-    }
-}
-
 fn handshake_error(host: &str, e: std::io::Error) -> Error {
     let detail = format!("TLS handshake with '{host}' failed: {e}");
     let kind = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
@@ -376,21 +338,26 @@ impl Tls {
         ssl: SslConfig,
         extra_roots: Vec<CertificateDer<'static>>,
     ) -> Result<TlsInner> {
-        let mut roots = public_roots();
-        for root in &extra_roots {
-            roots.add(root.clone()).map_err(|e| {
-                Error::new(
-                    NetError::CertInvalid,
-                    format!("cannot trust the extra root certificate: {e}"),
-                )
-            })?;
-        }
+        let anchors = if extra_roots.is_empty() {
+            PUBLIC_ROOTS.clone()
+        } else {
+            let mut all = PUBLIC_ROOTS.to_vec();
+            for root in &extra_roots {
+                let anchor = webpki::anchor_from_trusted_cert(root).map_err(|e| {
+                    Error::new(
+                        NetError::CertInvalid,
+                        format!("cannot trust the extra root certificate: {e}"),
+                    )
+                })?;
+                all.push(anchor.to_owned());
+            }
+            all.into()
+        };
         Ok(TlsInner {
             client: client_config(provider, &ssl),
             ssl,
             extra_roots,
-            verifier: verifier(provider, roots)?,
-            public_verifier: verifier(provider, public_roots())?,
+            anchors,
         })
     }
 
@@ -498,18 +465,20 @@ impl Tls {
                 format!("'{host}' presented no certificate"),
             ));
         };
-        let (verifier, public) = {
-            let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            (g.verifier.clone(), g.public_verifier.clone())
-        };
+        let anchors = self
+            .inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .anchors
+            .clone();
+        let algs = self.provider.signature_verification_algorithms.all;
         let now = UnixTime::now();
-        let default: std::result::Result<(), Error> = verifier
-            .verify_server_cert(leaf, intermediates, server_name, &[], now)
-            .map(|_| ())
-            .map_err(|e| {
+        let default: std::result::Result<(), Error> =
+            verify::check(&anchors, algs, leaf, intermediates, server_name, now).map_err(|f| {
+                let (kind, reason) = f.error();
                 Error::new(
-                    cert_error(&e),
-                    format!("certificate of '{host}' is not trusted: {e}"),
+                    kind,
+                    format!("certificate of '{host}' is not trusted: {reason}"),
                 )
             });
         let proc = self.proc.read().unwrap_or_else(|e| e.into_inner()).clone();
@@ -526,9 +495,7 @@ impl Tls {
         };
         let certificate = Certificate::from_chain(certs)?;
         let known = default.is_ok()
-            && public
-                .verify_server_cert(leaf, intermediates, server_name, &[], now)
-                .is_ok();
+            && verify::check(&PUBLIC_ROOTS, algs, leaf, intermediates, server_name, now).is_ok();
         let (verification_result, error_code) = match &default {
             Ok(()) => ("net::OK".to_string(), 0),
             Err(e) => (e.kind().name().to_string(), e.code()),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use session_net::{
-    CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, NetError, SslConfig,
+    CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, Net, NetError, SslConfig,
     TlsVersion,
 };
 use session_test_support::{TestSite, TlsVariant};
@@ -208,4 +208,200 @@ async fn ssl_config() {
         kind(get(&net, &site.https_url("a.test", "/status/200")).await),
         NetError::SslVersionOrCipherMismatch
     );
+}
+
+/// A certificate and key made by the `openssl` command, PEM.
+struct OpensslCert {
+    cert: String,
+    key: String,
+}
+
+/// `openssl req -x509` as a developer runs it (the certificate comes out `CA:TRUE`); `None`
+/// with a printed reason when the command is absent.
+fn openssl_self_signed(key: &[&str], days: &str) -> Option<OpensslCert> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (c, k) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let mut args = vec!["req", "-x509", "-nodes", "-newkey"];
+    args.extend_from_slice(key);
+    args.extend_from_slice(&[
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,DNS:a.test",
+        "-days",
+        days,
+        "-keyout",
+    ]);
+    let out = std::process::Command::new("openssl")
+        .args(&args)
+        .arg(&k)
+        .arg("-out")
+        .arg(&c)
+        .output();
+    match out {
+        Err(e) => {
+            eprintln!("skipped: the openssl command is not available ({e})");
+            None
+        }
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "openssl req failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(OpensslCert {
+                cert: std::fs::read_to_string(&c).expect("cert.pem"),
+                key: std::fs::read_to_string(&k).expect("key.pem"),
+            })
+        }
+    }
+}
+
+/// A TLS server on 127.0.0.1 presenting `cert_pem` that answers every request `200 ok`;
+/// returns its port. It runs until the test's runtime ends.
+async fn serve_tls(cert_pem: &str, key_pem: &str) -> u16 {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .expect("certificate PEM");
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .expect("key matches certificate");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+fn net_trusting(pem: &str) -> Net {
+    let net = net_untrusting();
+    net.add_trusted_roots_pem(pem.as_bytes())
+        .expect("trust the certificate");
+    net
+}
+
+#[tokio::test]
+async fn a_trusted_openssl_self_signed_certificate_is_accepted() {
+    // TLS-03: Chromium's verdict for a developer certificate, trusted and not.
+    for key in [
+        &["rsa:2048"][..],
+        &["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"][..],
+    ] {
+        let Some(c) = openssl_self_signed(key, "30") else {
+            return;
+        };
+        let port = serve_tls(&c.cert, &c.key).await;
+        for host in ["localhost", "a.test"] {
+            let url = format!("https://{host}:{port}/");
+            let r = get(&net_trusting(&c.cert), &url).await;
+            assert_eq!(r.expect("trusted CA:TRUE leaf").status(), 200, "{key:?}");
+            // Not trusted: an unknown authority, as Chrome says of a self-signed certificate.
+            assert_eq!(
+                kind(get(&net_untrusting(), &url).await),
+                NetError::CertAuthorityInvalid,
+                "{key:?}"
+            );
+        }
+        // Trusted but for another name: the name is still checked.
+        let url = format!("https://b.test:{port}/");
+        assert_eq!(
+            kind(get(&net_trusting(&c.cert), &url).await),
+            NetError::CertCommonNameInvalid
+        );
+    }
+}
+
+/// A self-signed `CA:TRUE` certificate for `localhost` made by rcgen, and its key, PEM.
+fn rcgen_ca_leaf(expired: bool) -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let cert = params.self_signed(&key).expect("self-signed");
+    (cert.pem(), key.serialize_pem())
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_first_of_all_untrusted() {
+    // TLS-03: expired and self-signed: Chromium's precedence puts the authority first.
+    // (`openssl req` refuses a validity in the past, so rcgen makes this one.)
+    let (cert, key) = rcgen_ca_leaf(true);
+    let port = serve_tls(&cert, &key).await;
+    let url = format!("https://localhost:{port}/");
+    assert_eq!(
+        kind(get(&net_untrusting(), &url).await),
+        NetError::CertAuthorityInvalid
+    );
+    // Trusted, it is only expired.
+    assert_eq!(
+        kind(get(&net_trusting(&cert), &url).await),
+        NetError::CertDateInvalid
+    );
+}
+
+#[tokio::test]
+async fn an_rcgen_ca_leaf_trusted_as_itself_is_accepted() {
+    // TLS-03, the same with rcgen: a CA certificate serving as its own leaf.
+    let (cert, key) = rcgen_ca_leaf(false);
+    let port = serve_tls(&cert, &key).await;
+    let url = format!("https://localhost:{port}/");
+    assert_eq!(
+        get(&net_trusting(&cert), &url)
+            .await
+            .expect("trusted")
+            .status(),
+        200
+    );
+    // The verify proc is handed the same name and code.
+    let seen: Seen = Arc::default();
+    let net = net_untrusting();
+    net.set_certificate_verify_proc(Some(recording_proc(
+        CertificateVerdict::UseDefault,
+        seen.clone(),
+    )));
+    assert_eq!(kind(get(&net, &url).await), NetError::CertAuthorityInvalid);
+    let seen = seen.lock().await;
+    assert_eq!(
+        seen[0].verification_result,
+        "net::ERR_CERT_AUTHORITY_INVALID"
+    );
+    assert_eq!(seen[0].error_code, -202);
 }
