@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::body::{CacheBody, TeeBody};
 use crate::directives::CacheControl;
-use crate::entry::Head;
+use crate::entry::{Head, WireForm};
 use crate::error::{Error, Result};
 use crate::policy::{self, Usability};
 use crate::store::{Slot, Store, StoredBody};
@@ -240,6 +240,12 @@ impl Cache {
         self.store.size()
     }
 
+    /// How many responses were not stored because the disk writer was behind (the request
+    /// never waits for the disk; the entry is dropped instead, as Chrome's simple cache does).
+    pub fn dropped_entries(&self) -> u64 {
+        self.store.dropped()
+    }
+
     /// The number of stored entries.
     pub fn entry_count(&self) -> usize {
         self.store.len()
@@ -464,7 +470,11 @@ impl Cache {
         };
         let mut response = Response::new(body);
         *response.status_mut() = slot.head.status;
+        *response.version_mut() = slot.head.version;
         *response.headers_mut() = slot.head.headers.clone();
+        if let Some(form) = &slot.head.form {
+            response.extensions_mut().insert(Arc::clone(form));
+        }
         if status == CacheStatus::Hit {
             response
                 .headers_mut()
@@ -511,6 +521,16 @@ impl Cache {
         {
             let mut head = stale.head.clone();
             policy::merge_not_modified(&mut head.headers, &parts.headers);
+            // Names the 304 brought keep its spelling too.
+            if let Some(new) = parts.extensions.get::<WireForm>() {
+                let mut form = head.form.as_deref().cloned().unwrap_or_default();
+                for n in &new.header_names {
+                    if !form.header_names.iter().any(|m| m.eq_ignore_ascii_case(n)) {
+                        form.header_names.push(n.clone());
+                    }
+                }
+                head.form = Some(Arc::new(form));
+            }
             head.request_time = pending.request_time;
             head.response_time = now;
             let slot = self
@@ -556,6 +576,8 @@ impl Cache {
         let head = Head {
             key,
             status: parts.status,
+            version: parts.version,
+            form: parts.extensions.get::<WireForm>().cloned().map(Arc::new),
             headers,
             vary: policy::secondary_key(&pending.req_headers, &vary),
             request_time: pending.request_time,

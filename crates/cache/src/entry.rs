@@ -1,11 +1,69 @@
 //! A stored response's head ("metadata"): what the cache keeps besides the body, and its
 //! binary encoding for the disk store.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 
-const MAGIC: &[u8; 8] = b"SCACHE01";
+/// Version 2 adds the HTTP version and the [`WireForm`]; version 1 files still read.
+const MAGIC: &[u8; 8] = b"SCACHE02";
+const MAGIC_V1: &[u8; 8] = b"SCACHE01";
+
+/// How a response looked on the wire beyond its header map: the reason phrase and the spelling
+/// of its header names. The cache keeps it with the entry, so that a response served from the
+/// cache looks as it did from the network. A pipeline puts it in the network response's
+/// extensions before [`crate::Cache::complete`]; stored responses carry it in theirs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireForm {
+    /// The reason phrase as received (`""` for HTTP/2, which has none).
+    pub reason: String,
+    /// The names whose spelling is not all lower-case, as the server spelled them (once each).
+    pub header_names: Vec<String>,
+}
+
+impl WireForm {
+    /// The spelling of `name` as received, or `name` itself.
+    pub fn spelling<'a>(&'a self, name: &'a str) -> &'a str {
+        self.header_names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .map_or(name, String::as_str)
+    }
+
+    /// `headers` as raw `(name, value)` pairs with the names spelled as received.
+    pub fn pairs(&self, headers: &HeaderMap) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    self.spelling(n.as_str()).to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn version_code(v: Version) -> u8 {
+    match v {
+        Version::HTTP_09 => 9,
+        Version::HTTP_10 => 10,
+        Version::HTTP_2 => 20,
+        Version::HTTP_3 => 30,
+        _ => 11,
+    }
+}
+
+fn version_of(code: u8) -> Version {
+    match code {
+        9 => Version::HTTP_09,
+        10 => Version::HTTP_10,
+        20 => Version::HTTP_2,
+        30 => Version::HTTP_3,
+        _ => Version::HTTP_11,
+    }
+}
 
 /// Everything the cache stores about a response except its body.
 #[derive(Clone, Debug)]
@@ -13,6 +71,9 @@ pub(crate) struct Head {
     /// The cache key (partition and URL).
     pub(crate) key: String,
     pub(crate) status: StatusCode,
+    pub(crate) version: Version,
+    /// Reason phrase and header spellings, when the pipeline gave them.
+    pub(crate) form: Option<Arc<WireForm>>,
     pub(crate) headers: HeaderMap,
     /// The request header values the response's `Vary` selects.
     pub(crate) vary: Vec<(HeaderName, Option<String>)>,
@@ -67,16 +128,60 @@ impl Head {
                 None => out.push(0),
             }
         }
+        out.push(version_code(self.version));
+        match &self.form {
+            Some(form) => {
+                out.push(1);
+                put_bytes(&mut out, form.reason.as_bytes());
+                out.extend_from_slice(&(form.header_names.len() as u32).to_le_bytes());
+                for n in &form.header_names {
+                    put_bytes(&mut out, n.as_bytes());
+                }
+            }
+            None => out.push(0),
+        }
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
     }
 
+    /// The length of [`Head::encode`]'s output, without encoding.
+    pub(crate) fn encoded_len(&self) -> usize {
+        let bytes = |n: usize| 4 + n;
+        let mut n =
+            MAGIC.len() + bytes(self.key.len()) + 2 + 8 + 8 + 8 + bytes(self.body_file.len());
+        n += 4 + self
+            .headers
+            .iter()
+            .map(|(k, v)| bytes(k.as_str().len()) + bytes(v.len()))
+            .sum::<usize>();
+        n += 4 + self
+            .vary
+            .iter()
+            .map(|(k, v)| bytes(k.as_str().len()) + 1 + v.as_ref().map_or(0, |v| bytes(v.len())))
+            .sum::<usize>();
+        n += 1 + 1;
+        if let Some(form) = &self.form {
+            n += bytes(form.reason.len()) + 4;
+            n += form
+                .header_names
+                .iter()
+                .map(|h| bytes(h.len()))
+                .sum::<usize>();
+        }
+        n + 8
+    }
+
     /// Decodes [`Head::encode`]'s output; `None` when damaged.
     pub(crate) fn decode(b: &[u8]) -> Option<Head> {
-        if b.len() < MAGIC.len() + 8 || &b[..8] != MAGIC {
+        if b.len() < MAGIC.len() + 8 {
             return None;
         }
+        let v2 = match &b[..8] {
+            m if m == MAGIC => true,
+            m if m == MAGIC_V1 => false,
+            _ => return None,
+        };
         let (body, sum) = b.split_at(b.len() - 8);
         if checksum(body) != u64::from_le_bytes(sum.try_into().ok()?) {
             return None;
@@ -105,9 +210,32 @@ impl Head {
             };
             vary.push((name, value));
         }
+        let (version, form) = if v2 {
+            let version = version_of(r.u8()?);
+            let form = match r.u8()? {
+                1 => {
+                    let reason = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+                    let n = r.u32()?;
+                    let mut header_names = Vec::with_capacity((n as usize).min(256));
+                    for _ in 0..n {
+                        header_names.push(String::from_utf8(r.bytes()?.to_vec()).ok()?);
+                    }
+                    Some(Arc::new(WireForm {
+                        reason,
+                        header_names,
+                    }))
+                }
+                _ => None,
+            };
+            (version, form)
+        } else {
+            (Version::HTTP_11, None)
+        };
         r.0.is_empty().then_some(Head {
             key,
             status,
+            version,
+            form,
             headers,
             vary,
             request_time,
@@ -160,6 +288,11 @@ mod tests {
         let head = Head {
             key: "http://a.test/".into(),
             status: StatusCode::NOT_FOUND,
+            version: Version::HTTP_2,
+            form: Some(Arc::new(WireForm {
+                reason: "Not Here".into(),
+                header_names: vec!["ETag".into()],
+            })),
             headers,
             vary: vec![
                 (HeaderName::from_static("foo"), Some("1".into())),
@@ -171,9 +304,16 @@ mod tests {
             body_file: "f.body".into(),
         };
         let bytes = head.encode();
+        assert_eq!(head.encoded_len(), bytes.len());
         let back = Head::decode(&bytes).unwrap();
         assert_eq!(back.key, head.key);
         assert_eq!(back.status, head.status);
+        assert_eq!(back.version, Version::HTTP_2);
+        assert_eq!(back.form, head.form);
+        assert_eq!(
+            back.form.as_ref().unwrap().pairs(&back.headers)[2],
+            ("ETag".to_string(), "\"x\"".to_string())
+        );
         assert_eq!(back.headers, head.headers);
         assert_eq!(back.vary, head.vary);
         assert_eq!(back.response_time, head.response_time);

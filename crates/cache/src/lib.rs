@@ -74,5 +74,6 @@ mod writer;
 
 pub use body::{BoxError, CacheBody, TeeBody};
 pub use cache::{Cache, CacheMode, CacheStatus, HandleError, Lookup, Pending, TopFrameSite};
+pub use entry::WireForm;
 pub use error::{Error, ErrorKind, Result};
 pub use store::{DEFAULT_DISK_BASE, DEFAULT_MEMORY_BUDGET, StoredBody, auto_disk_budget};

@@ -92,6 +92,8 @@ pub(crate) struct Store {
     budget: AtomicU64,
     tick: AtomicU64,
     generation: AtomicU64,
+    /// Entries dropped because the writer thread was behind.
+    dropped: AtomicU64,
 }
 
 fn file_stem(key: &str) -> String {
@@ -117,6 +119,7 @@ impl Store {
             budget: AtomicU64::new(budget.unwrap_or(DEFAULT_MEMORY_BUDGET)),
             tick: AtomicU64::new(1),
             generation: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         }
     }
 
@@ -205,6 +208,7 @@ impl Store {
             budget: AtomicU64::new(budget),
             tick: AtomicU64::new(tick),
             generation: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         };
         store.evict(&mut store.lock());
         Ok(store)
@@ -562,8 +566,8 @@ pub(crate) struct EntryWriter {
 }
 
 impl EntryWriter {
-    /// Appends a chunk; past the entry limit, or when the writer thread is gone, the entry is
-    /// abandoned. On disk this may block while the writer thread's queue is full.
+    /// Appends a chunk; past the entry limit, or when the writer thread is behind or gone, the
+    /// entry is abandoned. Never waits for the disk.
     pub(crate) fn write(&mut self, chunk: &Bytes) {
         if self.failed {
             return;
@@ -595,6 +599,7 @@ impl EntryWriter {
                     };
                     if self.store.send(op).is_err() {
                         self.failed = true;
+                        self.store.dropped.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
@@ -620,7 +625,7 @@ impl EntryWriter {
         // The size counts the body and the head, and a disk entry's trailer.
         let (body, size, finish) = match sink {
             Sink::Memory(chunks) => {
-                let size = head.body_len + head.encode().len() as u64;
+                let size = head.body_len + head.encoded_len() as u64;
                 (BodySource::Memory(chunks.into()), size, None)
             }
             Sink::Disk {
@@ -671,15 +676,25 @@ impl EntryWriter {
         // The entry is in the index before the thread may finish its file, so that the thread
         // finds it there (or finds it gone and deletes the file).
         if let Some(op) = finish
-            && let Err(Op::Finish { file, .. }) = store.send(op)
+            && let Err(Op::Finish { id, file, .. }) = store.send(op)
         {
+            // The thread is behind: the entry is dropped, and the file it may have begun is
+            // closed and deleted.
+            store.dropped.fetch_add(1, Ordering::Relaxed);
             store.shared.finish(&key, &file, false);
+            let _ = store.send(Op::Abandon { id, file });
+            return false;
         }
         true
     }
 }
 
 impl Store {
+    /// Entries dropped because the writer thread was behind.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     /// Hands `op` to the disk writer thread; gives it back when there is no thread.
     fn send(&self, op: Op) -> std::result::Result<(), Op> {
         match &self.backend {

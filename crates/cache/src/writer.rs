@@ -3,11 +3,12 @@
 //!
 //! An [`EntryWriter`](crate::store::EntryWriter) gathers the body's chunks (reference-counted
 //! [`Bytes`], not copies) and hands them over in batches of about [`BATCH`] bytes; a small body
-//! reaches the thread in one message, together with its head and trailer. The channel holds at
-//! most [`QUEUE`] messages, so at most about `QUEUE * BATCH` bytes of bodies wait in memory per
-//! store: when the disk falls behind, the body's reader blocks on the hand-over until the thread
-//! catches up (as it would have blocked on its own writes), and a large body never sits in
-//! memory.
+//! reaches the thread in one message, together with its head and trailer. At most [`QUEUE`]
+//! body messages wait for the thread, so at most about `QUEUE * BATCH` bytes of bodies sit in
+//! memory per store. The body's reader never waits for the disk: when the thread falls behind
+//! and the queue is full, the entry is dropped (and counted) while the body streams on, as
+//! Chrome's simple cache drops writes it cannot keep up with. Messages that only close or
+//! delete a file are never refused.
 //!
 //! Crash safety is the file format's (see [`crate::store`]): the trailer is written last, so a
 //! file the thread had not finished when the process died is deleted at the next open. A
@@ -21,8 +22,8 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
@@ -32,8 +33,8 @@ use crate::store::{BodySource, Index};
 
 /// How many body bytes an entry writer gathers before handing them to the thread.
 pub(crate) const BATCH: usize = 64 * 1024;
-/// How many messages may wait for the thread before the sender blocks.
-const QUEUE: usize = 16;
+/// How many body messages may wait for the thread (about 4 MiB); past it entries are dropped.
+pub(crate) const QUEUE: usize = 64;
 
 /// The entry file is being written by the thread.
 pub(crate) const WRITING: u8 = 0;
@@ -145,30 +146,45 @@ pub(crate) enum Op {
 
 /// The writer thread of one disk store; dropping it waits for the thread to finish the queue.
 pub(crate) struct DiskWriter {
-    sender: Option<SyncSender<Op>>,
+    sender: Option<Sender<Op>>,
+    /// Body messages ([`Op::Write`], [`Op::Finish`]) sent and not yet taken by the thread.
+    queued: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl DiskWriter {
     /// Starts the thread; an error when the system refuses one.
     pub(crate) fn start(shared: Arc<Shared>) -> std::io::Result<DiskWriter> {
-        let (sender, receiver) = sync_channel(QUEUE);
+        let (sender, receiver) = channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let thread_queued = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("session-cache-writer".into())
-            .spawn(move || run(&shared, receiver))?;
+            .spawn(move || run(&shared, receiver, &thread_queued))?;
         Ok(DiskWriter {
             sender: Some(sender),
+            queued,
             thread: Some(thread),
         })
     }
 
-    /// Hands `op` to the thread, blocking while the queue is full; gives `op` back if the thread
-    /// is gone.
+    /// Hands `op` to the thread without waiting. A body message is refused (given back) when
+    /// [`QUEUE`] of them already wait; any message is given back when the thread is gone.
     pub(crate) fn send(&self, op: Op) -> Result<(), Op> {
-        match &self.sender {
-            Some(sender) => sender.send(op).map_err(|e| e.0),
-            None => Err(op),
+        let Some(sender) = &self.sender else {
+            return Err(op);
+        };
+        let body = !matches!(op, Op::Abandon { .. });
+        if body && self.queued.fetch_add(1, Ordering::AcqRel) >= QUEUE {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(op);
         }
+        sender.send(op).map_err(|e| {
+            if body {
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+            }
+            e.0
+        })
     }
 }
 
@@ -185,9 +201,12 @@ impl Drop for DiskWriter {
 /// An entry file open on the thread; `None` once a create or write failed.
 type Open = Option<BufWriter<File>>;
 
-fn run(shared: &Shared, receiver: Receiver<Op>) {
+fn run(shared: &Shared, receiver: Receiver<Op>, queued: &AtomicUsize) {
     let mut open: HashMap<u64, Open> = HashMap::new();
     for op in receiver {
+        if !matches!(op, Op::Abandon { .. }) {
+            queued.fetch_sub(1, Ordering::AcqRel);
+        }
         match op {
             Op::Write { id, file, chunks } => {
                 let out = open.entry(id).or_insert_with(|| create(&file));
@@ -232,6 +251,61 @@ fn append<'a>(out: &mut Open, parts: impl Iterator<Item = &'a [u8]>) {
                 *out = None;
                 return;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_refuses_body_messages_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(Shared::default());
+        let writer = DiskWriter::start(Arc::clone(&shared)).unwrap();
+        let file = |i: u64| EntryFile::writing(dir.path().join(format!("{i}.entry")));
+        // The thread stalls on the index lock in the `finish` of the first entry: the queue
+        // fills with the others.
+        let index = shared.lock();
+        let stall = Op::Finish {
+            id: 0,
+            key: "k".into(),
+            file: file(0),
+            chunks: Vec::new(),
+            tail: Vec::new(),
+        };
+        assert!(writer.send(stall).is_ok());
+        let mut refused = None;
+        for i in 1..(QUEUE as u64 + 3) {
+            let op = Op::Write {
+                id: i,
+                file: file(i),
+                chunks: vec![Bytes::from_static(b"body")],
+            };
+            if writer.send(op).is_err() {
+                refused = Some(i);
+                break;
+            }
+        }
+        let refused = refused.expect("a full queue refuses");
+        assert!(refused >= QUEUE as u64, "refused after {refused}");
+        // Closing messages still go through.
+        assert!(
+            writer
+                .send(Op::Abandon {
+                    id: 1,
+                    file: file(1)
+                })
+                .is_ok()
+        );
+        drop(index);
+        drop(writer);
+        // Every accepted write reached its file; the abandoned one is gone.
+        assert!(!dir.path().join("1.entry").exists());
+        for i in 2..refused {
+            let body = std::fs::read(dir.path().join(format!("{i}.entry"))).unwrap();
+            assert_eq!(body, b"body", "{i}");
         }
     }
 }

@@ -20,7 +20,7 @@ use std::sync::{Arc, Weak};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use session_base::origin::Site;
-use session_cache::{Cache, CacheStatus, Lookup, Pending};
+use session_cache::{Cache, CacheStatus, Lookup, Pending, WireForm};
 
 use crate::body::Body;
 use crate::error::{Error, NetError, Result};
@@ -116,6 +116,39 @@ where
     Body::from_stream(stream)
 }
 
+/// The reason phrase and header-name spellings of a network response, for the stored entry.
+/// HTTP/2 has no reason phrase and lower-case names only.
+fn wire_form(response: &HopResponse) -> WireForm {
+    WireForm {
+        reason: response.status_text.clone(),
+        header_names: if response.version == http::Version::HTTP_2 {
+            Vec::new()
+        } else {
+            response.raw_headers.spelled_names()
+        },
+    }
+}
+
+/// Gives a response served from a stored entry the version, reason phrase and header
+/// spellings it had on the network (entries stored without them keep the defaults).
+fn present_stored(hop: &mut HopResponse, version: http::Version, ext: &http::Extensions) {
+    hop.version = version;
+    match ext.get::<Arc<WireForm>>() {
+        Some(form) => {
+            hop.status_text = form.reason.clone();
+            hop.raw_headers = crate::RawHeaders::from_pairs(form.pairs(&hop.headers));
+        }
+        None => {
+            hop.status_text = if version == http::Version::HTTP_2 {
+                String::new()
+            } else {
+                hop.status.canonical_reason().unwrap_or("").to_string()
+            };
+            hop.raw_headers = crate::RawHeaders::default();
+        }
+    }
+}
+
 impl Stage for CacheStage {
     fn slot(&self) -> Slot {
         Slot::Cache
@@ -141,6 +174,7 @@ impl Stage for CacheStage {
                 let body = http_body_util::BodyExt::map_err(body, session_cache::BoxError::from);
                 let mut hop = HopResponse::new(parts.status, parts.headers, to_body(body));
                 hop.from_cache = true;
+                present_stored(&mut hop, parts.version, &parts.extensions);
                 Ok(Flow::Respond(Box::new(hop)))
             }
             Lookup::Network(pending) => {
@@ -161,19 +195,23 @@ impl Stage for CacheStage {
         response: &'a mut HopResponse,
     ) -> BoxFuture<'a, Result<()>> {
         if let Some(pending) = ctx.extensions.remove::<Pending>() {
+            let form = wire_form(response);
             let mut http_response = http::Response::new(std::mem::take(&mut response.body));
             *http_response.status_mut() = response.status;
+            *http_response.version_mut() = response.version;
             *http_response.headers_mut() = std::mem::take(&mut response.headers);
+            http_response.extensions_mut().insert(form);
             let out = self.cache.complete(pending, http_response);
             let validated = out.extensions().get::<CacheStatus>() == Some(&CacheStatus::Validated);
             let (parts, body) = out.into_parts();
             if validated {
+                // The stored response, as it first came from the network.
                 response.status = parts.status;
-                response.status_text = parts.status.canonical_reason().unwrap_or("").to_string();
-                // Raw headers now come from the merged header map.
-                response.raw_headers = crate::RawHeaders::default();
+                response.headers = parts.headers;
+                present_stored(response, parts.version, &parts.extensions);
+            } else {
+                response.headers = parts.headers;
             }
-            response.headers = parts.headers;
             response.body = match body.into_untouched() {
                 Ok(original) => original,
                 Err(wrapped) => to_body(wrapped),

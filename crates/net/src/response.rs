@@ -82,6 +82,34 @@ impl RawHeaders {
         }
     }
 
+    /// The header names not spelled all lower-case, once each, as received; cheap (a scan of the
+    /// raw head, no parsing of values).
+    pub(crate) fn spelled_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |name: &[u8]| {
+            if name.iter().any(u8::is_ascii_uppercase)
+                && !out.iter().any(|n| n.as_bytes() == name)
+                && let Ok(n) = std::str::from_utf8(name)
+            {
+                out.push(n.to_string());
+            }
+        };
+        if let Some(pairs) = self.pairs.get() {
+            pairs.iter().for_each(|(n, _)| add(n.as_bytes()));
+        } else if let Some(head) = &self.wire {
+            // Skip the status line; a header line is `name:`, folded lines start with a blank.
+            for line in head.split(|&b| b == b'\n').skip(1) {
+                if let Some(colon) = line.iter().position(|&b| b == b':')
+                    && !line.starts_with(b" ")
+                    && !line.starts_with(b"\t")
+                {
+                    add(&line[..colon]);
+                }
+            }
+        }
+        out
+    }
+
     /// The pairs; `headers` is the response's header map, used when nothing else is known.
     pub fn get(&self, headers: &HeaderMap) -> &[(String, String)] {
         self.pairs.get_or_init(|| {

@@ -233,3 +233,94 @@ async fn stale_while_revalidate_refreshes_in_the_background() {
     let requests = site.requests_to("/res/swr");
     assert_eq!(requests[1].header("if-none-match"), Some("\"1\""));
 }
+
+/// What a caller sees of a response besides its body.
+async fn look(net: &Net, url: &str) -> (bool, http::Version, String, Vec<(String, String)>) {
+    let r = net
+        .fetch(crate::request(Method::GET, url, (), FetchOptions::new()))
+        .await
+        .expect("fetch");
+    let look = (
+        r.from_cache(),
+        r.version(),
+        r.status_text().to_string(),
+        r.raw_headers()
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case("age") && !n.eq_ignore_ascii_case("date"))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    r.bytes().await.expect("body");
+    look
+}
+
+// FETCH-13: a response looks the same from the network and from the cache (HTTP/1.1).
+#[tokio::test]
+async fn a_cached_http1_response_keeps_its_reason_and_header_case() {
+    let raw = session_test_support::RawServer::start(
+        b"HTTP/1.1 200 Fine Thanks\r\nCache-Control: max-age=3600\r\nX-Mixed-Case: yes\r\n\
+          Content-Length: 2\r\n\r\nok"
+            .to_vec(),
+        true,
+    );
+    let site = TestSite::start();
+    let dir = tempfile::tempdir().expect("dir");
+    for cache in [
+        Cache::memory(None),
+        Cache::open(dir.path(), None).expect("disk"),
+    ] {
+        let net = net_with_cache(&site, cache);
+        let url = raw.url(&format!("/{}", rand_path()));
+        let network = look(&net, &url).await;
+        assert!(!network.0);
+        assert_eq!(network.2, "Fine Thanks");
+        assert!(
+            network.3.iter().any(|(n, _)| n == "X-Mixed-Case"),
+            "{:?}",
+            network.3
+        );
+        let cached = look(&net, &url).await;
+        assert!(cached.0, "served from the cache");
+        assert_eq!(cached.1, network.1);
+        assert_eq!(cached.2, network.2);
+        let mut a = network.3.clone();
+        let mut b = cached.3.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+    }
+}
+
+fn rand_path() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("p{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+// FETCH-13: over HTTP/2 statusText is "" from the network, the cache and after a 304.
+#[tokio::test]
+async fn a_cached_http2_response_has_no_reason_phrase() {
+    let site = TestSite::start();
+    put(&site, "h2", "two", None, "max-age=3600");
+    put(&site, "h2v", "two", Some("\"v1\""), "no-cache");
+    let net = net_with_cache(&site, Cache::memory(None));
+    let url = site.https_url("a.test", "/res/h2");
+    let network = look(&net, &url).await;
+    assert_eq!(
+        (network.0, network.1, network.2.as_str()),
+        (false, http::Version::HTTP_2, "")
+    );
+    let cached = look(&net, &url).await;
+    assert_eq!(
+        (cached.0, cached.1, cached.2.as_str()),
+        (true, http::Version::HTTP_2, "")
+    );
+    let url = site.https_url("a.test", "/res/h2v");
+    look(&net, &url).await;
+    let validated = look(&net, &url).await;
+    assert_eq!(hits(&site, "h2v"), 2, "revalidated");
+    assert_eq!(
+        (validated.1, validated.2.as_str()),
+        (http::Version::HTTP_2, "")
+    );
+}
