@@ -12,7 +12,9 @@
 //! Tests reach it under realistic names with the host rules [`HOST_RULES`]
 //! (`MAP *.test 127.0.0.1`), e.g. `https://a.test:{https_port}/echo`.
 //!
-//! Every request is logged ([`TestSite::requests`]). Routes (all listeners serve the same ones):
+//! Every request is logged ([`TestSite::requests`]); [`TestSite::wait_for_request`] (async) and
+//! [`TestSite::wait_for_request_blocking`] wait for one with a deadline ([`DEADLINE`] is the
+//! usual one), so a test whose request never comes fails instead of hanging. Routes (all listeners serve the same ones):
 //!
 //! | route | response |
 //! |---|---|
@@ -27,7 +29,7 @@
 //! | `/res/NAME` | a resource set by [`TestSite::put`], served like `/bytes` (so it can change between requests) |
 //! | `/truncated/DECLARED/SENT` | `Content-Length: DECLARED`, SENT bytes, then the connection drops |
 //! | `/truncated-chunked/SENT` | chunked body of SENT bytes without the last chunk |
-//! | `/drip?bytes=N&chunk=C&delay_ms=D` | N bytes in chunks of C, D ms apart |
+//! | `/drip?bytes=N&chunk=C&delay_ms=D[&ranged=1]` | N bytes `x` in chunks of C, D ms apart; `ranged=1` adds a strong `ETag` and answers `Range: bytes=X-` with the rest (206) |
 //! | `/slow-headers?delay_ms=D` | headers after D ms, then `ok` |
 //! | `/hang` | never answers |
 //! | `/reset` | closes the connection without a response |
@@ -67,6 +69,11 @@ pub use pki::{LEAF_NAMES, TestPki, TlsVariant};
 pub use proxy::{ProxyRequest, TestProxy};
 pub use raw::RawServer;
 pub use site::{LoggedRequest, Resource, TestSite};
+
+/// How long a test waits for something that should happen at once (a request reaching the
+/// site, a first byte, a child process's output) before it fails instead of hanging. Generous,
+/// because CI machines are shared; never a bound on how fast anything must be.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Host rules that send every `*.test` name to the loopback site.
 pub const HOST_RULES: &str = "MAP *.test 127.0.0.1";

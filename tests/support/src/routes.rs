@@ -127,8 +127,29 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
             let total = num("bytes").unwrap_or(10) as usize;
             let chunk = num("chunk").unwrap_or(1) as usize;
             let delay = Duration::from_millis(num("delay_ms").unwrap_or(100));
-            let mut r = response(200, body::drip(total, chunk, delay));
-            set(&mut r, "content-length", &total.to_string());
+            // `ranged=1`: a strong ETag, and `Range: bytes=X-` answered with the rest (resume).
+            let from = match (q("ranged"), req.headers().get(header::RANGE)) {
+                (Some("1"), Some(range)) => range
+                    .to_str()
+                    .ok()
+                    .and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
+                    .filter(|&from: &usize| from < total),
+                _ => None,
+            };
+            let sent = total - from.unwrap_or(0);
+            let mut r = response(
+                if from.is_some() { 206 } else { 200 },
+                body::drip(sent, chunk, delay),
+            );
+            set(&mut r, "content-length", &sent.to_string());
+            if q("ranged") == Some("1") {
+                set(&mut r, "etag", &format!("\"drip-{total}\""));
+                set(&mut r, "accept-ranges", "bytes");
+            }
+            if let Some(from) = from {
+                let range = format!("bytes {from}-{}/{total}", total - 1);
+                set(&mut r, "content-range", &range);
+            }
             Ok(r)
         }
         ["slow-headers"] => {

@@ -10,9 +10,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// One request as the site received it.
 #[derive(Clone, Debug)]
@@ -54,11 +55,26 @@ pub struct Resource {
     pub headers: Vec<(String, String)>,
 }
 
-#[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) log: Mutex<Vec<LoggedRequest>>,
+    /// Signalled (with the log's lock) on every logged request, for blocking waiters.
+    logged: Condvar,
+    /// Bumped on every logged request, for async waiters.
+    logged_count: watch::Sender<u64>,
     pub(crate) resources: Mutex<HashMap<String, Resource>>,
     pub(crate) auth: crate::auth::AuthState,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            log: Mutex::default(),
+            logged: Condvar::new(),
+            logged_count: watch::channel(0).0,
+            resources: Mutex::default(),
+            auth: Default::default(),
+        }
+    }
 }
 
 /// The running site; stops when dropped.
@@ -185,6 +201,71 @@ impl TestSite {
             .collect()
     }
 
+    /// Waits until a logged request matches `pred` (requests already logged count) and returns
+    /// the first that does. Panics after `deadline` naming what arrived, so a test whose request
+    /// never comes fails instead of hanging. For async tests: the client under test keeps running
+    /// on the caller's runtime while this waits.
+    pub async fn wait_for_request(
+        &self,
+        pred: impl Fn(&LoggedRequest) -> bool,
+        deadline: Duration,
+    ) -> LoggedRequest {
+        let mut changes = self.shared.logged_count.subscribe();
+        let found = tokio::time::timeout(deadline, async {
+            loop {
+                changes.borrow_and_update();
+                if let Some(r) = self.requests().into_iter().find(|r| pred(r)) {
+                    return r;
+                }
+                // The sender lives as long as `self`, so this only returns on a new request.
+                let _ = changes.changed().await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| self.no_request_within(deadline))
+    }
+
+    /// [`TestSite::wait_for_request`] for threads that may block (sync tests, CLI children).
+    pub fn wait_for_request_blocking(
+        &self,
+        pred: impl Fn(&LoggedRequest) -> bool,
+        deadline: Duration,
+    ) -> LoggedRequest {
+        let end = Instant::now() + deadline;
+        let mut log = self.shared.log.lock().expect("log lock");
+        loop {
+            if let Some(r) = log.iter().find(|r| pred(r)) {
+                return r.clone();
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                drop(log);
+                self.no_request_within(deadline);
+            }
+            log = self
+                .shared
+                .logged
+                .wait_timeout(log, left)
+                .expect("log lock")
+                .0;
+        }
+    }
+
+    /// Waits (async) for a request whose path without query is `path`.
+    pub async fn wait_for_path(&self, path: &str, deadline: Duration) -> LoggedRequest {
+        self.wait_for_request(|r| r.path.split('?').next() == Some(path), deadline)
+            .await
+    }
+
+    fn no_request_within(&self, deadline: Duration) -> ! {
+        let seen: Vec<String> = self
+            .requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        panic!("no matching request reached the test site within {deadline:?}; it saw {seen:?}")
+    }
+
     /// Forgets the logged requests.
     pub fn clear_log(&self) {
         self.shared.log.lock().expect("log lock").clear();
@@ -273,6 +354,8 @@ fn log(shared: &Shared, req: &Request<Incoming>, tls: bool) {
         tls,
     };
     shared.log.lock().expect("log lock").push(entry);
+    shared.logged.notify_all();
+    shared.logged_count.send_modify(|n| *n += 1);
 }
 
 pub(crate) fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {

@@ -5,7 +5,7 @@ use session_downloads::{
     DownloadItem, DownloadOptions, DownloadState, Downloads, ErrorKind, InterruptReason,
     WillDownloadDecision,
 };
-use session_test_support::Resource;
+use session_test_support::{DEADLINE, Resource};
 
 use crate::support::{Env, done_count, drain, pattern, subscribe_all};
 
@@ -302,11 +302,15 @@ async fn cancel_mid_transfer_deletes_the_partial_file() {
             DownloadOptions::default(),
         )
         .expect("start");
-    let (_, mut events) = tokio::task::spawn_blocking(move || announced.recv().expect("announced"))
-        .await
-        .expect("join");
+    let (_, mut events) =
+        tokio::task::spawn_blocking(move || announced.recv_timeout(DEADLINE).expect("announced"))
+            .await
+            .expect("join");
     while item.received_bytes() == 0 {
-        events.recv().await.expect("progress event");
+        tokio::time::timeout(DEADLINE, events.recv())
+            .await
+            .expect("a progress event within the deadline")
+            .expect("progress event");
     }
     item.cancel();
     assert_eq!(item.done().await, DownloadState::Cancelled);

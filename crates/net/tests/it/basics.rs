@@ -1,6 +1,6 @@
 use http::{Method, Version};
 use session_net::{AbortHandle, FetchOptions, NetError, RequestBody};
-use session_test_support::{ENCODED_TEXT, RawServer, TestSite, pattern_bytes};
+use session_test_support::{DEADLINE, ENCODED_TEXT, RawServer, TestSite, pattern_bytes};
 
 use crate::{echoed_header, get, get_text, json, kind, net, request};
 
@@ -324,9 +324,7 @@ async fn dns_failure() {
 }
 
 async fn wait_for_request(site: &TestSite, path: &str) {
-    while site.requests_to(path).is_empty() {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    site.wait_for_path(path, DEADLINE).await;
 }
 
 #[tokio::test]

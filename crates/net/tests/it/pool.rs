@@ -1,6 +1,6 @@
 use http::Method;
 use session_net::{FetchOptions, NetError, PreconnectOptions};
-use session_test_support::TestSite;
+use session_test_support::{DEADLINE, TestSite};
 
 use crate::{get, net, request};
 
@@ -57,9 +57,7 @@ async fn close_all_connections_fails_requests_in_flight() {
             let req = request(Method::GET, &url, (), FetchOptions::new());
             async move { net.fetch(req).await }
         });
-        while site.requests_to("/hang").is_empty() {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        site.wait_for_path("/hang", DEADLINE).await;
         net.close_all_connections();
         let err = pending.await.expect("join").expect_err("closed");
         assert_eq!(err.kind(), NetError::Aborted, "{url}: {err}");
@@ -89,9 +87,7 @@ async fn dropping_a_fetch_cancels_it() {
         );
         async move { net.fetch(req).await }
     });
-    while site.requests_to("/hang").is_empty() {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    site.wait_for_path("/hang", DEADLINE).await;
     // Dropping the future (here by aborting its task) abandons the request: its connection,
     // still waiting for an answer, never goes back to the pool.
     task.abort();

@@ -140,3 +140,28 @@ fn raw_server_keeps_request_heads_and_replies_verbatim() {
     assert!(reply.ends_with(b"hi"));
     assert!(raw.received()[0].windows(12).any(|w| w == b"X-Mixed-Case"));
 }
+
+#[tokio::test]
+async fn wait_for_request_returns_the_request_once_it_arrives() {
+    let site = TestSite::start();
+    let port = site.http_port();
+    let client = tokio::spawn(async move { get(port, "/status/204?later=1", &[]).await.0 });
+    let seen = site
+        .wait_for_path("/status/204", session_test_support::DEADLINE)
+        .await;
+    assert_eq!(seen.path, "/status/204?later=1");
+    assert_eq!(client.await.expect("client"), 204);
+    // Requests already logged count.
+    let again = site.wait_for_request_blocking(
+        |r| r.path.starts_with("/status/204"),
+        std::time::Duration::from_millis(1),
+    );
+    assert_eq!(again.method, "GET");
+}
+
+#[test]
+#[should_panic(expected = "no matching request reached the test site")]
+fn wait_for_request_fails_at_its_deadline_instead_of_hanging() {
+    let site = TestSite::start();
+    site.wait_for_request_blocking(|r| r.path == "/never", std::time::Duration::from_millis(50));
+}
