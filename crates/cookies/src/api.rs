@@ -17,7 +17,8 @@ use crate::jar::{
     default_path, domain_key, header_value, is_secure_url, path_matches, resolve_domain,
 };
 use crate::parse::{MAX_NAME_VALUE, is_disallowed_ctl};
-use crate::store::{Recovery, Store};
+use crate::store::{Recovery, Store, records, touched_keys};
+use crate::writer::{Durable, Writer};
 
 /// Options of a jar.
 #[derive(Clone, Debug, Default)]
@@ -114,7 +115,9 @@ pub enum CookiesEvent {
 
 struct State {
     jar: CookieJar,
-    store: Option<Store>,
+    /// The persistent store's writer thread; `None` for a jar in memory.
+    writer: Option<Writer>,
+    persist_session_cookies: bool,
     /// Index keys whose cookies were sent since their record was last written: their access
     /// times (the eviction order) reach disk at `flush_store` or when the jar is dropped.
     accessed: std::collections::HashSet<String>,
@@ -122,20 +125,25 @@ struct State {
 
 impl Drop for State {
     fn drop(&mut self) {
-        // Best effort on the way out: a failure leaves the previous access times on disk.
-        let _ = self.write_access_times();
+        // On the way out: queue the access times; the writer, dropped next, drains its queue.
+        self.queue_access_times();
     }
 }
 
 impl State {
-    fn write_access_times(&mut self) -> Result<()> {
+    /// Queues the records of the domains whose cookies were sent since they were last written.
+    fn queue_access_times(&mut self) {
         if self.accessed.is_empty() {
-            return Ok(());
+            return;
         }
         let keys: Vec<String> = self.accessed.drain().collect();
-        match self.store.as_mut() {
-            Some(store) => store.rewrite(&keys, &self.jar),
-            None => Ok(()),
+        if let Some(writer) = &self.writer {
+            let recs = records(
+                keys.iter().map(String::as_str),
+                &self.jar,
+                self.persist_session_cookies,
+            );
+            writer.write_later(recs);
         }
     }
 }
@@ -150,9 +158,11 @@ struct Inner {
 /// A cookie jar with Electron's `Cookies` API. Cheap to clone; clones share the jar.
 ///
 /// Every method is synchronous and returns once the change is in memory and, for a persistent
-/// jar, committed to disk. Callers on an async runtime may run them as they are (they take
-/// microseconds in memory, one fsync'ed commit when a persistent cookie changes) or on a
-/// blocking thread.
+/// jar, committed to disk. The jar's lock guards memory only: commits happen on the store's
+/// writer thread, which batches what queues up meanwhile, and a call waits for its commit after
+/// releasing the lock, so readers (building a `Cookie` header never writes) never wait for the
+/// disk. Async callers storing a response's cookies use [`Cookies::set_from_response_async`],
+/// which waits without blocking a thread.
 #[derive(Clone)]
 pub struct Cookies {
     inner: Arc<Inner>,
@@ -188,7 +198,7 @@ fn parse_url(s: &str) -> Result<Url> {
 impl Cookies {
     /// A jar that lives in memory only and never touches disk.
     pub fn in_memory(options: CookiesOptions) -> Self {
-        Self::build(CookieJar::new(options.limits), None, None, None)
+        Self::build(CookieJar::new(options.limits), None, false, None, None)
     }
 
     /// Opens the persistent jar stored at `path` (a partition's `Cookies` file), creating it if
@@ -198,9 +208,11 @@ impl Cookies {
         let now = now_micros();
         let mut jar = CookieJar::new(options.limits);
         let (store, recovery) = Store::open(path, options.persist_session_cookies, now, &mut jar)?;
+        let writer = Writer::start(store, "cookie-store".to_owned())?;
         Ok(Self::build(
             jar,
-            Some(store),
+            Some(writer),
+            options.persist_session_cookies,
             Some(path.to_owned()),
             recovery,
         ))
@@ -208,7 +220,8 @@ impl Cookies {
 
     fn build(
         jar: CookieJar,
-        store: Option<Store>,
+        writer: Option<Writer>,
+        persist_session_cookies: bool,
         path: Option<PathBuf>,
         recovery: Option<Recovery>,
     ) -> Self {
@@ -217,7 +230,8 @@ impl Cookies {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     jar,
-                    store,
+                    writer,
+                    persist_session_cookies,
                     accessed: Default::default(),
                 }),
                 events,
@@ -253,15 +267,37 @@ impl Cookies {
         self.len() == 0
     }
 
-    /// Persists and announces `changes` (already applied to the jar).
-    fn commit(&self, state: &mut State, changes: &[Change]) -> Result<()> {
+    /// Announces `changes` (already applied to the jar) and queues them for the store; the
+    /// returned [`Durable`] completes once they are committed. Called under the lock; wait on
+    /// the result after releasing it.
+    fn commit(&self, state: &mut State, changes: &[Change]) -> Durable {
         if changes.is_empty() {
-            return Ok(());
+            return Durable::done();
         }
-        let stored = match state.store.as_mut() {
-            Some(store) => store.apply(changes, &state.jar),
-            None => Ok(()),
-        };
+        self.announce(changes);
+        match &state.writer {
+            Some(writer) => {
+                let keys = touched_keys(changes, state.persist_session_cookies);
+                writer.write(records(keys, &state.jar, state.persist_session_cookies))
+            }
+            None => Durable::done(),
+        }
+    }
+
+    /// [`Cookies::commit`] for changes nobody waits for (expired cookies dropped on the way):
+    /// they reach the store with the next batch.
+    fn commit_later(&self, state: &mut State, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        self.announce(changes);
+        if let Some(writer) = &state.writer {
+            let keys = touched_keys(changes, state.persist_session_cookies);
+            writer.write_later(records(keys, &state.jar, state.persist_session_cookies));
+        }
+    }
+
+    fn announce(&self, changes: &[Change]) {
         if self.inner.events.receiver_count() > 0 {
             for change in changes {
                 let _ = self.inner.events.send(CookiesEvent::Changed {
@@ -271,7 +307,6 @@ impl Cookies {
                 });
             }
         }
-        stored
     }
 
     /// `cookies.get(filter)`: the matching cookies. With a URL, in Cookie-header order; without,
@@ -312,7 +347,7 @@ impl Cookies {
                 all
             }
         };
-        self.commit(&mut state, &changes)?;
+        self.commit_later(&mut state, &changes);
         drop(state);
         found.retain(|c| filter_matches(filter, c));
         Ok(found.iter().map(CanonicalCookie::to_electron).collect())
@@ -336,7 +371,9 @@ impl Cookies {
             .jar
             .set_canonical(cookie, access, now)
             .map_err(Error::set_failed)?;
-        self.commit(&mut state, &changes)?;
+        let durable = self.commit(&mut state, &changes);
+        drop(state);
+        durable.wait()?;
         Ok(electron)
     }
 
@@ -363,20 +400,24 @@ impl Cookies {
                     && path_matches(path, &c.path)
                     && (!c.secure || secure)
             });
-        self.commit(&mut state, &changes)?;
+        let durable = self.commit(&mut state, &changes);
+        drop(state);
+        durable.wait()?;
         Ok(n)
     }
 
     /// `cookies.flushStore()`: every change is already committed when its call returns, so
-    /// this writes the access times of cookies sent since (the eviction order) and checkpoints
-    /// the write-ahead log into the database file.
+    /// this writes the access times of cookies sent since (the eviction order) and of expired
+    /// cookies dropped since, and checkpoints the write-ahead log into the database file.
     pub fn flush_store(&self) -> Result<()> {
         let mut state = lock(&self.inner.state);
-        state.write_access_times()?;
-        match &state.store {
-            Some(store) => store.checkpoint(),
-            None => Ok(()),
-        }
+        state.queue_access_times();
+        let durable = match &state.writer {
+            Some(writer) => writer.checkpoint(),
+            None => Durable::done(),
+        };
+        drop(state);
+        durable.wait()
     }
 
     /// The `Cookie` header a request to `url` in `ctx` carries, or `None` when no cookie
@@ -400,7 +441,7 @@ impl Cookies {
             }
         };
         if header.is_some()
-            && state.store.is_some()
+            && state.writer.is_some()
             && let Some(host) = cookie_host(url)
         {
             let key = domain_key(&host);
@@ -409,9 +450,10 @@ impl Cookies {
                 state.accessed.insert(key);
             }
         }
-        // Expired cookies met on the way are gone from memory; a failed delete on disk is
-        // harmless (expired rows are dropped when the store opens).
-        let _ = self.commit(&mut state, &changes);
+        // Expired cookies met on the way are gone from memory; building a header never waits
+        // for the disk: their rows go with the store's next batch (and a row left behind is
+        // harmless: expired rows are dropped when the store opens).
+        self.commit_later(&mut state, &changes);
         header
     }
 
@@ -423,18 +465,39 @@ impl Cookies {
         set_cookie_headers: &[S],
         ctx: &RequestContext,
     ) -> Result<Vec<std::result::Result<(), Exclusion>>> {
-        self.store_lines(url, set_cookie_headers, ctx, CookieSource::Http)
+        let (outcomes, durable) =
+            self.store_lines(url, set_cookie_headers, ctx, CookieSource::Http);
+        durable.wait()?;
+        Ok(outcomes)
     }
 
+    /// [`Cookies::set_from_response`] for async callers: the cookies are in the jar when the
+    /// future is first polled, and it completes once the store has committed them, without
+    /// blocking a thread meanwhile (a burst of responses shares one commit). Needs no
+    /// particular runtime.
+    pub async fn set_from_response_async<S: AsRef<str>>(
+        &self,
+        url: &Url,
+        set_cookie_headers: &[S],
+        ctx: &RequestContext,
+    ) -> Result<Vec<std::result::Result<(), Exclusion>>> {
+        let (outcomes, durable) =
+            self.store_lines(url, set_cookie_headers, ctx, CookieSource::Http);
+        durable.await?;
+        Ok(outcomes)
+    }
+
+    /// Applies `lines` to the jar under its lock and queues them for the store; wait on the
+    /// returned [`Durable`] for them to be committed.
     fn store_lines<S: AsRef<str>>(
         &self,
         url: &Url,
         lines: &[S],
         ctx: &RequestContext,
         source: CookieSource,
-    ) -> Result<Vec<std::result::Result<(), Exclusion>>> {
+    ) -> (Vec<std::result::Result<(), Exclusion>>, Durable) {
         if lines.is_empty() {
-            return Ok(Vec::new());
+            return (Vec::new(), Durable::done());
         }
         let now = now_micros();
         let mut state = lock(&self.inner.state);
@@ -452,8 +515,8 @@ impl Cookies {
                 Err(e) => outcomes.push(Err(e)),
             }
         }
-        self.commit(&mut state, &changes)?;
-        Ok(outcomes)
+        let durable = self.commit(&mut state, &changes);
+        (outcomes, durable)
     }
 
     /// `document.cookie = line` by a page at `url`: HttpOnly cookies are refused (and may not
@@ -464,7 +527,8 @@ impl Cookies {
         line: &str,
         ctx: &RequestContext,
     ) -> Result<std::result::Result<(), Exclusion>> {
-        let mut out = self.store_lines(url, &[line], ctx, CookieSource::Script)?;
+        let (mut out, durable) = self.store_lines(url, &[line], ctx, CookieSource::Script);
+        durable.wait()?;
         Ok(out.pop().unwrap_or(Err(Exclusion::FailureToStore)))
     }
 
@@ -481,7 +545,9 @@ impl Cookies {
         let n = state
             .jar
             .remove_matching(ChangeCause::Explicit, &mut changes, |_| true);
-        self.commit(&mut state, &changes)?;
+        let durable = self.commit(&mut state, &changes);
+        drop(state);
+        durable.wait()?;
         Ok(n)
     }
 
@@ -509,7 +575,9 @@ impl Cookies {
                 })
                 .sum()
         };
-        self.commit(&mut state, &changes)?;
+        let durable = self.commit(&mut state, &changes);
+        drop(state);
+        durable.wait()?;
         Ok(n)
     }
 
@@ -540,7 +608,9 @@ impl Cookies {
                 changes.extend(ch);
             }
         }
-        self.commit(&mut state, &changes)?;
+        let durable = self.commit(&mut state, &changes);
+        drop(state);
+        durable.wait()?;
         Ok(stored)
     }
 }

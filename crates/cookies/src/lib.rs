@@ -12,8 +12,9 @@
 //!   needs ([`Cookies::document_cookie`], [`Cookies::set_document_cookie`]) and import/export
 //!   ([`Cookies::import`], [`Cookies::export`]).
 //! - [`CookieJar`]: the rules as plain functions over data, time passed in.
-//! - Storage: [`Cookies::open`] keeps a jar in a SQLite file (WAL); every change is committed
-//!   before the call returns.
+//! - Storage: [`Cookies::open`] keeps a jar in a SQLite file (WAL) written by a thread of its
+//!   own, in batches; every change is committed before the call that made it returns, and the
+//!   jar's lock is never held across a write.
 //!
 //! ```
 //! use session_cookies::{CookieDetails, CookieFilter, Cookies, CookiesOptions, RequestContext};
@@ -49,6 +50,7 @@ mod jar;
 mod parse;
 mod store;
 mod text;
+mod writer;
 
 pub use api::{CookieDetails, CookieFilter, Cookies, CookiesEvent, CookiesOptions};
 pub use context::{CookieSource, RequestContext, SameSiteContext};

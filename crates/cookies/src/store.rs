@@ -1,8 +1,10 @@
 //! The durable store of a persistent jar: `<partition>/Cookies`, SQLite in WAL mode.
 //!
-//! Every batch of changes (one `set`, one response's `Set-Cookie` headers) is one transaction,
-//! committed with `synchronous=FULL` before the call that made it returns: a crash right after
-//! loses nothing. A file that is not a database, is corrupt, or is some other program's database
+//! The jar's lock guards memory only: a batch of changes becomes [`records`] (the touched
+//! domains' cookies, encoded) under the lock and goes to the store's writer thread
+//! ([`crate::writer`]), which commits whatever has queued up in one transaction with
+//! `synchronous=FULL`. A call whose change must be durable (`set`, a response's `Set-Cookie`
+//! headers) waits for that commit outside the lock: a crash after it returns loses nothing. A file that is not a database, is corrupt, or is some other program's database
 //! is moved aside as `Cookies.corrupt-<unix time>` and a fresh store is started; the
 //! [`Recovery`] says what happened.
 //!
@@ -33,7 +35,6 @@ pub struct Recovery {
 
 pub(crate) struct Store {
     conn: Connection,
-    persist_session_cookies: bool,
 }
 
 enum OpenFailure {
@@ -143,45 +144,20 @@ impl Store {
             }
         }
         load(&conn, persist_session_cookies, now, jar)?;
-        Ok(Store {
-            conn,
-            persist_session_cookies,
-        })
+        Ok(Store { conn })
     }
 
-    /// Writes a batch of changes in one transaction: the record of every domain they touch is
-    /// rewritten from `jar`, which already holds the result.
-    pub(crate) fn apply(&mut self, changes: &[Change], jar: &CookieJar) -> Result<()> {
-        let persist_session = self.persist_session_cookies;
-        let mut keys: Vec<&str> = changes
-            .iter()
-            .filter(|c| c.cookie.is_persistent() || persist_session)
-            .map(|c| domain_key(&c.cookie.domain))
-            .collect();
-        if keys.is_empty() {
+    /// Writes `records` (a domain's encoded cookies, or `None` to delete its row) in one
+    /// transaction, committed with `synchronous=FULL`.
+    pub(crate) fn write(&mut self, records: &[(String, Option<Vec<u8>>)]) -> Result<()> {
+        if records.is_empty() {
             return Ok(());
         }
-        keys.sort_unstable();
-        keys.dedup();
         let tx = self
             .conn
             .transaction()
             .map_err(|e| Error::store("cookie store transaction", e))?;
-        write_keys(&tx, &keys, jar, persist_session)
-            .map_err(|e| Error::store("cookie store write", e))?;
-        tx.commit()
-            .map_err(|e| Error::store("cookie store commit", e))
-    }
-
-    /// Rewrites the records of `keys` from `jar` in one transaction.
-    pub(crate) fn rewrite(&mut self, keys: &[String], jar: &CookieJar) -> Result<()> {
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| Error::store("cookie store transaction", e))?;
-        write_keys(&tx, &keys, jar, self.persist_session_cookies)
-            .map_err(|e| Error::store("cookie store write", e))?;
+        write_records(&tx, records).map_err(|e| Error::store("cookie store write", e))?;
         tx.commit()
             .map_err(|e| Error::store("cookie store commit", e))
     }
@@ -204,26 +180,47 @@ fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
-/// Rewrites the records of `keys` from `jar` (deleting those left empty).
-fn write_keys(
-    conn: &Connection,
-    keys: &[&str],
+/// The records of `keys` as `jar` holds them: each domain's stored cookies encoded, or `None`
+/// when none is left to store (its row is deleted). Memory only: called under the jar's lock.
+pub(crate) fn records<'a>(
+    keys: impl IntoIterator<Item = &'a str>,
     jar: &CookieJar,
     persist_session_cookies: bool,
-) -> rusqlite::Result<()> {
+) -> Vec<(String, Option<Vec<u8>>)> {
+    keys.into_iter()
+        .map(|key| {
+            let mut kept = jar
+                .in_key(key)
+                .filter(|c| c.is_persistent() || persist_session_cookies)
+                .peekable();
+            let data = kept.peek().is_some().then(|| codec::encode(kept));
+            (key.to_owned(), data)
+        })
+        .collect()
+}
+
+/// The index keys a batch of changes touches in the store (changes of cookies it does not keep
+/// are left out), sorted and without repeats.
+pub(crate) fn touched_keys(changes: &[Change], persist_session_cookies: bool) -> Vec<&str> {
+    let mut keys: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.cookie.is_persistent() || persist_session_cookies)
+        .map(|c| domain_key(&c.cookie.domain))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+fn write_records(conn: &Connection, records: &[(String, Option<Vec<u8>>)]) -> rusqlite::Result<()> {
     let mut upsert =
         conn.prepare_cached("INSERT OR REPLACE INTO cookies (domain_key, data) VALUES (?1, ?2)")?;
     let mut delete = conn.prepare_cached("DELETE FROM cookies WHERE domain_key = ?1")?;
-    for key in keys {
-        let mut kept = jar
-            .in_key(key)
-            .filter(|c| c.is_persistent() || persist_session_cookies)
-            .peekable();
-        if kept.peek().is_none() {
-            delete.execute(params![key])?;
-        } else {
-            upsert.execute(params![key, codec::encode(kept)])?;
-        }
+    for (key, data) in records {
+        match data {
+            Some(data) => upsert.execute(params![key, data])?,
+            None => delete.execute(params![key])?,
+        };
     }
     Ok(())
 }
@@ -267,8 +264,12 @@ fn load(
         }
     }
     if !stale.is_empty() {
-        let keys: Vec<&str> = stale.iter().map(String::as_str).collect();
-        write_keys(conn, &keys, jar, persist_session_cookies).map_err(|e| classify(what, e))?;
+        let stale = records(
+            stale.iter().map(String::as_str),
+            jar,
+            persist_session_cookies,
+        );
+        write_records(conn, &stale).map_err(|e| classify(what, e))?;
     }
     Ok(())
 }

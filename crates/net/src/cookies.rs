@@ -5,7 +5,7 @@
 //! attached, by the SameSite context of the request (site for cookies, initiator, top-level
 //! navigation, method). A `Cookie` header the caller set explicitly is left as it is and
 //! nothing is added to it. On the response side, every `Set-Cookie` of every hop (redirects
-//! included) is stored under the same context, in one committed transaction per hop.
+//! included) is stored under the same context; the hop continues once they are committed.
 
 use std::sync::Arc;
 
@@ -95,17 +95,14 @@ impl Stage for CookieStage {
             if lines.is_empty() {
                 return Ok(());
             }
-            // A persistent jar commits to disk: keep that off the async workers.
-            let cookies = self.cookies.clone();
-            let url = ctx.url.clone();
-            let cctx = cookie_context(ctx);
-            let stored =
-                tokio::task::spawn_blocking(move || cookies.set_from_response(&url, &lines, &cctx))
-                    .await;
-            match stored {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!("cookies of {} not stored: {e}", ctx.url),
-                Err(e) => tracing::warn!("cookie store task failed: {e}"),
+            // In the jar at once; a persistent jar's writer thread commits them (with whatever
+            // else queued up) and the hop goes on once they are durable, no thread blocked.
+            let stored = self
+                .cookies
+                .set_from_response_async(&ctx.url, &lines, &cookie_context(ctx))
+                .await;
+            if let Err(e) = stored {
+                tracing::warn!("cookies of {} not stored: {e}", ctx.url);
             }
             Ok(())
         })
