@@ -31,7 +31,7 @@ pub enum Exclusion {
     OverwriteHttpOnly,
     /// The Domain attribute is a public suffix or does not cover the URL's host.
     InvalidDomain,
-    /// A `__Secure-` or `__Host-` prefix whose rules are not met.
+    /// A `__Secure-`, `__Host-`, `__Http-` or `__Host-Http-` prefix whose rules are not met.
     InvalidPrefix,
     /// Partitioned without Secure.
     InvalidPartitioned,

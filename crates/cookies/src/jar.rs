@@ -267,12 +267,19 @@ fn has_prefix(name: &str, prefix: &str) -> bool {
         && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// Checks the `__Secure-` and `__Host-` prefix rules (RFC 6265bis §4.1.3).
-pub(crate) fn check_prefixes(cookie: &CanonicalCookie) -> Result<(), Exclusion> {
+/// The name prefixes of RFC 6265bis §4.1.3 (`__Host-Http-` starts with `__Host-` and takes
+/// its rules as well as `__Http-`'s).
+const PREFIXES: [&str; 4] = ["__Secure-", "__Host-", "__Http-", "__Host-Http-"];
+
+/// Checks the name prefix rules (RFC 6265bis §4.1.3) of a cookie set by `source`:
+/// `__Secure-` needs Secure; `__Host-` needs Secure, no Domain and the path `/`; `__Http-` and
+/// `__Host-Http-` need Secure and HttpOnly and never come from a script (`document.cookie`).
+pub(crate) fn check_prefixes(
+    cookie: &CanonicalCookie,
+    source: CookieSource,
+) -> Result<(), Exclusion> {
     // A nameless cookie whose value looks like a prefixed name would be sent as one.
-    if cookie.name.is_empty()
-        && (has_prefix(&cookie.value, "__Secure-") || has_prefix(&cookie.value, "__Host-"))
-    {
+    if cookie.name.is_empty() && PREFIXES.iter().any(|p| has_prefix(&cookie.value, p)) {
         return Err(Exclusion::InvalidPrefix);
     }
     if has_prefix(&cookie.name, "__Secure-") && !cookie.secure {
@@ -280,6 +287,11 @@ pub(crate) fn check_prefixes(cookie: &CanonicalCookie) -> Result<(), Exclusion> 
     }
     if has_prefix(&cookie.name, "__Host-")
         && (!cookie.secure || !cookie.host_only || cookie.path != "/")
+    {
+        return Err(Exclusion::InvalidPrefix);
+    }
+    if (has_prefix(&cookie.name, "__Http-") || has_prefix(&cookie.name, "__Host-Http-"))
+        && (!cookie.secure || !cookie.http_only || source == CookieSource::Script)
     {
         return Err(Exclusion::InvalidPrefix);
     }
@@ -351,6 +363,11 @@ impl CookieJar {
                     .min(now.saturating_add(max_life))
             })
         };
+        // A `Set-Cookie` line (from HTTP or `document.cookie`) of a `__Host-` cookie states
+        // `Path=/` itself: the default path, even when it is `/`, does not do.
+        if has_prefix(&parsed.name, "__Host-") && parsed.path.as_deref() != Some("/") {
+            return Err(Exclusion::InvalidPrefix);
+        }
         let (domain, host_only) = resolve_domain(&host, parsed.domain.as_deref())?;
         if parsed.partitioned && !parsed.secure {
             return Err(Exclusion::InvalidPartitioned);
@@ -428,7 +445,7 @@ impl CookieJar {
                 SameSite::NoRestriction => {}
             }
         }
-        check_prefixes(&cookie)?;
+        check_prefixes(&cookie, access.source)?;
         let key = domain_key(&cookie.domain).to_owned();
         let entry = entry_in(&mut self.map, &key);
 
@@ -1024,6 +1041,62 @@ mod tests {
         );
         // names with multi-byte characters where a prefix would end
         set(&mut jar, "https://a.test/", "春节回家=1").expect("non-ascii name");
+    }
+
+    #[test]
+    fn http_prefixes_and_explicit_host_path() {
+        // RFC 6265bis §4.1.3.3-4: __Http- and __Host-Http- need Secure and HttpOnly, and never
+        // come from a script; __Host-Http- has __Host-'s rules too.
+        let mut jar = CookieJar::default();
+        let https = "https://a.test/";
+        for line in [
+            "__Http-a=1; Secure",
+            "__Http-a=1; HttpOnly",
+            "__http-a=1",
+            "__Host-Http-a=1; Secure; Path=/",
+            "__Host-Http-a=1; Secure; HttpOnly; Path=/; Domain=a.test",
+            "__Host-Http-a=1; Secure; HttpOnly; Path=/x",
+            "__Host-Http-a=1; Secure; HttpOnly",
+            "=__Http-x=1; Secure; HttpOnly",
+        ] {
+            assert_eq!(
+                set(&mut jar, https, line).err(),
+                Some(Exclusion::InvalidPrefix),
+                "{line}"
+            );
+        }
+        set(&mut jar, https, "__Http-a=1; Secure; HttpOnly").expect("http prefix");
+        set(&mut jar, https, "__Host-Http-a=1; Secure; HttpOnly; Path=/").expect("host-http");
+        let url = Url::parse(https).expect("url");
+        let script = |jar: &mut CookieJar, line: &str| {
+            let ctx = RequestContext::from_page(&url);
+            jar.set_from_header(&url, line, &ctx, CookieSource::Script, NOW)
+                .err()
+        };
+        // From a script: refused whatever it states (HttpOnly is refused first).
+        assert_eq!(
+            script(&mut jar, "__Http-b=1; Secure"),
+            Some(Exclusion::InvalidPrefix)
+        );
+        assert_eq!(
+            script(&mut jar, "__Host-Http-b=1; Secure; Path=/"),
+            Some(Exclusion::InvalidPrefix)
+        );
+        assert_eq!(
+            script(&mut jar, "__Http-b=1; Secure; HttpOnly"),
+            Some(Exclusion::HttpOnly)
+        );
+        // __Host- from a Set-Cookie line states Path=/ itself, even on a page at the root.
+        assert_eq!(
+            script(&mut jar, "__Host-c=1; Secure"),
+            Some(Exclusion::InvalidPrefix)
+        );
+        assert_eq!(
+            set(&mut jar, https, "__Host-c=1; Secure").err(),
+            Some(Exclusion::InvalidPrefix)
+        );
+        assert_eq!(script(&mut jar, "__Host-c=1; Secure; Path=/"), None);
+        assert_eq!(script(&mut jar, "__Secure-d=1; Secure"), None);
     }
 
     #[test]
