@@ -63,6 +63,9 @@ pub enum RestartReason {
 pub(crate) struct Control {
     pub(crate) paused: bool,
     pub(crate) cancelled: bool,
+    /// The application is shutting down: stop, keep the bytes on disk, end interrupted
+    /// (`USER_SHUTDOWN`), resumable.
+    pub(crate) shutdown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,6 +380,16 @@ impl DownloadItem {
     pub fn can_resume(&self) -> bool {
         self.read(DownloadRecord::can_resume) && self.state() != DownloadState::Progressing
             || self.is_paused()
+    }
+
+    /// Stops a running download because the application is shutting down: the bytes received
+    /// so far are fsynced and journaled, and the item ends `interrupted` with `USER_SHUTDOWN`,
+    /// resumable. Await [`DownloadItem::done`] before exiting. No effect on an item that is not
+    /// running.
+    pub fn interrupt_for_shutdown(&self) {
+        if self.inner.phase.borrow().running {
+            self.inner.control.send_modify(|c| c.shutdown = true);
+        }
     }
 
     /// Cancels the download: the temporary file is deleted and the item ends `cancelled`. No

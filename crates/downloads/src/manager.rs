@@ -355,6 +355,26 @@ impl Downloads {
             .collect()
     }
 
+    /// Stops every running download for an application that is about to exit
+    /// ([`DownloadItem::interrupt_for_shutdown`]) and waits until each has synced its file and
+    /// journaled its progress: a later start resumes them from the bytes on disk.
+    pub async fn shutdown(&self) {
+        let running: Vec<DownloadItem> = {
+            let items = self.inner.items.lock().unwrap_or_else(|p| p.into_inner());
+            items
+                .values()
+                .filter_map(Weak::upgrade)
+                .map(|inner| DownloadItem { inner })
+                .collect()
+        };
+        for item in &running {
+            item.interrupt_for_shutdown();
+        }
+        for item in running {
+            item.done().await;
+        }
+    }
+
     /// The item with `id`, live or from the journal.
     pub fn get(&self, id: u64) -> Option<DownloadItem> {
         self.live(id).or_else(|| {

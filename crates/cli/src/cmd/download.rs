@@ -2,7 +2,8 @@
 //!
 //! While a download runs, a progress bar (bytes, rate, ETA) is drawn on a terminal; otherwise
 //! plain progress lines go to stderr. The DownloadItem summary goes to stdout (one JSON document
-//! with `--json`). A download that does not complete exits 1 with its interrupt reason.
+//! with `--json`). A download that does not complete exits 1 with its interrupt reason; one
+//! stopped by Ctrl-C or SIGTERM keeps its progress (synced and journaled) and exits 130 or 143.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -93,8 +94,40 @@ fn set_bar_style(bar: &indicatif::ProgressBar, total: u64) {
     bar.set_length(total);
 }
 
-/// Shows progress until the item stops; returns its final state.
-pub(crate) async fn follow(item: &DownloadItem) -> DownloadState {
+/// Shows progress until the item stops; returns its final state. On SIGINT (Ctrl-C) or SIGTERM
+/// the download is stopped with its progress synced and journaled (so `ses downloads resume`
+/// continues from the bytes on disk) and the error exits 130 or 143, as a shell expects; a second
+/// signal while that happens exits at once.
+pub(crate) async fn follow(item: &DownloadItem) -> Result<DownloadState, CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let signals = signal(SignalKind::interrupt())
+        .and_then(|int| signal(SignalKind::terminate()).map(|term| (int, term)));
+    let (mut int, mut term) =
+        signals.map_err(|e| CliError::failed(format!("cannot watch for signals: {e}")))?;
+    let progress = show_progress(item);
+    let (name, code) = tokio::select! {
+        state = progress => return Ok(state),
+        _ = int.recv() => ("SIGINT", 130),
+        _ = term.recv() => ("SIGTERM", 143),
+    };
+    item.interrupt_for_shutdown();
+    tokio::select! {
+        _ = item.done() => {}
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+    Err(CliError {
+        message: format!(
+            "{name}: download {} stopped at {} bytes, progress saved (resume with: ses downloads resume {})",
+            item.id(),
+            item.received_bytes(),
+            item.id()
+        ),
+        code,
+    })
+}
+
+async fn show_progress(item: &DownloadItem) -> DownloadState {
     let terminal = std::io::stderr().is_terminal();
     let bar = terminal.then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -206,6 +239,6 @@ pub(crate) async fn run(ctx: &Ctx, args: DownloadArgs) -> Result<(), CliError> {
     let item = ctx
         .session
         .download_url(&args.url, DownloadOptions { headers })?;
-    let state = follow(&item).await;
+    let state = follow(&item).await?;
     report(ctx, &item, state)
 }

@@ -67,7 +67,7 @@ pub(crate) async fn run(ctx: &Ctx, command: DownloadsCommand) -> Result<(), CliE
                 return report(ctx, &item, DownloadState::Completed);
             }
             item.resume().map_err(|e| CliError::failed(e.to_string()))?;
-            let state = follow(&item).await;
+            let state = follow(&item).await?;
             report(ctx, &item, state)
         }
         DownloadsCommand::Cancel { id } => {

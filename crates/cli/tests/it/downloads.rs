@@ -236,11 +236,16 @@ fn a_killed_download_is_listed_as_crashed_and_resumes() {
         .expect("spawn ses");
     // Wait for bytes on disk, then kill the process without letting it finish anything.
     let part = to.join("drip.part");
+    let deadline = std::time::Instant::now() + session_test_support::DEADLINE;
     while std::fs::metadata(&part).map_or(0, |m| m.len()) == 0 {
         assert!(
             child.try_wait().expect("wait").is_none(),
             "ses ended before it was killed"
         );
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no byte reached {} in time", part.display());
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().expect("kill");
@@ -259,4 +264,93 @@ fn a_killed_download_is_listed_as_crashed_and_resumes() {
         vec![b'x'; 30000]
     );
     assert!(!part.exists());
+}
+
+/// Starts `ses download` of a slow body, waits (with a deadline) for bytes in its `.part` file,
+/// then sends `signal` to it; returns the exit status and its stderr.
+fn signal_mid_download(
+    site: &TestSite,
+    base: &[&str],
+    to: &std::path::Path,
+    signal: &str,
+) -> (std::process::ExitStatus, String) {
+    let url = site.http_url(
+        "127.0.0.1",
+        "/drip?bytes=60000&chunk=1000&delay_ms=50&ranged=1",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ses"))
+        .args(base)
+        .args(["download", &url, "--to", to.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn ses");
+    let part = to.join("drip.part");
+    let deadline = std::time::Instant::now() + session_test_support::DEADLINE;
+    while std::fs::metadata(&part).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "ses ended before the signal"
+        );
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no byte reached {} in time", part.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("reap");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ctrl_c_or_sigterm_keeps_the_progress_and_exits_130_or_143() {
+    // DL-resume: a download stopped by a signal is journaled with the bytes on disk (not the
+    // last periodic checkpoint), and resumes from there.
+    let site = TestSite::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    for (n, (signal, code)) in [("INT", 130), ("TERM", 143)].into_iter().enumerate() {
+        let to = ud.path().join(format!("out-{signal}"));
+        let partition = format!("persist:sig-{signal}");
+        let base = ["--user-data", d, "--partition", partition.as_str()];
+        site.clear_log();
+        let (status, stderr) = signal_mid_download(&site, &base, &to, signal);
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {stderr}");
+        assert!(
+            stderr.contains("progress saved") && stderr.contains("ses downloads resume 1"),
+            "{stderr}"
+        );
+        let on_disk = std::fs::metadata(to.join("drip.part")).expect("part").len();
+        assert!(on_disk > 0);
+        let list = json(&ses(&[&base[..], &["downloads", "list", "--json"]].concat()));
+        assert_eq!(list[0]["state"], "interrupted", "{n}");
+        assert_eq!(list[0]["interruptReason"], "USER_SHUTDOWN");
+        assert_eq!(list[0]["canResume"], true);
+        assert_eq!(
+            list[0]["receivedBytes"], on_disk,
+            "the journal has every byte on disk"
+        );
+        let done = json(&ses(
+            &[&base[..], &["downloads", "resume", "1", "--json"]].concat()
+        ));
+        assert_eq!(done["state"], "completed");
+        assert_eq!(
+            std::fs::read(to.join("drip")).expect("read"),
+            vec![b'x'; 60000]
+        );
+        let ranges: Vec<String> = site
+            .requests_to("/drip")
+            .iter()
+            .filter_map(|r| r.header("range").map(str::to_owned))
+            .collect();
+        assert_eq!(ranges, vec![format!("bytes={on_disk}-")]);
+    }
 }

@@ -6,7 +6,7 @@ use session_downloads::{
     DownloadEvent, DownloadItem, DownloadOptions, DownloadState, InterruptReason,
     InterruptedDownloadOptions, RestartReason, WillDownloadDecision,
 };
-use session_test_support::Resource;
+use session_test_support::{DEADLINE, Resource};
 
 use crate::support::{Env, Rng, done_count, drain, pattern, subscribe_all};
 
@@ -227,11 +227,17 @@ async fn pause_stops_reading_and_resume_continues() {
             DownloadOptions::default(),
         )
         .expect("start");
-    let (_, mut events) = tokio::task::spawn_blocking(move || announced.recv().expect("announced"))
-        .await
-        .expect("join");
-    // Poll for the first bytes, then pause at once.
+    let (_, mut events) =
+        tokio::task::spawn_blocking(move || announced.recv_timeout(DEADLINE).expect("announced"))
+            .await
+            .expect("join");
+    // Poll for the first bytes (with a deadline), then pause at once.
+    let deadline = std::time::Instant::now() + DEADLINE;
     while item.received_bytes() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no byte arrived within {DEADLINE:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     item.pause();
@@ -482,4 +488,71 @@ async fn configured_retries_continue_after_transient_failures() {
         .expect("start");
     assert_eq!(item.done().await, DownloadState::Interrupted);
     assert_eq!(env.site.requests_to("/status/404").len(), 1);
+}
+
+/// `receivedBytes` of item `id` in the journal file as it is on disk now.
+fn journaled_bytes(env: &Env, id: u64) -> u64 {
+    let path = env.dir.path().join(session_downloads::journal::FILE_NAME);
+    let Ok(bytes) = std::fs::read(path) else {
+        return 0;
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("journal json");
+    doc["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["id"] == id)
+        .and_then(|r| r["receivedBytes"].as_u64())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_checkpointed_while_bytes_flow() {
+    // A crash loses at most one checkpoint (1 s or 16 MiB): the journal shows progress while
+    // the download still runs, never more than the part file holds.
+    let env = Env::new();
+    let item = env
+        .downloads
+        .download_url(
+            &env.url("/drip?bytes=400000&chunk=4000&delay_ms=50&ranged=1"),
+            DownloadOptions::default(),
+        )
+        .expect("start");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let journaled = loop {
+        let n = journaled_bytes(&env, item.id());
+        if n > 0 {
+            break n;
+        }
+        assert_eq!(
+            item.state(),
+            DownloadState::Progressing,
+            "the download ended before any checkpoint"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint within {DEADLINE:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let part = item.record().temp_path().expect("temp path");
+    assert!(journaled <= std::fs::metadata(&part).expect("part").len());
+    item.interrupt_for_shutdown();
+    assert_eq!(item.done().await, DownloadState::Interrupted);
+    assert_eq!(item.interrupt_reason(), Some(InterruptReason::UserShutdown));
+    assert!(item.can_resume());
+    // Shutting down journals every byte on disk, not the last periodic checkpoint.
+    let on_disk = std::fs::metadata(&part).expect("part").len();
+    assert_eq!(journaled_bytes(&env, item.id()), on_disk);
+    item.resume().expect("resume");
+    assert_eq!(item.done().await, DownloadState::Completed);
+    let requests = env.site.requests_to("/drip");
+    assert_eq!(
+        requests.last().and_then(|r| r.header("range")),
+        Some(format!("bytes={on_disk}-").as_str())
+    );
+    assert_eq!(
+        std::fs::read(item.save_path().expect("saved")).expect("file"),
+        vec![b'x'; 400000]
+    );
 }
