@@ -6,11 +6,14 @@
 //! - `conformance`: runs the public suites and writes `docs/conformance.md`;
 //! - `bench`: runs every benchmark (ours against its anchors in one run) and writes
 //!   `docs/benchmarks.md`;
+//! - `fuzz [--seconds N] [TARGET ...]`: runs the cargo-fuzz targets of `fuzz/` (nightly) from
+//!   their seed corpora and writes `docs/fuzzing.md`;
 //! - `demo`: starts the loopback test site and walks a persistent partition under
 //!   `target/demo/` through what the library can do, printing each `ses` command and its output.
 
 mod bench;
 mod demo;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,8 +26,9 @@ fn main() {
         Some("conformance") => conformance(),
         Some("bench") => bench::run(&args[1..]),
         Some("demo") => demo::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|conformance|bench|demo>");
+            eprintln!("usage: cargo xtask <test|ci|conformance|bench|fuzz|demo>");
             std::process::exit(2);
         }
     };
