@@ -15,13 +15,19 @@
 //! session's roots with Chromium's error names and precedence (`verify.rs`; a leaf that is itself
 //! a trusted root is trusted whatever its basic constraints), and a verify proc (if set) gets
 //! that verdict and its `errorCode` and decides. Its answers are
-//! cached per (host, leaf certificate) until the proc is replaced. Session resumption is off so
-//! every new connection shows its chain.
+//! cached per (host, leaf certificate) until the proc is replaced.
+//!
+//! Each session resumes TLS sessions from a ticket store of its own (tickets are never shared
+//! between partitions, which they would link), made with the session's client config on its
+//! first TLS connection and dropped with it whenever the verify proc, the SSL config, the
+//! trusted roots change or connections are closed. A resumed connection still shows the chain
+//! of the session it resumes, which is verified as above (the verdict cache answers).
+//! The crypto provider and the public roots are made once per process and shared.
 
 mod verify;
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -207,7 +213,8 @@ impl ServerCertVerifier for DeferredVerifier {
 struct TlsInner {
     ssl: SslConfig,
     extra_roots: Vec<CertificateDer<'static>>,
-    client: std::result::Result<Arc<ClientConfig>, Error>,
+    /// The client config and its ticket store, made on the first TLS connection.
+    client: OnceLock<std::result::Result<Arc<ClientConfig>, Error>>,
     /// The public roots plus the extra ones (the shared public roots when there are none).
     anchors: Arc<[TrustAnchor<'static>]>,
 }
@@ -223,6 +230,13 @@ pub(crate) struct Tls {
     proc: RwLock<Option<CertificateVerifyProc>>,
     verdicts: Mutex<Verdicts>,
 }
+
+/// The ring provider, made once per process and shared by every session.
+static PROVIDER: LazyLock<Arc<CryptoProvider>> =
+    LazyLock::new(|| Arc::new(rustls::crypto::ring::default_provider()));
+
+/// TLS sessions a session's ticket store keeps (Chromium keeps 1,000 per context).
+const RESUMABLE_SESSIONS: usize = 256;
 
 /// webpki-roots, parsed once per process and shared by every session.
 static PUBLIC_ROOTS: LazyLock<Arc<[TrustAnchor<'static>]>> =
@@ -258,7 +272,9 @@ fn client_config(provider: &Arc<CryptoProvider>, ssl: &SslConfig) -> Result<Arc<
         .with_custom_certificate_verifier(Arc::new(DeferredVerifier { provider: p }))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    config.resumption = rustls::client::Resumption::disabled();
+    config.resumption = rustls::client::Resumption::store(Arc::new(
+        rustls::client::ClientSessionMemoryCache::new(RESUMABLE_SESSIONS),
+    ));
     Ok(Arc::new(config))
 }
 
@@ -323,8 +339,8 @@ fn handshake_error(host: &str, e: std::io::Error) -> Error {
 
 impl Tls {
     pub(crate) fn new(extra_roots: Vec<CertificateDer<'static>>) -> Result<Tls> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let inner = Self::build(&provider, SslConfig::default(), extra_roots)?;
+        let provider = PROVIDER.clone();
+        let inner = Self::build(SslConfig::default(), extra_roots)?;
         Ok(Tls {
             provider,
             inner: RwLock::new(inner),
@@ -333,11 +349,7 @@ impl Tls {
         })
     }
 
-    fn build(
-        provider: &Arc<CryptoProvider>,
-        ssl: SslConfig,
-        extra_roots: Vec<CertificateDer<'static>>,
-    ) -> Result<TlsInner> {
+    fn build(ssl: SslConfig, extra_roots: Vec<CertificateDer<'static>>) -> Result<TlsInner> {
         let anchors = if extra_roots.is_empty() {
             PUBLIC_ROOTS.clone()
         } else {
@@ -354,7 +366,7 @@ impl Tls {
             all.into()
         };
         Ok(TlsInner {
-            client: client_config(provider, &ssl),
+            client: OnceLock::new(),
             ssl,
             extra_roots,
             anchors,
@@ -365,7 +377,7 @@ impl Tls {
         validate(&ssl)?;
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let extra = guard.extra_roots.clone();
-        *guard = Self::build(&self.provider, ssl, extra)?;
+        *guard = Self::build(ssl, extra)?;
         Ok(())
     }
 
@@ -402,13 +414,19 @@ impl Tls {
         let mut guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let mut extra = guard.extra_roots.clone();
         extra.extend(certs);
-        *guard = Self::build(&self.provider, guard.ssl.clone(), extra)?;
+        *guard = Self::build(guard.ssl.clone(), extra)?;
         Ok(n)
     }
 
-    /// Replaces the proc and forgets every cached verdict.
+    /// Drops the ticket store: the next connection to every host is a full handshake.
+    pub(crate) fn forget_sessions(&self) {
+        self.inner.write().unwrap_or_else(|e| e.into_inner()).client = OnceLock::new();
+    }
+
+    /// Replaces the proc and forgets every cached verdict and TLS session.
     pub(crate) fn set_proc(&self, proc: Option<CertificateVerifyProc>) {
         *self.proc.write().unwrap_or_else(|e| e.into_inner()) = proc;
+        self.forget_sessions();
         let mut v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
         v.0 += 1;
         v.1.clear();
@@ -420,12 +438,12 @@ impl Tls {
         host: &str,
         tcp: Throttled<TcpStream>,
     ) -> Result<(TlsStream<Throttled<TcpStream>>, bool)> {
-        let config = self
-            .inner
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .client
-            .clone()?;
+        let config = {
+            let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            g.client
+                .get_or_init(|| client_config(&self.provider, &g.ssl))
+                .clone()?
+        };
         let server_name = ServerName::try_from(host.to_string()).map_err(|_| {
             Error::new(
                 NetError::InvalidUrl,

@@ -260,6 +260,13 @@ fn openssl_self_signed(key: &[&str], days: &str) -> Option<OpensslCert> {
 /// A TLS server on 127.0.0.1 presenting `cert_pem` that answers every request `200 ok`;
 /// returns its port. It runs until the test's runtime ends.
 async fn serve_tls(cert_pem: &str, key_pem: &str) -> u16 {
+    serve_tls_logged(cert_pem, key_pem, Handshakes::default()).await
+}
+
+/// Whether each accepted connection resumed a TLS session, in order.
+type Handshakes = Arc<std::sync::Mutex<Vec<bool>>>;
+
+async fn serve_tls_logged(cert_pem: &str, key_pem: &str, handshakes: Handshakes) -> u16 {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -284,10 +291,14 @@ async fn serve_tls(cert_pem: &str, key_pem: &str) -> u16 {
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
+            let handshakes = handshakes.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     return;
                 };
+                let resumed =
+                    tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+                handshakes.lock().expect("log").push(resumed);
                 let mut head = Vec::new();
                 let mut buf = [0u8; 1024];
                 while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -404,4 +415,36 @@ async fn an_rcgen_ca_leaf_trusted_as_itself_is_accepted() {
         "net::ERR_CERT_AUTHORITY_INVALID"
     );
     assert_eq!(seen[0].error_code, -202);
+}
+
+#[tokio::test]
+async fn tls_sessions_resume_within_a_session_only() {
+    // A session resumes its own TLS sessions, never another partition's, and forgets
+    // them when its TLS policy changes.
+    let (cert, key) = rcgen_ca_leaf(false);
+    let log = Handshakes::default();
+    let port = serve_tls_logged(&cert, &key, log.clone()).await;
+    let url = format!("https://localhost:{port}/");
+    let a = net_trusting(&cert);
+    let b = net_trusting(&cert);
+    let fresh = |net: &Net| {
+        net.close_all_connections();
+    };
+    let mut expect = Vec::new();
+    for (net, resumed) in [(&a, false), (&a, true), (&b, false), (&b, true), (&a, true)] {
+        fresh(net);
+        assert_eq!(get(net, &url).await.expect("get").status(), 200);
+        expect.push(resumed);
+    }
+    // A new verify proc, SSL config or root: a full handshake.
+    a.set_certificate_verify_proc(None);
+    get(&a, &url).await.expect("after proc");
+    expect.push(false);
+    a.set_ssl_config(SslConfig::default()).expect("ssl config");
+    get(&a, &url).await.expect("after ssl config");
+    expect.push(false);
+    fresh(&a);
+    get(&a, &url).await.expect("resumed again");
+    expect.push(true);
+    assert_eq!(*log.lock().expect("log"), expect);
 }
