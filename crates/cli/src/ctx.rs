@@ -81,9 +81,33 @@ impl CliError {
     }
 }
 
+impl CliError {
+    /// The operation failed with `e` (exit 1): its message and each cause of its
+    /// `source()` chain, joined by `: `, each text once.
+    pub(crate) fn report(e: &(dyn std::error::Error + 'static)) -> Self {
+        CliError::failed(report(e))
+    }
+}
+
+/// `e` and its causes, `outer: inner: innermost`; a cause whose text the previous one already
+/// contains is skipped.
+pub(crate) fn report(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !t.is_empty() && !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 impl From<session::Error> for CliError {
     fn from(e: session::Error) -> Self {
-        CliError::failed(e.to_string())
+        CliError::report(&e)
     }
 }
 
@@ -151,18 +175,51 @@ impl Ctx {
         self.session
             .set_proxy(config)
             .await
-            .map_err(|e| CliError::failed(e.to_string()))
+            .map_err(|e| CliError::report(&e))
     }
 
     /// Prints `json` with `--json`, else `text`.
     pub(crate) fn print(&self, json: &serde_json::Value, text: impl FnOnce() -> String) {
         if self.global.json {
-            println!("{json}");
+            out_line(&json.to_string());
         } else {
             let t = text();
             if !t.is_empty() {
-                println!("{t}");
+                out_line(&t);
             }
         }
     }
+}
+
+/// Writes `bytes` to stdout. A reader that went away (`ses fetch URL | head -1`) ends the
+/// program at once, quietly and with status 0, as ripgrep does; another failure is reported.
+pub(crate) fn out(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        stdout_failed(e);
+    }
+}
+
+/// [`out`] of `line` and a newline.
+pub(crate) fn out_line(line: &str) {
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    out(&bytes);
+}
+
+/// Ends the program after a failed write to stdout (quietly for a closed pipe).
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    err_line(&format!("ses: cannot write to stdout: {e}"));
+    std::process::exit(1);
+}
+
+/// A line on stderr; a closed stderr is not an error worth dying for.
+pub(crate) fn err_line(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -53,6 +53,7 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
+            // --help into a closed pipe, or a closed stderr: nothing to report.
             let _ = e.print();
             std::process::exit(code);
         }
@@ -93,6 +94,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn exit_with(e: CliError) -> ! {
-    eprintln!("ses: {}", e.message);
+    ctx::err_line(&format!("ses: {}", e.message));
     std::process::exit(e.code);
 }

@@ -56,9 +56,10 @@ fn to_io(e: Error) -> std::io::Error {
 fn from_io(e: std::io::Error, url: &str) -> Error {
     match e.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
         Some(inner) => inner.clone(),
-        None => Error::new(
+        None => Error::with_source(
             NetError::ContentDecodingFailed,
-            format!("the body of {url} does not decode: {e}"),
+            format!("the body of {url} does not decode"),
+            e,
         ),
     }
 }

@@ -1,6 +1,7 @@
 //! `Error`: a failure with Chromium's net error name and code.
 
 use std::fmt;
+use std::sync::Arc;
 
 macro_rules! net_errors {
     ($($(#[$doc:meta])* $variant:ident = $code:literal, $name:literal;)*) => {
@@ -131,6 +132,8 @@ net_errors! {
     IncompleteChunkedEncoding = -355, "ERR_INCOMPLETE_CHUNKED_ENCODING";
     /// The response could not be parsed as HTTP.
     InvalidHttpResponse = -370, "ERR_INVALID_HTTP_RESPONSE";
+    /// The server answered with a status the caller treats as a failure (`error_for_status`).
+    HttpResponseCodeFailure = -379, "ERR_HTTP_RESPONSE_CODE_FAILURE";
     /// An `only-if-cached` request found nothing in the cache.
     CacheMiss = -400, "ERR_CACHE_MISS";
 }
@@ -141,15 +144,38 @@ impl fmt::Display for NetError {
     }
 }
 
-/// The crate's error: a [`NetError`] kind plus a sentence about what failed with which input.
+/// The crate's error: a [`NetError`] kind plus a sentence about what failed with which input,
+/// and the lower-level error that caused it, if any ([`std::error::Error::source`]).
 ///
 /// Displays as `net::ERR_NAME_NOT_RESOLVED: could not resolve nx.test`, so the Chromium name
-/// Electron users search for always leads the message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Electron users search for always leads the message. The cause is not repeated in the
+/// message: a report walks `source()` (as `anyhow` and `ses` do) to show it.
+///
+/// ```
+/// use std::error::Error as _;
+/// use session_net::{Error, NetError};
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
+/// let e = Error::with_source(NetError::ConnectionRefused, "cannot connect to a.test", io);
+/// assert_eq!(e.to_string(), "net::ERR_CONNECTION_REFUSED: cannot connect to a.test");
+/// assert_eq!(e.source().map(|s| s.to_string()).as_deref(), Some("refused by peer"));
+/// ```
+#[derive(Clone, Debug)]
 pub struct Error {
     kind: NetError,
     detail: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    status: Option<http::StatusCode>,
 }
+
+impl PartialEq for Error {
+    /// Errors are equal when their kind and detail are; causes are not compared.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.detail == other.detail && self.status == other.status
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// An error of `kind` with a message naming the input.
@@ -157,6 +183,37 @@ impl Error {
         Error {
             kind,
             detail: detail.into(),
+            source: None,
+            status: None,
+        }
+    }
+
+    /// An error of `kind` with a message naming the input, caused by `source` (returned by
+    /// [`std::error::Error::source`], not repeated in the message).
+    pub fn with_source(
+        kind: NetError,
+        detail: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error {
+            source: Some(Arc::new(source)),
+            ..Error::new(kind, detail)
+        }
+    }
+
+    /// `net::ERR_HTTP_RESPONSE_CODE_FAILURE` for a response with `status` from `url`
+    /// ([`crate::Response::error_for_status`]).
+    pub(crate) fn for_status(status: http::StatusCode, url: &url::Url) -> Self {
+        let reason = status.canonical_reason().unwrap_or("");
+        Error {
+            status: Some(status),
+            ..Error::new(
+                NetError::HttpResponseCodeFailure,
+                format!("HTTP {} {reason} from {url}", status.as_u16())
+                    .replace("  ", " ")
+                    .trim_end()
+                    .to_string(),
+            )
         }
     }
 
@@ -174,6 +231,17 @@ impl Error {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// The HTTP status of an error made by `error_for_status`.
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.status
+    }
+
+    /// Whether the request timed out (`net::ERR_TIMED_OUT`, or `net::ERR_CONNECTION_TIMED_OUT`
+    /// while connecting).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, NetError::TimedOut | NetError::ConnectionTimedOut)
+    }
 }
 
 impl fmt::Display for Error {
@@ -186,7 +254,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<NetError> for Error {
     fn from(kind: NetError) -> Self {
@@ -227,6 +301,36 @@ mod tests {
         assert_eq!(
             Error::from(NetError::Aborted).to_string(),
             "net::ERR_ABORTED"
+        );
+    }
+
+    #[test]
+    fn the_cause_is_a_source_not_a_repeat() {
+        use std::error::Error as _;
+        let cause = std::io::Error::other("disk on fire");
+        let e = Error::with_source(NetError::Failed, "reading /x failed", cause);
+        assert_eq!(e.to_string(), "net::ERR_FAILED: reading /x failed");
+        assert_eq!(
+            e.source().expect("a cause").to_string(),
+            "disk on fire",
+            "the cause is reachable through source()"
+        );
+        assert!(!e.to_string().contains("disk on fire"));
+        // A clone keeps the cause; equality ignores it.
+        assert!(e.clone().source().is_some());
+        assert_eq!(e, Error::new(NetError::Failed, "reading /x failed"));
+    }
+
+    #[test]
+    fn status_failures_carry_the_status() {
+        let url = url::Url::parse("http://a.test/x").expect("url");
+        let e = Error::for_status(http::StatusCode::NOT_FOUND, &url);
+        assert_eq!(e.kind(), NetError::HttpResponseCodeFailure);
+        assert_eq!(e.code(), -379);
+        assert_eq!(e.status(), Some(http::StatusCode::NOT_FOUND));
+        assert_eq!(
+            e.to_string(),
+            "net::ERR_HTTP_RESPONSE_CODE_FAILURE: HTTP 404 Not Found from http://a.test/x"
         );
     }
 }

@@ -84,7 +84,7 @@ pub use redirect::MAX_REDIRECTS;
 pub use request::{
     AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
 };
-pub use response::{HopResponse, RawHeaders, Response};
+pub use response::{HopResponse, RawHeaders, Response, UrlChain};
 pub use session_base::host_rules::HostRules;
 pub use tls::{
     CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, SslConfig, TlsVersion,

@@ -20,9 +20,10 @@ pub(crate) fn next_url(base: &Url, headers: &HeaderMap) -> Result<Option<Url>> {
     };
     let text = String::from_utf8_lossy(location.as_bytes());
     let mut next = base.join(&text).map_err(|e| {
-        Error::new(
+        Error::with_source(
             NetError::InvalidRedirect,
-            format!("redirect from {base} to '{text}' is not a valid URL: {e}"),
+            format!("redirect from {base} to '{text}' is not a valid URL"),
+            e,
         )
     })?;
     match next.scheme() {

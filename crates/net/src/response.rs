@@ -281,4 +281,68 @@ impl Response {
     pub async fn text(self) -> Result<String> {
         self.hop.body.text().await
     }
+
+    /// The whole body parsed as JSON into `T` (reqwest's `Response::json`). A body that is not
+    /// the JSON `T` expects fails with `net::ERR_INVALID_RESPONSE`, the parse error as its
+    /// source.
+    ///
+    /// Dropping the future stops reading the body.
+    #[cfg(feature = "json")]
+    pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T> {
+        let url = self.url().clone();
+        let bytes = self.bytes().await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            crate::Error::with_source(
+                crate::NetError::InvalidResponse,
+                format!("the body of {url} is not the JSON expected"),
+                e,
+            )
+        })
+    }
+
+    /// The body as a [`futures_util::Stream`] of chunks (reqwest's `bytes_stream`).
+    pub fn bytes_stream(self) -> Body {
+        self.hop.body
+    }
+
+    /// The response itself when its status is below 400, else
+    /// `net::ERR_HTTP_RESPONSE_CODE_FAILURE` with the status ([`crate::Error::status`]), as
+    /// reqwest's `error_for_status`. Redirects (3xx) seen with `redirect: manual` are not errors.
+    pub fn error_for_status(self) -> Result<Self> {
+        self.error_for_status_ref()?;
+        Ok(self)
+    }
+
+    /// [`Response::error_for_status`] without taking the response.
+    pub fn error_for_status_ref(&self) -> Result<&Self> {
+        let status = self.status();
+        if status.is_client_error() || status.is_server_error() {
+            return Err(crate::Error::for_status(status, self.url()));
+        }
+        Ok(self)
+    }
+
+    /// The response as an `http::Response` whose body is this response's [`Body`] (an
+    /// [`http_body::Body`]); the URL chain rides in its extensions as [`UrlChain`] (for tower
+    /// and hyper users).
+    pub fn into_http(self) -> http::Response<Body> {
+        let mut out = http::Response::new(self.hop.body);
+        *out.status_mut() = self.hop.status;
+        *out.version_mut() = self.hop.version;
+        *out.headers_mut() = self.hop.headers;
+        out.extensions_mut().insert(UrlChain(self.url_chain));
+        out
+    }
+}
+
+/// The URLs a request went through (the first requested first), in the extensions of the
+/// `http::Response` made by [`Response::into_http`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlChain(pub Vec<Url>);
+
+impl UrlChain {
+    /// The final URL.
+    pub fn url(&self) -> Option<&Url> {
+        self.0.last()
+    }
 }

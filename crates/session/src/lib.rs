@@ -50,6 +50,8 @@ mod prefs;
 mod preload;
 pub mod proxy;
 mod registry;
+mod request;
+mod service;
 mod session;
 pub mod spellcheck;
 
@@ -60,6 +62,8 @@ pub use clear::{
 pub use error::{Error, ErrorKind};
 pub use preload::{PreloadScript, PreloadScriptRegistration, PreloadScriptType};
 pub use registry::{SessionCreated, Sessions};
+pub use request::RequestBuilder;
+pub use service::UrlChain;
 pub use session::{Session, SessionOptions};
 pub use session_base as base;
 pub use session_base::user_agent::{accept_language_header, default_user_agent};

@@ -28,7 +28,7 @@ pub(crate) fn new_permissions(
             session_permissions::ErrorKind::InvalidInput => FacadeErrorKind::Corrupt,
             _ => FacadeErrorKind::Io,
         };
-        FacadeError::with_source(kind, format!("cannot open permission grants: {e}"), e)
+        FacadeError::with_source(kind, "cannot open permission grants", e)
     })
 }
 

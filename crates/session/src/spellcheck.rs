@@ -50,7 +50,7 @@ pub(crate) fn new_spellchecker(
 }
 
 fn invalid(e: Error) -> FacadeError {
-    FacadeError::with_source(FacadeErrorKind::InvalidArgument, e.to_string(), e)
+    FacadeError::transparent(FacadeErrorKind::InvalidArgument, e)
 }
 
 impl Session {

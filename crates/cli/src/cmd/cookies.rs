@@ -309,9 +309,9 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             };
             // Text mode prints the header value, an empty line when there is none.
             if ctx.global.json {
-                println!("{}", json!({ "cookie": cookie }));
+                crate::ctx::out_line(&json!({ "cookie": cookie }).to_string());
             } else {
-                println!("{cookie}");
+                crate::ctx::out_line(&cookie);
             }
         }
         Cmd::Import { file, format } => {
@@ -328,9 +328,9 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             ctx.print(&json!({ "imported": n }), || format!("imported {n}"));
         }
         Cmd::Export { format } => {
-            print!("{}", jar.export(format.into()));
+            crate::ctx::out(jar.export(format.into()).as_bytes());
             if matches!(format, FileFormat::Json) {
-                println!();
+                crate::ctx::out(b"\n");
             }
         }
         Cmd::Flush => {

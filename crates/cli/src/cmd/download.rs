@@ -7,7 +7,7 @@
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use session::downloads::{DownloadItem, DownloadOptions, DownloadState, WillDownloadDecision};
@@ -137,32 +137,19 @@ async fn show_progress(item: &DownloadItem) -> DownloadState {
     });
     let done = item.done();
     tokio::pin!(done);
-    let mut last_line = Instant::now();
     let state = loop {
         tokio::select! {
             state = &mut done => break state,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                let received = item.received_bytes();
-                let total = item.total_bytes();
-                match &bar {
-                    Some(bar) => {
-                        if total > 0 && bar.length() != Some(total) {
-                            // The size is known once the response head arrived.
-                            set_bar_style(bar, total);
-                        }
-                        bar.set_message(item.filename());
-                        bar.set_position(received);
+                // No terminal, no progress: a pipe or a log gets the result only.
+                if let Some(bar) = &bar {
+                    let total = item.total_bytes();
+                    if total > 0 && bar.length() != Some(total) {
+                        // The size is known once the response head arrived.
+                        set_bar_style(bar, total);
                     }
-                    None if last_line.elapsed() >= Duration::from_secs(1) => {
-                        last_line = Instant::now();
-                        let of = if total > 0 { format!(" of {total}") } else { String::new() };
-                        eprintln!(
-                            "{}: {received}{of} bytes, {} bytes/s",
-                            item.filename(),
-                            item.current_bytes_per_second()
-                        );
-                    }
-                    None => {}
+                    bar.set_message(item.filename());
+                    bar.set_position(item.received_bytes());
                 }
             }
         }

@@ -66,7 +66,7 @@ pub(crate) async fn run(ctx: &Ctx, command: DownloadsCommand) -> Result<(), CliE
             if item.state() == DownloadState::Completed {
                 return report(ctx, &item, DownloadState::Completed);
             }
-            item.resume().map_err(|e| CliError::failed(e.to_string()))?;
+            item.resume().map_err(|e| CliError::report(&e))?;
             let state = follow(&item).await?;
             report(ctx, &item, state)
         }

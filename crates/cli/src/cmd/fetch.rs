@@ -54,7 +54,7 @@ fn usage(message: String) -> CliError {
 }
 
 fn net_error(e: session::net::Error) -> CliError {
-    CliError::failed(e.to_string())
+    CliError::report(&e)
 }
 
 fn version_text(r: &Response) -> &'static str {

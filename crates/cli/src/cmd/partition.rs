@@ -24,9 +24,9 @@ pub(crate) fn run(global: &GlobalArgs, args: Args) -> Result<(), CliError> {
                 None => sessions.delete_partition(&global.partition)?,
             };
             if global.json {
-                println!("{{}}");
+                crate::ctx::out_line("{}");
             } else {
-                println!("deleted {}", deleted.display());
+                crate::ctx::out_line(&format!("deleted {}", deleted.display()));
             }
             Ok(())
         }

@@ -45,7 +45,7 @@ pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
         .session
         .resolve_host(&args.host, options)
         .await
-        .map_err(|e| CliError::failed(e.to_string()))?;
+        .map_err(|e| CliError::report(&e))?;
     let json = serde_json::to_value(&resolved)
         .map_err(|e| CliError::failed(format!("cannot encode the answer: {e}")))?;
     ctx.print(&json, || {

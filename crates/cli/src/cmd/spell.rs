@@ -113,7 +113,7 @@ async fn speller(ctx: &Ctx, sources: &Sources) -> Result<Speller, CliError> {
         .spellchecker()
         .speller()
         .await
-        .map_err(|e| CliError::failed(e.to_string()))
+        .map_err(|e| CliError::report(&e))
 }
 
 /// Checks `input` (text, `-` or `@FILE`), printing each misspelling as it is found: a line

@@ -9,4 +9,6 @@ mod netlog;
 mod partitions;
 mod permissions;
 mod protocol;
+mod request;
+mod service;
 mod spellcheck;
