@@ -15,16 +15,43 @@ use std::process::Command;
 use crate::root;
 
 const TARGETS: &[(&str, &str)] = &[
-    ("cookie_line", "Set-Cookie lines and cookie dates into a jar (HTTP and script sources)"),
-    ("cookie_import", "cookies.txt and JSON cookie imports, and their export"),
-    ("cache_headers", "Cache-Control, Age, HTTP dates, Use-As-Dictionary, dictionary match patterns"),
-    ("content_disposition", "Content-Disposition with RFC 5987/2047 and referrer charsets"),
-    ("proxy_config", "proxy rules, bypass rules, PAC results, proxy modes, host resolver rules"),
-    ("match_patterns", "Chrome match patterns (match, overlap, intersection, sets) and globs"),
-    ("hunspell", ".aff/.dic pairs (encodings, completeness) and Custom Dictionary.txt"),
+    (
+        "cookie_line",
+        "Set-Cookie lines and cookie dates into a jar (HTTP and script sources)",
+    ),
+    (
+        "cookie_import",
+        "cookies.txt and JSON cookie imports, and their export",
+    ),
+    (
+        "cache_headers",
+        "Cache-Control, Age, HTTP dates, Use-As-Dictionary, dictionary match patterns",
+    ),
+    (
+        "content_disposition",
+        "Content-Disposition with RFC 5987/2047 and referrer charsets",
+    ),
+    (
+        "proxy_config",
+        "proxy rules, bypass rules, PAC results, proxy modes, host resolver rules",
+    ),
+    (
+        "match_patterns",
+        "Chrome match patterns (match, overlap, intersection, sets) and globs",
+    ),
+    (
+        "hunspell",
+        ".aff/.dic pairs (encodings, completeness) and Custom Dictionary.txt",
+    ),
     ("hid_descriptor", "HID report descriptors"),
-    ("www_authenticate", "WWW-Authenticate / Proxy-Authenticate challenges and the scheme choice"),
-    ("extension_json", "extension manifests, messages.json catalogs, declarativeNetRequest rules"),
+    (
+        "www_authenticate",
+        "WWW-Authenticate / Proxy-Authenticate challenges and the scheme choice",
+    ),
+    (
+        "extension_json",
+        "extension manifests, messages.json catalogs, declarativeNetRequest rules",
+    ),
 ];
 
 struct Outcome {
@@ -92,7 +119,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             o.cov,
             o.ft,
             o.corpus,
-            o.crashed.as_deref().map(|c| format!(", CRASH {c}")).unwrap_or_default()
+            o.crashed
+                .as_deref()
+                .map(|c| format!(", CRASH {c}"))
+                .unwrap_or_default()
         );
         outcomes.push(o);
     }
@@ -118,7 +148,9 @@ fn rustup(dir: &Path, args: &[&str]) -> Result<(), String> {
         .args(args)
         .current_dir(dir)
         .status()
-        .map_err(|e| format!("cannot run rustup (the nightly toolchain and cargo-fuzz are needed): {e}"))?;
+        .map_err(|e| {
+            format!("cannot run rustup (the nightly toolchain and cargo-fuzz are needed): {e}")
+        })?;
     if status.success() {
         Ok(())
     } else {

@@ -39,6 +39,8 @@ enum Command {
     Spell(cmd::spell::Args),
     /// The session's HTTP cache: size, clear.
     Cache(cmd::cache::Args),
+    /// Shared compression dictionaries: list, info, clear.
+    Dictionaries(cmd::dictionaries::Args),
     /// Download a URL to disk (progress bar on a terminal).
     Download(cmd::download::DownloadArgs),
     /// The partition's downloads: list, resume or cancel.
@@ -86,6 +88,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),
         Command::Spell(args) => cmd::spell::run(&ctx, args).await,
         Command::Cache(args) => cmd::cache::run(&ctx, args),
+        Command::Dictionaries(args) => cmd::dictionaries::run(&ctx, args).await,
         Command::Download(args) => cmd::download::run(&ctx, args).await,
         Command::Downloads(command) => cmd::downloads::run(&ctx, command).await,
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,

@@ -49,7 +49,7 @@ pub(crate) fn codings(headers: &HeaderMap) -> Option<Vec<Coding>> {
 }
 
 /// An error carried through `std::io` by the decoders, recovered on the way out.
-fn to_io(e: Error) -> std::io::Error {
+pub(crate) fn to_io(e: Error) -> std::io::Error {
     std::io::Error::other(e)
 }
 
@@ -64,7 +64,7 @@ fn from_io(e: std::io::Error, url: &str) -> Error {
     }
 }
 
-type Reader = Pin<Box<dyn AsyncBufRead + Send>>;
+pub(crate) type Reader = Pin<Box<dyn AsyncBufRead + Send>>;
 
 /// Wraps `body` (content-encoded with `codings`) into a decoding body.
 pub(crate) fn decode(body: Body, codings: &[Coding], limits: &Limits, url: &str) -> Body {
@@ -85,6 +85,17 @@ pub(crate) fn decode(body: Body, codings: &[Coding], limits: &Limits, url: &str)
             Coding::Zstd => Box::pin(BufReader::new(multi_zstd(ZstdDecoder::new(reader)))),
         };
     }
+    guarded(reader, compressed, limits, url)
+}
+
+/// The decoded body of `reader`, stopped with `net::ERR_CONTENT_DECODING_FAILED` once it
+/// inflates past the ratio limit over the `compressed` byte count.
+pub(crate) fn guarded(
+    reader: Reader,
+    compressed: Arc<AtomicU64>,
+    limits: &Limits,
+    url: &str,
+) -> Body {
     let url: Arc<str> = url.into();
     Body::from_stream(Guard {
         inner: ReaderStream::with_capacity(reader, 32 * 1024),

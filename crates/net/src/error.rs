@@ -126,6 +126,9 @@ net_errors! {
     ContentDecodingFailed = -330, "ERR_CONTENT_DECODING_FAILED";
     /// An HTTP/2 protocol error.
     Http2ProtocolError = -337, "ERR_HTTP2_PROTOCOL_ERROR";
+    /// A `dcb`/`dcz` body does not start with the header of the dictionary the request
+    /// advertised (RFC 9842).
+    UnexpectedContentDictionaryHeader = -388, "ERR_UNEXPECTED_CONTENT_DICTIONARY_HEADER";
     /// The body was shorter than its `Content-Length`.
     ContentLengthMismatch = -354, "ERR_CONTENT_LENGTH_MISMATCH";
     /// A chunked body ended before its last chunk.
@@ -136,6 +139,8 @@ net_errors! {
     HttpResponseCodeFailure = -379, "ERR_HTTP_RESPONSE_CODE_FAILURE";
     /// An `only-if-cached` request found nothing in the cache.
     CacheMiss = -400, "ERR_CACHE_MISS";
+    /// The compression dictionary a response needs cannot be loaded.
+    DictionaryLoadFailed = -812, "ERR_DICTIONARY_LOAD_FAILED";
 }
 
 impl fmt::Display for NetError {

@@ -255,7 +255,16 @@ fn finish(inner: &Arc<Inner>, ctx: RequestContext, mut hop: HopResponse) -> Resp
         || hop.status == StatusCode::NO_CONTENT
         || hop.status == StatusCode::NOT_MODIFIED
         || hop.status.is_informational();
+    let by_dictionary = !bodiless
+        && crate::shared_dictionary::finish(
+            &ctx.extensions,
+            &hop.headers,
+            &mut hop.body,
+            &inner.limits,
+            ctx.url.as_str(),
+        );
     if !bodiless
+        && !by_dictionary
         && let Some(codings) = decode::codings(&hop.headers)
         && !codings.is_empty()
     {

@@ -48,6 +48,7 @@
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
 
 pub mod auth;
+pub mod blob;
 mod body;
 pub mod cache;
 pub mod certificate;
@@ -64,6 +65,7 @@ pub mod proxy;
 mod redirect;
 mod request;
 mod response;
+pub mod shared_dictionary;
 pub mod stages;
 pub mod tls;
 mod transport;

@@ -239,6 +239,8 @@ pub struct ClearedCounts {
     pub cache_entries: usize,
     /// Finished downloads removed from the download history.
     pub downloads: usize,
+    /// Shared compression dictionaries removed (with `cache`).
+    pub dictionaries: usize,
 }
 
 impl Session {
@@ -246,7 +248,8 @@ impl Session {
     /// the chosen origins (all when none are given).
     ///
     /// What this library stores is cleared for real: cookies (at registrable-domain granularity,
-    /// SESSION-17..19), the HTTP cache (by the origin of each entry's URL) and the download
+    /// SESSION-17..19), the HTTP cache (by the origin of each entry's URL) and, with it, the
+    /// shared compression dictionaries (by dictionary URL or frame origin), and the download
     /// history (finished, cancelled and interrupted items; running downloads and the files on
     /// disk are kept, as Chromium does). The other types (`localStorage`, `indexedDB`,
     /// `serviceWorkers`, `fileSystems`, `webSQL`, `backgroundFetch`) are written only by a
@@ -270,6 +273,7 @@ impl Session {
             }
             if types.contains(&DataType::Cache) {
                 counts.cache_entries = session.clear_cache_data(&filter);
+                counts.dictionaries = session.clear_dictionary_data(&filter);
             }
             if types.contains(&DataType::Downloads) {
                 counts.downloads = session.clear_download_history(&filter)?;

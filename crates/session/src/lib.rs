@@ -38,8 +38,10 @@
 
 pub mod cache;
 mod clear;
+mod clear_site_data;
 pub mod cookies;
 pub mod devices;
+pub mod dictionaries;
 pub mod downloads;
 mod error;
 pub mod net;

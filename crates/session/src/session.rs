@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     pub(crate) spellchecker: crate::spellcheck::Spellchecker,
     pub(crate) cache: Option<crate::cache::Cache>,
     pub(crate) downloads: crate::downloads::Downloads,
+    pub(crate) dictionaries: session_cache::dictionary::SharedDictionaries,
+    pub(crate) blobs: session_net::blob::Blobs,
     _lock: Option<PartitionLock>,
 }
 
@@ -127,35 +129,46 @@ impl Session {
         let (cache, cache_warning) =
             crate::cache::open_cache(new.storage_path.as_deref(), &new.options);
         warnings.extend(cache_warning);
+        let (dictionaries, dictionary_warning) =
+            crate::dictionaries::open_dictionaries(new.storage_path.as_deref());
+        warnings.extend(dictionary_warning);
+        // Before the cache stage: a stored response may vary on `Available-Dictionary`.
+        crate::dictionaries::attach_to_net(&net, &dictionaries);
         crate::cache::attach_to_net(&net, cache.as_ref());
         let (downloads, journal_warning) =
             crate::downloads::new_downloads(new.storage_path.as_deref(), &net)?;
         warnings.extend(journal_warning);
-        Ok(Session {
-            inner: Arc::new(Inner {
-                partition: new.partition.to_owned(),
-                user_data: new.user_data.to_path_buf(),
-                storage_path: new.storage_path,
-                options: new.options,
-                default_user_agent: new.default_user_agent.to_owned(),
-                state: Mutex::new(State {
-                    user_agent: new.default_user_agent.to_owned(),
-                    accept_language: "en-US".to_owned(),
-                    preloads: PreloadRegistry::default(),
-                    code_cache_path: None,
-                }),
-                prefs: Mutex::new(prefs),
-                warnings,
-                permissions,
-                devices,
-                net,
-                cookies,
-                spellchecker,
-                cache,
-                downloads,
-                _lock: lock,
+        let inner = Arc::new(Inner {
+            partition: new.partition.to_owned(),
+            user_data: new.user_data.to_path_buf(),
+            storage_path: new.storage_path,
+            options: new.options,
+            default_user_agent: new.default_user_agent.to_owned(),
+            state: Mutex::new(State {
+                user_agent: new.default_user_agent.to_owned(),
+                accept_language: "en-US".to_owned(),
+                preloads: PreloadRegistry::default(),
+                code_cache_path: None,
             }),
-        })
+            prefs: Mutex::new(prefs),
+            warnings,
+            permissions,
+            devices,
+            net,
+            cookies,
+            spellchecker,
+            cache,
+            downloads,
+            dictionaries,
+            blobs: session_net::blob::Blobs::default(),
+            _lock: lock,
+        });
+        crate::clear_site_data::attach(&inner);
+        Ok(Session { inner })
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Session {
+        Session { inner }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

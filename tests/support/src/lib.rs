@@ -57,6 +57,7 @@
 pub mod auth;
 pub mod bench;
 mod body;
+pub mod dictionary;
 mod flaky;
 mod pki;
 mod proxy;

@@ -37,6 +37,7 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
     match segments.as_slice() {
         ["echo"] => echo(req).await,
         ["auth", rest @ ..] => crate::auth::route(req, rest, &query, &shared.auth).await,
+        ["dictionary", name] => Ok(crate::dictionary::route(&req, name, q("coding"))),
         ["status", code] => {
             let code = code.parse().unwrap_or(500);
             let mut r = response(code, body::full(format!("status {code}")));

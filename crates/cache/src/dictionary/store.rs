@@ -274,6 +274,16 @@ impl SharedDictionaries {
         Ok(store)
     }
 
+    /// Whether the store keeps its dictionaries on disk (reads may then touch the disk).
+    pub fn is_persistent(&self) -> bool {
+        self.inner.disk.is_some()
+    }
+
+    /// The limits the store enforces.
+    pub fn limits(&self) -> &DictionaryLimits {
+        &self.inner.limits
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -4,6 +4,7 @@ pub(crate) mod cache;
 pub(crate) mod clear_data;
 pub(crate) mod cookies;
 pub(crate) mod devices;
+pub(crate) mod dictionaries;
 pub(crate) mod download;
 pub(crate) mod downloads;
 pub(crate) mod fetch;

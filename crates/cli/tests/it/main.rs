@@ -4,6 +4,7 @@ mod cache;
 mod clear_data;
 mod cookies;
 mod devices;
+mod dictionaries;
 mod downloads;
 mod net;
 mod netlog;

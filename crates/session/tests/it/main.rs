@@ -2,7 +2,9 @@
 
 mod cache;
 mod clear;
+mod clear_site_data;
 mod cookies;
+mod dictionaries;
 mod downloads;
 mod net;
 mod netlog;

@@ -1,0 +1,372 @@
+//! The session's blob registry: data an embedder registers once (bytes, a range of a file, or
+//! what a stream yields) and then hands around by UUID, as a request body, to
+//! `getBlobData`, or as a `blob:` URL that `fetch` serves.
+//!
+//! Blobs are never read whole to be served: file parts stream from the file, and a read takes
+//! an offset and a length, so there is no ceiling on what can be read back (Electron's
+//! `getBlobData` stops at 64 KiB, electron#34398). A blob lives until it is unregistered or
+//! its session is dropped; it is never written anywhere by the registry.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::body::Body;
+use crate::error::{Error, NetError, Result};
+
+/// Electron's rejection of `getBlobData` for a UUID it does not know (SESSION-29).
+pub const UNKNOWN_BLOB: &str = "Could not get blob data handle";
+
+/// What a blob is made of.
+#[derive(Clone, Debug)]
+pub enum BlobPart {
+    /// Bytes in memory.
+    Bytes(Bytes),
+    /// `length` bytes of the file at `path` from `offset`.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Where the part starts in the file.
+        offset: u64,
+        /// Bytes of the part.
+        length: u64,
+    },
+}
+
+impl BlobPart {
+    fn len(&self) -> u64 {
+        match self {
+            BlobPart::Bytes(b) => b.len() as u64,
+            BlobPart::File { length, .. } => *length,
+        }
+    }
+
+    /// A part of the file at `path` from `offset`, `length` bytes or to its end. The file must
+    /// exist and hold the range now (an `Err` naming it otherwise).
+    pub fn file(path: impl AsRef<Path>, offset: u64, length: Option<u64>) -> Result<Self> {
+        let path = path.as_ref();
+        let size = std::fs::metadata(path)
+            .map_err(|e| {
+                Error::new(
+                    NetError::FileNotFound,
+                    format!("blob file {} cannot be read: {e}", path.display()),
+                )
+            })?
+            .len();
+        let available = size.checked_sub(offset).ok_or_else(|| {
+            Error::new(
+                NetError::InvalidArgument,
+                format!(
+                    "blob offset {offset} is past the end of {} ({size} bytes)",
+                    path.display()
+                ),
+            )
+        })?;
+        let length = match length {
+            Some(l) if l > available => {
+                return Err(Error::new(
+                    NetError::InvalidArgument,
+                    format!(
+                        "blob range {offset}+{l} is past the end of {} ({size} bytes)",
+                        path.display()
+                    ),
+                ));
+            }
+            Some(l) => l,
+            None => available,
+        };
+        Ok(BlobPart::File {
+            path: path.to_owned(),
+            offset,
+            length,
+        })
+    }
+}
+
+/// One registered blob.
+#[derive(Debug)]
+struct Blob {
+    parts: Vec<BlobPart>,
+    size: u64,
+    content_type: String,
+}
+
+/// The blobs of one session. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug, Default)]
+pub struct Blobs {
+    map: Arc<RwLock<HashMap<String, Arc<Blob>>>>,
+}
+
+impl Blobs {
+    /// Registers a blob made of `parts` with `content_type` (may be empty); returns its UUID.
+    pub fn register(&self, parts: Vec<BlobPart>, content_type: &str) -> String {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let size = parts.iter().map(BlobPart::len).sum();
+        let blob = Arc::new(Blob {
+            parts,
+            size,
+            content_type: content_type.to_owned(),
+        });
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uuid.clone(), blob);
+        uuid
+    }
+
+    /// Registers what `stream` yields, kept in memory as it arrives (for data larger than
+    /// memory, register a file part instead). Dropping the future registers nothing.
+    pub async fn register_stream<S, E>(&self, stream: S, content_type: &str) -> Result<String>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let parts: Vec<BlobPart> = stream
+            .map_err(|e| Error::new(NetError::Failed, format!("blob stream failed: {e}")))
+            .map_ok(BlobPart::Bytes)
+            .try_collect()
+            .await?;
+        Ok(self.register(parts, content_type))
+    }
+
+    /// Forgets a blob; `false` when the UUID is not known.
+    pub fn unregister(&self, uuid: &str) -> bool {
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uuid)
+            .is_some()
+    }
+
+    fn get(&self, uuid: &str) -> Result<Arc<Blob>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uuid)
+            .cloned()
+            .ok_or_else(|| Error::new(NetError::FileNotFound, UNKNOWN_BLOB))
+    }
+
+    /// Size and content type of a blob.
+    pub fn describe(&self, uuid: &str) -> Result<(u64, String)> {
+        let blob = self.get(uuid)?;
+        Ok((blob.size, blob.content_type.clone()))
+    }
+
+    /// `getBlobData`: `length` bytes (or to the end) of the blob from `offset`, streamed.
+    /// An unknown UUID is Electron's "Could not get blob data handle"; a range past the end is
+    /// cut at the end.
+    pub fn read(&self, uuid: &str, offset: u64, length: Option<u64>) -> Result<Body> {
+        let blob = self.get(uuid)?;
+        let start = offset.min(blob.size);
+        let end = length.map_or(blob.size, |l| start.saturating_add(l).min(blob.size));
+        let mut pieces = Vec::new();
+        let mut at = 0u64;
+        for part in &blob.parts {
+            let (p_start, p_end) = (at, at + part.len());
+            at = p_end;
+            let (from, to) = (start.max(p_start), end.min(p_end));
+            if from >= to {
+                continue;
+            }
+            let (skip, take) = (from - p_start, to - from);
+            pieces.push(match part {
+                BlobPart::Bytes(b) => Piece::Bytes(b.slice(skip as usize..(skip + take) as usize)),
+                BlobPart::File { path, offset, .. } => Piece::File {
+                    path: path.clone(),
+                    offset: offset + skip,
+                    length: take,
+                },
+            });
+        }
+        let stream = futures_util::stream::iter(pieces).flat_map(Piece::into_stream);
+        Ok(Body::from_stream(stream))
+    }
+}
+
+enum Piece {
+    Bytes(Bytes),
+    File {
+        path: PathBuf,
+        offset: u64,
+        length: u64,
+    },
+}
+
+type PieceStream = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
+
+impl Piece {
+    fn into_stream(self) -> PieceStream {
+        match self {
+            Piece::Bytes(b) => Box::pin(futures_util::stream::once(async move { Ok(b) })),
+            Piece::File {
+                path,
+                offset,
+                length,
+            } => {
+                let opened = async move {
+                    let io = |e: std::io::Error| {
+                        Error::new(
+                            NetError::FileNotFound,
+                            format!("blob file {} cannot be read: {e}", path.display()),
+                        )
+                    };
+                    let mut f = tokio::fs::File::open(&path).await.map_err(io)?;
+                    f.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
+                    let shown = path.display().to_string();
+                    let mut got = 0u64;
+                    Ok::<_, Error>(ReaderStream::with_capacity(f.take(length), 64 * 1024).map(
+                        move |r| match r {
+                            Ok(b) => {
+                                got += b.len() as u64;
+                                Ok(b)
+                            }
+                            Err(e) => Err(Error::new(
+                                NetError::FileNotFound,
+                                format!(
+                                    "blob file {shown} cannot be read: {e} (after {got} bytes)"
+                                ),
+                            )),
+                        },
+                    ))
+                };
+                Box::pin(
+                    futures_util::stream::once(opened)
+                        .map(|r| match r {
+                            Ok(s) => s.boxed(),
+                            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+                        })
+                        .flatten(),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_uuids_are_rejected_as_electron() {
+        // SESSION-29
+        let blobs = Blobs::default();
+        let e = blobs
+            .read("00000000-0000-0000-0000-000000000000", 0, None)
+            .expect_err("unknown");
+        assert_eq!(e.detail(), UNKNOWN_BLOB);
+        let uuid = blobs.register(vec![BlobPart::Bytes(Bytes::from_static(b"x"))], "");
+        assert!(blobs.unregister(&uuid));
+        assert!(blobs.read(&uuid, 0, None).is_err());
+        assert!(!blobs.unregister(&uuid));
+    }
+
+    #[tokio::test]
+    async fn reads_ranges_across_parts_past_64_kib() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("part.bin");
+        let file: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &file).expect("write");
+        let blobs = Blobs::default();
+        let head = Bytes::from(vec![7u8; 70_000]);
+        let uuid = blobs.register(
+            vec![
+                BlobPart::Bytes(head.clone()),
+                BlobPart::file(&path, 1000, Some(200_000)).expect("part"),
+            ],
+            "application/octet-stream",
+        );
+        let mut whole = head.to_vec();
+        whole.extend_from_slice(&file[1000..201_000]);
+        assert_eq!(blobs.describe(&uuid).expect("known").0, 270_000);
+        let all = blobs
+            .read(&uuid, 0, None)
+            .expect("read")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(all.len(), 270_000);
+        assert_eq!(&all[..], &whole[..]);
+        let mid = blobs
+            .read(&uuid, 69_990, Some(100_000))
+            .expect("read")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(&mid[..], &whole[69_990..169_990]);
+        let tail = blobs
+            .read(&uuid, 269_000, Some(5000))
+            .expect("read")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(&tail[..], &whole[269_000..]);
+        let past = blobs
+            .read(&uuid, 400_000, None)
+            .expect("read")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert!(past.is_empty());
+    }
+
+    #[tokio::test]
+    async fn file_parts_are_checked_when_registered() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").expect("write");
+        assert!(BlobPart::file(&path, 11, None).is_err());
+        let e = BlobPart::file(&path, 5, Some(6)).expect_err("past end");
+        assert!(e.detail().contains("past the end"), "{e}");
+        assert!(BlobPart::file(dir.path().join("missing"), 0, None).is_err());
+        let blobs = Blobs::default();
+        let uuid = blobs.register(vec![BlobPart::file(&path, 2, Some(3)).expect("ok")], "");
+        std::fs::remove_file(&path).expect("rm");
+        let e = blobs
+            .read(&uuid, 0, None)
+            .expect("body")
+            .bytes()
+            .await
+            .expect_err("gone");
+        assert!(e.detail().contains("cannot be read"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn streams_are_registered_whole() {
+        let blobs = Blobs::default();
+        let chunks = vec![
+            Ok::<_, std::io::Error>(Bytes::from_static(b"ab")),
+            Ok(Bytes::from_static(b"cd")),
+        ];
+        let uuid = blobs
+            .register_stream(futures_util::stream::iter(chunks), "text/plain")
+            .await
+            .expect("registered");
+        assert_eq!(
+            blobs.describe(&uuid).expect("known"),
+            (4, "text/plain".to_owned())
+        );
+        let b = blobs
+            .read(&uuid, 1, Some(2))
+            .expect("read")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(b, "bc");
+        let failing = vec![
+            Ok(Bytes::from_static(b"ab")),
+            Err(std::io::Error::other("cut")),
+        ];
+        assert!(
+            blobs
+                .register_stream(futures_util::stream::iter(failing), "")
+                .await
+                .is_err()
+        );
+    }
+}
