@@ -43,6 +43,9 @@ pub(crate) struct GlobalArgs {
     /// Accepted languages for this run, e.g. "en-US,fr".
     #[arg(long, global = true, value_name = "L")]
     pub(crate) accept_language: Option<String>,
+    /// Load an unpacked extension for this run (repeatable; persistent partitions only).
+    #[arg(long = "extension", global = true, value_name = "DIR")]
+    pub(crate) extensions: Vec<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -146,6 +149,17 @@ impl Ctx {
         if global.user_agent.is_some() || global.accept_language.is_some() {
             let ua = global.user_agent.clone().unwrap_or_default();
             session.set_user_agent(&ua, global.accept_language.as_deref());
+        }
+        for dir in &global.extensions {
+            let dir = std::fs::canonicalize(dir)
+                .map_err(|e| CliError::failed(format!("--extension {}: {e}", dir.display())))?;
+            let loaded = session
+                .extensions()
+                .load_extension(&dir, session::extensions::LoadOptions::default())
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            for w in &loaded.warnings {
+                eprintln!("ses: warning: {w}");
+            }
         }
         Ok(Ctx { global, session })
     }

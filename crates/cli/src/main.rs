@@ -48,6 +48,8 @@ enum Command {
     Downloads(cmd::downloads::DownloadsCommand),
     /// Clear cookies, cache and download history, for some origins or all.
     ClearData(cmd::clear_data::Args),
+    /// Unpacked extensions: info, match (content scripts, DNR), load, list, remove.
+    Extensions(cmd::extensions::Args),
 }
 
 fn main() {
@@ -92,6 +94,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Download(args) => cmd::download::run(&ctx, args).await,
         Command::Downloads(command) => cmd::downloads::run(&ctx, command).await,
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
+        Command::Extensions(args) => cmd::extensions::run(&ctx, args),
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -568,6 +568,19 @@ impl Extensions {
             .unwrap_or_default()
     }
 
+    /// Static rulesets of an extension: (id, enabled, rule count), in manifest order.
+    pub fn rulesets(&self, id: &str) -> Vec<(String, bool, usize)> {
+        self.entry(id)
+            .map(|e| {
+                e.rules
+                    .static_sets
+                    .iter()
+                    .map(|(sid, on, idx)| (sid.clone(), *on, idx.rules().len()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `updateEnabledRulesets`: disables, then enables, by ruleset id.
     pub fn update_enabled_rulesets(
         &self,

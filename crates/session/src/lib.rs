@@ -44,6 +44,7 @@ pub mod devices;
 pub mod dictionaries;
 pub mod downloads;
 mod error;
+pub mod extensions;
 pub mod net;
 pub mod netlog;
 mod paths;

@@ -72,6 +72,7 @@ pub(crate) struct Inner {
     pub(crate) downloads: crate::downloads::Downloads,
     pub(crate) dictionaries: session_cache::dictionary::SharedDictionaries,
     pub(crate) blobs: session_net::blob::Blobs,
+    pub(crate) extensions: crate::extensions::Extensions,
     _lock: Option<PartitionLock>,
 }
 
@@ -138,6 +139,7 @@ impl Session {
         let (downloads, journal_warning) =
             crate::downloads::new_downloads(new.storage_path.as_deref(), &net)?;
         warnings.extend(journal_warning);
+        let extensions = crate::extensions::new_extensions(new.storage_path.as_deref());
         let inner = Arc::new(Inner {
             partition: new.partition.to_owned(),
             user_data: new.user_data.to_path_buf(),
@@ -161,6 +163,7 @@ impl Session {
             downloads,
             dictionaries,
             blobs: session_net::blob::Blobs::default(),
+            extensions,
             _lock: lock,
         });
         crate::clear_site_data::attach(&inner);

@@ -7,6 +7,7 @@ pub(crate) mod devices;
 pub(crate) mod dictionaries;
 pub(crate) mod download;
 pub(crate) mod downloads;
+pub(crate) mod extensions;
 pub(crate) mod fetch;
 pub(crate) mod info;
 pub(crate) mod partition;

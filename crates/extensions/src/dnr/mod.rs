@@ -12,6 +12,7 @@
 //! `allowAllRequests` needs the frame tree to reach the requests a frame makes; this session
 //! has no renderer, so it acts on the `main_frame`/`sub_frame` request it matches only.
 
+pub mod abp;
 pub mod index;
 pub mod rule;
 pub mod url_filter;

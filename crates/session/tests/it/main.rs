@@ -6,6 +6,7 @@ mod clear_site_data;
 mod cookies;
 mod dictionaries;
 mod downloads;
+mod extensions;
 mod net;
 mod netlog;
 mod partitions;
