@@ -8,6 +8,8 @@
 //!   `docs/benchmarks.md`;
 //! - `fuzz [--seconds N] [TARGET ...]`: runs the cargo-fuzz targets of `fuzz/` (nightly) from
 //!   their seed corpora and writes `docs/fuzzing.md`;
+//! - `reliability [--trials N] [--seed S]`: the cookie burst and the crash trials
+//!   (`session-reliability`, release build, minutes), written to `docs/reliability.md`;
 //! - `demo`: starts the loopback test site and walks a persistent partition under
 //!   `target/demo/` through what the library can do, printing each `ses` command and its output.
 
@@ -27,8 +29,9 @@ fn main() {
         Some("bench") => bench::run(&args[1..]),
         Some("demo") => demo::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("reliability") => reliability(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|conformance|bench|fuzz|demo>");
+            eprintln!("usage: cargo xtask <test|ci|conformance|bench|fuzz|demo|reliability>");
             std::process::exit(2);
         }
     };
@@ -103,6 +106,14 @@ fn ci() -> Result<(), String> {
     test(&[])?;
     cargo(&["deny", "check", "bans", "licenses", "sources"])
         .map_err(|e| format!("{e} (install cargo-deny with `cargo install --locked cargo-deny`)"))
+}
+
+fn reliability(extra: &[String]) -> Result<(), String> {
+    let out = root().join("docs/reliability.md");
+    let out = out.to_str().ok_or("non-UTF-8 workspace path")?;
+    let mut args = vec!["run", "--release", "-p", "session-reliability", "--", out];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
 }
 
 fn conformance() -> Result<(), String> {
