@@ -1,5 +1,9 @@
 //! The download journal of a partition: every item's [`DownloadRecord`], on disk.
 //!
+//! Readers never wait for the disk: a change is made and the document encoded under the
+//! records' lock, and written after it is released (a write older than the file's version is
+//! skipped, so concurrent writers cannot put an older document over a newer one).
+//!
 //! Format and durability: one JSON document (`{"version":1,"items":[...]}`) in the partition
 //! directory, rewritten whole with [`session_base::fs::atomic_write`] (temp file, fsync, rename,
 //! directory fsync) on every state change and at progress checkpoints. A crash at any moment
@@ -42,12 +46,17 @@ struct Document {
 pub struct Journal {
     path: Option<PathBuf>,
     state: Mutex<State>,
+    /// The version last written to the file. Held while writing, never together with `state`:
+    /// readers and other writers' memory updates do not wait for the disk.
+    written: Mutex<u64>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     records: BTreeMap<u64, DownloadRecord>,
     next_id: u64,
+    /// Bumped by every change; a write of an older version than the file holds is skipped.
+    version: u64,
 }
 
 impl Journal {
@@ -58,7 +67,9 @@ impl Journal {
             state: Mutex::new(State {
                 records: BTreeMap::new(),
                 next_id: 1,
+                version: 0,
             }),
+            written: Mutex::new(0),
         }
     }
 
@@ -104,7 +115,12 @@ impl Journal {
         let next_id = records.keys().next_back().map_or(1, |id| id + 1);
         Ok(Journal {
             path: Some(path),
-            state: Mutex::new(State { records, next_id }),
+            state: Mutex::new(State {
+                records,
+                next_id,
+                version: 0,
+            }),
+            written: Mutex::new(0),
         })
     }
 
@@ -158,30 +174,40 @@ impl Journal {
         self.lock().records.values().cloned().collect()
     }
 
-    /// Stores `record` (insert or replace) and writes the journal. Blocks on the fsync.
+    /// Stores `record` (insert or replace) and writes the journal; returns once a version
+    /// holding the change is on disk. Blocks on the fsync, but not while holding the lock the
+    /// readers take.
     pub fn put(&self, record: &DownloadRecord) -> Result<()> {
-        let mut state = self.lock();
-        state.records.insert(record.id, record.clone());
-        if state.next_id <= record.id {
-            state.next_id = record.id + 1;
-        }
-        prune(&mut state.records);
-        self.write(&state)
+        let encoded = {
+            let mut state = self.lock();
+            state.records.insert(record.id, record.clone());
+            if state.next_id <= record.id {
+                state.next_id = record.id + 1;
+            }
+            prune(&mut state.records);
+            self.encode(&mut state)?
+        };
+        self.write(encoded)
     }
 
     /// Forgets the record with `id` and writes the journal.
     pub fn remove(&self, id: u64) -> Result<()> {
-        let mut state = self.lock();
-        if state.records.remove(&id).is_some() {
-            self.write(&state)?;
-        }
-        Ok(())
+        let encoded = {
+            let mut state = self.lock();
+            if state.records.remove(&id).is_none() {
+                return Ok(());
+            }
+            self.encode(&mut state)?
+        };
+        self.write(encoded)
     }
 
-    fn write(&self, state: &State) -> Result<()> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
+    /// The document as `state` holds it, with a new version number (memory only).
+    fn encode(&self, state: &mut State) -> Result<Option<(u64, Vec<u8>)>> {
+        if self.path.is_none() {
+            return Ok(None);
+        }
+        state.version += 1;
         let doc = Document {
             version: 1,
             items: state.records.values().cloned().collect(),
@@ -192,8 +218,23 @@ impl Journal {
                 format!("cannot encode download journal: {e}"),
             )
         })?;
+        Ok(Some((state.version, bytes)))
+    }
+
+    /// Writes an encoded version unless a newer one (which holds its change too) is already on
+    /// disk, so concurrent writers never put an older document over a newer one.
+    fn write(&self, encoded: Option<(u64, Vec<u8>)>) -> Result<()> {
+        let (Some(path), Some((version, bytes))) = (&self.path, encoded) else {
+            return Ok(());
+        };
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        if *written >= version {
+            return Ok(());
+        }
         session_base::fs::atomic_write(path, &bytes)
-            .map_err(|e| Error::io("cannot write download journal", path, e))
+            .map_err(|e| Error::io("cannot write download journal", path, e))?;
+        *written = version;
+        Ok(())
     }
 }
 
@@ -244,6 +285,41 @@ mod tests {
         assert_eq!(back.interrupt_reason, Some(InterruptReason::Crash));
         assert!(back.can_resume());
         assert_eq!(journal.allocate_id(), 2);
+    }
+
+    #[test]
+    fn concurrent_writers_leave_the_newest_document() {
+        // Writes happen outside the records' lock: whatever order the threads reach the disk
+        // in, the file ends with every item at its last value.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        let journal = std::sync::Arc::new(Journal::open(&path).expect("open"));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let journal = journal.clone();
+                std::thread::spawn(move || {
+                    let id = journal.allocate_id();
+                    let mut record = DownloadRecord::new(id, vec!["http://a.test/f".into()]);
+                    for n in 1..=20 {
+                        record.received_bytes = n;
+                        journal.put(&record).expect("put");
+                        // A reader meanwhile sees the change at once.
+                        assert_eq!(journal.get(id).expect("record").received_bytes, n);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("writer");
+        }
+        drop(journal);
+        let journal = Journal::open(&path).expect("reopen");
+        let records = journal.records();
+        assert_eq!(records.len(), 8);
+        assert!(
+            records.iter().all(|r| r.received_bytes == 20),
+            "{records:?}"
+        );
     }
 
     #[test]
