@@ -12,7 +12,14 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::error::{Error, NetError, Result};
 use crate::request::AbortHandle;
-use crate::transport::ConnBody;
+
+/// A body read from a connection: the transport's side of [`Body`].
+pub(crate) trait ConnSource: Send + Sync {
+    /// The next chunk, `None` at the end.
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>>>;
+    /// What is known of the remaining length.
+    fn size_hint(&self) -> SizeHint;
+}
 
 // In a Mutex only to make `Body` Sync; it is reached through `get_mut`, never locked.
 type BoxStream = std::sync::Mutex<Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>>;
@@ -28,7 +35,7 @@ pub struct Body {
 enum Kind {
     Empty,
     Full(Bytes),
-    Conn(ConnBody),
+    Conn(Box<dyn ConnSource>),
     Stream(BoxStream),
 }
 
@@ -64,9 +71,9 @@ impl Body {
         }
     }
 
-    pub(crate) fn from_conn(body: ConnBody) -> Self {
+    pub(crate) fn from_conn(body: impl ConnSource + 'static) -> Self {
         Body {
-            kind: Kind::Conn(body),
+            kind: Kind::Conn(Box::new(body)),
             abort: None,
         }
     }

@@ -24,16 +24,17 @@ use session_cache::{Cache, CacheStatus, Lookup, Pending, WireForm};
 
 use crate::body::Body;
 use crate::error::{Error, NetError, Result};
+use crate::fetch::{Pipeline, Routing, fetch};
 use crate::response::HopResponse;
-use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 
 /// The cache stage: insert it with [`crate::Net::insert_stage`].
 #[derive(Clone)]
 pub struct CacheStage {
     cache: Cache,
-    /// The network context that background revalidations go through (weak: the context owns
-    /// the stage).
-    net: Option<Weak<crate::Inner>>,
+    /// The pipeline that background revalidations go through (weak: the pipeline owns the
+    /// stage).
+    net: Option<Weak<Pipeline>>,
 }
 
 impl std::fmt::Debug for CacheStage {
@@ -56,20 +57,19 @@ impl CacheStage {
     pub fn with_revalidation(cache: Cache, net: &crate::Net) -> Arc<Self> {
         Arc::new(CacheStage {
             cache,
-            net: Some(Arc::downgrade(&net.inner)),
+            net: Some(Arc::downgrade(&net.pipeline)),
         })
     }
 
     /// Sends the hop again in the background with the `no-cache` mode (a conditional request
     /// through the whole pipeline) and reads its body to the end, so the entry is refreshed.
     fn revalidate_in_background(&self, ctx: &RequestContext) {
-        let Some(inner) = self.net.as_ref().and_then(Weak::upgrade) else {
+        let Some(pipeline) = self.net.as_ref().and_then(Weak::upgrade) else {
             return;
         };
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let net = crate::Net { inner };
         let Ok(mut request) = crate::new_request(http::Method::GET, ctx.url.as_str(), ()) else {
             return;
         };
@@ -87,7 +87,7 @@ impl CacheStage {
         }
         request.extensions_mut().insert(options);
         handle.spawn(async move {
-            if let Ok(response) = net.fetch(request).await {
+            if let Ok(response) = fetch(&pipeline, request, Routing::Proxied).await {
                 let _ = response.bytes().await;
             }
         });
@@ -193,7 +193,7 @@ impl Stage for CacheStage {
         &'a self,
         ctx: &'a mut RequestContext,
         response: &'a mut HopResponse,
-    ) -> BoxFuture<'a, Result<()>> {
+    ) -> BoxFuture<'a, Result<ResponseFlow>> {
         if let Some(pending) = ctx.extensions.remove::<Pending>() {
             let form = wire_form(response);
             let mut http_response = http::Response::new(std::mem::take(&mut response.body));
@@ -217,6 +217,6 @@ impl Stage for CacheStage {
                 Err(wrapped) => to_body(wrapped),
             };
         }
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(Ok(ResponseFlow::Continue)))
     }
 }

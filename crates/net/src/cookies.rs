@@ -15,7 +15,7 @@ use session_cookies::Cookies;
 
 use crate::error::Result;
 use crate::response::HopResponse;
-use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 
 /// The cookie stage: insert it with [`crate::Net::insert_stage`].
 #[derive(Clone, Debug)]
@@ -81,10 +81,10 @@ impl Stage for CookieStage {
         &'a self,
         ctx: &'a mut RequestContext,
         response: &'a mut HopResponse,
-    ) -> BoxFuture<'a, Result<()>> {
+    ) -> BoxFuture<'a, Result<ResponseFlow>> {
         Box::pin(async move {
             if !ctx.credentials_allowed() {
-                return Ok(());
+                return Ok(ResponseFlow::Continue);
             }
             let lines: Vec<String> = response
                 .headers
@@ -93,7 +93,7 @@ impl Stage for CookieStage {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
                 .collect();
             if lines.is_empty() {
-                return Ok(());
+                return Ok(ResponseFlow::Continue);
             }
             // In the jar at once; a persistent jar's writer thread commits them (with whatever
             // else queued up) and the hop goes on once they are durable, no thread blocked.
@@ -104,7 +104,7 @@ impl Stage for CookieStage {
             if let Err(e) = stored {
                 tracing::warn!("cookies of {} not stored: {e}", ctx.url);
             }
-            Ok(())
+            Ok(ResponseFlow::Continue)
         })
     }
 }

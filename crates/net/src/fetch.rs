@@ -1,21 +1,57 @@
-//! The fetch loop: stages, transport, redirects, decoding.
+//! The hop loop: request stages, transport, response stages, redirects, decoding, over a
+//! [`Pipeline`].
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use http::{HeaderMap, Method, Request, StatusCode};
 use url::Url;
 
-use crate::Inner;
 use crate::body::Body;
 use crate::decode;
 use crate::error::{Error, NetError, Result};
 use crate::file;
+use crate::net::Limits;
 use crate::netlog::{NetLog, RequestLog, Source};
+use crate::proxy::ProxyResolver;
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{FetchOptions, RedirectMode, RequestBody};
 use crate::response::{HopResponse, Response};
-use crate::stages::{Flow, RequestContext};
+use crate::stages::{Flow, RequestContext, ResponseFlow, Stages};
+use crate::transport::{DefaultHeaders, Transport};
+
+/// What the hop loop runs over, one per session: the stages, the transport, the proxy
+/// resolver, and what every request gets (default headers, limits, the net log).
+pub(crate) struct Pipeline {
+    pub(crate) stages: Stages,
+    pub(crate) transport: Transport,
+    pub(crate) proxy: ProxyResolver,
+    pub(crate) defaults: RwLock<Arc<DefaultHeaders>>,
+    pub(crate) limits: Limits,
+    pub(crate) netlog: NetLog,
+}
+
+impl Pipeline {
+    pub(crate) fn defaults(&self) -> Arc<DefaultHeaders> {
+        self.defaults
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// How often one hop may be sent again at a response stage's request
+/// ([`ResponseFlow::Retry`]); past it the response goes on as it is.
+pub const MAX_HOP_RETRIES: usize = 5;
+
+/// Where a fetch's hops go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Routing {
+    /// By the session's proxy settings.
+    Proxied,
+    /// Always DIRECT (a PAC script's own fetch).
+    Direct,
+}
 
 fn request_url(uri: &http::Uri) -> Result<Url> {
     let text = uri.to_string();
@@ -27,7 +63,11 @@ fn request_url(uri: &http::Uri) -> Result<Url> {
     })
 }
 
-pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> Result<Response> {
+pub(crate) async fn fetch(
+    p: &Pipeline,
+    request: Request<RequestBody>,
+    routing: Routing,
+) -> Result<Response> {
     let (mut parts, body) = request.into_parts();
     let mut options = parts
         .extensions
@@ -40,13 +80,13 @@ pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> 
     let abort = options.abort.clone();
     // `run(..)` is awaited where it is made: binding it first would copy the whole future.
     let mut response = match &abort {
-        None => logged(inner, url, parts.method, parts.headers, body, options).await?,
+        None => logged(p, url, parts.method, parts.headers, body, options, routing).await?,
         Some(handle) => {
             if handle.is_aborted() {
                 return Err(Error::new(NetError::Aborted, "the operation was aborted"));
             }
             tokio::select! {
-                r = logged(inner, url, parts.method, parts.headers, body, options) => r?,
+                r = logged(p, url, parts.method, parts.headers, body, options, routing) => r?,
                 _ = handle.token().cancelled() => return Err(Error::new(NetError::Aborted, "the operation was aborted")),
             }
         }
@@ -60,36 +100,39 @@ pub(crate) async fn fetch(inner: &Arc<Inner>, request: Request<RequestBody>) -> 
 
 /// `run`, as one request of the net log when a log runs (its sockets name it).
 async fn logged(
-    inner: &Arc<Inner>,
+    p: &Pipeline,
     url: Url,
     method: Method,
     headers: HeaderMap,
     body: RequestBody,
     options: FetchOptions,
+    routing: Routing,
 ) -> Result<Response> {
-    let netlog = &inner.transport.netlog;
-    let Some(log) = RequestLog::begin(netlog, &url, &method) else {
-        return run(inner, url, method, headers, body, options, None).await;
+    let Some(log) = RequestLog::begin(&p.netlog, &url, &method) else {
+        return run(p, url, method, headers, body, options, (routing, None)).await;
     };
     let src = Some(log.source);
-    let result = NetLog::scope(src, run(inner, url, method, headers, body, options, src)).await;
+    let result = NetLog::scope(
+        src,
+        run(p, url, method, headers, body, options, (routing, src)),
+    )
+    .await;
     log.end(&result);
     result
 }
 
 async fn run(
-    inner: &Arc<Inner>,
+    p: &Pipeline,
     url: Url,
     method: Method,
     headers: HeaderMap,
     body: RequestBody,
     options: FetchOptions,
-    log: Option<Source>,
+    (routing, log): (Routing, Option<Source>),
 ) -> Result<Response> {
-    let netlog = &inner.transport.netlog;
+    let netlog = &p.netlog;
     let log = log.as_ref();
-    if !matches!(url.scheme(), "http" | "https" | "file")
-        && inner.stages.snapshot().request.is_empty()
+    if !matches!(url.scheme(), "http" | "https" | "file") && p.stages.snapshot().request.is_empty()
     {
         return Err(Error::new(
             NetError::UnknownUrlScheme,
@@ -100,7 +143,7 @@ async fn run(
     ctx.has_body = !body.is_empty();
     let mut body = Some(body);
     loop {
-        let stages = inner.stages.snapshot();
+        let stages = p.stages.snapshot();
         netlog.hop_begin(log, &ctx.url, &ctx.method);
         let mut answered = None;
         for stage in &stages.request {
@@ -114,21 +157,43 @@ async fn run(
         let streamed = body.as_ref().is_some_and(|b| b.try_clone().is_none());
         let mut hop = match answered {
             Some(r) => {
-                netlog.hop_response(log, &r, false);
+                log_head(netlog, log, &r, false);
                 r
             }
             None => {
-                let b = body.take().unwrap_or_default();
-                let r = transport(inner, &ctx, b).await;
-                match &r {
-                    Ok(r) => netlog.hop_response(log, r, true),
-                    Err(e) => netlog.hop_failed(log, e),
+                let mut retries = 0;
+                loop {
+                    let b = body.take().unwrap_or_default();
+                    let r = transport(p, &ctx, b, routing).await;
+                    match &r {
+                        Ok(r) => log_head(netlog, log, r, true),
+                        Err(e) => netlog.hop_failed(log, e),
+                    }
+                    let mut r = r?;
+                    // A stage may ask for the hop again (new credentials); the body must
+                    // then be sent again too.
+                    let may_retry =
+                        retries < MAX_HOP_RETRIES && (!ctx.has_body || replay.is_some());
+                    let mut retry = false;
+                    for stage in &stages.response {
+                        if stage.on_response(&mut ctx, &mut r).await? == ResponseFlow::Retry
+                            && may_retry
+                        {
+                            retry = true;
+                            break;
+                        }
+                    }
+                    if !retry {
+                        break r;
+                    }
+                    retries += 1;
+                    body = replay.as_ref().and_then(RequestBody::try_clone);
+                    drain_in_background(
+                        std::mem::take(&mut r.body),
+                        r.headers.get(http::header::CONTENT_LENGTH),
+                    );
+                    netlog.hop_begin(log, &ctx.url, &ctx.method);
                 }
-                let mut r = r?;
-                for stage in &stages.response {
-                    stage.on_response(&mut ctx, &mut r).await?;
-                }
-                r
             }
         };
         if redirect::is_redirect(hop.status)
@@ -185,7 +250,7 @@ async fn run(
             ctx.previous_urls.push(prev);
             continue;
         }
-        return Ok(finish(inner, ctx, hop));
+        return Ok(finish(p, ctx, hop));
     }
 }
 
@@ -206,38 +271,39 @@ fn drain_in_background(mut body: Body, content_length: Option<&http::HeaderValue
     });
 }
 
+/// The response head of a hop into the net log, when one runs.
+fn log_head(netlog: &NetLog, log: Option<&Source>, hop: &HopResponse, network: bool) {
+    if log.is_some() {
+        netlog.hop_response(
+            log,
+            (hop.version, hop.status, &hop.status_text),
+            hop.raw_headers.get(&hop.headers),
+            network,
+        );
+    }
+}
+
 async fn transport(
-    inner: &Arc<Inner>,
+    p: &Pipeline,
     ctx: &RequestContext,
     body: RequestBody,
+    routing: Routing,
 ) -> Result<HopResponse> {
     match ctx.url.scheme() {
         "http" | "https" => {
-            if let Some(emu) = inner.transport.emulation.current() {
-                if emu.offline {
-                    return Err(Error::new(
-                        NetError::InternetDisconnected,
-                        format!(
-                            "network emulation is offline, {} was not requested",
-                            ctx.url
-                        ),
-                    ));
-                }
-                if emu.latency > 0.0 && emu.latency.is_finite() {
-                    tokio::time::sleep(Duration::from_secs_f64(emu.latency / 1000.0)).await;
-                }
-            }
-            let defaults = inner.defaults();
-            let proxies = crate::proxy::route(inner, &ctx.url).await;
-            inner
-                .transport
+            let defaults = p.defaults();
+            let routes = match routing {
+                Routing::Direct => vec![None],
+                Routing::Proxied => p.proxy.route(&ctx.url).await,
+            };
+            p.transport
                 .send(
                     &ctx.url,
                     &ctx.method,
                     &ctx.headers,
                     &defaults,
                     body,
-                    &proxies,
+                    &routes,
                 )
                 .await
         }
@@ -250,7 +316,7 @@ async fn transport(
 }
 
 /// Stage 8: content decoding, then the response as the caller sees it.
-fn finish(inner: &Arc<Inner>, ctx: RequestContext, mut hop: HopResponse) -> Response {
+fn finish(p: &Pipeline, ctx: RequestContext, mut hop: HopResponse) -> Response {
     let bodiless = ctx.method == Method::HEAD
         || hop.status == StatusCode::NO_CONTENT
         || hop.status == StatusCode::NOT_MODIFIED
@@ -260,7 +326,7 @@ fn finish(inner: &Arc<Inner>, ctx: RequestContext, mut hop: HopResponse) -> Resp
             &ctx.extensions,
             &hop.headers,
             &mut hop.body,
-            &inner.limits,
+            &p.limits,
             ctx.url.as_str(),
         );
     if !bodiless
@@ -269,7 +335,7 @@ fn finish(inner: &Arc<Inner>, ctx: RequestContext, mut hop: HopResponse) -> Resp
         && !codings.is_empty()
     {
         let body = std::mem::take(&mut hop.body);
-        hop.body = decode::decode(body, &codings, &inner.limits, ctx.url.as_str());
+        hop.body = decode::decode(body, &codings, &p.limits, ctx.url.as_str());
     }
     let mut url_chain = ctx.previous_urls;
     url_chain.push(ctx.url);

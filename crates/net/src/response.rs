@@ -115,7 +115,7 @@ impl RawHeaders {
         self.pairs.get_or_init(|| {
             self.wire
                 .as_deref()
-                .and_then(crate::transport::parse_head_pairs)
+                .and_then(parse_head_pairs)
                 .unwrap_or_else(|| {
                     headers
                         .iter()
@@ -128,6 +128,27 @@ impl RawHeaders {
                         .collect()
                 })
         })
+    }
+}
+
+/// The header lines of a raw HTTP/1.x response head, in order, with the server's spelling.
+pub(crate) fn parse_head_pairs(buf: &[u8]) -> Option<Vec<(String, String)>> {
+    let lines = buf.iter().filter(|&&b| b == b'\n').count();
+    let mut headers = vec![httparse::EMPTY_HEADER; lines.max(1)];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(_)) => Some(
+            resp.headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_string(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
+                .collect(),
+        ),
+        _ => None,
     }
 }
 

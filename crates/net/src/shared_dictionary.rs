@@ -30,7 +30,7 @@ use std::time::{Duration, SystemTime};
 use url::Url;
 
 use crate::response::HopResponse;
-use crate::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::io::StreamReader;
 
@@ -421,7 +421,7 @@ impl Stage for DictionaryStage {
         &'a self,
         ctx: &'a mut RequestContext,
         response: &'a mut HopResponse,
-    ) -> BoxFuture<'a, Result<()>> {
+    ) -> BoxFuture<'a, Result<ResponseFlow>> {
         let value = response
             .headers
             .get("use-as-dictionary")
@@ -446,7 +446,7 @@ impl Stage for DictionaryStage {
                 });
             }
         }
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(Ok(ResponseFlow::Continue)))
     }
 }
 

@@ -42,7 +42,7 @@ use tokio_rustls::client::TlsStream;
 use crate::certificate::Certificate;
 use crate::emulation::Throttled;
 use crate::error::{Error, NetError, Result};
-use crate::stages::BoxFuture;
+use futures_util::future::BoxFuture;
 
 /// A TLS version name of `setSSLConfig`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use std::sync::{Arc, Weak};
 
 use http::HeaderMap;
 use session_base::origin::Origin;
-use session_net::stages::{BoxFuture, RequestContext, Slot, Stage};
+use session_net::stages::{BoxFuture, RequestContext, ResponseFlow, Slot, Stage};
 use session_net::{HopResponse, Result as NetResult};
 
 use crate::clear::OriginFilter;
@@ -85,14 +85,14 @@ impl Stage for ClearSiteDataStage {
         &'a self,
         ctx: &'a mut RequestContext,
         response: &'a mut HopResponse,
-    ) -> BoxFuture<'a, NetResult<()>> {
+    ) -> BoxFuture<'a, NetResult<ResponseFlow>> {
         let origin = Origin::from_url(&ctx.url);
         let wanted = parse_clear_site_data(&response.headers)
             .filter(|_| origin.is_potentially_trustworthy());
         let session = self.session.upgrade().map(Session::from_inner);
         Box::pin(async move {
             let (Some(wanted), Some(session)) = (wanted, session) else {
-                return Ok(());
+                return Ok(ResponseFlow::Continue);
             };
             let filter = OriginFilter::Only(vec![origin]);
             let _ = tokio::task::spawn_blocking(move || {
@@ -105,7 +105,7 @@ impl Stage for ClearSiteDataStage {
                 }
             })
             .await;
-            Ok(())
+            Ok(ResponseFlow::Continue)
         })
     }
 }

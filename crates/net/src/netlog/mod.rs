@@ -562,7 +562,8 @@ impl NetLog {
     pub(crate) fn hop_response(
         &self,
         src: Option<&Source>,
-        hop: &crate::response::HopResponse,
+        status_line: (http::Version, http::StatusCode, &str),
+        headers: &[(String, String)],
         network: bool,
     ) {
         let Some(src) = src else { return };
@@ -571,18 +572,14 @@ impl NetLog {
         } else {
             EventType::UrlRequestFakeResponseHeadersCreated
         };
+        let (version, status, status_text) = status_line;
         self.add(src, ty, Phase::None, |mode| {
             let mut lines = vec![
-                format!(
-                    "{:?} {} {}",
-                    hop.version,
-                    hop.status.as_u16(),
-                    hop.status_text
-                )
-                .trim_end()
-                .to_string(),
+                format!("{version:?} {} {status_text}", status.as_u16())
+                    .trim_end()
+                    .to_string(),
             ];
-            for (name, value) in hop.raw_headers.get(&hop.headers) {
+            for (name, value) in headers {
                 lines.push(header_line(name, value.as_bytes(), mode));
             }
             Some(json!({ "headers": lines }))

@@ -45,7 +45,6 @@ pub type ProxyLoginHandler =
 pub(crate) struct ProxyAuth {
     handler: RwLock<Option<ProxyLoginHandler>>,
     cache: Mutex<HashMap<(String, u16), HeaderValue>>,
-    challenges: Mutex<HashMap<(String, u16), String>>,
 }
 
 fn key(p: &ProxyServer) -> (String, u16) {
@@ -64,22 +63,6 @@ impl ProxyAuth {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key(proxy))
             .cloned()
-    }
-
-    /// Remembers the `Proxy-Authenticate` of a refused tunnel.
-    pub(crate) fn note_challenge(&self, proxy: &ProxyServer, challenge: String) {
-        self.challenges
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key(proxy), challenge);
-    }
-
-    /// The last challenge noted for `proxy`.
-    pub(crate) fn take_challenge(&self, proxy: &ProxyServer) -> Option<String> {
-        self.challenges
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key(proxy))
     }
 
     /// Asks the login handler about `challenge`; true when it gave credentials (kept for

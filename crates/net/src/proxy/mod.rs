@@ -21,6 +21,7 @@ mod server;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -31,6 +32,7 @@ pub use server::{
     parse_proxy_uri,
 };
 
+use crate::dns::Resolver;
 use crate::error::{Error, NetError, Result};
 
 /// Largest PAC script accepted, bytes.
@@ -180,73 +182,6 @@ impl Resolved {
     }
 }
 
-/// Where the transport sends a request for `url`: proxies in fail-over order, `None` for
-/// DIRECT. A PAC script that fails means DIRECT (as in Chromium); the PAC script itself is
-/// always fetched directly.
-pub(crate) async fn route(inner: &Arc<crate::Inner>, url: &Url) -> Vec<Option<ProxyServer>> {
-    let config = inner.proxy.current();
-    if config.mode == ProxyMode::Direct {
-        return vec![None];
-    }
-    if config
-        .pac_url
-        .as_deref()
-        .and_then(|p| Url::parse(p).ok())
-        .is_some_and(|p| &p == url)
-    {
-        return vec![None];
-    }
-    let net = crate::Net {
-        inner: inner.clone(),
-    };
-    match net.proxy_for_url(url).await {
-        Ok(list) => list
-            .0
-            .into_iter()
-            .map(|c| match c {
-                ProxyChoice::Direct => None,
-                ProxyChoice::Proxy(p) => Some(p),
-            })
-            .collect(),
-        Err(e) => {
-            tracing::debug!("proxy lookup for {url} failed, going direct: {e}");
-            vec![None]
-        }
-    }
-}
-
-/// The proxy state of one `Net`.
-pub(crate) struct ProxyState {
-    config: RwLock<Arc<Resolved>>,
-    /// The fetched PAC script (its URL and text), kept until the config changes or a reload.
-    pac: tokio::sync::Mutex<Option<(String, Arc<String>)>>,
-    limits: RwLock<pac::PacLimits>,
-}
-
-impl Default for ProxyState {
-    fn default() -> Self {
-        ProxyState {
-            config: RwLock::new(Arc::new(Resolved {
-                mode: ProxyMode::Direct,
-                rules: ProxyRules::parse(""),
-                bypass: BypassRules::default(),
-                pac_url: None,
-            })),
-            pac: tokio::sync::Mutex::new(None),
-            limits: RwLock::new(pac::PacLimits::default()),
-        }
-    }
-}
-
-impl ProxyState {
-    fn current(&self) -> Arc<Resolved> {
-        self.config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
 fn pac_error(url: &str, what: impl std::fmt::Display) -> Error {
     Error::new(
         NetError::PacScriptFailed,
@@ -275,23 +210,76 @@ fn decode_data_url(url: &Url) -> Result<Vec<u8>> {
     }
 }
 
-impl crate::Net {
-    fn proxy_state(&self) -> &ProxyState {
-        &self.inner.proxy
+/// Fetches a PAC script directly (never through a proxy) through the session's pipeline, so
+/// the fetch is seen as any other request is.
+pub(crate) type PacFetcher =
+    Arc<dyn Fn(Url) -> BoxFuture<'static, Result<crate::response::Response>> + Send + Sync>;
+
+/// The proxy settings of one session and the answers they give: which proxies a URL goes
+/// through (`resolveProxy`, and the routes of every hop).
+pub(crate) struct ProxyResolver {
+    config: RwLock<Arc<Resolved>>,
+    /// The fetched PAC script (its URL and text), kept until the config changes or a reload.
+    pac: tokio::sync::Mutex<Option<(String, Arc<String>)>>,
+    limits: RwLock<pac::PacLimits>,
+    fetcher: PacFetcher,
+    /// Host lookups of PAC scripts (`dnsResolve`).
+    dns: Arc<Resolver>,
+}
+
+impl ProxyResolver {
+    /// DIRECT until [`ProxyResolver::set`]; PAC scripts come through `fetcher`, their host
+    /// lookups through `dns`.
+    pub(crate) fn new(fetcher: PacFetcher, dns: Arc<Resolver>) -> Self {
+        ProxyResolver {
+            config: RwLock::new(Arc::new(Resolved {
+                mode: ProxyMode::Direct,
+                rules: ProxyRules::parse(""),
+                bypass: BypassRules::default(),
+                pac_url: None,
+            })),
+            pac: tokio::sync::Mutex::new(None),
+            limits: RwLock::new(pac::PacLimits::default()),
+            fetcher,
+            dns,
+        }
     }
 
+    fn current(&self) -> Arc<Resolved> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Where a hop to `url` goes: proxies in fail-over order, `None` for DIRECT. A PAC script
+    /// that fails means DIRECT (as in Chromium).
+    pub(crate) async fn route(&self, url: &Url) -> Vec<Option<ProxyServer>> {
+        if self.current().mode == ProxyMode::Direct {
+            return vec![None];
+        }
+        match self.proxy_for_url(url).await {
+            Ok(list) => list
+                .0
+                .into_iter()
+                .map(|c| match c {
+                    ProxyChoice::Direct => None,
+                    ProxyChoice::Proxy(p) => Some(p),
+                })
+                .collect(),
+            Err(e) => {
+                tracing::debug!("proxy lookup for {url} failed, going direct: {e}");
+                vec![None]
+            }
+        }
+    }
     async fn fetch_pac(&self, pac_url: &str) -> Result<Arc<String>> {
         let url =
             Url::parse(pac_url).map_err(|e| pac_error(pac_url, format!("not a valid URL: {e}")))?;
         let bytes = match url.scheme() {
             "data" => decode_data_url(&url)?,
             "http" | "https" | "file" => {
-                let request = crate::new_request(
-                    http::Method::GET,
-                    url.as_str(),
-                    crate::RequestBody::empty(),
-                )?;
-                let response = Box::pin(self.fetch(request))
+                let response = (self.fetcher)(url.clone())
                     .await
                     .map_err(|e| pac_error(pac_url, e))?;
                 if !response.ok() {
@@ -317,7 +305,7 @@ impl crate::Net {
     }
 
     async fn pac_script(&self, pac_url: &str) -> Result<Arc<String>> {
-        let mut guard = self.proxy_state().pac.lock().await;
+        let mut guard = self.pac.lock().await;
         if let Some((u, text)) = guard.as_ref()
             && u == pac_url
         {
@@ -328,41 +316,26 @@ impl crate::Net {
         Ok(text)
     }
 
-    /// `setProxy(config)`: validates the config and applies it to later requests and
-    /// lookups. A PAC script is fetched when first needed.
-    pub async fn set_proxy(&self, config: ProxyConfig) -> Result<()> {
-        let resolved = Resolved::from_config(&config)?;
-        let state = self.proxy_state();
-        let mut pac = state.pac.lock().await;
-        *state.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(resolved);
+    /// Validates `config` and applies it to later lookups; a PAC script is fetched when
+    /// first needed.
+    pub(crate) async fn set(&self, config: &ProxyConfig) -> Result<()> {
+        let resolved = Resolved::from_config(config)?;
+        let mut pac = self.pac.lock().await;
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(resolved);
         *pac = None;
-        drop(pac);
-        self.inner.transport.flush_idle();
         Ok(())
     }
 
-    /// Sets the handler that answers a proxy's `407` (Electron's `login` event with
-    /// `isProxy`); credentials it gives are kept per proxy for the session's later requests,
-    /// whatever their credentials mode.
-    pub fn set_proxy_login_handler(&self, handler: Option<auth::ProxyLoginHandler>) {
-        self.inner.transport.proxy_auth.set_handler(handler);
-    }
-
     /// Sets the limits PAC scripts run under.
-    pub fn set_pac_limits(&self, limits: pac::PacLimits) {
-        *self
-            .proxy_state()
-            .limits
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = limits;
+    pub(crate) fn set_pac_limits(&self, limits: pac::PacLimits) {
+        *self.limits.write().unwrap_or_else(|e| e.into_inner()) = limits;
     }
 
     /// `forceReloadProxyConfig()`: drops the cached PAC script and fetches it again now
     /// (a fetch failure is reported; later lookups retry).
-    pub async fn force_reload_proxy_config(&self) -> Result<()> {
-        let config = self.proxy_state().current();
-        *self.proxy_state().pac.lock().await = None;
-        self.inner.transport.flush_idle();
+    pub(crate) async fn force_reload(&self) -> Result<()> {
+        let config = self.current();
+        *self.pac.lock().await = None;
         match (&config.mode, &config.pac_url) {
             (ProxyMode::PacScript, Some(url)) => self.pac_script(url).await.map(|_| ()),
             _ => Ok(()),
@@ -372,8 +345,8 @@ impl crate::Net {
     /// The proxies for `url`, in fail-over order (`[DIRECT]` when none applies). Fails
     /// with `net::ERR_PAC_SCRIPT_FAILED` naming the script when a PAC script cannot be
     /// fetched or run.
-    pub async fn proxy_for_url(&self, url: &Url) -> Result<ProxyList> {
-        let config = self.proxy_state().current();
+    pub(crate) async fn proxy_for_url(&self, url: &Url) -> Result<ProxyList> {
+        let config = self.current();
         let list = match config.mode {
             ProxyMode::Direct => ProxyList::direct(),
             ProxyMode::FixedServers | ProxyMode::System => {
@@ -407,19 +380,18 @@ impl crate::Net {
 
     async fn run_pac(&self, pac_url: &str, script: Arc<String>, url: &Url) -> Result<ProxyList> {
         let limits = self
-            .proxy_state()
             .limits
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let net = self.clone();
+        let resolver = self.dns.clone();
         let handle = tokio::runtime::Handle::current();
         let dns: pac::PacDns = Arc::new(move |host: &str| -> Vec<IpAddr> {
             if let Ok(ip) = host.parse::<IpAddr>() {
                 return vec![ip];
             }
             handle
-                .block_on(net.resolve_host(host, crate::ResolveHostOptions::default()))
+                .block_on(resolver.resolve_host(host, crate::ResolveHostOptions::default()))
                 .map(|r| {
                     r.endpoints
                         .iter()
@@ -453,7 +425,7 @@ impl crate::Net {
 
     /// `resolveProxy(url)`: the proxies for `url` as a PAC string (`PROXY a:80;DIRECT`).
     /// Electron resolves with an empty string where this fails.
-    pub async fn resolve_proxy(&self, url: &str) -> Result<String> {
+    pub(crate) async fn resolve_proxy(&self, url: &str) -> Result<String> {
         let parsed = Url::parse(url).map_err(|e| {
             Error::new(
                 NetError::InvalidUrl,

@@ -1,25 +1,50 @@
-//! The seams of the request pipeline: where later stages (cookies, cache, webRequest, protocol
-//! handlers) attach without the rest being rewritten.
+//! The seams of the request pipeline: where stages (protocol handlers, webRequest, cache,
+//! cookies, auth) attach to the hop loop without the rest being rewritten. This page is the
+//! whole contract; a stage never needs to read the loop.
+//!
+//! # A hop
 //!
 //! Every hop of a fetch (the first URL, then each redirect target) runs:
 //!
-//! 1. [`Stage::on_request`] of every registered stage, in [`Slot`] order (1 protocol handlers,
-//!    2 `onBeforeRequest`, 3 cache lookup, 4 cookies, 5 `onBeforeSendHeaders`). A stage may edit
-//!    the [`RequestContext`] (headers, URL) or answer the hop itself with [`Flow::Respond`]
-//!    (a fresh cache hit, a protocol handler's response): transport and the response hooks are
-//!    then skipped for that hop.
-//! 2. Transport (stage 6): DNS with host rules, TCP, TLS, emulation, the pooled connection.
+//! 1. [`Stage::on_request`] of every registered stage, in [`Slot`] order: 1 protocol handlers,
+//!    2 `onBeforeRequest`, 3 cache lookup, 4 cookies, 5 `onBeforeSendHeaders`. A stage may edit
+//!    the [`RequestContext`] (headers, URL, method) and returns a [`Flow`]:
+//!    - [`Flow::Continue`]: on to the next stage, and finally the transport;
+//!    - [`Flow::Respond`]: this hop is answered (a protocol handler's response, a fresh cache
+//!      hit): the later request stages, the transport and the response stages are skipped for
+//!      this hop, and the answer goes on to the redirect rules like any response;
+//!    - an `Err`: the fetch fails with it (a cancelled request: `net::ERR_BLOCKED_BY_CLIENT`).
+//! 2. The transport (stage 6): proxy routes, DNS with host rules, TCP, TLS, emulation, the pooled
+//!    connection (see `transport/` for its layers).
 //! 3. [`Stage::on_response`] of every stage, in response order ([`Slot::response_rank`]:
 //!    `onHeadersReceived`, cookies storing `Set-Cookie`, auth, cache store / 304 merge). It sees
-//!    every hop, redirects included, and may replace the response or its body (to tee it).
-//! 4. Redirect handling (follow / manual / error), then back to 1 for the next URL.
+//!    every hop the transport answered, redirects included, may replace the response or its
+//!    body (to tee it), and returns a [`ResponseFlow`]:
+//!    - [`ResponseFlow::Continue`]: on to the next stage;
+//!    - [`ResponseFlow::Retry`]: send this same hop again (the stage has edited
+//!      `ctx.headers`, e.g. added `Authorization`): the response is dropped, the later response
+//!      stages do not see it, the request stages do not run again, and the transport sends the
+//!      hop again (with its body, replayed) then the response stages run on the new response.
+//!      A hop is sent again at most [`crate::MAX_HOP_RETRIES`] times, and only when its body
+//!      can be replayed; past that `Retry` counts as `Continue`.
+//! 4. Redirect handling (follow / manual / error; at most [`crate::MAX_REDIRECTS`]), then back
+//!    to 1 for the next URL: every stage sees every hop. A stage that wants to redirect (a
+//!    webRequest listener) answers with a [`Flow::Respond`] of a 3xx with `Location`, which is
+//!    followed like a server's.
 //!
 //! After the last hop, content decoding (stage 8) runs and the body streams to the caller.
 //!
-//! A pipeline with no stage registered costs one empty-slice check per hop.
+//! # Rules for a stage
+//!
+//! - Stages are `Send + Sync` and shared by every request of the session; per-request data goes
+//!   in [`RequestContext::extensions`] (left on the request side, picked up on the response
+//!   side).
+//! - Dropping a hook's future abandons the request; a hook must not block the runtime (no
+//!   disk I/O or lock held across an await on the request path).
+//! - [`crate::Net::insert_stage`] adds a stage; stages of the same slot run in insertion order.
+//! - A pipeline with no stage registered costs one empty-slice check per hop; a stage with
+//!   nothing to do should return a ready future.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use http::{HeaderMap, Method};
@@ -30,7 +55,7 @@ use crate::request::{CacheMode, CredentialsMode, FetchOptions, RedirectMode};
 use crate::response::HopResponse;
 
 /// A boxed, sendable future, the return type of the stage hooks.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use futures_util::future::BoxFuture;
 
 /// Where a stage sits in the request order of DESIGN.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,6 +99,15 @@ pub enum Flow {
     Continue,
     /// Answer this hop with this response: skip the transport and the response hooks.
     Respond(Box<HopResponse>),
+}
+
+/// What a response hook decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseFlow {
+    /// Go on to the next response stage.
+    Continue,
+    /// Send this hop again with the request headers as the stage left them.
+    Retry,
 }
 
 /// The request as the stages see it, for one hop.
@@ -176,9 +210,9 @@ pub trait Stage: Send + Sync + 'static {
         &'a self,
         ctx: &'a mut RequestContext,
         response: &'a mut HopResponse,
-    ) -> BoxFuture<'a, Result<()>> {
+    ) -> BoxFuture<'a, Result<ResponseFlow>> {
         let _ = (ctx, response);
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(Ok(ResponseFlow::Continue)))
     }
 }
 

@@ -128,27 +128,6 @@ impl HeadTap {
     }
 }
 
-/// The header lines of a captured head, in order, with the server's spelling.
-pub(crate) fn parse_head_pairs(buf: &[u8]) -> Option<Vec<(String, String)>> {
-    let lines = buf.iter().filter(|&&b| b == b'\n').count();
-    let mut headers = vec![httparse::EMPTY_HEADER; lines.max(1)];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf) {
-        Ok(httparse::Status::Complete(_)) => Some(
-            resp.headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_string(),
-                        String::from_utf8_lossy(h.value).into_owned(),
-                    )
-                })
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 /// A stream that feeds a [`HeadTap`].
 #[derive(Debug)]
 pub(crate) struct Tapped<S> {
@@ -216,6 +195,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::parse_head_pairs;
 
     #[test]
     fn captures_the_head_in_wire_order_across_reads() {

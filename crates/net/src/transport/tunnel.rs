@@ -7,8 +7,8 @@ use tokio::net::TcpStream;
 
 use crate::dns::Resolver;
 use crate::error::{Error, NetError, Result};
-use crate::proxy::auth::ProxyAuth;
 use crate::proxy::{ProxyScheme, ProxyServer};
+use http::HeaderValue;
 
 use super::Key;
 
@@ -24,14 +24,15 @@ fn tunnel_error(proxy: &ProxyServer, what: impl std::fmt::Display) -> Error {
 
 /// Prepares `tcp` (connected to `proxy`) to carry the bytes of `key`'s origin. An `https:`
 /// origin behind an HTTP proxy needs a `CONNECT` tunnel (with the credentials `auth` keeps;
-/// a `407` notes the challenge there and fails with `net::ERR_PROXY_AUTH_REQUESTED`); an
+/// a `407` leaves the challenge in `challenge` and fails with `net::ERR_PROXY_AUTH_REQUESTED`); an
 /// `http:` one is sent absolute-form requests and nothing happens here.
 pub(super) async fn open(
     tcp: &mut TcpStream,
     proxy: &ProxyServer,
     key: &Key,
     resolver: &Resolver,
-    auth: &ProxyAuth,
+    authorization: Option<&HeaderValue>,
+    challenge: &mut Option<String>,
 ) -> Result<()> {
     let (host, port, tls) = (key.host.as_str(), key.port, key.https);
     let io = |e: std::io::Error| tunnel_error(proxy, e);
@@ -39,8 +40,7 @@ pub(super) async fn open(
         ProxyScheme::Http if !tls => Ok(()),
         ProxyScheme::Http => {
             let authority = format!("{host}:{port}");
-            let credentials = auth
-                .header(proxy)
+            let credentials = authorization
                 .and_then(|v| {
                     v.to_str()
                         .ok()
@@ -65,13 +65,13 @@ pub(super) async fn open(
             match resp.parse(&buf) {
                 Ok(httparse::Status::Complete(_)) if resp.code == Some(200) => Ok(()),
                 Ok(httparse::Status::Complete(_)) if resp.code == Some(407) => {
-                    let challenge = resp
-                        .headers
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case("proxy-authenticate"))
-                        .map(|h| String::from_utf8_lossy(h.value).into_owned())
-                        .unwrap_or_default();
-                    auth.note_challenge(proxy, challenge);
+                    *challenge = Some(
+                        resp.headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case("proxy-authenticate"))
+                            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+                            .unwrap_or_default(),
+                    );
                     Err(Error::new(
                         NetError::ProxyAuthRequested,
                         format!(

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use http::{HeaderMap, HeaderValue, StatusCode};
-use session_net::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+use session_net::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 use session_net::{Body, CacheMode, FetchOptions, HopResponse};
 use session_test_support::TestSite;
 
@@ -37,7 +37,7 @@ impl Stage for Recorder {
         &'a self,
         _ctx: &'a mut RequestContext,
         r: &'a mut HopResponse,
-    ) -> BoxFuture<'a, session_net::Result<()>> {
+    ) -> BoxFuture<'a, session_net::Result<ResponseFlow>> {
         Box::pin(async move {
             let cookies = r
                 .headers
@@ -49,7 +49,7 @@ impl Stage for Recorder {
                 .lock()
                 .expect("lock")
                 .push((r.status.as_u16(), cookies));
-            Ok(())
+            Ok(ResponseFlow::Continue)
         })
     }
 }
@@ -147,4 +147,88 @@ async fn a_stage_can_answer_without_the_network() {
     let r = get(&net, &url).await.expect("network");
     assert!(!r.from_cache());
     assert_eq!(site.requests().len(), 1);
+}
+
+/// An auth-like stage: asks for every hop once more with a header added, as a login handler
+/// answering a 401 would.
+#[derive(Default)]
+struct Again {
+    asked: Mutex<u32>,
+}
+
+impl Stage for Again {
+    fn slot(&self) -> Slot {
+        Slot::Auth
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
+        _r: &'a mut HopResponse,
+    ) -> BoxFuture<'a, session_net::Result<ResponseFlow>> {
+        Box::pin(async move {
+            if ctx.headers.contains_key("x-again") {
+                return Ok(ResponseFlow::Continue);
+            }
+            *self.asked.lock().expect("lock") += 1;
+            ctx.headers
+                .insert("x-again", HeaderValue::from_static("yes"));
+            Ok(ResponseFlow::Retry)
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_response_stage_can_send_the_hop_again_with_its_body() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let again = Arc::new(Again::default());
+    net.insert_stage(again.clone());
+    let url = site.http_url("a.test", "/echo");
+    let r = net
+        .fetch(request(
+            http::Method::POST,
+            &url,
+            "payload",
+            FetchOptions::new(),
+        ))
+        .await
+        .expect("fetch");
+    assert_eq!(r.status(), 200);
+    let echo = json(&r.bytes().await.expect("body"));
+    assert_eq!(echoed_header(&echo, "x-again").as_deref(), Some("yes"));
+    assert_eq!(echo["body"], "payload", "the body went out again");
+    assert_eq!(*again.asked.lock().expect("lock"), 1);
+    let logged = site.requests();
+    assert_eq!(logged.len(), 2, "the hop was sent twice");
+    assert_eq!(logged[0].header("x-again"), None);
+}
+
+/// A stage that always asks again is cut off after `MAX_HOP_RETRIES`.
+struct Forever;
+
+impl Stage for Forever {
+    fn slot(&self) -> Slot {
+        Slot::Auth
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        _ctx: &'a mut RequestContext,
+        _r: &'a mut HopResponse,
+    ) -> BoxFuture<'a, session_net::Result<ResponseFlow>> {
+        Box::pin(std::future::ready(Ok(ResponseFlow::Retry)))
+    }
+}
+
+#[tokio::test]
+async fn retries_of_one_hop_are_bounded() {
+    let site = TestSite::start();
+    let net = net(&site);
+    net.insert_stage(Arc::new(Forever));
+    let r = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("fetch");
+    assert_eq!(r.status(), 200);
+    assert_eq!(site.requests().len(), 1 + session_net::MAX_HOP_RETRIES);
 }

@@ -1,0 +1,500 @@
+//! [`Net`], one session's network context, and how it starts ([`NetConfig`], [`Limits`]).
+
+use std::sync::{Arc, RwLock, Weak};
+
+use http::HeaderValue;
+use rustls_pki_types::CertificateDer;
+use url::Url;
+
+use crate::dns::{ResolveHostOptions, ResolvedHost, Resolver};
+use crate::emulation::{Emulation, NetworkEmulation};
+use crate::error::{Error, NetError, Result};
+use crate::fetch::{self, Pipeline, Routing};
+use crate::netlog::NetLog;
+use crate::proxy::{ProxyConfig, ProxyResolver, auth, pac};
+use crate::request::{FetchOptions, RequestBody};
+use crate::response::Response;
+use crate::stages::{self, Stages};
+use crate::tls::{self, CertificateVerifyProc, SslConfig};
+use crate::transport::{DefaultHeaders, Dialer, Key, Pool, Transport};
+use session_base::host_rules::HostRules;
+
+/// hyper's default cap on HTTP/1 response header lines.
+pub(crate) const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
+
+/// Limits against hostile servers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest response header block, in bytes (Chromium: 256 KiB); larger fails with
+    /// `net::ERR_RESPONSE_HEADERS_TOO_BIG`.
+    pub max_header_bytes: usize,
+    /// Most header lines in one response; more fails with `net::ERR_RESPONSE_HEADERS_TOO_BIG`.
+    /// The default, 100, is hyper's stack-allocated parse array; a larger cap works but costs a
+    /// heap array per response (Chromium has no such cap, only the byte limit).
+    pub max_headers: usize,
+    /// A decoded body may be at most this many times its encoded size once past
+    /// `decompression_floor`; past it the body fails with `net::ERR_CONTENT_DECODING_FAILED`.
+    pub max_decompression_ratio: u64,
+    /// Decoded bytes allowed before the ratio is enforced.
+    pub decompression_floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 256 * 1024,
+            max_headers: HYPER_DEFAULT_MAX_HEADERS,
+            max_decompression_ratio: 100,
+            decompression_floor: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// How a [`Net`] starts.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NetConfig {
+    /// `User-Agent` of every request that sets none.
+    pub user_agent: String,
+    /// The `acceptLanguages` list (`en-US,fr,de`), sent with q-values; `None` sends no
+    /// `Accept-Language`.
+    pub accept_languages: Option<String>,
+    /// Host rules (`--host-resolver-rules`).
+    pub host_rules: HostRules,
+    /// Extra trusted root certificates, PEM.
+    pub extra_roots_pem: Vec<Vec<u8>>,
+    /// Limits against hostile servers.
+    pub limits: Limits,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            user_agent: default_user_agent(),
+            accept_languages: Some("en-US".into()),
+            host_rules: HostRules::default(),
+            extra_roots_pem: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The default User-Agent of a `Net` made without one: Electron's format, naming no application.
+pub fn default_user_agent() -> String {
+    session_base::user_agent::default_user_agent("", "")
+}
+
+pub use session_base::user_agent::accept_language_header;
+
+/// Builds a request for `url` (any scheme `fetch` serves, `file:` included: URLs that do not fit
+/// `http::Uri` travel in [`FetchOptions::url`]), with default options.
+pub fn new_request(
+    method: http::Method,
+    url: &str,
+    body: impl Into<RequestBody>,
+) -> Result<http::Request<RequestBody>> {
+    let parsed = Url::parse(url).map_err(|e| {
+        Error::new(
+            NetError::InvalidUrl,
+            format!("'{url}' is not a valid URL: {e}"),
+        )
+    })?;
+    let mut request = http::Request::new(body.into());
+    *request.method_mut() = method;
+    if let Ok(uri) = parsed.as_str().parse::<http::Uri>()
+        && uri.scheme().is_some()
+        && uri.authority().is_some()
+    {
+        *request.uri_mut() = uri;
+    }
+    // The parsed URL rides along so that `fetch` does not parse it again.
+    request
+        .extensions_mut()
+        .insert(FetchOptions::new().url(parsed));
+    Ok(request)
+}
+
+/// Options of [`Net::preconnect`] (Electron's `preconnect` options).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreconnectOptions {
+    /// The URL; only its origin matters.
+    pub url: String,
+    /// Sockets to open, 1..=6 (default 1).
+    pub num_sockets: u32,
+}
+
+impl PreconnectOptions {
+    /// One socket to `url`'s origin.
+    pub fn new(url: impl Into<String>) -> Self {
+        PreconnectOptions {
+            url: url.into(),
+            num_sockets: 1,
+        }
+    }
+}
+
+/// One session's network context. Cheap to clone (a handle); `Send + Sync`.
+#[derive(Clone)]
+pub struct Net {
+    pub(crate) pipeline: Arc<Pipeline>,
+    /// Proxy credentials, asked of the proxy login handler.
+    proxy_login: Arc<auth::ProxyAuth>,
+}
+
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Net").finish_non_exhaustive()
+    }
+}
+
+fn header_value(what: &str, s: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(s).map_err(|_| {
+        Error::new(
+            NetError::InvalidArgument,
+            format!("{what} '{s}' is not a valid header value"),
+        )
+    })
+}
+
+fn defaults_for(user_agent: &str, accept_languages: Option<&str>) -> Result<DefaultHeaders> {
+    Ok(DefaultHeaders {
+        user_agent: header_value("user agent", user_agent)?,
+        accept_language: match accept_languages {
+            Some(l) if !l.trim().is_empty() => Some(header_value(
+                "accept languages",
+                &accept_language_header(l),
+            )?),
+            _ => None,
+        },
+    })
+}
+
+impl Net {
+    fn pool(&self) -> &Arc<Pool> {
+        &self.pipeline.transport.pool
+    }
+
+    fn dialer(&self) -> &Dialer {
+        &self.pipeline.transport.pool.dialer
+    }
+
+    /// A network context with its own pool, host cache and TLS state.
+    pub fn new(config: NetConfig) -> Result<Net> {
+        let tls = tls::Tls::new(Vec::new())?;
+        for pem in &config.extra_roots_pem {
+            tls.add_roots_pem(pem)?;
+        }
+        let resolver = Arc::new(Resolver::default());
+        resolver.set_rules(config.host_rules.clone());
+        let netlog = NetLog::default();
+        let pool = Arc::new(Pool::new(Dialer {
+            resolver: resolver.clone(),
+            tls,
+            emulation: Arc::new(Emulation::default()),
+            netlog: netlog.clone(),
+            limits: config.limits.clone(),
+        }));
+        let proxy_login = Arc::new(auth::ProxyAuth::default());
+        let defaults = defaults_for(&config.user_agent, config.accept_languages.as_deref())?;
+        let pipeline = Arc::new_cyclic(|weak: &Weak<Pipeline>| {
+            // PAC scripts are fetched through this same pipeline, always DIRECT.
+            let weak = weak.clone();
+            let fetcher: crate::proxy::PacFetcher = Arc::new(move |url: Url| {
+                let pipeline = weak.upgrade();
+                Box::pin(async move {
+                    let pipeline = pipeline
+                        .ok_or_else(|| Error::new(NetError::Aborted, "the session is gone"))?;
+                    let request = new_request(http::Method::GET, url.as_str(), ())?;
+                    fetch::fetch(&pipeline, request, Routing::Direct).await
+                })
+            });
+            Pipeline {
+                stages: Stages::default(),
+                transport: Transport::new(pool, proxy_login.clone()),
+                proxy: ProxyResolver::new(fetcher, resolver),
+                defaults: RwLock::new(Arc::new(defaults)),
+                limits: config.limits,
+                netlog,
+            }
+        });
+        Ok(Net {
+            pipeline,
+            proxy_login,
+        })
+    }
+
+    /// Sends `request` through the pipeline and returns the response once its head arrived;
+    /// the body streams. Options ride in the request's extensions ([`FetchOptions`]).
+    ///
+    /// Dropping the future cancels the request (its connection is closed if it was in use).
+    pub async fn fetch(&self, request: http::Request<RequestBody>) -> Result<Response> {
+        fetch::fetch(&self.pipeline, request, Routing::Proxied).await
+    }
+
+    /// The session's net log (`netLog`): a handle on the log every request and socket of this
+    /// `Net` writes to while it runs.
+    pub fn net_log(&self) -> NetLog {
+        self.pipeline.netlog.clone()
+    }
+
+    /// Adds a stage to the pipeline (see [`stages`]).
+    pub fn insert_stage(&self, stage: Arc<dyn stages::Stage>) {
+        self.pipeline.stages.insert(stage);
+    }
+
+    /// `setUserAgent(userAgent, acceptLanguages)`: new defaults for requests that set neither
+    /// header. `accept_languages: None` keeps the current `Accept-Language`.
+    pub fn set_user_agent(&self, user_agent: &str, accept_languages: Option<&str>) -> Result<()> {
+        let mut guard = self
+            .pipeline
+            .defaults
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut next = defaults_for(user_agent, accept_languages)?;
+        if accept_languages.is_none() {
+            next.accept_language = guard.accept_language.clone();
+        }
+        *guard = Arc::new(next);
+        Ok(())
+    }
+
+    /// Sets the `User-Agent` and the ready-made `Accept-Language` value (`None`: send none) of
+    /// requests that set neither header. The session facade uses this to follow its own
+    /// `set_user_agent`.
+    pub fn set_request_defaults(
+        &self,
+        user_agent: &str,
+        accept_language: Option<&str>,
+    ) -> Result<()> {
+        let next = DefaultHeaders {
+            user_agent: header_value("user agent", user_agent)?,
+            accept_language: match accept_language {
+                Some(v) if !v.is_empty() => Some(header_value("accept language", v)?),
+                _ => None,
+            },
+        };
+        *self
+            .pipeline
+            .defaults
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        Ok(())
+    }
+
+    /// The `User-Agent` requests get by default.
+    pub fn user_agent(&self) -> String {
+        String::from_utf8_lossy(self.pipeline.defaults().user_agent.as_bytes()).into_owned()
+    }
+
+    /// `resolveHost`.
+    ///
+    /// Dropping the future abandons the lookup (a system lookup already started finishes on
+    /// the blocking pool and is discarded).
+    pub async fn resolve_host(
+        &self,
+        host: &str,
+        options: ResolveHostOptions,
+    ) -> Result<ResolvedHost> {
+        self.dialer().resolver.resolve_host(host, options).await
+    }
+
+    /// `clearHostResolverCache`.
+    pub fn clear_host_resolver_cache(&self) {
+        self.dialer().resolver.clear_cache();
+    }
+
+    /// Replaces the host rules (`--host-resolver-rules`); idle connections are dropped so new
+    /// requests resolve by the new rules.
+    pub fn set_host_rules(&self, rules: HostRules) {
+        self.dialer().resolver.set_rules(rules);
+        self.dialer().resolver.clear_cache();
+        self.pool().flush_idle();
+    }
+
+    /// The host rules in force.
+    pub fn host_rules(&self) -> HostRules {
+        (*self.dialer().resolver.rules()).clone()
+    }
+
+    /// `preconnect`: checks the options as Electron does, then opens `num_sockets` connections
+    /// to the URL's origin (one for an HTTP/2 origin) and keeps them in the pool. Resolves when
+    /// they are open; failures to connect are not errors (as in Electron), only bad options are.
+    ///
+    /// Dropping the future stops opening sockets.
+    pub async fn preconnect(&self, options: PreconnectOptions) -> Result<()> {
+        let url = Url::parse(&options.url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                Error::new(
+                    NetError::InvalidArgument,
+                    "Must pass non-empty valid url to session.preconnect.",
+                )
+            })?;
+        if !(1..=6).contains(&options.num_sockets) {
+            return Err(Error::new(
+                NetError::InvalidArgument,
+                format!(
+                    "numSocketsToPreconnect is outside range [1,6]: {}",
+                    options.num_sockets
+                ),
+            ));
+        }
+        let key = Key::from_url(&url)?;
+        for _ in 0..options.num_sockets {
+            match self.pool().preconnect_one(&key).await {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::debug!("preconnect to {url} failed: {e}");
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `closeAllConnections`: closes every connection of the session; requests in flight fail
+    /// with `net::ERR_ABORTED`.
+    pub fn close_all_connections(&self) {
+        self.pool().close_all();
+    }
+
+    /// Connections kept in the pool (idle HTTP/1.1 plus HTTP/2), for observation.
+    pub fn pooled_connections(&self) -> usize {
+        self.pool().pooled_connections()
+    }
+
+    /// `enableNetworkEmulation`.
+    pub fn enable_network_emulation(&self, options: NetworkEmulation) {
+        self.dialer().emulation.enable(options);
+    }
+
+    /// `disableNetworkEmulation`.
+    pub fn disable_network_emulation(&self) {
+        self.dialer().emulation.disable();
+    }
+
+    /// `setCertificateVerifyProc`: `None` restores the default verification. Cached verdicts
+    /// and idle connections are dropped so the new proc sees every host again; requests in
+    /// flight (and other sessions) are not touched.
+    pub fn set_certificate_verify_proc(&self, proc: Option<CertificateVerifyProc>) {
+        self.dialer().tls.set_proc(proc);
+        self.pool().flush_idle();
+    }
+
+    /// `setSSLConfig`: applies to new connections; idle ones are not reused.
+    pub fn set_ssl_config(&self, config: SslConfig) -> Result<()> {
+        self.dialer().tls.set_ssl_config(config)?;
+        self.pool().flush_idle();
+        Ok(())
+    }
+
+    /// The SSL config in force.
+    pub fn ssl_config(&self) -> SslConfig {
+        self.dialer().tls.ssl_config()
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `CERTIFICATE` blocks) for this
+    /// session, in addition to webpki-roots; returns how many were added.
+    pub fn add_trusted_roots_pem(&self, pem: &[u8]) -> Result<usize> {
+        let n = self.dialer().tls.add_roots_pem(pem)?;
+        self.pool().flush_idle();
+        Ok(n)
+    }
+
+    /// Trusts one DER root certificate for this session.
+    pub fn add_trusted_root_der(&self, der: &[u8]) -> Result<()> {
+        self.dialer()
+            .tls
+            .add_roots(vec![CertificateDer::from(der.to_vec())])?;
+        self.pool().flush_idle();
+        Ok(())
+    }
+
+    /// `setProxy(config)`: validates the config and applies it to later requests and
+    /// lookups (idle connections are dropped). A PAC script is fetched when first needed.
+    pub async fn set_proxy(&self, config: ProxyConfig) -> Result<()> {
+        self.pipeline.proxy.set(&config).await?;
+        self.pool().flush_idle();
+        Ok(())
+    }
+
+    /// Sets the handler that answers a proxy's `407` (Electron's `login` event with
+    /// `isProxy`); credentials it gives are kept per proxy for the session's later requests,
+    /// whatever their credentials mode.
+    pub fn set_proxy_login_handler(&self, handler: Option<auth::ProxyLoginHandler>) {
+        self.proxy_login.set_handler(handler);
+    }
+
+    /// Sets the limits PAC scripts run under.
+    pub fn set_pac_limits(&self, limits: pac::PacLimits) {
+        self.pipeline.proxy.set_pac_limits(limits);
+    }
+
+    /// `forceReloadProxyConfig()`: drops the cached PAC script and fetches it again now
+    /// (a fetch failure is reported; later lookups retry). Idle connections are dropped.
+    pub async fn force_reload_proxy_config(&self) -> Result<()> {
+        self.pool().flush_idle();
+        self.pipeline.proxy.force_reload().await
+    }
+
+    /// The proxies for `url`, in fail-over order (`[DIRECT]` when none applies). Fails
+    /// with `net::ERR_PAC_SCRIPT_FAILED` naming the script when a PAC script cannot be
+    /// fetched or run.
+    pub async fn proxy_for_url(&self, url: &Url) -> Result<crate::proxy::ProxyList> {
+        self.pipeline.proxy.proxy_for_url(url).await
+    }
+
+    /// `resolveProxy(url)`: the proxies for `url` as a PAC string (`PROXY a:80;DIRECT`).
+    /// Electron resolves with an empty string where this fails.
+    pub async fn resolve_proxy(&self, url: &str) -> Result<String> {
+        self.pipeline.proxy.resolve_proxy(url).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::{AbortHandle, Body};
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Net>();
+        check::<Response>();
+        check::<Body>();
+        check::<Error>();
+        check::<AbortHandle>();
+    }
+
+    #[tokio::test]
+    async fn preconnect_validates_like_electron() {
+        // SESSION-30
+        let net = Net::new(NetConfig::default()).expect("net");
+        let err = net
+            .preconnect(PreconnectOptions::new(""))
+            .await
+            .expect_err("empty");
+        assert_eq!(
+            err.detail(),
+            "Must pass non-empty valid url to session.preconnect."
+        );
+        let mut o = PreconnectOptions::new("http://127.0.0.1:1/");
+        o.num_sockets = 7;
+        assert!(net.preconnect(o.clone()).await.is_err());
+        o.num_sockets = 0;
+        assert!(net.preconnect(o).await.is_err());
+    }
+
+    #[test]
+    fn user_agent_updates() {
+        let net = Net::new(NetConfig::default()).expect("net");
+        net.set_user_agent("test-agent", Some("en-US,fr,de"))
+            .expect("ua");
+        assert_eq!(net.user_agent(), "test-agent");
+        assert!(net.set_user_agent("bad\nagent", None).is_err());
+    }
+}
