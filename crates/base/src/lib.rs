@@ -1,5 +1,6 @@
 //! Vocabulary shared by two or more session crates.
 //!
+//! - [`events::LazySender`]: an event channel made when the first listener subscribes.
 //! - [`fs::atomic_write`]: write-temp, fsync, rename, the way every file that must survive a
 //!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal).
 //! - [`host_rules::HostRules`]: Chromium's `--host-resolver-rules` (`MAP`, `~NOTFOUND`, `EXCLUDE`).
@@ -22,6 +23,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod events;
 pub mod fs;
 pub mod glob;
 pub mod header;

@@ -150,7 +150,7 @@ impl State {
 
 struct Inner {
     state: Mutex<State>,
-    events: broadcast::Sender<CookiesEvent>,
+    events: session_base::events::LazySender<CookiesEvent>,
     path: Option<PathBuf>,
     recovery: Option<Recovery>,
 }
@@ -225,7 +225,7 @@ impl Cookies {
         path: Option<PathBuf>,
         recovery: Option<Recovery>,
     ) -> Self {
-        let (events, _) = broadcast::channel(1024);
+        let events = session_base::events::LazySender::new(1024);
         Cookies {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {

@@ -1,0 +1,81 @@
+//! Many partitions in one process: 1,000 in-memory sessions, what each costs in resident memory
+//! and how long each takes to create. Whatever is immutable (parsed roots, the public suffix
+//! list, static tables) is shared by the sessions of a process; per-session state is made when
+//! first used.
+
+#![allow(missing_docs)]
+
+use std::time::Instant;
+
+use session::{SessionOptions, Sessions};
+use session_test_support::bench::{BenchRow, write_rows};
+
+const N: usize = 1_000;
+const ROUNDS: usize = 3;
+
+/// Resident set size of this process, bytes (Linux `/proc/self/statm`).
+fn rss() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut per_us, mut per_kib) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        for round in 0..ROUNDS {
+            let sessions = Sessions::new(tmp.path().join(format!("user-data-{round}")));
+            // One session first, so that what a process makes once is not counted per partition.
+            let _first = sessions
+                .from_partition("warm", SessionOptions::default())
+                .expect("session");
+            let before = rss();
+            let start = Instant::now();
+            let mut all = Vec::with_capacity(N);
+            for i in 0..N {
+                all.push(
+                    sessions
+                        .from_partition(&format!("tab-{i}"), SessionOptions::default())
+                        .expect("session"),
+                );
+            }
+            per_us.push(start.elapsed().as_secs_f64() * 1e6 / N as f64);
+            if let (Some(b), Some(a)) = (before, rss()) {
+                per_kib.push(a.saturating_sub(b) as f64 / 1024.0 / N as f64);
+            }
+            drop(all);
+        }
+    });
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let rows = vec![
+        BenchRow {
+            metric: "1,000 in-memory partitions in one process: resident memory each".into(),
+            unit: "KiB".into(),
+            ours: median(per_kib),
+            anchor: "goal 64 KiB".into(),
+            anchor_value: 64.0,
+            lower_is_better: true,
+            goal_ratio: Some(1.0),
+            note: format!("growth of the RSS while {N} sessions are created, median of {ROUNDS}"),
+        },
+        BenchRow {
+            metric: "1,000 in-memory partitions in one process: creation each".into(),
+            unit: "us".into(),
+            ours: median(per_us),
+            anchor: "goal 50 us".into(),
+            anchor_value: 50.0,
+            lower_is_better: true,
+            goal_ratio: Some(1.0),
+            note: format!("Sessions::from_partition, median of {ROUNDS} rounds"),
+        },
+    ];
+    write_rows("partitions", &rows).expect("write bench rows");
+}
