@@ -37,6 +37,10 @@ pub(crate) struct GlobalArgs {
     /// Proxy mode for this run.
     #[arg(long, global = true, value_name = "MODE")]
     pub(crate) proxy_mode: Option<String>,
+    /// Credentials for the proxy's 407 (curl's -U); asks for the password on a terminal when
+    /// only USER is given.
+    #[arg(long, global = true, value_name = "USER[:PASS]")]
+    pub(crate) proxy_user: Option<String>,
     /// User agent for this run.
     #[arg(long, global = true, value_name = "UA")]
     pub(crate) user_agent: Option<String>,

@@ -50,6 +50,9 @@ enum Command {
     ClearData(cmd::clear_data::Args),
     /// Unpacked extensions: info, match (content scripts, DNR), load, list, remove.
     Extensions(cmd::extensions::Args),
+    /// HTTP authentication: clear the auth cache.
+    #[command(subcommand)]
+    Auth(cmd::auth::AuthCommand),
 }
 
 fn main() {
@@ -95,6 +98,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Downloads(command) => cmd::downloads::run(&ctx, command).await,
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
         Command::Extensions(args) => cmd::extensions::run(&ctx, args),
+        Command::Auth(command) => cmd::auth::run(&ctx, command),
         Command::Partition(_) => unreachable!("handled above"),
     }
 }

@@ -135,6 +135,8 @@ net_errors! {
     IncompleteChunkedEncoding = -355, "ERR_INCOMPLETE_CHUNKED_ENCODING";
     /// The response could not be parsed as HTTP.
     InvalidHttpResponse = -370, "ERR_INVALID_HTTP_RESPONSE";
+    /// A server kept asking for credentials (more rounds than allowed).
+    TooManyRetries = -375, "ERR_TOO_MANY_RETRIES";
     /// The server answered with a status the caller treats as a failure (`error_for_status`).
     HttpResponseCodeFailure = -379, "ERR_HTTP_RESPONSE_CODE_FAILURE";
     /// An `only-if-cached` request found nothing in the cache.

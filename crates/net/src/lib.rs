@@ -39,6 +39,10 @@
 //!   for a revalidation it adds `If-None-Match` / `If-Modified-Since` and leaves the entry in
 //!   `ctx.extensions`. `on_response` stores the response (wrapping `response.body` to tee it)
 //!   or merges a 304 into the stored entry and replaces `*response`.
+//! - **auth**: `Slot::Auth`, built in (`auth/stage.rs`). `on_request` adds cached credentials
+//!   preemptively; `on_response` answers a `401` (URL credentials, the auth cache, then
+//!   [`Net::set_login_handler`]) with `ResponseFlow::Retry`. Proxies' `407`s are answered by the
+//!   transport's proxy layer from the same cache and handler.
 //!
 //! # How the crate is laid out
 //!
@@ -68,6 +72,10 @@
 //! - HTTP/1.1 request header names go out in Title-Case (hyper does not take the caller's
 //!   spelling); response `raw_headers` keep the server's spelling and wire order.
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
+//! - HTTP authentication speaks Basic, Digest and NTLM (NTLMv2, explicit credentials).
+//!   Negotiate (Kerberos/SPNEGO) is not offered: it needs the platform's GSSAPI or SSPI and a
+//!   ticket from the logged-in user, which this library neither links nor has; a server that
+//!   offers only Negotiate gets its `401` returned.
 
 pub mod auth;
 pub mod blob;

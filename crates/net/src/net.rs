@@ -6,12 +6,13 @@ use http::HeaderValue;
 use rustls_pki_types::CertificateDer;
 use url::Url;
 
+use crate::auth::{self, Auth, LoginHandler};
 use crate::dns::{ResolveHostOptions, ResolvedHost, Resolver};
 use crate::emulation::{Emulation, NetworkEmulation};
 use crate::error::{Error, NetError, Result};
 use crate::fetch::{self, Pipeline, Routing};
 use crate::netlog::NetLog;
-use crate::proxy::{ProxyConfig, ProxyResolver, auth, pac};
+use crate::proxy::{ProxyConfig, ProxyResolver, pac};
 use crate::request::{FetchOptions, RequestBody};
 use crate::response::Response;
 use crate::stages::{self, Stages};
@@ -138,8 +139,8 @@ impl PreconnectOptions {
 #[derive(Clone)]
 pub struct Net {
     pub(crate) pipeline: Arc<Pipeline>,
-    /// Proxy credentials, asked of the proxy login handler.
-    proxy_login: Arc<auth::ProxyAuth>,
+    /// HTTP authentication: the login handler, the auth cache (origin and proxy).
+    auth: Arc<Auth>,
 }
 
 impl std::fmt::Debug for Net {
@@ -195,7 +196,7 @@ impl Net {
             netlog: netlog.clone(),
             limits: config.limits.clone(),
         }));
-        let proxy_login = Arc::new(auth::ProxyAuth::default());
+        let auth = Arc::new(Auth::default());
         let defaults = defaults_for(&config.user_agent, config.accept_languages.as_deref())?;
         let pipeline = Arc::new_cyclic(|weak: &Weak<Pipeline>| {
             // PAC scripts are fetched through this same pipeline, always DIRECT.
@@ -211,17 +212,18 @@ impl Net {
             });
             Pipeline {
                 stages: Stages::default(),
-                transport: Transport::new(pool, proxy_login.clone()),
+                transport: Transport::new(pool, auth.clone()),
                 proxy: ProxyResolver::new(fetcher, resolver),
                 defaults: RwLock::new(Arc::new(defaults)),
                 limits: config.limits,
                 netlog,
             }
         });
-        Ok(Net {
-            pipeline,
-            proxy_login,
-        })
+        pipeline.stages.insert(Arc::new(auth::AuthStage {
+            auth: auth.clone(),
+            netlog: pipeline.netlog.clone(),
+        }));
+        Ok(Net { pipeline, auth })
     }
 
     /// Sends `request` through the pipeline and returns the response once its head arrived;
@@ -415,17 +417,38 @@ impl Net {
 
     /// `setProxy(config)`: validates the config and applies it to later requests and
     /// lookups (idle connections are dropped). A PAC script is fetched when first needed.
+    ///
+    /// Credentials written in the rules (`http=alice:pw@proxy:3128`, also through
+    /// `http_proxy` in `system` mode) answer that proxy's challenges (Basic, Digest) without
+    /// the login handler. A rule that cannot be used fails with `net::ERR_INVALID_ARGUMENT`
+    /// naming it (Chromium drops it, and requests would go DIRECT).
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<()> {
         self.pipeline.proxy.set(&config).await?;
+        self.auth
+            .set_proxy_identities(self.pipeline.proxy.credentials());
         self.pool().flush_idle();
         Ok(())
     }
 
-    /// Sets the handler that answers a proxy's `407` (Electron's `login` event with
-    /// `isProxy`); credentials it gives are kept per proxy for the session's later requests,
-    /// whatever their credentials mode.
-    pub fn set_proxy_login_handler(&self, handler: Option<auth::ProxyLoginHandler>) {
-        self.proxy_login.set_handler(handler);
+    /// Sets the handler that answers `401` and `407` challenges (Electron's `login` event,
+    /// `isProxy` for proxies). Without one, or when it cancels, the `401`/`407` is the
+    /// response. Requests with `credentials: omit` never ask it for a server; proxy
+    /// credentials are kept per proxy for every later request. `None` removes it.
+    pub fn set_login_handler(&self, handler: Option<LoginHandler>) {
+        self.auth.set_handler(handler);
+    }
+
+    /// `clearAuthCache()`: forgets every cached credential (servers and proxies). Requests in
+    /// flight are not aborted.
+    pub fn clear_auth_cache(&self) {
+        self.auth.clear_cache();
+    }
+
+    /// `allowNTLMCredentialsForDomains(domains)`: the servers (Chromium's allow-list syntax)
+    /// that get cached NTLM credentials without the login handler being asked again; `""`
+    /// for none (the default).
+    pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
+        self.auth.set_ntlm_allow_list(domains);
     }
 
     /// Sets the limits PAC scripts run under.

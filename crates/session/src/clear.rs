@@ -248,7 +248,8 @@ impl Session {
     /// the chosen origins (all when none are given).
     ///
     /// What this library stores is cleared for real: cookies (at registrable-domain granularity,
-    /// SESSION-17..19), the HTTP cache (by the origin of each entry's URL) and, with it, the
+    /// SESSION-17..19; `cookies` also empties the whole HTTP auth cache, as Chromium's "cookies
+    /// and site data" does), the HTTP cache (by the origin of each entry's URL) and, with it, the
     /// shared compression dictionaries (by dictionary URL or frame origin), and the download
     /// history (finished, cancelled and interrupted items; running downloads and the files on
     /// disk are kept, as Chromium does). The other types (`localStorage`, `indexedDB`,
@@ -270,6 +271,9 @@ impl Session {
             let mut counts = ClearedCounts::default();
             if types.contains(&DataType::Cookies) {
                 counts.cookies = session.clear_cookies(&filter)?;
+                // Chromium's "cookies and site data" takes the HTTP auth cache with it (whole:
+                // its entries are not kept by origin filter).
+                session.clear_auth_cache();
             }
             if types.contains(&DataType::Cache) {
                 counts.cache_entries = session.clear_cache_data(&filter);

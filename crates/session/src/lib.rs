@@ -36,6 +36,7 @@
 //! (`session::base`, ...), so an application needing only a cookie jar can depend on
 //! `session-cookies` alone.
 
+mod auth;
 pub mod cache;
 mod clear;
 mod clear_site_data;

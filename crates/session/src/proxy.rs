@@ -21,13 +21,6 @@ impl Session {
         self.inner.net.resolve_proxy(url).await
     }
 
-    /// Answers proxies' `407` challenges (Electron's `login` event with `isProxy: true`):
-    /// the handler is asked once per proxy, the credentials are kept for the session's
-    /// later requests (whatever their credentials mode). `None` removes it.
-    pub fn set_proxy_login_handler(&self, handler: Option<auth::ProxyLoginHandler>) {
-        self.inner.net.set_proxy_login_handler(handler);
-    }
-
     /// `ses.forceReloadProxyConfig()`: fetches the PAC script again.
     pub async fn force_reload_proxy_config(&self) -> session_net::Result<()> {
         self.inner.net.force_reload_proxy_config().await

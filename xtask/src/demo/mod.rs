@@ -4,6 +4,7 @@
 //! A capability adds its step as a function in a file of its own here and one line in
 //! [`STEPS`].
 
+mod auth;
 mod cache;
 mod cookies;
 mod devices;
@@ -28,6 +29,7 @@ const STEPS: &[Step] = &[
     ("devices", devices::serial_chooser),
     ("net", net::fetch),
     ("proxy", proxy::resolve_and_fetch),
+    ("auth", auth::digest_login),
     ("netlog", netlog::netlog_and_har),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),

@@ -47,6 +47,8 @@ pub(crate) struct Args {
     /// Write a HAR of the request to FILE.
     #[arg(long, value_name = "FILE")]
     har: Option<PathBuf>,
+    #[command(flatten)]
+    login: crate::cmd::auth::LoginArgs,
 }
 
 fn usage(message: String) -> CliError {
@@ -116,6 +118,7 @@ fn write_har(log: &Path, har: &Path, body_bytes: u64) -> Result<(), CliError> {
 
 /// The fetch itself; returns the body's size.
 async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
+    crate::cmd::auth::install(ctx, &args.login)?;
     let redirect: RedirectMode = args
         .redirect
         .parse()

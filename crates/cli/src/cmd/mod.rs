@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod auth;
 pub(crate) mod cache;
 pub(crate) mod clear_data;
 pub(crate) mod cookies;

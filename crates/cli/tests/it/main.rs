@@ -1,5 +1,6 @@
 //! The `ses` binary, run as a user would.
 
+mod auth;
 mod cache;
 mod clear_data;
 mod cookies;

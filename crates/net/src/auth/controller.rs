@@ -57,7 +57,7 @@ struct Sent {
 }
 
 /// The state of one request towards one target (the origin server or the proxy).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AuthController {
     target: Target,
     origin: String,
@@ -71,7 +71,8 @@ pub struct AuthController {
 
 impl AuthController {
     /// A controller for a request to `origin` (`scheme://host:port` of the server or proxy)
-    /// at `path`; `url_identity` is the URL's user info (ignored for proxies).
+    /// at `path`; `url_identity` is tried first, once (the URL's user info, or a proxy's
+    /// credentials from the proxy rules).
     pub fn new(
         target: Target,
         origin: &str,
@@ -82,7 +83,7 @@ impl AuthController {
             target,
             origin: origin.to_string(),
             path: path.to_string(),
-            url_identity: url_identity.filter(|_| target == Target::Server),
+            url_identity,
             tried_cache: false,
             rounds: 0,
             pending: None,
@@ -468,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn proxies_ignore_url_identity() {
+    fn a_proxy_identity_from_the_rules_goes_first() {
         let mut cache = AuthCache::new();
         let mut c = AuthController::new(
             Target::Proxy,
@@ -476,15 +477,11 @@ mod tests {
             "",
             Some(Credentials::new("x", "y")),
         );
-        assert!(matches!(
-            c.on_challenge(
-                &ch(r#"Basic realm="squid""#),
-                &mut cache,
-                "CONNECT",
-                "a.test:443",
-                true
-            ),
-            Next::Ask(_)
-        ));
+        let basic = ch(r#"Basic realm="squid""#);
+        assert_eq!(
+            retry(c.on_challenge(&basic, &mut cache, "CONNECT", "a.test:443", true)),
+            "Basic eDp5"
+        );
+        assert_eq!(c.source(), Some(Source::Url));
     }
 }

@@ -38,7 +38,9 @@ mod cache;
 pub mod challenge;
 mod controller;
 pub mod digest;
+mod login;
 pub mod ntlm;
+mod stage;
 
 use std::fmt;
 
@@ -48,6 +50,9 @@ pub use allowlist::NtlmAllowList;
 pub use cache::{AuthCache, CacheEntry, protection_space};
 pub use challenge::{Challenge, ChallengeError};
 pub use controller::{Ask, AuthController, MAX_ROUNDS, Next, Source};
+pub(crate) use login::{Auth, is_unauthorized, origin_of, proxy_origin, request_target};
+pub use login::{AuthAnswer, AuthRequest, LoginHandler};
+pub(crate) use stage::AuthStage;
 
 use digest::DigestChallenge;
 

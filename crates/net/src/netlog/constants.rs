@@ -35,6 +35,8 @@ event_types! {
     SslSocketBytesSent = "SSL_SOCKET_BYTES_SENT",
     SslSocketBytesReceived = "SSL_SOCKET_BYTES_RECEIVED",
     SocketPoolBoundToSocket = "SOCKET_POOL_BOUND_TO_SOCKET",
+    AuthHandleChallenge = "AUTH_HANDLE_CHALLENGE",
+    AuthGenerateToken = "AUTH_GENERATE_TOKEN",
 }
 
 /// The `constants` object, as JSON text. `unix_zero` is the Unix time (ms) of our clock's zero.

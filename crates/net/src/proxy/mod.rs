@@ -12,7 +12,6 @@
 //! GNOME/KDE settings; `auto_detect` fetches `http://wpad/wpad.dat` and goes DIRECT when
 //! that fails.
 
-pub mod auth;
 mod bypass;
 pub mod pac;
 mod rules;
@@ -178,6 +177,16 @@ impl Resolved {
             ProxyMode::AutoDetect => resolved.pac_url = Some(WPAD_URL.into()),
             _ => {}
         }
+        if matches!(mode, ProxyMode::FixedServers | ProxyMode::System)
+            && let Some(rule) = resolved.rules.unusable.first()
+        {
+            return Err(Error::new(
+                NetError::InvalidArgument,
+                format!(
+                    "proxy rule '{rule}' cannot be used (a scheme key other than http, https, ftp or socks, or a proxy URI that does not parse); no request would go through it"
+                ),
+            ));
+        }
         Ok(resolved)
     }
 }
@@ -318,6 +327,18 @@ impl ProxyResolver {
 
     /// Validates `config` and applies it to later lookups; a PAC script is fetched when
     /// first needed.
+    /// The credentials written in the current rules, by proxy origin (`http://host:port`).
+    pub(crate) fn credentials(
+        &self,
+    ) -> std::collections::HashMap<String, crate::auth::Credentials> {
+        self.current()
+            .rules
+            .credentials
+            .iter()
+            .map(|(p, c)| (crate::auth::proxy_origin(p), c.clone()))
+            .collect()
+    }
+
     pub(crate) async fn set(&self, config: &ProxyConfig) -> Result<()> {
         let resolved = Resolved::from_config(config)?;
         let mut pac = self.pac.lock().await;

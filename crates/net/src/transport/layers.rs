@@ -116,18 +116,35 @@ pub(crate) trait SendHop: Send + Sync {
     fn send(&self, att: &mut Attempt<'_>) -> impl Future<Output = Result<HopResponse>> + Send;
 }
 
-/// Where [`ProxyAuth`] gets credentials for a proxy.
+/// Where [`ProxyAuth`] gets credentials for a proxy. `method` and `uri` are what the
+/// credentials are computed over (Digest): `CONNECT` and `host:port` for a tunnel, the
+/// request's method and absolute URL otherwise.
 pub(crate) trait ProxyLogin: Send + Sync {
-    /// The `Proxy-Authorization` value kept for `proxy`, if any.
-    fn kept(&self, proxy: &ProxyServer) -> Option<HeaderValue>;
-    /// Answers `proxy`'s challenge (a `Proxy-Authenticate` value) met while requesting `url`:
-    /// the value to send from now on, or `None` to give up.
+    /// The `Proxy-Authorization` value to send to `proxy` before any challenge, if any.
+    fn kept(&self, proxy: &ProxyServer, method: &Method, uri: &str) -> Option<HeaderValue>;
+    /// Answers `proxy`'s challenge (its `Proxy-Authenticate` values) met while requesting
+    /// `url`: the value to send, or `None` to give up.
     fn answer<'a>(
         &'a self,
         proxy: &'a ProxyServer,
         challenge: &'a str,
         url: &'a Url,
+        method: &'a Method,
+        uri: &'a str,
     ) -> BoxFuture<'a, Option<HeaderValue>>;
+}
+
+/// The method and request target credentials for the route's proxy are computed over.
+fn proxy_target(att: &Attempt<'_>) -> (Method, String) {
+    if att.absolute_form() {
+        let mut url = att.url.clone();
+        url.set_fragment(None);
+        (att.method.clone(), url.to_string())
+    } else {
+        let host = att.url.host_str().unwrap_or("");
+        let port = att.url.port_or_known_default().unwrap_or(443);
+        (Method::CONNECT, format!("{host}:{port}"))
+    }
 }
 
 /// Tries the routes in order; see the module docs.
@@ -198,7 +215,8 @@ impl<L: SendHop> SendHop for ProxyAuth<L> {
             att.proxy_authorization = None;
             return self.inner.send(att).await;
         };
-        att.proxy_authorization = self.login.kept(&proxy);
+        let (method, uri) = proxy_target(att);
+        att.proxy_authorization = self.login.kept(&proxy, &method, &uri);
         att.tunnel_challenge = None;
         let result = self.inner.send(att).await;
         let challenge = match &result {
@@ -208,10 +226,11 @@ impl<L: SendHop> SendHop for ProxyAuth<L> {
             {
                 Some(
                     r.headers
-                        .get(header::PROXY_AUTHENTICATE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_string(),
+                        .get_all(header::PROXY_AUTHENTICATE)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )
             }
             _ => None,
@@ -222,7 +241,11 @@ impl<L: SendHop> SendHop for ProxyAuth<L> {
         if !att.rewind() {
             return result;
         }
-        match self.login.answer(&proxy, &challenge, att.url).await {
+        match self
+            .login
+            .answer(&proxy, &challenge, att.url, &method, &uri)
+            .await
+        {
             Some(value) => {
                 att.proxy_authorization = Some(value);
                 att.fresh = true;
@@ -261,9 +284,9 @@ impl<L: SendHop> SendHop for StaleRetry<L> {
     }
 }
 
-impl ProxyLogin for crate::proxy::auth::ProxyAuth {
-    fn kept(&self, proxy: &ProxyServer) -> Option<HeaderValue> {
-        self.header(proxy)
+impl ProxyLogin for crate::auth::Auth {
+    fn kept(&self, proxy: &ProxyServer, method: &Method, uri: &str) -> Option<HeaderValue> {
+        self.proxy_kept(proxy, method, uri)
     }
 
     fn answer<'a>(
@@ -271,12 +294,9 @@ impl ProxyLogin for crate::proxy::auth::ProxyAuth {
         proxy: &'a ProxyServer,
         challenge: &'a str,
         url: &'a Url,
+        method: &'a Method,
+        uri: &'a str,
     ) -> BoxFuture<'a, Option<HeaderValue>> {
-        Box::pin(async move {
-            crate::proxy::auth::ProxyAuth::answer(self, proxy, challenge, url.as_str())
-                .await
-                .then(|| self.header(proxy))
-                .flatten()
-        })
+        Box::pin(self.proxy_answer(proxy, challenge, url, method, uri))
     }
 }

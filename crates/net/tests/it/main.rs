@@ -1,5 +1,6 @@
 //! Integration tests of session-net against the loopback test site.
 
+mod auth;
 mod basics;
 mod cache;
 mod cookies;

@@ -496,7 +496,7 @@ async fn socks4_proxies_get_a_locally_resolved_address() {
 #[tokio::test]
 async fn proxy_credentials_are_asked_once_and_kept() {
     // PROXY-12
-    use session_net::proxy::auth::{ProxyAuthInfo, ProxyCredentials};
+    use session_net::auth::{AuthAnswer, AuthRequest, Credentials};
     use std::sync::atomic::{AtomicUsize, Ordering};
     let site = TestSite::start();
     let proxy = session_test_support::TestProxy::start_with_auth("user", "secret");
@@ -515,17 +515,12 @@ async fn proxy_credentials_are_asked_once_and_kept() {
     assert_eq!(e.kind(), NetError::ProxyAuthRequested);
 
     let calls = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(std::sync::Mutex::new(Vec::<ProxyAuthInfo>::new()));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<AuthRequest>::new()));
     let (c, s) = (calls.clone(), seen.clone());
-    net.set_proxy_login_handler(Some(Arc::new(move |info: ProxyAuthInfo| {
+    net.set_login_handler(Some(Arc::new(move |info: AuthRequest| {
         c.fetch_add(1, Ordering::SeqCst);
         s.lock().expect("seen").push(info);
-        Box::pin(async {
-            Some(ProxyCredentials {
-                username: "user".into(),
-                password: "secret".into(),
-            })
-        })
+        Box::pin(async { AuthAnswer::Credentials(Credentials::new("user", "secret")) })
     })));
     let (status, _) = get(&net, &site.http_url("a.test", "/echo"))
         .await
@@ -534,8 +529,13 @@ async fn proxy_credentials_are_asked_once_and_kept() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let info = seen.lock().expect("seen")[0].clone();
     assert_eq!(
-        (info.scheme.as_str(), info.realm.as_str(), info.port),
-        ("basic", "test-proxy", proxy.port())
+        (
+            info.is_proxy,
+            info.scheme.as_str(),
+            info.realm.as_str(),
+            info.port
+        ),
+        (true, "basic", "test-proxy", proxy.port())
     );
     // Kept: later requests, https tunnels and credentials-omit requests are not asked again.
     let (status, _) = get(&net, &site.https_url("a.test", "/echo"))

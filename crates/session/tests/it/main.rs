@@ -1,5 +1,6 @@
 //! Integration tests of the session facade.
 
+mod auth;
 mod cache;
 mod clear;
 mod clear_site_data;

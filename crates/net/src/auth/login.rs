@@ -1,0 +1,298 @@
+//! The session's side of authentication: the login handler, the auth cache behind a lock,
+//! the NTLM allow-list and the proxy credentials from configuration; and what one request
+//! does with a `401` (ask, retry, give up) through its [`AuthController`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use futures_util::future::BoxFuture;
+use http::{HeaderValue, Method, StatusCode};
+use url::Url;
+
+use super::{AuthCache, AuthController, Credentials, Next, NtlmAllowList, Target, challenge};
+use crate::error::{Error, NetError, Result};
+use crate::proxy::ProxyServer;
+
+/// What the login handler is told: Electron's `authInfo` plus the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthRequest {
+    /// A proxy asks (`407`), not the origin server (`401`).
+    pub is_proxy: bool,
+    /// The scheme, lower case: `basic`, `digest` or `ntlm`.
+    pub scheme: String,
+    /// The host of the server or proxy that asks.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The realm (empty for NTLM).
+    pub realm: String,
+    /// The URL being requested.
+    pub url: Url,
+    /// The request's method.
+    pub method: Method,
+}
+
+/// The login handler's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthAnswer {
+    /// Try these.
+    Credentials(Credentials),
+    /// Give up: the `401`/`407` goes to the caller with its body.
+    Cancel,
+}
+
+/// Answers `401` and `407` challenges (Electron's `login` event). Dropping its future (the
+/// request was aborted) abandons the request.
+pub type LoginHandler = Arc<dyn Fn(AuthRequest) -> BoxFuture<'static, AuthAnswer> + Send + Sync>;
+
+/// Authentication state of one session.
+#[derive(Default)]
+pub(crate) struct Auth {
+    handler: RwLock<Option<LoginHandler>>,
+    cache: Mutex<AuthCache>,
+    ntlm_allow: RwLock<NtlmAllowList>,
+    /// Credentials from proxy rules and URIs, by proxy origin (`http://host:port`).
+    proxy_identities: RwLock<HashMap<String, Credentials>>,
+}
+
+impl Auth {
+    pub(crate) fn set_handler(&self, handler: Option<LoginHandler>) {
+        *self.handler.write().unwrap_or_else(|e| e.into_inner()) = handler;
+    }
+
+    fn handler(&self) -> Option<LoginHandler> {
+        self.handler
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Empties the cache; requests in flight go on with what they hold.
+    pub(crate) fn clear_cache(&self) {
+        self.cache().clear();
+    }
+
+    pub(crate) fn cache(&self) -> std::sync::MutexGuard<'_, AuthCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_ntlm_allow_list(&self, list: &str) {
+        *self.ntlm_allow.write().unwrap_or_else(|e| e.into_inner()) = NtlmAllowList::parse(list);
+    }
+
+    fn ntlm_allowed(&self, url: &Url) -> bool {
+        self.ntlm_allow
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .allows(url)
+    }
+
+    /// Replaces the proxy credentials that came with the proxy configuration.
+    pub(crate) fn set_proxy_identities(&self, identities: HashMap<String, Credentials>) {
+        *self
+            .proxy_identities
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = identities;
+    }
+
+    pub(crate) fn proxy_identity(&self, proxy_origin: &str) -> Option<Credentials> {
+        self.proxy_identities
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(proxy_origin)
+            .cloned()
+    }
+
+    /// Asks the handler; `None` without a handler or on cancel.
+    async fn ask(&self, request: AuthRequest) -> Option<Credentials> {
+        let handler = self.handler()?;
+        match handler(request).await {
+            AuthAnswer::Credentials(c) => Some(c),
+            AuthAnswer::Cancel => None,
+        }
+    }
+
+    /// Runs `next` to its end: asks the handler as often as the controller wants. Returns
+    /// the header value to retry with, `None` to give up, or the error to fail with.
+    pub(crate) async fn resolve(
+        &self,
+        controller: &mut AuthController,
+        mut next: Next,
+        who: Who<'_>,
+    ) -> Result<Option<HeaderValue>> {
+        loop {
+            match next {
+                Next::Retry(h) => {
+                    return HeaderValue::from_str(&h).map(Some).map_err(|_| {
+                        Error::new(
+                            NetError::InvalidArgument,
+                            format!(
+                                "the credentials for {} cannot be sent in a header (control characters)",
+                                who.url
+                            ),
+                        )
+                    });
+                }
+                Next::GiveUp => return Ok(None),
+                Next::Fail(why) => {
+                    return Err(Error::new(NetError::TooManyRetries, why));
+                }
+                Next::Ask(ask) => {
+                    let request = AuthRequest {
+                        is_proxy: who.target == Target::Proxy,
+                        scheme: ask.scheme,
+                        host: who.host.to_string(),
+                        port: who.port,
+                        realm: ask.realm,
+                        url: who.url.clone(),
+                        method: who.method.clone(),
+                    };
+                    let Some(credentials) = self.ask(request).await else {
+                        return Ok(None);
+                    };
+                    let mut cache = self.cache();
+                    next = controller.on_credentials(
+                        credentials,
+                        &mut cache,
+                        who.method.as_str(),
+                        who.uri,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A `401` for the request to `url`: the `Authorization` value to retry with, `None` to
+    /// hand the `401` to the caller, or an error (a challenge header that cannot be parsed at
+    /// all, endless challenges).
+    pub(crate) async fn on_unauthorized(
+        &self,
+        controller: &mut AuthController,
+        headers: &http::HeaderMap,
+        url: &Url,
+        method: &Method,
+    ) -> Result<Option<HeaderValue>> {
+        let lines = headers
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .map(HeaderValue::as_bytes);
+        let challenges = challenge::parse(lines).map_err(|e| {
+            Error::new(
+                NetError::InvalidResponse,
+                format!("the WWW-Authenticate of {url} cannot be parsed: {e}"),
+            )
+        })?;
+        let uri = request_target(url);
+        let next = {
+            let mut cache = self.cache();
+            controller.on_challenge(
+                &challenges,
+                &mut cache,
+                method.as_str(),
+                &uri,
+                self.ntlm_allowed(url),
+            )
+        };
+        let who = Who {
+            target: Target::Server,
+            host: url.host_str().unwrap_or(""),
+            port: url.port_or_known_default().unwrap_or(0),
+            url,
+            method,
+            uri: &uri,
+        };
+        self.resolve(controller, next, who).await
+    }
+}
+
+impl Auth {
+    /// The `Proxy-Authorization` to send before any challenge: a cached Basic or Digest
+    /// identity for `proxy`.
+    pub(crate) fn proxy_kept(
+        &self,
+        proxy: &ProxyServer,
+        method: &Method,
+        uri: &str,
+    ) -> Option<HeaderValue> {
+        let mut controller = AuthController::new(Target::Proxy, &proxy_origin(proxy), "", None);
+        let header = controller.preempt(&mut self.cache(), method.as_str(), uri)?;
+        HeaderValue::from_str(&header).ok()
+    }
+
+    /// Answers a proxy's `407`: the rules' credentials for it, then the cache, then the login
+    /// handler. NTLM is not offered to proxies (its handshake needs two answers on one
+    /// connection); a challenge that cannot be parsed gives up.
+    pub(crate) async fn proxy_answer(
+        &self,
+        proxy: &ProxyServer,
+        challenge: &str,
+        url: &Url,
+        method: &Method,
+        uri: &str,
+    ) -> Option<HeaderValue> {
+        let origin = proxy_origin(proxy);
+        let mut controller =
+            AuthController::new(Target::Proxy, &origin, "", self.proxy_identity(&origin));
+        let challenges: Vec<_> = challenge::parse([challenge.as_bytes()])
+            .ok()?
+            .into_iter()
+            .filter(|c| c.scheme != "ntlm")
+            .collect();
+        let next = {
+            let mut cache = self.cache();
+            controller.on_challenge(&challenges, &mut cache, method.as_str(), uri, true)
+        };
+        let who = Who {
+            target: Target::Proxy,
+            host: &proxy.host,
+            port: proxy.port,
+            url,
+            method,
+            uri,
+        };
+        self.resolve(&mut controller, next, who)
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+/// `http://host:port` of a proxy: the key of its auth cache entries.
+pub(crate) fn proxy_origin(proxy: &ProxyServer) -> String {
+    format!("http://{}", proxy.host_port())
+}
+
+/// Who asks, for the handler and the Digest `uri`.
+pub(crate) struct Who<'a> {
+    pub(crate) target: Target,
+    pub(crate) host: &'a str,
+    pub(crate) port: u16,
+    pub(crate) url: &'a Url,
+    pub(crate) method: &'a Method,
+    /// The request target the credentials are computed over (Digest's `uri`).
+    pub(crate) uri: &'a str,
+}
+
+/// `scheme://host:port` of `url`.
+pub(crate) fn origin_of(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// Path and query: the origin-form request target.
+pub(crate) fn request_target(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// Whether `status` is a challenge from the origin server.
+pub(crate) fn is_unauthorized(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED
+}

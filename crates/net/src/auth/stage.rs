@@ -1,0 +1,156 @@
+//! Authentication as a pipeline stage: preemptive credentials on the request side, `401`
+//! answered on the response side by retrying the same hop.
+
+use std::sync::Arc;
+
+use http::header::AUTHORIZATION;
+
+use super::{
+    Auth, AuthController, Credentials, Target, is_unauthorized, origin_of, request_target,
+};
+use crate::error::Result;
+use crate::netlog::{EventType, NetLog, Phase};
+use crate::response::HopResponse;
+use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
+
+/// The controller of the current hop, kept in the request's extensions.
+#[derive(Clone)]
+struct Hop(AuthController);
+
+/// The auth stage of a session.
+pub(crate) struct AuthStage {
+    pub(crate) auth: Arc<Auth>,
+    pub(crate) netlog: NetLog,
+}
+
+impl AuthStage {
+    /// `AUTH_HANDLE_CHALLENGE` with the challenge lines, `AUTH_GENERATE_TOKEN` with the scheme
+    /// and where the identity came from (never the credentials).
+    fn log(&self, ty: EventType, params: impl FnOnce() -> serde_json::Value) {
+        if let Some(src) = NetLog::current_request() {
+            self.netlog.add(&src, ty, Phase::None, |_| Some(params()));
+        }
+    }
+}
+
+impl AuthStage {
+    fn before(&self, ctx: &mut RequestContext) {
+        ctx.extensions.remove::<Hop>();
+        if !ctx.credentials_allowed() || !matches!(ctx.url.scheme(), "http" | "https") {
+            return;
+        }
+        let mut controller = AuthController::new(
+            Target::Server,
+            &origin_of(&ctx.url),
+            ctx.url.path(),
+            Credentials::from_url(&ctx.url),
+        );
+        if !ctx.headers.contains_key(AUTHORIZATION) {
+            let target = request_target(&ctx.url);
+            let header = {
+                let mut cache = self.auth.cache();
+                controller.preempt(&mut cache, ctx.method.as_str(), &target)
+            };
+            if let Some(v) = header.and_then(|h| http::HeaderValue::from_str(&h).ok()) {
+                self.log(
+                    EventType::AuthGenerateToken,
+                    || serde_json::json!({"scheme": scheme_of(&v), "source": "preemptive"}),
+                );
+                ctx.headers.insert(AUTHORIZATION, v);
+            }
+        }
+        ctx.extensions.insert(Hop(controller));
+    }
+
+    async fn after(
+        &self,
+        ctx: &mut RequestContext,
+        response: &mut HopResponse,
+    ) -> Result<ResponseFlow> {
+        if !is_unauthorized(response.status) || !ctx.credentials_allowed() {
+            return Ok(ResponseFlow::Continue);
+        }
+        let Some(Hop(mut controller)) = ctx.extensions.remove::<Hop>() else {
+            return Ok(ResponseFlow::Continue);
+        };
+        self.log(EventType::AuthHandleChallenge, || {
+            let lines: Vec<String> = response
+                .headers
+                .get_all(http::header::WWW_AUTHENTICATE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            serde_json::json!({"target": "server", "headers": lines})
+        });
+        let answer = self
+            .auth
+            .on_unauthorized(&mut controller, &response.headers, &ctx.url, &ctx.method)
+            .await?;
+        ctx.extensions.insert(Hop(controller));
+        let Some(value) = answer else {
+            return Ok(ResponseFlow::Continue);
+        };
+        self.log(EventType::AuthGenerateToken, || {
+            let source = match controller_source(ctx) {
+                Some(super::Source::Url) => "url",
+                Some(super::Source::Cache | super::Source::Preemptive) => "cache",
+                Some(super::Source::Handler) | None => "handler",
+            };
+            serde_json::json!({"scheme": scheme_of(&value), "source": source})
+        });
+        ctx.headers.insert(AUTHORIZATION, value);
+        drain(response).await;
+        Ok(ResponseFlow::Retry)
+    }
+}
+
+/// The scheme word of a credentials header value, lower case.
+fn scheme_of(v: &http::HeaderValue) -> String {
+    String::from_utf8_lossy(v.as_bytes())
+        .split(' ')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn controller_source(ctx: &RequestContext) -> Option<super::Source> {
+    ctx.extensions.get::<Hop>().and_then(|h| h.0.source())
+}
+
+/// Reads a small challenge body to its end so the connection can carry the retry (NTLM
+/// authenticates the connection); a large or slow one is left to be dropped.
+async fn drain(response: &mut HopResponse) {
+    let small = response
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n <= 64 * 1024);
+    if !small {
+        return;
+    }
+    let mut body = std::mem::take(&mut response.body);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        while let Ok(Some(_)) = body.chunk().await {}
+    })
+    .await;
+}
+
+impl Stage for AuthStage {
+    fn slot(&self) -> Slot {
+        Slot::Auth
+    }
+
+    fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+        self.before(ctx);
+        Box::pin(std::future::ready(Ok(Flow::Continue)))
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
+        response: &'a mut HopResponse,
+    ) -> BoxFuture<'a, Result<ResponseFlow>> {
+        Box::pin(self.after(ctx, response))
+    }
+}
