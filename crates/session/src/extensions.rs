@@ -49,3 +49,126 @@ impl Session {
         self.extensions().get_all_extensions()
     }
 }
+
+/// The declarativeNetRequest stage of the session's pipeline (stage 2, before webRequest
+/// listeners): on each hop, the rules of every loaded extension decide. A block fails the
+/// request with `net::ERR_BLOCKED_BY_CLIENT`; a redirect or scheme upgrade answers the hop with
+/// an internal `307` (`Non-Authoritative-Reason: DNR`) that is followed like a server's and
+/// counts toward the redirect limit; request header edits apply before the request leaves and
+/// response header edits when its response arrives. With no extension loaded the stage costs
+/// one read of an empty rule list. It holds the session weakly (the session owns the pipeline).
+///
+/// The request's resource type is `main_frame` for a top-level navigation, else taken from its
+/// `Sec-Fetch-Dest` header (`script`, `style` → `stylesheet`, `image`, `font`, `iframe` →
+/// `sub_frame`, `audio`/`video`/`track` → `media`, `empty` → `xmlhttprequest`), else `other`.
+pub(crate) struct DnrStage {
+    session: std::sync::Weak<crate::session::Inner>,
+}
+
+/// Puts the DNR stage in the session's pipeline.
+pub(crate) fn attach(inner: &std::sync::Arc<crate::session::Inner>) {
+    inner.net.insert_stage(std::sync::Arc::new(DnrStage {
+        session: std::sync::Arc::downgrade(inner),
+    }));
+}
+
+/// Response header edits decided on the request side, applied on the response side.
+#[derive(Clone)]
+struct ResponseEdits(Vec<dnr::HeaderEdit>);
+
+fn resource_type(ctx: &session_net::stages::RequestContext) -> &'static str {
+    if ctx.top_level_navigation {
+        return "main_frame";
+    }
+    match ctx
+        .headers
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("script") => "script",
+        Some("style") => "stylesheet",
+        Some("image") => "image",
+        Some("font") => "font",
+        Some("iframe" | "frame") => "sub_frame",
+        Some("audio" | "video" | "track") => "media",
+        Some("empty") => "xmlhttprequest",
+        Some("object" | "embed") => "object",
+        _ => "other",
+    }
+}
+
+impl session_net::stages::Stage for DnrStage {
+    fn slot(&self) -> session_net::stages::Slot {
+        session_net::stages::Slot::BeforeRequest
+    }
+
+    fn on_request<'a>(
+        &'a self,
+        ctx: &'a mut session_net::stages::RequestContext,
+    ) -> session_net::stages::BoxFuture<'a, session_net::Result<session_net::stages::Flow>> {
+        use session_net::stages::Flow;
+        ctx.extensions.remove::<ResponseEdits>();
+        let Some(inner) = self.session.upgrade() else {
+            return Box::pin(std::future::ready(Ok(Flow::Continue)));
+        };
+        let session = Session::from_inner(inner);
+        let method = ctx.method.as_str().to_owned();
+        let request = dnr::Request {
+            url: &ctx.url,
+            method: &method,
+            resource_type: resource_type(ctx),
+            initiator: ctx.initiator.as_ref(),
+        };
+        let outcome = session.extensions().evaluate_request(&request);
+        let flow = match outcome.decision {
+            Some(dnr::Decision::Block) => Err(session_net::Error::new(
+                session_net::NetError::BlockedByClient,
+                format!(
+                    "{} was blocked by an extension's declarativeNetRequest rule",
+                    ctx.url
+                ),
+            )),
+            Some(dnr::Decision::Redirect(to)) if to != ctx.url => {
+                let mut headers = http::HeaderMap::new();
+                if let Ok(v) = http::HeaderValue::from_str(to.as_str()) {
+                    headers.insert(http::header::LOCATION, v);
+                }
+                headers.insert(
+                    "non-authoritative-reason",
+                    http::HeaderValue::from_static("DNR"),
+                );
+                Ok(Flow::Respond(Box::new(session_net::HopResponse::new(
+                    http::StatusCode::TEMPORARY_REDIRECT,
+                    headers,
+                    session_net::Body::empty(),
+                ))))
+            }
+            _ => {
+                dnr::apply_header_edits(&mut ctx.headers, &outcome.request_headers);
+                if !outcome.response_headers.is_empty() {
+                    ctx.extensions
+                        .insert(ResponseEdits(outcome.response_headers));
+                }
+                Ok(Flow::Continue)
+            }
+        };
+        Box::pin(std::future::ready(flow))
+    }
+
+    fn on_response<'a>(
+        &'a self,
+        ctx: &'a mut session_net::stages::RequestContext,
+        response: &'a mut session_net::HopResponse,
+    ) -> session_net::stages::BoxFuture<'a, session_net::Result<session_net::stages::ResponseFlow>>
+    {
+        if let Some(ResponseEdits(edits)) = ctx.extensions.get::<ResponseEdits>() {
+            dnr::apply_header_edits(&mut response.headers, edits);
+            response.raw_headers = session_net::RawHeaders::default();
+        }
+        Box::pin(std::future::ready(Ok(
+            session_net::stages::ResponseFlow::Continue,
+        )))
+    }
+}

@@ -166,6 +166,7 @@ impl Session {
             extensions,
             _lock: lock,
         });
+        crate::extensions::attach(&inner);
         crate::clear_site_data::attach(&inner);
         Ok(Session { inner })
     }

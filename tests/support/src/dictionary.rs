@@ -7,7 +7,8 @@
 //! - `/dictionary/v2.js`: [`bundle_v2`]; when `Available-Dictionary` names v1 it comes as
 //!   `dcz` (zstd with v1 as raw prefix), or `dcb` with `?coding=dcb`, with
 //!   `Vary: available-dictionary, accept-encoding`; `?coding=badhash` sends `dcz` whose header
-//!   names another dictionary. Otherwise plain.
+//!   names another dictionary; `?coding=zstd` and `?coding=br` send plain zstd / brotli (for
+//!   comparisons). Otherwise plain.
 
 use std::sync::OnceLock;
 
@@ -100,6 +101,20 @@ pub fn dcb(data: &[u8], dictionary: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `data` as plain zstd at level 3 (no dictionary), as the dcz route's own level.
+pub fn zstd_plain(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).expect("zstd")
+}
+
+/// `data` as plain brotli at `quality` (no dictionary).
+pub fn br_plain(data: &[u8], quality: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, quality, 22);
+    std::io::Write::write_all(&mut w, data).expect("brotli");
+    drop(w);
+    out
+}
+
 pub(crate) fn route<B>(req: &Request<B>, name: &str, coding: Option<&str>) -> Response<Body> {
     match name {
         "v1.js" => {
@@ -132,6 +147,8 @@ pub(crate) fn route<B>(req: &Request<B>, name: &str, coding: Option<&str>) -> Re
                 Some("badhash") if matches && accepts("dcz") => {
                     (dcz(bundle_v2(), b"some other dictionary"), Some("dcz"))
                 }
+                Some("zstd") => (zstd_plain(bundle_v2()), Some("zstd")),
+                Some("br") => (br_plain(bundle_v2(), 5), Some("br")),
                 _ if matches && accepts("dcz") => (dcz(bundle_v2(), bundle_v1()), Some("dcz")),
                 _ => (bundle_v2().to_vec(), None),
             };

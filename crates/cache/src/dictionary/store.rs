@@ -179,6 +179,24 @@ struct Disk {
     writer: Mutex<mpsc::Sender<Op>>,
 }
 
+impl Drop for Inner {
+    /// The last handle of a disk store waits for its writer, so nothing registered before the
+    /// session went away (a process that exits right after a fetch) is lost.
+    fn drop(&mut self) {
+        if let Some(disk) = &self.disk {
+            let (tx, rx) = mpsc::channel();
+            let sent = disk
+                .writer
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .send(Op::Flush(tx));
+            if sent.is_ok() {
+                let _ = rx.recv();
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for SharedDictionaries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SharedDictionaries")

@@ -68,3 +68,91 @@ fn in_memory_sessions_refuse_extensions_and_sessions_are_separate() {
     assert_eq!(a.extensions().get_all_extensions().len(), 1);
     assert!(b.extensions().get_all_extensions().is_empty());
 }
+
+mod dnr_stage {
+    use session::extensions::LoadOptions;
+    use session::net::{NetError, new_request};
+    use session::{SessionOptions, Sessions};
+    use session_test_support::{HOST_RULES, TestSite};
+
+    fn extension(rules: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("manifest.json"),
+            r#"{"manifest_version":3,"name":"dnr","version":"1.0",
+                "permissions":["declarativeNetRequest"],
+                "host_permissions":["<all_urls>"],
+                "declarative_net_request":{"rule_resources":[{"id":"main","enabled":true,"path":"rules.json"}]}}"#,
+        )
+        .expect("manifest");
+        std::fs::write(dir.path().join("rules.json"), rules).expect("rules");
+        dir
+    }
+
+    #[tokio::test]
+    async fn rules_block_redirect_and_edit_headers_of_fetches() {
+        let site = TestSite::start();
+        let ud = tempfile::tempdir().expect("tmp");
+        let sessions = Sessions::new(ud.path());
+        let s = sessions
+            .from_partition("persist:dnr", SessionOptions::default())
+            .expect("session");
+        s.net().set_host_rules(HOST_RULES.parse().expect("rules"));
+        let port = site.http_port();
+        let rules = format!(
+            r#"[
+              {{"id":1,"priority":1,"action":{{"type":"block"}},
+                "condition":{{"urlFilter":"||tracker.test^"}}}},
+              {{"id":2,"priority":1,"action":{{"type":"redirect","redirect":{{"url":"http://a.test:{port}/echo"}}}},
+                "condition":{{"urlFilter":"|http://old.test:{port}/"}}}},
+              {{"id":3,"priority":1,"action":{{"type":"modifyHeaders",
+                  "requestHeaders":[{{"header":"x-added","operation":"set","value":"by-dnr"}}],
+                  "responseHeaders":[{{"header":"x-seen","operation":"set","value":"yes"}}]}},
+                "condition":{{"urlFilter":"/echo"}}}}
+            ]"#
+        );
+        let dir = extension(&rules);
+        s.extensions()
+            .load_extension(dir.path(), LoadOptions::default())
+            .expect("load");
+        let fetch = |url: String| {
+            let s = s.clone();
+            async move {
+                s.fetch(new_request(http::Method::GET, &url, ()).expect("request"))
+                    .await
+            }
+        };
+
+        // Block.
+        let e = fetch(site.http_url("tracker.test", "/echo"))
+            .await
+            .expect_err("blocked");
+        assert_eq!(e.kind(), NetError::BlockedByClient);
+        assert!(site.requests_to("/echo").is_empty(), "never sent");
+
+        // Redirect, then header edits on the redirect target.
+        let r = fetch(site.http_url("old.test", "/anything"))
+            .await
+            .expect("redirected");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.url().as_str(), site.http_url("a.test", "/echo"));
+        assert_eq!(
+            r.headers().get("x-seen").map(|v| v.to_str().ok()),
+            Some(Some("yes"))
+        );
+        let sent = &site.requests_to("/echo")[0];
+        assert_eq!(sent.header("x-added"), Some("by-dnr"));
+        assert!(
+            site.requests_to("/anything").is_empty(),
+            "the old URL was never asked"
+        );
+
+        // Removing the extension removes its rules.
+        let id = s.extensions().get_all_extensions()[0].id.clone();
+        s.extensions().remove_extension(&id);
+        let r = fetch(site.http_url("tracker.test", "/echo"))
+            .await
+            .expect("not blocked");
+        assert_eq!(r.status(), 200);
+    }
+}
