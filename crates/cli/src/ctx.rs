@@ -50,6 +50,13 @@ pub(crate) struct GlobalArgs {
     /// Load an unpacked extension for this run (repeatable; persistent partitions only).
     #[arg(long = "extension", global = true, value_name = "DIR")]
     pub(crate) extensions: Vec<PathBuf>,
+    /// Start a new browser session: drop the partition's session cookies when opening it
+    /// (curl's -j). Without it, session cookies live on across runs of a persistent partition.
+    #[arg(long, global = true)]
+    pub(crate) junk_session_cookies: bool,
+    /// Wait up to SECONDS for a partition another process holds, instead of failing at once.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub(crate) lock_wait: Option<f64>,
 }
 
 impl GlobalArgs {
@@ -72,7 +79,7 @@ impl GlobalArgs {
 }
 
 /// A failure: the one line printed on stderr and the exit status.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CliError {
     pub(crate) message: String,
     pub(crate) code: i32,
@@ -128,9 +135,37 @@ impl Ctx {
     /// Opens the session the global options name and applies the per-run settings.
     pub(crate) fn open(global: GlobalArgs) -> Result<Self, CliError> {
         let sessions = global.sessions();
-        let session = match &global.path {
-            Some(path) => sessions.from_path(path, SessionOptions::default())?,
-            None => sessions.from_partition(&global.partition, SessionOptions::default())?,
+        // A browser session spans runs: session cookies persist on a persistent partition
+        // until `cookies end-session` or --junk-session-cookies (the library's default stays
+        // Chromium's, where they end with the process).
+        let options =
+            || SessionOptions::default().persist_session_cookies(!global.junk_session_cookies);
+        let wait = match global.lock_wait {
+            Some(s) if s.is_finite() && s >= 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+            Some(s) => {
+                return Err(CliError {
+                    message: format!("--lock-wait: '{s}' is not a number of seconds"),
+                    code: 2,
+                });
+            }
+            None => None,
+        };
+        let deadline = wait.map(|w| std::time::Instant::now() + w);
+        let session = loop {
+            let opened = match &global.path {
+                Some(path) => sessions.from_path(path, options()),
+                None => sessions.from_partition(&global.partition, options()),
+            };
+            match opened {
+                Err(e)
+                    if e.kind() == session::ErrorKind::PartitionInUse
+                        && deadline.is_some_and(|d| std::time::Instant::now() < d) =>
+                {
+                    // The other process releases the lock when it ends (the OS drops it).
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other?,
+            }
         };
         if let Some(rules) = &global.host_rules {
             let rules = rules.parse().map_err(|e| CliError {

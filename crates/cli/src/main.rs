@@ -6,11 +6,19 @@
 mod cmd;
 mod ctx;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use ctx::{CliError, Ctx, GlobalArgs};
 
 #[derive(Parser)]
-#[command(name = "ses", version, about = "Inspect and drive a session partition")]
+#[command(
+    name = "ses",
+    version,
+    about = "Inspect and drive a session partition",
+    after_help = "A persistent partition keeps a browser session across runs: session cookies \
+                  received by one run are sent by the next, until `ses cookies end-session` or \
+                  --junk-session-cookies. Exit status: 0 done, 1 failed, 2 bad usage, 22 \
+                  `fetch --fail` got a status of 400 or more."
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -53,6 +61,14 @@ enum Command {
     /// HTTP authentication: clear the auth cache.
     #[command(subcommand)]
     Auth(cmd::auth::AuthCommand),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), as `cargo xtask man` writes it.
+    #[command(hide = true)]
+    Manpage,
 }
 
 fn main() {
@@ -79,10 +95,32 @@ fn main() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     // Commands that must not open the session first.
-    if let Command::Partition(args) = cli.command {
-        return cmd::partition::run(&cli.global, args);
+    match cli.command {
+        Command::Partition(args) => return cmd::partition::run(&cli.global, args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ses", &mut script);
+            ctx::out(&script);
+            return Ok(());
+        }
+        Command::Manpage => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| CliError::failed(format!("cannot render the manual page: {e}")))?;
+            ctx::out(&page);
+            return Ok(());
+        }
+        _ => {}
     }
-    let ctx = Ctx::open(cli.global)?;
+    let mut global = cli.global;
+    if let Command::Cookies(args) = &cli.command
+        && args.ends_session()
+    {
+        // Opening without keeping session cookies drops them from the store.
+        global.junk_session_cookies = true;
+    }
+    let ctx = Ctx::open(global)?;
     ctx.apply_proxy().await?;
     match cli.command {
         Command::Info => cmd::info::run(&ctx),
@@ -99,7 +137,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
         Command::Extensions(args) => cmd::extensions::run(&ctx, args),
         Command::Auth(command) => cmd::auth::run(&ctx, command),
-        Command::Partition(_) => unreachable!("handled above"),
+        Command::Partition(_) | Command::Completions { .. } | Command::Manpage => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -124,6 +124,15 @@ enum Cmd {
     },
     /// `cookies.flushStore()`.
     Flush,
+    /// End the browser session: drop the partition's session cookies.
+    EndSession,
+}
+
+impl Args {
+    /// Whether this is `cookies end-session` (the session is opened without session cookies).
+    pub(crate) fn ends_session(&self) -> bool {
+        matches!(self.command, Cmd::EndSession)
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -334,6 +343,11 @@ pub(crate) fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
             }
         }
         Cmd::Flush => {
+            jar.flush_store().map_err(failed)?;
+            ctx.print(&json!({}), String::new);
+        }
+        Cmd::EndSession => {
+            // The store was opened without session cookies, which dropped them from disk.
             jar.flush_store().map_err(failed)?;
             ctx.print(&json!({}), String::new);
         }

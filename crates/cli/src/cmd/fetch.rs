@@ -1,7 +1,8 @@
 //! `ses fetch URL`: `Session::fetch`, body to stdout (or `-o FILE`).
 
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use clap::Args as ClapArgs;
@@ -23,12 +24,29 @@ pub(crate) struct Args {
     /// A request header, 'Name: value' (repeatable).
     #[arg(short = 'H', long = "header", value_name = "K: V")]
     headers: Vec<String>,
-    /// Request body: DATA, or @FILE to send a file.
+    /// Request body: DATA, @FILE (newlines stripped, as curl) or @- (stdin).
     #[arg(short = 'd', long = "data", value_name = "DATA|@FILE")]
     data: Option<String>,
-    /// Write the body to FILE instead of stdout.
+    /// Request body as -d, but @FILE and @- are sent byte for byte.
+    #[arg(
+        long = "data-binary",
+        value_name = "DATA|@FILE",
+        conflicts_with = "data"
+    )]
+    data_binary: Option<String>,
+    /// A multipart/form-data field: NAME=VALUE, NAME=@FILE (a file) or NAME=<FILE (its text);
+    /// repeatable.
+    #[arg(short = 'F', long = "form", value_name = "NAME=VALUE", conflicts_with_all = ["data", "data_binary"])]
+    form: Vec<String>,
+    /// Write the body to FILE instead of stdout (`-` is stdout).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Give up after SECONDS (the whole transfer) with net::ERR_TIMED_OUT.
+    #[arg(long = "max-time", value_name = "SECONDS")]
+    max_time: Option<f64>,
+    /// Exit 22, printing no body, when the response status is 400 or more (curl's -f).
+    #[arg(long)]
+    fail: bool,
     /// Print the status line and response headers before the body.
     #[arg(short = 'i', long = "include")]
     include: bool,
@@ -67,14 +85,44 @@ fn version_text(r: &Response) -> &'static str {
     }
 }
 
+/// What a fetch that got a response produced.
+struct Outcome {
+    /// Body bytes written.
+    bytes: u64,
+    /// The `--json` document, printed once the timing is known.
+    json: Option<serde_json::Value>,
+    /// Time to the final response's headers.
+    ttfb: Duration,
+    /// The request body, for the HAR's `postData`.
+    sent: Sent,
+}
+
+/// The request body and its type, as sent.
+#[derive(Clone, Default)]
+struct Sent {
+    body: Vec<u8>,
+    mime: Option<String>,
+}
+
 pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
+    if let Some(s) = args.max_time
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(usage(format!(
+            "--max-time: '{s}' is not a positive number of seconds"
+        )));
+    }
     let har = args.har.clone();
-    // The HAR is made from a net log: the --netlog file (default capture, so cookie and
-    // authorization values show as stripped), or else a temporary log that includes them.
-    let (path, mode, temporary) = match (&args.netlog, &har) {
-        (None, None) => return fetch(ctx, args).await.map(|_| ()),
-        (Some(p), _) => (p.clone(), CaptureMode::Default, false),
-        (None, Some(_)) => {
+    // The net log gives the HAR and the `--json` timing: the --netlog file (default capture, so
+    // cookie and authorization values show as stripped), or else a temporary log.
+    let (path, mode, temporary) = match (&args.netlog, &har, ctx.global.json) {
+        (None, None, false) => {
+            return fetch_with_deadline(ctx, args, Instant::now())
+                .await
+                .map(|_| ());
+        }
+        (Some(p), _, _) => (p.clone(), CaptureMode::Default, false),
+        (None, _, _) => {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos());
@@ -91,33 +139,185 @@ pub(crate) async fn run(ctx: &Ctx, args: Args) -> Result<(), CliError> {
     let failed = |e: session::net::Error| CliError::failed(format!("--netlog: {}", e.detail()));
     log.start_logging(&path, NetLogOptions::new().capture_mode(mode))
         .map_err(failed)?;
-    let result = fetch(ctx, args).await;
+    let started = Instant::now();
+    let result = fetch_with_deadline(ctx, args, started).await;
+    let total = started.elapsed();
     log.stop_logging().map_err(failed)?;
-    let written = match (&har, &result) {
-        (Some(har), Ok(bytes)) => write_har(&path, har, *bytes),
-        _ => Ok(()),
-    };
+    let doc = read_har(&path, result.as_ref().ok().map(|o| o.bytes));
     if temporary {
         let _ = std::fs::remove_file(&path);
     }
-    result?;
-    written
+    if let Some(har) = &har {
+        let mut doc = doc.clone()?;
+        match &result {
+            Ok(outcome) => add_post_data(&mut doc, &outcome.sent),
+            Err(e) => add_error(&mut doc, &e.message),
+        }
+        write_har(har, &doc)?;
+    }
+    let outcome = result?;
+    if let Some(mut json) = outcome.json {
+        json["timing"] = match &doc {
+            Ok(doc) => timing(doc, outcome.ttfb, total),
+            Err(_) => timing(&serde_json::Value::Null, outcome.ttfb, total),
+        };
+        crate::ctx::out_line(&json.to_string());
+    }
+    Ok(())
 }
 
-fn write_har(log: &Path, har: &Path, body_bytes: u64) -> Result<(), CliError> {
-    let failed = |what: String| CliError::failed(format!("--har {}: {what}", har.display()));
+async fn fetch_with_deadline(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliError> {
+    let Some(seconds) = args.max_time else {
+        return fetch(ctx, args, started).await;
+    };
+    let limit = Duration::from_secs_f64(seconds);
+    tokio::time::timeout(limit, fetch(ctx, args, started))
+        .await
+        .unwrap_or_else(|_| {
+            Err(CliError::failed(format!(
+                "{}: the transfer took longer than --max-time {seconds}",
+                session::net::NetError::TimedOut.name()
+            )))
+        })
+}
+
+/// The HAR of the log at `log` (`body_bytes`: the final body's size, when it was read).
+fn read_har(log: &Path, body_bytes: Option<u64>) -> Result<serde_json::Value, CliError> {
+    let failed = |what: String| CliError::failed(format!("--har: {what}"));
     let text = std::fs::read_to_string(log)
         .map_err(|e| failed(format!("cannot read the net log: {e}")))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| failed(format!("the net log is not JSON: {e}")))?;
-    let doc = har_from_net_log(&value, Some(body_bytes)).map_err(|e| failed(e.detail().into()))?;
-    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| failed(e.to_string()))?;
+    har_from_net_log(&value, body_bytes).map_err(|e| failed(e.detail().into()))
+}
+
+fn write_har(har: &Path, doc: &serde_json::Value) -> Result<(), CliError> {
+    let failed = |what: String| CliError::failed(format!("--har {}: {what}", har.display()));
+    let mut out = serde_json::to_vec_pretty(doc).map_err(|e| failed(e.to_string()))?;
     out.push(b'\n');
     std::fs::write(har, out).map_err(|e| failed(format!("cannot write the file: {e}")))
 }
 
-/// The fetch itself; returns the body's size.
-async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
+/// `postData` on each entry that sent a body (the first request, and 307/308 replays).
+fn add_post_data(doc: &mut serde_json::Value, sent: &Sent) {
+    if sent.body.is_empty() {
+        return;
+    }
+    let post = json!({
+        "mimeType": sent.mime.clone().unwrap_or_default(),
+        "text": String::from_utf8_lossy(&sent.body),
+    });
+    if let Some(entries) = doc["log"]["entries"].as_array_mut() {
+        for entry in entries {
+            if entry["request"]["bodySize"].as_i64().unwrap_or(0) > 0 {
+                entry["request"]["postData"] = post.clone();
+            }
+        }
+    }
+}
+
+/// The failure, on the last entry (or on the log when the request never started).
+fn add_error(doc: &mut serde_json::Value, message: &str) {
+    match doc["log"]["entries"]
+        .as_array_mut()
+        .and_then(|entries| entries.last_mut())
+    {
+        Some(entry) => entry["_error"] = json!(message),
+        None => doc["log"]["_error"] = json!(message),
+    }
+}
+
+/// `timing` of `--json`, in milliseconds: connection setup summed over the hops (from the HAR),
+/// time to the final response's headers and the whole run.
+fn timing(doc: &serde_json::Value, ttfb: Duration, total: Duration) -> serde_json::Value {
+    let (mut dns, mut connect, mut tls) = (0i64, 0i64, 0i64);
+    for entry in doc["log"]["entries"].as_array().into_iter().flatten() {
+        let t = &entry["timings"];
+        let get = |k: &str| t[k].as_i64().unwrap_or(-1).max(0);
+        dns += get("dns");
+        // HAR's `connect` includes the TLS handshake.
+        connect += (get("connect") - get("ssl")).max(0);
+        tls += get("ssl");
+    }
+    let ms = |d: Duration| (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+    json!({"dns": dns, "connect": connect, "tls": tls, "ttfb": ms(ttfb), "total": ms(total)})
+}
+
+/// The bytes of `-d` / `--data-binary`: DATA, @FILE or @- (stdin); `-d` strips newlines from
+/// a file as curl does.
+fn read_data(flag: &str, spec: &str, binary: bool) -> Result<Vec<u8>, CliError> {
+    let Some(source) = spec.strip_prefix('@') else {
+        return Ok(spec.as_bytes().to_vec());
+    };
+    let mut bytes = Vec::new();
+    if source == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::failed(format!("{flag} @-: cannot read stdin: {e}")))?;
+    } else {
+        bytes = std::fs::read(source).map_err(|e| {
+            CliError::failed(format!("{flag} @{source}: cannot read the file: {e}"))
+        })?;
+    }
+    if !binary {
+        bytes.retain(|b| *b != b'\r' && *b != b'\n');
+    }
+    Ok(bytes)
+}
+
+/// A `multipart/form-data` body of the `-F` fields; returns the body and its boundary.
+fn multipart(fields: &[String]) -> Result<(Vec<u8>, String), CliError> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let boundary = format!(
+        "------------------------ses{:x}{:x}",
+        std::process::id(),
+        nanos
+    );
+    let mut body = Vec::new();
+    for field in fields {
+        let (name, value) = field
+            .split_once('=')
+            .ok_or_else(|| usage(format!("-F '{field}': expected NAME=VALUE")))?;
+        let quoted = name.replace('"', "%22");
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        if let Some(path) = value.strip_prefix('@') {
+            let bytes = std::fs::read(path).map_err(|e| {
+                CliError::failed(format!("-F {name}=@{path}: cannot read the file: {e}"))
+            })?;
+            let file_name = Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().replace('"', "%22"))
+                .unwrap_or_default();
+            body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{quoted}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(&bytes);
+        } else {
+            let text = match value.strip_prefix('<') {
+                Some(path) => std::fs::read(path).map_err(|e| {
+                    CliError::failed(format!("-F {name}=<{path}: cannot read the file: {e}"))
+                })?,
+                None => value.as_bytes().to_vec(),
+            };
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{quoted}\"\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(&text);
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((body, boundary))
+}
+
+/// The fetch itself.
+async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliError> {
     crate::cmd::auth::install(ctx, &args.login)?;
     let redirect: RedirectMode = args
         .redirect
@@ -131,19 +331,34 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
         .credentials
         .parse()
         .map_err(|e: session::net::Error| usage(format!("--credentials: {}", e.detail())))?;
-    let body: Vec<u8> = match &args.data {
-        None => Vec::new(),
-        Some(d) => match d.strip_prefix('@') {
-            Some(path) => std::fs::read(path)
-                .map_err(|e| CliError::failed(format!("-d @{path}: cannot read the file: {e}")))?,
-            None => d.clone().into_bytes(),
-        },
+    let (body, default_type) = match (&args.data, &args.data_binary) {
+        (Some(d), _) => (
+            read_data("-d", d, false)?,
+            Some("application/x-www-form-urlencoded".to_string()),
+        ),
+        (None, Some(d)) => (
+            read_data("--data-binary", d, true)?,
+            Some("application/x-www-form-urlencoded".to_string()),
+        ),
+        (None, None) if !args.form.is_empty() => {
+            let (body, boundary) = multipart(&args.form)?;
+            (
+                body,
+                Some(format!("multipart/form-data; boundary={boundary}")),
+            )
+        }
+        (None, None) => (Vec::new(), None),
     };
+    let has_body = default_type.is_some();
     let method = match &args.method {
         Some(m) => http::Method::from_bytes(m.as_bytes())
             .map_err(|_| usage(format!("-X: '{m}' is not a valid method")))?,
-        None if args.data.is_some() => http::Method::POST,
+        None if has_body => http::Method::POST,
         None => http::Method::GET,
+    };
+    let mut sent = Sent {
+        body: body.clone(),
+        mime: None,
     };
     let mut request = new_request(method, &args.url, body).map_err(net_error)?;
     for h in &args.headers {
@@ -156,12 +371,19 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
             .map_err(|_| usage(format!("-H '{h}': bad header value")))?;
         request.headers_mut().append(name, value);
     }
-    if args.data.is_some() && !request.headers().contains_key(http::header::CONTENT_TYPE) {
-        request.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
+    if let Some(default_type) = default_type
+        && !request.headers().contains_key(http::header::CONTENT_TYPE)
+    {
+        let value = http::HeaderValue::from_str(&default_type)
+            .map_err(|_| usage(format!("bad content type '{default_type}'")))?;
+        request
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, value);
     }
+    sent.mime = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let options = request
         .extensions_mut()
         .get_mut::<FetchOptions>()
@@ -174,7 +396,18 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
     request.extensions_mut().insert(options);
 
     let mut response = ctx.session.fetch(request).await.map_err(net_error)?;
+    let ttfb = started.elapsed();
+    if args.fail
+        && let Err(e) = response.error_for_status_ref()
+    {
+        return Err(CliError {
+            message: e.to_string(),
+            code: 22,
+        });
+    }
     let head = format_head(&response);
+    // `-o -` is stdout.
+    let output = args.output.clone().filter(|p| p.as_os_str() != "-");
 
     if ctx.global.json {
         let mut json = json!({
@@ -185,7 +418,7 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
             "urlChain": response.url_chain().iter().map(|u| u.as_str()).collect::<Vec<_>>(),
             "fromCache": response.from_cache(),
         });
-        let bytes = match &args.output {
+        let bytes = match &output {
             Some(path) => stream_to_file(&mut response, path).await?,
             None => {
                 let body = std::mem::take(response.body_mut())
@@ -203,34 +436,44 @@ async fn fetch(ctx: &Ctx, args: Args) -> Result<u64, CliError> {
             }
         };
         json["bodyBytes"] = json!(bytes);
-        println!("{json}");
-        return Ok(bytes);
+        return Ok(Outcome {
+            bytes,
+            json: Some(json),
+            ttfb,
+            sent,
+        });
     }
 
     let mut bytes = 0;
-    match &args.output {
+    match &output {
         Some(path) => {
             if args.include {
-                print!("{head}");
+                crate::ctx::out(head.as_bytes());
             }
             bytes = stream_to_file(&mut response, path).await?;
         }
         None => {
+            // A reader that went away ends the program quietly (`ses fetch URL | head -1`).
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            let write_err =
-                |e: std::io::Error| CliError::failed(format!("cannot write to stdout: {e}"));
             if args.include {
-                out.write_all(head.as_bytes()).map_err(write_err)?;
+                out.write_all(head.as_bytes())
+                    .unwrap_or_else(|e| crate::ctx::stdout_failed(e));
             }
             while let Some(chunk) = response.chunk().await.map_err(net_error)? {
-                out.write_all(&chunk).map_err(write_err)?;
+                out.write_all(&chunk)
+                    .unwrap_or_else(|e| crate::ctx::stdout_failed(e));
                 bytes += chunk.len() as u64;
             }
-            out.flush().map_err(write_err)?;
+            out.flush().unwrap_or_else(|e| crate::ctx::stdout_failed(e));
         }
     }
-    Ok(bytes)
+    Ok(Outcome {
+        bytes,
+        json: None,
+        ttfb,
+        sent,
+    })
 }
 
 fn format_head(r: &Response) -> String {

@@ -1,12 +1,15 @@
 //! The `ses` binary, run as a user would.
 
 mod auth;
+mod browser_session;
 mod cache;
 mod clear_data;
 mod cookies;
 mod devices;
 mod dictionaries;
+mod docs;
 mod downloads;
+mod fetch_flags;
 mod net;
 mod netlog;
 mod proxy;

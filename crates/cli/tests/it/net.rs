@@ -17,6 +17,22 @@ impl Run {
         Run { ud, ca }
     }
 
+    /// The global options [`Run::ses`] passes, for a child spawned by hand.
+    pub(crate) fn args(&self) -> Vec<String> {
+        [
+            "--user-data",
+            self.ud.path().to_str().expect("utf-8"),
+            "--partition",
+            "cli-net",
+            "--host-rules",
+            HOST_RULES,
+            "--ca-file",
+            self.ca.to_str().expect("utf-8"),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
     pub(crate) fn ses(&self, args: &[&str]) -> std::process::Output {
         let mut all = vec![
             "--user-data",

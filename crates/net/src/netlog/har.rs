@@ -86,6 +86,51 @@ fn header_list(headers: &[(String, String)]) -> Vec<Value> {
         .collect()
 }
 
+/// HAR `cookie` objects of the request's `Cookie` headers (`a=b; c=d`).
+fn request_cookies(headers: &[(String, String)]) -> Vec<Value> {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, v)| v.split(';'))
+        .filter_map(|pair| {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                return None;
+            }
+            let (name, value) = pair.split_once('=').unwrap_or(("", pair));
+            Some(json!({"name": name.trim(), "value": value.trim()}))
+        })
+        .collect()
+}
+
+/// HAR `cookie` objects of the response's `Set-Cookie` headers: name, value and the
+/// attributes HAR names (`path`, `domain`, `expires` as sent, `httpOnly`, `secure`).
+fn response_cookies(headers: &[(String, String)]) -> Vec<Value> {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, line)| {
+            let mut parts = line.split(';');
+            let first = parts.next().unwrap_or("").trim();
+            let (name, value) = first.split_once('=').unwrap_or(("", first));
+            let mut cookie = json!({"name": name.trim(), "value": value.trim()});
+            for attribute in parts {
+                let (key, val) = attribute.split_once('=').unwrap_or((attribute, ""));
+                let val = val.trim();
+                match key.trim().to_ascii_lowercase().as_str() {
+                    "path" => cookie["path"] = json!(val),
+                    "domain" => cookie["domain"] = json!(val),
+                    "expires" => cookie["expires"] = json!(val),
+                    "httponly" => cookie["httpOnly"] = json!(true),
+                    "secure" => cookie["secure"] = json!(true),
+                    _ => {}
+                }
+            }
+            cookie
+        })
+        .collect()
+}
+
 /// The HAR of every request in `log` (a parsed, finished net log). `final_body_size` is the
 /// body size of the last response, when the caller read it.
 pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Value> {
@@ -236,7 +281,7 @@ pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Val
                     "method": hop.method,
                     "url": hop.url,
                     "httpVersion": version,
-                    "cookies": [],
+                    "cookies": request_cookies(&hop.request_headers),
                     "headers": header_list(&hop.request_headers),
                     "queryString": query,
                     "headersSize": -1,
@@ -246,10 +291,16 @@ pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Val
                     "status": status,
                     "statusText": status_text,
                     "httpVersion": version,
-                    "cookies": [],
+                    "cookies": response_cookies(&hop.response_headers),
                     "headers": header_list(&hop.response_headers),
                     "content": {"size": body_size.max(0), "mimeType": mime},
-                    "redirectURL": hop.redirect,
+                    // The followed redirect, or the `Location` of one returned as is
+                    // (`redirect: manual`).
+                    "redirectURL": if hop.redirect.is_empty() {
+                        find(&hop.response_headers, "location").unwrap_or_default()
+                    } else {
+                        hop.redirect.clone()
+                    },
                     "headersSize": -1,
                     "bodySize": body_size,
                 },
@@ -279,6 +330,32 @@ pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Val
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_of_requests_and_responses() {
+        let request = vec![("Cookie".to_string(), "a=1; b=two=2".to_string())];
+        assert_eq!(
+            request_cookies(&request),
+            vec![
+                json!({"name": "a", "value": "1"}),
+                json!({"name": "b", "value": "two=2"})
+            ]
+        );
+        let response = vec![
+            (
+                "set-cookie".to_string(),
+                "sid=7; Path=/; Domain=a.test; HttpOnly; Secure; SameSite=Lax".to_string(),
+            ),
+            ("content-type".to_string(), "text/plain".to_string()),
+        ];
+        assert_eq!(
+            response_cookies(&response),
+            vec![json!({
+                "name": "sid", "value": "7", "path": "/", "domain": "a.test",
+                "httpOnly": true, "secure": true
+            })]
+        );
+    }
 
     #[test]
     fn dates_are_iso_8601() {

@@ -7,6 +7,7 @@ mod clear_site_data;
 mod cookies;
 mod dictionaries;
 mod downloads;
+mod examples;
 mod extensions;
 mod net;
 mod netlog;
