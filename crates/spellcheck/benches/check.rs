@@ -8,10 +8,13 @@
 //! misspelled by one random edit.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+mod common;
+
+use common::{CpuClock, compile_harness, median};
 use session_spellcheck::{Engine, Speller, text};
 use session_test_support::bench::{BenchRow, write_rows};
 
@@ -136,50 +139,6 @@ fn generate(vocab: &[String]) -> String {
     out
 }
 
-/// The calling thread's CPU time (Linux `schedstat`), the clock the C harness uses too
-/// (`CLOCK_THREAD_CPUTIME_ID`): on a busy machine wall time would count other processes' turns.
-#[derive(Clone, Copy)]
-struct CpuClock(Duration);
-
-impl CpuClock {
-    fn now() -> CpuClock {
-        let ns = std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()
-            .and_then(|s| {
-                s.split_whitespace()
-                    .next()
-                    .and_then(|v| v.parse::<u64>().ok())
-            })
-            .expect("/proc/thread-self/schedstat (Linux) is needed to measure CPU time");
-        CpuClock(Duration::from_nanos(ns))
-    }
-
-    fn elapsed(self) -> Duration {
-        CpuClock::now().0.saturating_sub(self.0)
-    }
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn compile_harness(out: &Path) -> Result<PathBuf, String> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/hunspell_harness.c");
-    let exe = out.join("hunspell_harness");
-    let status = Command::new("cc")
-        .args(["-O2", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .arg("-lhunspell")
-        .status()
-        .map_err(|e| format!("cannot run cc: {e}"))?;
-    if !status.success() {
-        return Err("cc failed: install libhunspell-dev".into());
-    }
-    Ok(exe)
-}
-
 struct Hunspell {
     load: Duration,
     check: Duration,
@@ -255,7 +214,7 @@ fn main() {
 
     // Ours and libhunspell alternate, round by round, so that a busy machine slows both alike;
     // each figure is the median of its rounds.
-    let harness = compile_harness(&out);
+    let harness = compile_harness("hunspell_harness.c", &out);
     let load_once = |engine: Engine| {
         let t0 = CpuClock::now();
         let aff = std::fs::read(&aff_path).expect("aff");

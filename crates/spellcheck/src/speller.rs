@@ -123,6 +123,12 @@ impl Speller {
         if self.dictionaries.is_empty() || in_custom(custom, word) {
             return true;
         }
+        if !word.is_ascii() && word.chars().any(is_vowel_point) {
+            // As Chromium does, Hebrew points and Arabic vowel marks are dropped before the
+            // dictionary is asked (dictionaries store the words without them).
+            let bare: String = word.chars().filter(|&c| !is_vowel_point(c)).collect();
+            return self.check_with(custom, &bare);
+        }
         let mut judged = false;
         for (_, d) in self.judges(word) {
             if d.check(word) {
@@ -386,6 +392,11 @@ fn rank(word: &str, suggestions: &mut Vec<String>) {
         suggestions.drain(..).partition(|s| !demoted(s));
     suggestions.extend(keep);
     suggestions.extend(later);
+}
+
+/// Hebrew points (niqqud, cantillation) and Arabic vowel marks (harakat).
+fn is_vowel_point(c: char) -> bool {
+    matches!(c as u32, 0x591..=0x5C7 | 0x64B..=0x65F | 0x670)
 }
 
 /// Combining marks inside a word (Hebrew points, Arabic vowel signs, Devanagari signs).
@@ -666,5 +677,17 @@ mod tests {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("notes.txt"), "{err}");
         assert!(err.to_string().contains("offset 14"), "{err}");
+    }
+
+    #[test]
+    fn hebrew_points_and_arabic_vowel_marks_are_dropped() {
+        let s = Speller::new(vec![
+            ("he".into(), dict(&["שלום"])),
+            ("fa".into(), dict(&["كتب"])),
+        ]);
+        assert!(s.check_word("שָׁלוֹם"));
+        assert!(s.check_word("كَتَبَ"));
+        assert!(!s.check_word("שָׁלוֹמם"));
+        assert!(s.check_text("שָׁלוֹם كَتَبَ").is_empty());
     }
 }

@@ -6,6 +6,7 @@ mod download;
 mod server;
 mod settings;
 mod system;
+mod texts;
 
 use std::path::Path;
 
