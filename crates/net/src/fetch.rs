@@ -322,7 +322,7 @@ fn finish(p: &Pipeline, ctx: RequestContext, mut hop: HopResponse) -> Response {
         || hop.status == StatusCode::NOT_MODIFIED
         || hop.status.is_informational();
     let by_dictionary = !bodiless
-        && crate::shared_dictionary::finish(
+        && crate::shared_dictionary::decode_coded(
             &ctx.extensions,
             &hop.headers,
             &mut hop.body,
@@ -336,6 +336,9 @@ fn finish(p: &Pipeline, ctx: RequestContext, mut hop: HopResponse) -> Response {
     {
         let body = std::mem::take(&mut hop.body);
         hop.body = decode::decode(body, &codings, &p.limits, ctx.url.as_str());
+    }
+    if !bodiless {
+        crate::shared_dictionary::record_declared(&ctx.extensions, &mut hop.body);
     }
     let mut url_chain = ctx.previous_urls;
     url_chain.push(ctx.url);

@@ -450,29 +450,31 @@ impl Stage for DictionaryStage {
     }
 }
 
-/// Stage 8 for dictionaries: a `dcb`/`dcz` body is decoded with the dictionary the request
-/// advertised; a body that declared itself a dictionary is stored once read to its end.
-/// Returns the body to hand on (decoded when `dcb`/`dcz`), or `None` when this module has
-/// nothing to do with the response (ordinary decoding applies).
-pub(crate) fn finish(
+/// Stage 8 for dictionaries, first half: a `dcb`/`dcz` body is decoded with the dictionary the
+/// request advertised. Returns whether it did (the ordinary decoders then stay out).
+pub(crate) fn decode_coded(
     extensions: &http::Extensions,
     headers: &HeaderMap,
     body: &mut Body,
     limits: &Limits,
     url: &str,
 ) -> bool {
-    let mut decoded = false;
-    if let Some(coding) = dictionary_coding(headers) {
-        let advertised = extensions.get::<Advertised>().map(|a| &a.0);
-        let raw = std::mem::take(body);
-        *body = decode(raw, coding, advertised, limits, url);
-        decoded = true;
-    }
+    let Some(coding) = dictionary_coding(headers) else {
+        return false;
+    };
+    let advertised = extensions.get::<Advertised>().map(|a| &a.0);
+    let raw = std::mem::take(body);
+    *body = decode(raw, coding, advertised, limits, url);
+    true
+}
+
+/// Stage 8 for dictionaries, second half (after all content decoding): a body that declared
+/// itself a dictionary is stored, decoded, once it has been read to its end.
+pub(crate) fn record_declared(extensions: &http::Extensions, body: &mut Body) {
     if let Some(pending) = extensions.get::<Pending>() {
-        let raw = std::mem::take(body);
-        *body = record(raw, pending.clone());
+        let decoded = std::mem::take(body);
+        *body = record(decoded, pending.clone());
     }
-    decoded
 }
 
 /// Passes the body through and stores it as a dictionary when it ends whole (a body cut

@@ -3,7 +3,7 @@
 //! advertises it.
 //!
 //! - `/dictionary/v1.js`: [`bundle_v1`] with `Use-As-Dictionary: match="/dictionary/*.js",
-//!   id="bundle-v1"` and an hour of freshness.
+//!   id="bundle-v1"` and an hour of freshness (`?coding=br`: sent brotli-coded).
 //! - `/dictionary/v2.js`: [`bundle_v2`]; when `Available-Dictionary` names v1 it comes as
 //!   `dcz` (zstd with v1 as raw prefix), or `dcb` with `?coding=dcb`, with
 //!   `Vary: available-dictionary, accept-encoding`; `?coding=badhash` sends `dcz` whose header
@@ -118,8 +118,18 @@ pub fn br_plain(data: &[u8], quality: u32) -> Vec<u8> {
 pub(crate) fn route<B>(req: &Request<B>, name: &str, coding: Option<&str>) -> Response<Body> {
     match name {
         "v1.js" => {
-            let mut r = response(200, body::full(Bytes::from_static(bundle_v1())));
+            // `?coding=br`: the dictionary itself arrives brotli-coded, as servers send it.
+            let br = coding == Some("br");
+            let bytes = if br {
+                Bytes::from(br_plain(bundle_v1(), 5))
+            } else {
+                Bytes::from_static(bundle_v1())
+            };
+            let mut r = response(200, body::full(bytes));
             let h = r.headers_mut();
+            if br {
+                h.insert("content-encoding", HeaderValue::from_static("br"));
+            }
             h.insert(
                 "use-as-dictionary",
                 HeaderValue::from_static(r#"match="/dictionary/*.js", id="bundle-v1""#),

@@ -198,7 +198,9 @@ mod wire {
         let v1 = site.https_url("a.test", "/dictionary/v1.js");
         let v2 = site.https_url("a.test", "/dictionary/v2.js");
 
-        assert_eq!(get(&s, &v1, None).await.expect("v1"), bundle_v1());
+        // The dictionary arrives brotli-coded; what is stored is the decoded bundle.
+        let v1_br = format!("{v1}?coding=br");
+        assert_eq!(get(&s, &v1_br, None).await.expect("v1"), bundle_v1());
         let usage = s.get_shared_dictionary_usage_info();
         assert_eq!(usage.len(), 1, "{usage:?}");
         assert_eq!(usage[0].total_size_bytes, bundle_v1().len() as u64);
