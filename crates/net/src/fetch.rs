@@ -41,8 +41,10 @@ impl Pipeline {
 }
 
 /// How often one hop may be sent again at a response stage's request
-/// ([`ResponseFlow::Retry`]); past it the response goes on as it is.
-pub const MAX_HOP_RETRIES: usize = 5;
+/// ([`ResponseFlow::Retry`]); past it the response goes on as it is. Six is three rounds of
+/// NTLM (each round is two legs: NEGOTIATE, then AUTHENTICATE), the most the auth stage
+/// sends before failing with `net::ERR_TOO_MANY_RETRIES`.
+pub const MAX_HOP_RETRIES: usize = 6;
 
 /// Where a fetch's hops go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

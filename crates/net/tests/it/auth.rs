@@ -357,9 +357,18 @@ async fn ntlm_handshake_and_the_allow_list() {
     net.allow_ntlm_credentials_for_domains("");
     assert_eq!(get(&net, &url).await.expect("off").status(), 200);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    // A wrong password: refused by the server's NTLMv2 check, never a 200.
-    answering(&net, Some(("TEST\\alice", "wrong")));
-    assert_eq!(get(&net, &url).await.expect("wrong password").status(), 401);
+    // A wrong password: refused by the server's NTLMv2 check, asked three times, then the
+    // same error as any endless challenge (each round is two legs on the wire).
+    let (calls, _) = answering(&net, Some(("TEST\\alice", "wrong")));
+    let before = site.requests_to("/auth/ntlm").len();
+    let e = get(&net, &url).await.expect_err("wrong password");
+    assert_eq!(e.kind(), NetError::TooManyRetries, "{e}");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        site.requests_to("/auth/ntlm").len() - before,
+        7,
+        "one request, three rounds of two legs"
+    );
 }
 
 /// No host rules: `*.test` names go to the proxy unresolved (it reaches the site).
