@@ -66,9 +66,14 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), as `cargo xtask man` writes it.
+    /// Print the manual page (roff); with --dir, write ses.1 and a page per command there
+    /// (what `cargo xtask man` does).
     #[command(hide = true)]
-    Manpage,
+    Manpage {
+        /// Write ses.1, ses-fetch.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() {
@@ -103,7 +108,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             ctx::out(&script);
             return Ok(());
         }
-        Command::Manpage => {
+        Command::Manpage { dir: Some(dir) } => {
+            return clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| {
+                CliError::failed(format!(
+                    "cannot write the manual pages to {}: {e}",
+                    dir.display()
+                ))
+            });
+        }
+        Command::Manpage { dir: None } => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut page)
@@ -137,7 +150,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
         Command::Extensions(args) => cmd::extensions::run(&ctx, args),
         Command::Auth(command) => cmd::auth::run(&ctx, command),
-        Command::Partition(_) | Command::Completions { .. } | Command::Manpage => {
+        Command::Partition(_) | Command::Completions { .. } | Command::Manpage { .. } => {
             unreachable!("handled above")
         }
     }

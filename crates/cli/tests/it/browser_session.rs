@@ -171,3 +171,50 @@ fn completions_and_manual_page() {
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
     assert!(page.contains("ses"));
 }
+
+/// `ses manpage --dir` (what `cargo xtask man` runs): a page for `ses` and one per command,
+/// each naming its flags, and pages groff renders without a warning.
+#[test]
+fn manual_pages_per_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = ses(&["manpage", "--dir", dir.path().to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let top = read("ses.1");
+    assert!(top.contains(".TH ses 1"), "{top}");
+    assert!(
+        top.contains("ses\\-fetch(1)"),
+        "commands are cross-referenced: {top}"
+    );
+    assert!(
+        top.contains("junk\\-session\\-cookies"),
+        "global flags: {top}"
+    );
+    let fetch = read("ses-fetch.1");
+    for flag in ["max\\-time", "data\\-binary", "\\-\\-fail"] {
+        assert!(fetch.contains(flag), "ses-fetch.1 names {flag}: {fetch}");
+    }
+    assert!(read("ses-cookies.1").contains(".TH ses-cookies 1"));
+    assert!(
+        !dir.path().join("ses-manpage.1").exists(),
+        "the hidden command has no page"
+    );
+    let groff = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(dir.path().join("ses-fetch.1"))
+        .output();
+    match groff {
+        Ok(out) => assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "groff: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("skipped the groff rendering: groff is not installed ({e})"),
+    }
+}
