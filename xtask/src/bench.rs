@@ -16,7 +16,7 @@ pub(crate) fn run(extra: &[String]) -> Result<(), String> {
         args.push("--workspace");
     }
     args.extend(extra.iter().map(String::as_str));
-    cargo_with_env(&args, &[("SESSION_BENCH_OUT", &out_dir)])?;
+    cargo_with_env(&args, &[("SESSION_BENCH_OUT", out_dir.as_os_str())])?;
     let groups =
         bench::read_all_in(&out_dir).map_err(|e| format!("cannot read bench results: {e}"))?;
     let md = render(&groups);

@@ -1,8 +1,15 @@
 //! Project automation, run as `cargo xtask <command>`:
 //!
 //! - `test`: the whole test suite (nextest when installed, plus doctests) — the README's command;
-//! - `ci`: `cargo fmt --check`, clippy with warnings as errors, `test`, and
-//!   `cargo deny check bans licenses sources`;
+//! - `ci`: `cargo fmt --check`, clippy with warnings as errors, `test`, the docs with
+//!   warnings as errors (`RUSTDOCFLAGS=-D warnings cargo doc --workspace --no-deps`), `package`
+//!   and `cargo deny check bans licenses sources`;
+//! - `package [--verify]`: checks the publishable crates' metadata (description, license,
+//!   repository, readme, keywords, categories, rust-version, documentation, versioned internal
+//!   dependencies, no dependency needing a newer Rust) and runs `cargo package` on each in
+//!   dependency order (`--no-verify` unless `--verify`);
+//! - `man [DIR]`: writes the manual pages of `ses` and of each of its commands, generated from
+//!   its clap definitions, to DIR (default `target/man`);
 //! - `conformance`: runs the public suites and writes `docs/conformance.md`;
 //! - `bench`: runs every benchmark (ours against its anchors in one run) and writes
 //!   `docs/benchmarks.md`;
@@ -16,6 +23,7 @@
 mod bench;
 mod demo;
 mod fuzz;
+mod package;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,8 +38,12 @@ fn main() {
         Some("demo") => demo::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("reliability") => reliability(&args[1..]),
+        Some("package") => package::run(&args[1..]),
+        Some("man") => man(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|conformance|bench|fuzz|demo|reliability>");
+            eprintln!(
+                "usage: cargo xtask <test|ci|conformance|bench|fuzz|demo|reliability|package|man>"
+            );
             std::process::exit(2);
         }
     };
@@ -55,7 +67,10 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 /// Like [`cargo`], with extra environment variables for the child.
-pub(crate) fn cargo_with_env(args: &[&str], env: &[(&str, &Path)]) -> Result<(), String> {
+pub(crate) fn cargo_with_env(
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     println!("$ cargo {}", args.join(" "));
     let status = Command::new(&cargo)
@@ -104,6 +119,11 @@ fn ci() -> Result<(), String> {
         "warnings",
     ])?;
     test(&[])?;
+    cargo_with_env(
+        &["doc", "--workspace", "--no-deps"],
+        &[("RUSTDOCFLAGS", "-D warnings".as_ref())],
+    )?;
+    package::run(&[])?;
     cargo(&["deny", "check", "bans", "licenses", "sources"])
         .map_err(|e| format!("{e} (install cargo-deny with `cargo install --locked cargo-deny`)"))
 }
@@ -120,4 +140,41 @@ fn conformance() -> Result<(), String> {
     let out = root().join("docs/conformance.md");
     let out = out.to_str().ok_or("non-UTF-8 workspace path")?;
     cargo(&["run", "--release", "-p", "session-conformance", "--", out])
+}
+
+/// `cargo xtask man [DIR]`: `ses manpage --dir DIR`, the pages clap_mangen renders from the
+/// command's definitions.
+fn man(args: &[String]) -> Result<(), String> {
+    let dir = match args.first() {
+        Some(d) => PathBuf::from(d),
+        None => root().join("target/man"),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let dir_text = dir.to_str().ok_or("non-UTF-8 output directory")?;
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "session-cli",
+        "--",
+        "manpage",
+        "--dir",
+        dir_text,
+    ])?;
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".1"))
+        .collect();
+    pages.sort();
+    println!(
+        "{} pages in {}: {}",
+        pages.len(),
+        dir.display(),
+        pages.join(" ")
+    );
+    Ok(())
 }

@@ -81,7 +81,7 @@ pub struct CookieDetails {
 impl CookieDetails {
     /// Reads `cookies.set` details from Electron-shaped JSON (what a script bridge passes),
     /// with Electron's messages: a missing `url` is "Missing required option 'url'", a bad
-    /// `sameSite` is "Failed to convert '<x>' to an appropriate cookie same site value".
+    /// `sameSite` is "Failed to convert '`<x>`' to an appropriate cookie same site value".
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let invalid = |m: String| Error::new(ErrorKind::InvalidArgument, m);
         let object = value

@@ -6,7 +6,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A language code not in [`crate::AVAILABLE_LANGUAGES`] (SPELL-07).
+    /// A language code not in [`crate::available_spell_checker_languages`] (SPELL-07).
     InvalidLanguage,
     /// A dictionary download base URL that does not parse (SPELL-09).
     InvalidUrl,

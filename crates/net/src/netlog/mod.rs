@@ -5,7 +5,7 @@
 //! then one event per line followed by `,\n`. [`NetLog::stop_logging`] rewinds the last `,\n`
 //! and writes `]}` so the file is valid JSON; a crash leaves an unterminated file (as Chrome's).
 //!
-//! When no log runs, every event site costs one atomic load ([`NetLog::is_active`]).
+//! When no log runs, every event site costs one atomic load (`NetLog::is_active`).
 //!
 //! Events (names are Chrome's; their numbers are ours, listed in `constants.logEventTypes`):
 //! `REQUEST_ALIVE` and `URL_REQUEST_START_JOB` around a fetch, `URL_REQUEST_REDIRECTED` per
