@@ -122,3 +122,4 @@ pub use tls::{
     CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, SslConfig, TlsVersion,
     verify_proc,
 };
+pub use transport::SocketLimits;

@@ -17,7 +17,7 @@ use crate::request::{FetchOptions, RequestBody};
 use crate::response::Response;
 use crate::stages::{self, Stages};
 use crate::tls::{self, CertificateVerifyProc, SslConfig};
-use crate::transport::{DefaultHeaders, Dialer, Key, Pool, Transport};
+use crate::transport::{DefaultHeaders, Dialer, Key, Pool, SocketLimits, Transport};
 use session_base::host_rules::HostRules;
 
 /// hyper's default cap on HTTP/1 response header lines.
@@ -366,6 +366,31 @@ impl Net {
     /// Connections kept in the pool (idle HTTP/1.1 plus HTTP/2), for observation.
     pub fn pooled_connections(&self) -> usize {
         self.pool().pooled_connections()
+    }
+
+    /// The session's socket limits: at most 6 sockets to one destination, 32 through one
+    /// proxy, 256 in all (Chromium's), counting sockets being opened, in use and idle. A request
+    /// beyond them waits in a first-come-first-served queue for a socket to go idle or close;
+    /// HTTP/2 multiplexes on one connection instead. New limits apply at once (a raise serves
+    /// waiting requests; a cut closes nothing, the counts fall as sockets close).
+    pub fn set_socket_limits(&self, limits: SocketLimits) {
+        self.pool().limiter.set_limits(limits);
+    }
+
+    /// The socket limits in force (see [`Net::set_socket_limits`]).
+    pub fn socket_limits(&self) -> SocketLimits {
+        self.pool().limiter.limits()
+    }
+
+    /// Sockets of the session open or being opened (idle pooled ones included), for
+    /// observation.
+    pub fn open_sockets(&self) -> usize {
+        self.pool().limiter.open()
+    }
+
+    /// Requests waiting for a socket under the limits, for observation.
+    pub fn queued_for_sockets(&self) -> usize {
+        self.pool().limiter.queued()
     }
 
     /// `enableNetworkEmulation`.

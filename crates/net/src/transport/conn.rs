@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::Key;
+use super::limits::Slot;
 use super::tap::{HeadTap, Tapped};
 use super::tunnel;
 use crate::dns::Resolver;
@@ -113,6 +114,9 @@ where
 }
 
 pub(crate) struct ConnInfo {
+    /// The socket's place in the session's socket limits, freed when the last holder of the
+    /// connection (pool, request, body) lets go.
+    _slot: Slot,
     pub(crate) token: CancellationToken,
     pub(crate) epoch: u64,
     pub(crate) remote: SocketAddr,
@@ -265,13 +269,15 @@ pub(crate) struct Dialer {
 }
 
 impl Dialer {
-    /// Opens a connection to `key` (through its proxy, if any). `authorization` is the
+    /// Opens a connection to `key` (through its proxy, if any) in the socket limits' `slot`
+    /// (kept with the connection, freed when it closes). `authorization` is the
     /// `Proxy-Authorization` a `CONNECT` carries; a `407` to it leaves the proxy's challenge in
     /// `challenge` and fails with `net::ERR_PROXY_AUTH_REQUESTED`. An HTTP/1.1 connection's
     /// task is returned for the pool to keep (`close_all` aborts it).
     pub(crate) async fn dial(
         &self,
         key: &Key,
+        slot: Slot,
         (epoch, token): (u64, CancellationToken),
         authorization: Option<&HeaderValue>,
         challenge: &mut Option<String>,
@@ -333,6 +339,7 @@ impl Dialer {
         })?;
         let stream = Throttled::new(tcp, self.emulation.clone());
         let info = Arc::new(ConnInfo {
+            _slot: slot,
             token: token.clone(),
             epoch,
             remote,

@@ -6,15 +6,17 @@
 //!   ProxyAuth       Proxy-Authorization kept per proxy, one answer to a 407 (layers.rs)
 //!   StaleRetry      a pooled connection found closed: once more on a new one (layers.rs)
 //!   Pool            a pooled HTTP/1.1 or HTTP/2 connection, or a new one   (pool.rs)
+//!     Limiter       6 sockets per destination, 32 per proxy, 256 per session; a queue (limits.rs)
 //!     Dialer        DNS (host rules, host cache) → TCP → proxy tunnel → TLS → handshake (conn.rs)
 //! ```
 //!
 //! A request-level layer (one that looks at the hop or its response) goes into the stack in
 //! [`Transport::new`]; a connection-level one (socket limits, TLS session resumption) goes
-//! into the [`conn::Dialer`]. The pool is one per session: sessions never share sockets.
+//! into the [`conn::Dialer`] (the socket limits hand it a slot for each connection). The pool is one per session: sessions never share sockets.
 
 mod conn;
 pub(crate) mod layers;
+mod limits;
 mod pool;
 mod tap;
 mod tunnel;
@@ -31,6 +33,7 @@ use crate::request::RequestBody;
 use crate::response::HopResponse;
 pub(crate) use conn::Dialer;
 use layers::{Attempt, Failover, ProxyAuth, ProxyLogin, SendHop, StaleRetry};
+pub use limits::SocketLimits;
 pub(crate) use pool::Pool;
 
 /// Where a pooled connection goes.

@@ -17,6 +17,7 @@ use url::Url;
 
 use super::conn::{Conn, ConnInfo, Dialer, H1Conn, H2Conn, io_kind, send_error};
 use super::layers::{Attempt, SendHop};
+use super::limits::{Grant, Limiter, Slot, SocketLimits, Wait};
 use super::{DefaultHeaders, Key};
 use crate::body::{Body, ConnSource};
 use crate::error::{Error, NetError, Result};
@@ -33,17 +34,16 @@ struct PoolState {
     h2: HashMap<Key, H2Conn>,
 }
 
-/// The connection pool of one session, and the [`Dialer`] that fills it.
+/// The connection pool of one session, the [`Dialer`] that fills it and the socket limits
+/// ([`Limiter`]) it keeps.
 pub(crate) struct Pool {
     state: Mutex<PoolState>,
     pub(crate) dialer: Dialer,
+    pub(crate) limiter: Arc<Limiter>,
 }
 
 const ACCEPT_ENCODING: HeaderValue = HeaderValue::from_static("gzip, deflate, br, zstd");
 const ACCEPT_ANY: HeaderValue = HeaderValue::from_static("*/*");
-
-/// Most idle HTTP/1.1 connections kept per host (Chromium's per-group socket limit).
-const MAX_IDLE_PER_HOST: usize = 6;
 
 impl Pool {
     pub(crate) fn new(dialer: Dialer) -> Self {
@@ -56,6 +56,7 @@ impl Pool {
                 h2: HashMap::new(),
             }),
             dialer,
+            limiter: Limiter::new(SocketLimits::default()),
         }
     }
 
@@ -117,11 +118,75 @@ impl Pool {
                 .is_some_and(|l| l.iter().any(|c| !c.sender.is_closed()))
     }
 
+    /// A connection to `key` within the socket limits: a new one when a slot is free, else
+    /// after waiting in the queue (see [`super::limits`]) either a new one or an idle one handed
+    /// over (then `true`: it is reused). `fresh` refuses pooled connections.
+    async fn open(
+        self: &Arc<Self>,
+        key: &Key,
+        fresh: bool,
+        authorization: Option<&HeaderValue>,
+        challenge: &mut Option<String>,
+    ) -> Result<(Conn, bool)> {
+        loop {
+            let slot = match self.limiter.acquire(key, fresh) {
+                Ok(slot) => slot,
+                Err(wait) => {
+                    let rx = match wait {
+                        Wait::Stalled(rx) => {
+                            self.close_one_idle(key);
+                            rx
+                        }
+                        Wait::Queued(rx) => rx,
+                    };
+                    match rx.await {
+                        Ok(Grant::Slot(slot)) => slot,
+                        Ok(Grant::Conn(c)) => return Ok((Conn::H1(c), true)),
+                        Ok(Grant::Retry) | Err(_) => {
+                            if !fresh && let Some(c) = self.checkout(key) {
+                                return Ok((c, true));
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            let c = Box::pin(self.connect(key, slot, authorization, challenge)).await?;
+            if let Conn::H2(c) = &c {
+                // A new HTTP/2 connection is shared by the origin's later requests, and by
+                // those waiting for a socket to it.
+                {
+                    let mut st = self.lock();
+                    if st.epoch == c.info.epoch {
+                        st.h2.insert(key.clone(), c.clone());
+                    }
+                }
+                self.limiter.h2_ready(key);
+            }
+            return Ok((c, false));
+        }
+    }
+
+    /// Closes one idle HTTP/1.1 connection to another destination than `key`, to make room
+    /// under the session's or a proxy's limit.
+    fn close_one_idle(&self, key: &Key) {
+        let victim = {
+            let mut st = self.lock();
+            st.h1
+                .iter_mut()
+                .filter(|(k, list)| *k != key && !list.is_empty())
+                .find_map(|(_, list)| list.pop())
+        };
+        // Dropped outside the lock: its slot goes to the queue.
+        drop(victim);
+    }
+
     /// A new connection to `key` (see [`Dialer::dial`]), counted in this pool's epoch so
     /// `close_all` reaches it.
-    pub(crate) async fn connect(
+    async fn connect(
         &self,
         key: &Key,
+        slot: Slot,
         authorization: Option<&HeaderValue>,
         challenge: &mut Option<String>,
     ) -> Result<Conn> {
@@ -131,7 +196,7 @@ impl Pool {
         };
         let (conn, task) = self
             .dialer
-            .dial(key, (epoch, token.clone()), authorization, challenge)
+            .dial(key, slot, (epoch, token.clone()), authorization, challenge)
             .await?;
         if let Some(task) = task {
             let mut st = self.lock();
@@ -149,12 +214,24 @@ impl Pool {
         if conn.sender.is_closed() || conn.info.token.is_cancelled() {
             return;
         }
+        if self.lock().epoch != conn.info.epoch {
+            return;
+        }
+        // A request waiting for a socket to this destination takes it at once.
+        let Some(conn) = self.limiter.offer(&key, conn) else {
+            return;
+        };
+        // Requests to other destinations wait for room in the session: close it instead.
+        if self.limiter.stalled_elsewhere(&key) {
+            return;
+        }
+        let keep = self.limiter.limits().per_host;
         let mut st = self.lock();
         if st.epoch != conn.info.epoch {
             return;
         }
         let list = st.h1.entry(key).or_default();
-        if list.len() < MAX_IDLE_PER_HOST {
+        if list.len() < keep {
             list.push(conn);
         }
     }
@@ -162,18 +239,12 @@ impl Pool {
     /// Opens one connection to `key` and adds it to the pool (preconnect).
     /// Returns whether the origin speaks HTTP/2 (one connection is then enough).
     pub(crate) async fn preconnect_one(self: &Arc<Self>, key: &Key) -> Result<bool> {
-        match self.connect(key, None, &mut None).await? {
-            Conn::H1(c) => {
+        match self.open(key, true, None, &mut None).await? {
+            (Conn::H1(c), _) => {
                 self.put_back(key.clone(), c);
                 Ok(false)
             }
-            Conn::H2(c) => {
-                let mut st = self.lock();
-                if st.epoch == c.info.epoch {
-                    st.h2.insert(key.clone(), c);
-                }
-                Ok(true)
-            }
+            (Conn::H2(_), _) => Ok(true),
         }
     }
 
@@ -320,19 +391,14 @@ impl SendHop for Arc<Pool> {
         let conn = match pooled {
             Some(c) => c,
             None => {
-                let c = Box::pin(self.connect(
+                let (c, reused) = Box::pin(self.open(
                     key,
+                    att.fresh,
                     att.proxy_authorization.as_ref(),
                     &mut att.tunnel_challenge,
                 ))
                 .await?;
-                if let Conn::H2(c) = &c {
-                    // A new HTTP/2 connection is shared by the origin's later requests.
-                    let mut st = self.lock();
-                    if st.epoch == c.info.epoch {
-                        st.h2.insert(key.clone(), c.clone());
-                    }
-                }
+                att.reused = reused;
                 c
             }
         };

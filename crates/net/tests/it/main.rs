@@ -12,6 +12,7 @@ mod pool;
 mod protocol;
 mod proxy;
 mod redirects;
+mod sockets;
 mod stages;
 mod tls;
 
