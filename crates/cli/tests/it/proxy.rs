@@ -100,11 +100,11 @@ fn resolve_with_a_pac_url() {
         "https://www.google.com/",
     ]));
     assert_eq!(v["proxy"], "PROXY myproxy:8132");
-    // A broken script: exit 1, naming it.
+    // A broken script: exit 1, naming it and the line of the error in it.
     site.put(
         "p.pac",
         Resource {
-            body: "function FindProxyForURL(".into(),
+            body: "// p.pac\n\nfunction FindProxyForURL(u, h) { return 'DIRECT' +; }\n".into(),
             etag: None,
             last_modified: None,
             headers: Vec::new(),
@@ -124,7 +124,10 @@ fn resolve_with_a_pac_url() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("net::ERR_PAC_SCRIPT_FAILED") && err.contains(&pac),
+        err.contains("net::ERR_PAC_SCRIPT_FAILED")
+            && err.contains(&pac)
+            && err.contains("SyntaxError")
+            && err.contains("(line 3)"),
         "{err}"
     );
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rquickjs::{CatchResultExt, CaughtError, Context, Function, Runtime};
+use rquickjs::{CatchResultExt, CaughtError, Context, FromJs, Function, Runtime};
 use url::Url;
 
 use super::bypass::ip_in_prefix;
@@ -118,7 +118,41 @@ impl std::fmt::Display for PacError {
     }
 }
 
-fn describe(err: CaughtError<'_>) -> String {
+/// The name QuickJS gives a script run by `Ctx::eval`: the user's PAC script. The helper
+/// functions run as a module named [`LIBRARY_NAME`], so their frames are told apart.
+const SCRIPT_FRAME: &str = "eval_script:";
+const LIBRARY_NAME: &str = "pac_library.js";
+
+/// Where an error happened in the user's script: the innermost frame of the script in a QuickJS
+/// stack (`    at FindProxyForURL (eval_script:4:17)`, or `    at eval_script:4:10` for a syntax
+/// error). Frames of the helper functions are skipped, so a helper that throws is reported at
+/// the line that called it. QuickJS knows the position of calls, operators and expression
+/// statements; for another statement (`return p.x.y`) it gives the start of the function, which
+/// is said as such.
+fn script_position(stack: &str, script: &str) -> Option<String> {
+    let (line, column) = stack.lines().find_map(|frame| {
+        let at = frame.find(SCRIPT_FRAME)? + SCRIPT_FRAME.len();
+        let mut numbers = frame[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse::<usize>().ok());
+        Some((numbers.next()??, numbers.next().flatten()))
+    })?;
+    let function_start = column.is_some_and(|c| {
+        script
+            .lines()
+            .nth(line.wrapping_sub(1))
+            .and_then(|text| text.get(c.saturating_sub(1)..))
+            .is_some_and(|rest| rest.starts_with("function"))
+    });
+    Some(if function_start {
+        format!("in the function starting at line {line}")
+    } else {
+        format!("line {line}")
+    })
+}
+
+fn describe(err: CaughtError<'_>, script: &str) -> String {
     match err {
         CaughtError::Exception(e) => {
             let msg = e.message().unwrap_or_default();
@@ -127,18 +161,17 @@ fn describe(err: CaughtError<'_>) -> String {
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| "Error".into());
-            let line = e.stack().and_then(|s| {
-                s.lines().find_map(|l| {
-                    l.rsplit_once(':')
-                        .and_then(|(_, n)| n.trim_end_matches(')').parse::<u32>().ok())
-                })
-            });
-            match line {
-                Some(n) => format!("{name}: {msg} (line {n})"),
+            match e.stack().and_then(|s| script_position(&s, script)) {
+                Some(at) => format!("{name}: {msg} ({at})"),
                 None => format!("{name}: {msg}"),
             }
         }
-        CaughtError::Value(v) => format!("uncaught {v:?}"),
+        CaughtError::Value(v) => {
+            let text = rquickjs::Coerced::<String>::from_js(v.ctx(), v.clone())
+                .map(|c| c.0)
+                .unwrap_or_else(|_| v.type_name().to_string());
+            format!("uncaught exception: {text}")
+        }
         CaughtError::Error(e) => e.to_string(),
     }
 }
@@ -226,7 +259,8 @@ impl PacRun<'_> {
             "__pacSortIpAddressList",
             Function::new(ctx.clone(), |list: String| sort_ip_address_list(&list))?,
         )?;
-        ctx.eval::<(), _>(LIBRARY)
+        // A module, so that its stack frames name LIBRARY_NAME rather than the user's script.
+        rquickjs::Module::evaluate(ctx.clone(), LIBRARY_NAME, LIBRARY)?.finish::<()>()
     }
 
     fn timed_out(&self, started: Instant, what: String) -> PacError {
@@ -253,13 +287,17 @@ impl PacRun<'_> {
             .trim_end_matches(']')
             .to_string();
         context.with(|ctx| {
-            self.install(&ctx)
-                .catch(&ctx)
-                .map_err(|e| PacError(format!("PAC library failed to load: {}", describe(e))))?;
+            self.install(&ctx).catch(&ctx).map_err(|e| {
+                PacError(format!("PAC library failed to load: {}", describe(e, "")))
+            })?;
             ctx.eval::<(), _>(script).catch(&ctx).map_err(|e| {
                 self.timed_out(
                     started,
-                    format!("PAC script {} failed to load: {}", self.name, describe(e)),
+                    format!(
+                        "PAC script {} failed to load: {}",
+                        self.name,
+                        describe(e, script)
+                    ),
                 )
             })?;
             let f: Function<'_> = ctx
@@ -282,7 +320,7 @@ impl PacRun<'_> {
                         format!(
                             "PAC script {} failed in FindProxyForURL: {}",
                             self.name,
-                            describe(e)
+                            describe(e, script)
                         ),
                     )
                 })?;
@@ -317,13 +355,13 @@ impl PacRun<'_> {
     pub fn eval_to_string(&self, source: &str) -> Result<String, PacError> {
         let (_rt, context) = self.runtime()?;
         context.with(|ctx| {
-            self.install(&ctx)
-                .catch(&ctx)
-                .map_err(|e| PacError(format!("PAC library failed to load: {}", describe(e))))?;
+            self.install(&ctx).catch(&ctx).map_err(|e| {
+                PacError(format!("PAC library failed to load: {}", describe(e, "")))
+            })?;
             let v: rquickjs::Coerced<String> = ctx
                 .eval(source)
                 .catch(&ctx)
-                .map_err(|e| PacError(format!("{}: {}", self.name, describe(e))))?;
+                .map_err(|e| PacError(format!("{}: {}", self.name, describe(e, source))))?;
             Ok(v.0)
         })
     }
@@ -374,14 +412,45 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_name_the_script() {
+    fn errors_name_the_script_and_its_line() {
+        // A broken PAC script is reported by its URL and the line of the user's
+        // script, not of the helper functions loaded before it.
         let url = Url::parse("http://a.test/").expect("url");
-        let e = run(PacLimits::default())
-            .find_proxy("function FindProxyForURL(u, h) {", &url)
-            .expect_err("syntax");
-        assert!(
-            e.0.starts_with("PAC script test.pac failed to load: SyntaxError"),
-            "{e}"
+        let err = |script: &str| {
+            run(PacLimits::default())
+                .find_proxy(script, &url)
+                .expect_err("a broken script")
+                .0
+        };
+        assert_eq!(
+            err("// proxy.pac\n\nfunction FindProxyForURL(u, h) {\n  return 'DIRECT' +;\n}\n"),
+            "PAC script test.pac failed to load: SyntaxError: unexpected token in expression: \
+             ';' (line 4)"
+        );
+        assert_eq!(
+            err("var a = 1;\n\nthrow new Error('no config');\n"),
+            "PAC script test.pac failed to load: Error: no config (line 3)"
+        );
+        assert_eq!(
+            err("var p = {};\n\nfunction FindProxyForURL(u, h) {\n  return h + p.x.y();\n}\n"),
+            "PAC script test.pac failed in FindProxyForURL: TypeError: cannot read property \
+             'y' of undefined (line 4)"
+        );
+        // No position for this statement in QuickJS: the function's start, said as such.
+        assert_eq!(
+            err("\nfunction FindProxyForURL(u, h) {\n  var p = {};\n  return p.x.y;\n}\n"),
+            "PAC script test.pac failed in FindProxyForURL: TypeError: cannot read property \
+             'y' of undefined (in the function starting at line 2)"
+        );
+        // A helper that throws is reported at the user's call.
+        assert_eq!(
+            err("function FindProxyForURL(u, h) {\n\n\n  return dnsResolve(1);\n}\n"),
+            "PAC script test.pac failed in FindProxyForURL: TypeError: Requires 1 string \
+             parameter (line 4)"
+        );
+        assert_eq!(
+            err("function FindProxyForURL(u, h) { throw 'no proxy today'; }"),
+            "PAC script test.pac failed in FindProxyForURL: uncaught exception: no proxy today"
         );
     }
 
