@@ -40,9 +40,9 @@ fn start_server(accepted: Arc<AtomicUsize>) -> SocketAddr {
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(hyper::Response::new(Full::new(
-                            Bytes::from_static(b"tiny"),
-                        )))
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                            b"tiny",
+                        ))))
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)

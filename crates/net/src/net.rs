@@ -358,9 +358,11 @@ impl Net {
     }
 
     /// `closeAllConnections`: closes every connection of the session; requests in flight fail
-    /// with `net::ERR_ABORTED`.
+    /// with `net::ERR_ABORTED`. The TLS session tickets go too: the next connection to every
+    /// host is a full handshake.
     pub fn close_all_connections(&self) {
         self.pool().close_all();
+        self.dialer().tls.forget_sessions();
     }
 
     /// Connections kept in the pool (idle HTTP/1.1 plus HTTP/2), for observation.

@@ -634,3 +634,18 @@ mod tests {
         assert!("ssl3".parse::<TlsVersion>().is_err());
     }
 }
+
+/// The parameters of a net log `SSL_CONNECT` end event, as Chrome writes them: the protocol
+/// version and cipher suite as numbers, whether the session was resumed from a ticket, and the
+/// ALPN protocol.
+pub(crate) fn connect_params(session: &rustls::ClientConnection) -> serde_json::Value {
+    serde_json::json!({
+        "version": session.protocol_version().map(u16::from),
+        "cipher_suite": session.negotiated_cipher_suite().map(|c| u16::from(c.suite())),
+        "is_resumed": session.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+        "next_proto": session
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_else(|| "http/1.1".into()),
+    })
+}

@@ -350,7 +350,9 @@ impl Dialer {
             self.netlog.step_begin(log, EventType::SslConnect, None);
             let tls = self.tls.connect(host, stream).await;
             self.netlog
-                .step_end(log, EventType::SslConnect, &tls, |_| None);
+                .step_end(log, EventType::SslConnect, &tls, |(s, _)| {
+                    Some(crate::tls::connect_params(s.get_ref().1))
+                });
             let (tls, h2) = tls?;
             (Socket::Tls(Box::new(tls)), h2)
         } else {

@@ -420,31 +420,53 @@ async fn an_rcgen_ca_leaf_trusted_as_itself_is_accepted() {
 #[tokio::test]
 async fn tls_sessions_resume_within_a_session_only() {
     // A session resumes its own TLS sessions, never another partition's, and forgets
-    // them when its TLS policy changes.
+    // them when its TLS policy changes or its connections are closed. The server closes each
+    // connection after one answer, so every request is a new handshake.
     let (cert, key) = rcgen_ca_leaf(false);
     let log = Handshakes::default();
     let port = serve_tls_logged(&cert, &key, log.clone()).await;
     let url = format!("https://localhost:{port}/");
     let a = net_trusting(&cert);
     let b = net_trusting(&cert);
-    let fresh = |net: &Net| {
-        net.close_all_connections();
-    };
+    let dir = tempfile::tempdir().expect("dir");
+    let netlog_path = dir.path().join("a.json");
+    a.net_log()
+        .start_logging(&netlog_path, session_net::NetLogOptions::new())
+        .expect("net log");
     let mut expect = Vec::new();
     for (net, resumed) in [(&a, false), (&a, true), (&b, false), (&b, true), (&a, true)] {
-        fresh(net);
         assert_eq!(get(net, &url).await.expect("get").status(), 200);
         expect.push(resumed);
     }
-    // A new verify proc, SSL config or root: a full handshake.
+    // A new verify proc, SSL config or root, or closed connections: a full handshake.
     a.set_certificate_verify_proc(None);
     get(&a, &url).await.expect("after proc");
     expect.push(false);
     a.set_ssl_config(SslConfig::default()).expect("ssl config");
     get(&a, &url).await.expect("after ssl config");
     expect.push(false);
-    fresh(&a);
+    a.close_all_connections();
+    get(&a, &url).await.expect("after closing connections");
+    expect.push(false);
     get(&a, &url).await.expect("resumed again");
     expect.push(true);
     assert_eq!(*log.lock().expect("log"), expect);
+    // The net log of `a` says which handshakes resumed, as Chrome's SSL_CONNECT end event.
+    a.net_log().stop_logging().expect("stop");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&netlog_path).expect("read")).expect("json");
+    let ssl_connect = v["constants"]["logEventTypes"]["SSL_CONNECT"].clone();
+    let resumed: Vec<bool> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == ssl_connect && e["phase"] == 2)
+        .map(|e| {
+            assert_eq!(e["params"]["next_proto"], "http/1.1");
+            assert!(e["params"]["version"].as_u64().is_some(), "{e}");
+            e["params"]["is_resumed"].as_bool().expect("is_resumed")
+        })
+        .collect();
+    let a_only: Vec<bool> = [0, 1, 4, 5, 6, 7, 8].iter().map(|&i| expect[i]).collect();
+    assert_eq!(resumed, a_only);
 }
