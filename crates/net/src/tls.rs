@@ -546,6 +546,21 @@ impl Tls {
     }
 }
 
+/// The parameters of a net log `SSL_CONNECT` end event, as Chrome writes them: the protocol
+/// version and cipher suite as numbers, whether the session was resumed from a ticket, and the
+/// ALPN protocol.
+pub(crate) fn connect_params(session: &rustls::ClientConnection) -> serde_json::Value {
+    serde_json::json!({
+        "version": session.protocol_version().map(u16::from),
+        "cipher_suite": session.negotiated_cipher_suite().map(|c| u16::from(c.suite())),
+        "is_resumed": session.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+        "next_proto": session
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_else(|| "http/1.1".into()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,19 +648,4 @@ mod tests {
         assert_eq!("tls1.2".parse::<TlsVersion>(), Ok(TlsVersion::Tls1_2));
         assert!("ssl3".parse::<TlsVersion>().is_err());
     }
-}
-
-/// The parameters of a net log `SSL_CONNECT` end event, as Chrome writes them: the protocol
-/// version and cipher suite as numbers, whether the session was resumed from a ticket, and the
-/// ALPN protocol.
-pub(crate) fn connect_params(session: &rustls::ClientConnection) -> serde_json::Value {
-    serde_json::json!({
-        "version": session.protocol_version().map(u16::from),
-        "cipher_suite": session.negotiated_cipher_suite().map(|c| u16::from(c.suite())),
-        "is_resumed": session.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
-        "next_proto": session
-            .alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .unwrap_or_else(|| "http/1.1".into()),
-    })
 }
