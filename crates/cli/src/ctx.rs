@@ -1,6 +1,7 @@
 //! Global options, the opened session and output helpers shared by every command.
 
 use clap::Args;
+use session::net::protocol::{self, CustomScheme, Privileges};
 use session::{Session, SessionOptions, Sessions};
 use std::path::PathBuf;
 
@@ -57,6 +58,9 @@ pub(crate) struct GlobalArgs {
     /// Wait up to SECONDS for a partition another process holds, instead of failing at once.
     #[arg(long, global = true, value_name = "SECONDS")]
     pub(crate) lock_wait: Option<f64>,
+    /// Serve SCHEME from DIR for this run (a standard scheme; repeatable), e.g. app=./dist.
+    #[arg(long, global = true, value_name = "SCHEME=DIR")]
+    pub(crate) serve_dir: Vec<String>,
 }
 
 impl GlobalArgs {
@@ -76,6 +80,29 @@ impl GlobalArgs {
     pub(crate) fn sessions(&self) -> Sessions {
         Sessions::for_app_at(self.user_data_dir(), "", "")
     }
+}
+
+/// The `--serve-dir SCHEME=DIR` values: a lower-cased valid scheme and an existing directory.
+fn serve_dirs(values: &[String]) -> Result<Vec<(String, PathBuf)>, CliError> {
+    let usage = |message: String| CliError { message, code: 2 };
+    values
+        .iter()
+        .map(|v| {
+            let (scheme, dir) = v
+                .split_once('=')
+                .ok_or_else(|| usage(format!("--serve-dir '{v}': expected SCHEME=DIR")))?;
+            let scheme = protocol::scheme::check_scheme(scheme)
+                .map_err(|e| usage(format!("--serve-dir '{v}': {}", e.detail())))?;
+            let dir = PathBuf::from(dir);
+            if !dir.is_dir() {
+                return Err(usage(format!(
+                    "--serve-dir '{v}': {} is not a directory",
+                    dir.display()
+                )));
+            }
+            Ok((scheme, dir))
+        })
+        .collect()
 }
 
 /// A failure: the one line printed on stderr and the exit status.
@@ -135,6 +162,18 @@ impl Ctx {
     /// Opens the session the global options name and applies the per-run settings.
     pub(crate) fn open(global: GlobalArgs) -> Result<Self, CliError> {
         let sessions = global.sessions();
+        let served = serve_dirs(&global.serve_dir)?;
+        let custom: Vec<CustomScheme> = served
+            .iter()
+            .filter(|(scheme, _)| !protocol::is_builtin_scheme(scheme))
+            .map(|(scheme, _)| {
+                CustomScheme::new(
+                    scheme.clone(),
+                    Privileges::new().standard(true).secure(true).stream(true),
+                )
+            })
+            .collect();
+        sessions.register_schemes_as_privileged(&custom)?;
         // A browser session spans runs: session cookies persist on a persistent partition
         // until `cookies end-session` or --junk-session-cookies (the library's default stays
         // Chromium's, where they end with the process).
@@ -167,6 +206,12 @@ impl Ctx {
                 other => break other?,
             }
         };
+        for (scheme, dir) in served {
+            session
+                .protocol()
+                .handle(&scheme, protocol::serve_dir(dir))
+                .map_err(|e| CliError::failed(format!("--serve-dir {scheme}: {}", e.detail())))?;
+        }
         if let Some(rules) = &global.host_rules {
             let rules = rules.parse().map_err(|e| CliError {
                 message: format!("--host-rules: {e}"),

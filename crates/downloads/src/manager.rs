@@ -221,9 +221,10 @@ impl Downloads {
     /// request, `will-download` and the transfer run on the runtime. Every failure after this
     /// point ends the item `interrupted` with a reason, never silently.
     ///
-    /// Errors (without creating an item) for a URL that does not parse or is not http, https or
-    /// file, a
-    /// header that is not valid HTTP, or no running tokio runtime.
+    /// Errors (without creating an item) for a URL that does not parse or has a scheme no
+    /// download can use (`ftp`, `ws`, `data`, `blob`, `about`, ...), a header that is not valid HTTP, or no
+    /// running tokio runtime. A custom scheme is fetched through the session's protocol
+    /// handlers (DL-07); with none, the item ends interrupted.
     pub fn download_url(&self, url: &str, options: DownloadOptions) -> Result<DownloadItem> {
         let parsed = Url::parse(url).map_err(|e| {
             Error::new(
@@ -231,10 +232,12 @@ impl Downloads {
                 format!("invalid download URL {url:?}: {e}"),
             )
         })?;
-        if !matches!(parsed.scheme(), "http" | "https" | "file") {
+        if !downloadable_scheme(&parsed) {
             return Err(Error::new(
                 ErrorKind::InvalidUrl,
-                format!("unsupported scheme in download URL {url:?} (http, https and file only)"),
+                format!(
+                    "unsupported scheme in download URL {url:?} (http, https, file or a custom scheme)"
+                ),
             ));
         }
         validate_headers(&options.headers)?;
@@ -286,11 +289,11 @@ impl Downloads {
                     format!("invalid URL {url:?} in url_chain: {e}"),
                 )
             })?;
-            if !matches!(parsed.scheme(), "http" | "https" | "file") {
+            if !downloadable_scheme(&parsed) {
                 return Err(Error::new(
                     ErrorKind::InvalidUrl,
                     format!(
-                        "unsupported scheme in url_chain URL {url:?} (http, https and file only)"
+                        "unsupported scheme in url_chain URL {url:?} (http, https, file or a custom scheme)"
                     ),
                 ));
             }
@@ -455,4 +458,15 @@ fn adopt_partial_file(path: &Path, offset: u64) {
     {
         tracing::warn!(path = %path.display(), "cannot adopt partial download: {e}");
     }
+}
+
+/// Whether a download may be started for `url`: `http`, `https`, `file`, or a custom scheme
+/// (served by the session's protocol handlers); not the schemes Chromium does not download
+/// from (`ftp`, `ws`, `wss`, `data`, `blob`, `about`, `javascript`) nor URLs without a path.
+fn downloadable_scheme(url: &Url) -> bool {
+    !url.cannot_be_a_base()
+        && !matches!(
+            url.scheme(),
+            "ftp" | "ws" | "wss" | "data" | "blob" | "about" | "javascript"
+        )
 }

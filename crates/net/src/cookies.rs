@@ -55,6 +55,12 @@ fn cookie_context(ctx: &RequestContext) -> session_cookies::RequestContext {
     }
 }
 
+/// Cookies go with `http`/`https` hops the network answers; never with other schemes nor with
+/// a hop a protocol handler answers.
+fn carries_cookies(ctx: &RequestContext) -> bool {
+    matches!(ctx.url.scheme(), "http" | "https") && !ctx.is_handled()
+}
+
 impl Stage for CookieStage {
     fn slot(&self) -> Slot {
         Slot::Cookies
@@ -66,7 +72,10 @@ impl Stage for CookieStage {
         if ctx.extensions.remove::<FromJar>().is_some() {
             ctx.headers.remove(http::header::COOKIE);
         }
-        if ctx.credentials_allowed() && !ctx.headers.contains_key(http::header::COOKIE) {
+        if ctx.credentials_allowed()
+            && carries_cookies(ctx)
+            && !ctx.headers.contains_key(http::header::COOKIE)
+        {
             let header = self.cookies.cookie_header(&ctx.url, &cookie_context(ctx));
             // Cookie values may carry UTF-8 (obs-text on the wire): bytes, not only visible ASCII.
             if let Some(value) = header.and_then(|h| HeaderValue::from_bytes(h.as_bytes()).ok()) {
@@ -83,7 +92,7 @@ impl Stage for CookieStage {
         response: &'a mut HopResponse,
     ) -> BoxFuture<'a, Result<ResponseFlow>> {
         Box::pin(async move {
-            if !ctx.credentials_allowed() {
+            if !ctx.credentials_allowed() || !carries_cookies(ctx) {
                 return Ok(ResponseFlow::Continue);
             }
             let lines: Vec<String> = response

@@ -13,6 +13,7 @@ use crate::error::{Error, NetError, Result};
 use crate::file;
 use crate::net::Limits;
 use crate::netlog::{NetLog, RequestLog, Source};
+use crate::protocol::Protocol;
 use crate::proxy::ProxyResolver;
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{FetchOptions, RedirectMode, RequestBody};
@@ -29,6 +30,8 @@ pub(crate) struct Pipeline {
     pub(crate) defaults: RwLock<Arc<DefaultHeaders>>,
     pub(crate) limits: Limits,
     pub(crate) netlog: NetLog,
+    /// The session's protocol handlers (stage 1 answers with them; redirects may go to them).
+    pub(crate) protocol: Protocol,
 }
 
 impl Pipeline {
@@ -134,19 +137,17 @@ async fn run(
 ) -> Result<Response> {
     let netlog = &p.netlog;
     let log = log.as_ref();
-    if !matches!(url.scheme(), "http" | "https" | "file") && p.stages.snapshot().request.is_empty()
-    {
-        return Err(Error::new(
-            NetError::UnknownUrlScheme,
-            format!("cannot fetch '{url}': unknown scheme '{}:'", url.scheme()),
-        ));
-    }
     let mut ctx = RequestContext::new(url, method, headers, &options);
     ctx.has_body = !body.is_empty();
     let mut body = Some(body);
     loop {
         let stages = p.stages.snapshot();
         netlog.hop_begin(log, &ctx.url, &ctx.method);
+        // Keep a copy of the body while a redirect may still need to replay it.
+        let replay = body.as_ref().and_then(RequestBody::try_clone);
+        let streamed = body.as_ref().is_some_and(|b| b.try_clone().is_none());
+        // Stage 1 names the handler of this hop's scheme, if any.
+        ctx.handler = None;
         let mut answered = None;
         for stage in &stages.request {
             if let Flow::Respond(r) = stage.on_request(&mut ctx).await? {
@@ -154,9 +155,6 @@ async fn run(
                 break;
             }
         }
-        // Keep a copy of the body while a redirect may still need to replay it.
-        let replay = body.as_ref().and_then(RequestBody::try_clone);
-        let streamed = body.as_ref().is_some_and(|b| b.try_clone().is_none());
         let mut hop = match answered {
             Some(r) => {
                 log_head(netlog, log, &r, false);
@@ -168,7 +166,7 @@ async fn run(
                     let b = body.take().unwrap_or_default();
                     let r = transport(p, &ctx, b, routing).await;
                     match &r {
-                        Ok(r) => log_head(netlog, log, r, true),
+                        Ok(r) => log_head(netlog, log, r, !ctx.is_handled()),
                         Err(e) => netlog.hop_failed(log, e),
                     }
                     let mut r = r?;
@@ -200,7 +198,8 @@ async fn run(
         };
         if redirect::is_redirect(hop.status)
             && ctx.redirect != RedirectMode::Manual
-            && let Some(next) = redirect::next_url(&ctx.url, &hop.headers)?
+            && let Some(next) =
+                redirect::next_url(&ctx.url, &hop.headers, |s| p.protocol.handles(s))?
         {
             if ctx.redirect == RedirectMode::Error {
                 return Err(Error::new(
@@ -291,6 +290,9 @@ async fn transport(
     body: RequestBody,
     routing: Routing,
 ) -> Result<HopResponse> {
+    if let Some(handled) = &ctx.handler {
+        return crate::protocol::answer(handled, ctx, body).await;
+    }
     match ctx.url.scheme() {
         "http" | "https" => {
             let defaults = p.defaults();
@@ -309,7 +311,7 @@ async fn transport(
                 )
                 .await
         }
-        "file" => Box::pin(file::serve(&ctx.url, &ctx.headers)).await,
+        "file" => Box::pin(file::serve(&ctx.url, &ctx.method, &ctx.headers)).await,
         s => Err(Error::new(
             NetError::UnknownUrlScheme,
             format!("cannot fetch '{}': unknown scheme '{s}:'", ctx.url),

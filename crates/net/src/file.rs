@@ -10,14 +10,18 @@ use crate::response::HopResponse;
 /// Serves `url` (a `file:` URL) as a response. A missing file fails with
 /// `net::ERR_FILE_NOT_FOUND` and an unsatisfiable range with
 /// `net::ERR_REQUEST_RANGE_NOT_SATISFIABLE`, as Chromium's file loader does.
-pub(crate) async fn serve(url: &Url, request_headers: &HeaderMap) -> Result<HopResponse> {
+pub(crate) async fn serve(
+    url: &Url,
+    method: &Method,
+    request_headers: &HeaderMap,
+) -> Result<HopResponse> {
     let path = url.to_file_path().map_err(|_| {
         Error::new(
             NetError::InvalidUrl,
             format!("'{url}' is not a local file URL"),
         )
     })?;
-    let response = crate::protocol::respond(&path, &Method::GET, request_headers)
+    let response = crate::protocol::respond(&path, method, request_headers)
         .await
         .map_err(|e| e.into_net_error())?;
     if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {

@@ -29,6 +29,10 @@
 //! Stages run in the order of DESIGN.md; see [`stages`] for the exact contract. A later crate
 //! plugs in with [`Net::insert_stage`] and an implementation of [`stages::Stage`]:
 //!
+//! - **protocol handlers**: `Slot::ProtocolHandlers`, built in (`protocol/stage.rs`, over
+//!   [`Net::protocol`]). `on_request` canonicalises URLs of `standard` schemes and, for a scheme
+//!   with a handler, names it with [`stages::RequestContext::answer_with`]: the handler answers
+//!   the hop in place of the transport (with the request body), the later stages still run.
 //! - **cookies**: `Slot::Cookies`, implemented by [`cookies::CookieStage`]. `on_request` reads [`stages::RequestContext::url`],
 //!   [`stages::RequestContext::credentials_allowed`], `site_for_cookies_url()`, `initiator`,
 //!   `top_level_navigation` and `method`, and appends a `Cookie` header to `ctx.headers`.

@@ -12,6 +12,7 @@ use crate::emulation::{Emulation, NetworkEmulation};
 use crate::error::{Error, NetError, Result};
 use crate::fetch::{self, Pipeline, Routing};
 use crate::netlog::NetLog;
+use crate::protocol;
 use crate::proxy::{ProxyConfig, ProxyResolver, pac};
 use crate::request::{FetchOptions, RequestBody};
 use crate::response::Response;
@@ -67,6 +68,9 @@ pub struct NetConfig {
     pub extra_roots_pem: Vec<Vec<u8>>,
     /// Limits against hostile servers.
     pub limits: Limits,
+    /// The application's privileged schemes (`registerSchemesAsPrivileged`): URLs of
+    /// `standard` ones are canonicalised like `http` URLs.
+    pub schemes: protocol::Schemes,
 }
 
 impl Default for NetConfig {
@@ -77,6 +81,7 @@ impl Default for NetConfig {
             host_rules: HostRules::default(),
             extra_roots_pem: Vec::new(),
             limits: Limits::default(),
+            schemes: protocol::Schemes::default(),
         }
     }
 }
@@ -217,13 +222,32 @@ impl Net {
                 defaults: RwLock::new(Arc::new(defaults)),
                 limits: config.limits,
                 netlog,
+                protocol: protocol::Protocol::new(),
             }
         });
+        let weak = Arc::downgrade(&pipeline);
+        let handle_auth = auth.clone();
+        pipeline.stages.insert(Arc::new(protocol::ProtocolStage {
+            protocol: pipeline.protocol.clone(),
+            schemes: config.schemes,
+            net: Box::new(move || {
+                weak.upgrade().map(|pipeline| Net {
+                    pipeline,
+                    auth: handle_auth.clone(),
+                })
+            }),
+        }));
         pipeline.stages.insert(Arc::new(auth::AuthStage {
             auth: auth.clone(),
             netlog: pipeline.netlog.clone(),
         }));
         Ok(Net { pipeline, auth })
+    }
+
+    /// The session's protocol handlers (`ses.protocol`): `handle`, `unhandle`,
+    /// `is_protocol_handled` and Electron's deprecated `register*`/`intercept*` family.
+    pub fn protocol(&self) -> &protocol::Protocol {
+        &self.pipeline.protocol
     }
 
     /// Sends `request` through the pipeline and returns the response once its head arrived;

@@ -13,8 +13,14 @@ pub(crate) fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// The next URL: `Location` resolved against `base`, checked for scheme safety.
-pub(crate) fn next_url(base: &Url, headers: &HeaderMap) -> Result<Option<Url>> {
+/// The next URL: `Location` resolved against `base`, checked for scheme safety: `http:` and
+/// `https:`, or a scheme for which `handled` is true (a protocol handler of the session answers
+/// it, as Chromium allows a redirect to a scheme its handlers serve).
+pub(crate) fn next_url(
+    base: &Url,
+    headers: &HeaderMap,
+    handled: impl Fn(&str) -> bool,
+) -> Result<Option<Url>> {
     let Some(location) = headers.get(header::LOCATION) else {
         return Ok(None);
     };
@@ -28,6 +34,7 @@ pub(crate) fn next_url(base: &Url, headers: &HeaderMap) -> Result<Option<Url>> {
     })?;
     match next.scheme() {
         "http" | "https" => {}
+        s if handled(s) => {}
         s => {
             return Err(Error::new(
                 NetError::UnsafeRedirect,
@@ -118,15 +125,23 @@ mod tests {
             "about:blank",
             "blob:http://a.test/1",
         ] {
-            let err = next_url(&base, &loc(target)).expect_err(target);
+            let err = next_url(&base, &loc(target), |_| false).expect_err(target);
             assert_eq!(err.kind(), NetError::UnsafeRedirect, "{target}");
         }
-        let next = next_url(&base, &loc("/y"))
+        // PROTO-37: a scheme a protocol handler of the session serves is a fine target.
+        let handled = next_url(&base, &loc("app://bar"), |s| s == "app")
+            .expect("handled")
+            .expect("some");
+        assert_eq!(handled.scheme(), "app");
+        let next = next_url(&base, &loc("/y"), |_| false)
             .expect("relative")
             .expect("some");
         assert_eq!(next.as_str(), "http://a.test/y#frag");
-        assert_eq!(next_url(&base, &HeaderMap::new()).expect("none"), None);
-        let err = next_url(&base, &loc("http://[bad")).expect_err("invalid");
+        assert_eq!(
+            next_url(&base, &HeaderMap::new(), |_| false).expect("none"),
+            None
+        );
+        let err = next_url(&base, &loc("http://[bad"), |_| false).expect_err("invalid");
         assert_eq!(err.kind(), NetError::InvalidRedirect);
     }
 

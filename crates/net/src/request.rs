@@ -177,7 +177,9 @@ impl FetchOptions {
     }
 }
 
-type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+// In a Mutex only to make `RequestBody` Sync (a stage's context holds it); reached through
+// `get_mut`, never locked.
+type ByteStream = std::sync::Mutex<Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>>;
 
 /// A request body: nothing, bytes (replayed on a 307/308 redirect or a retry), or a stream
 /// (sent once; a 307/308 redirect of a streamed body fails with
@@ -207,7 +209,7 @@ impl RequestBody {
         S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
     {
         RequestBody {
-            kind: BodyKind::Stream(Box::pin(stream)),
+            kind: BodyKind::Stream(std::sync::Mutex::new(Box::pin(stream))),
         }
     }
 
@@ -301,7 +303,12 @@ impl http_body::Body for RequestBody {
                 BodyKind::Bytes(b) => Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
                 _ => Poll::Ready(None),
             },
-            BodyKind::Stream(s) => match s.as_mut().poll_next(cx) {
+            BodyKind::Stream(s) => match s
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+                .poll_next(cx)
+            {
                 Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
                 Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
                 Poll::Ready(None) => {

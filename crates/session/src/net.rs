@@ -9,8 +9,14 @@
 use crate::session::Session;
 pub use session_net::*;
 
-pub(crate) fn new_net(user_agent: &str, accept_language: &str) -> Result<Net, crate::Error> {
-    let net = Net::new(NetConfig::default()).map_err(|e| {
+pub(crate) fn new_net(
+    user_agent: &str,
+    accept_language: &str,
+    schemes: &protocol::Schemes,
+) -> Result<Net, crate::Error> {
+    let mut config = NetConfig::default();
+    config.schemes = schemes.clone();
+    let net = Net::new(config).map_err(|e| {
         crate::Error::with_source(
             crate::ErrorKind::Io,
             "cannot set up the session's network context",
@@ -29,6 +35,14 @@ pub(crate) fn user_agent_changed(net: &Net, user_agent: &str, accept_language: &
 }
 
 impl Session {
+    /// `ses.protocol`: the session's protocol handlers (`handle`, `unhandle`,
+    /// `is_protocol_handled` and the deprecated `register*`/`intercept*` family). Handlers are
+    /// per session (PROTO-34); the privileged schemes are the registry's
+    /// ([`crate::Sessions::register_schemes_as_privileged`]).
+    pub fn protocol(&self) -> &protocol::Protocol {
+        self.inner.net.protocol()
+    }
+
     /// The session's network context: host rules, extra trusted roots, pipeline stages.
     pub fn net(&self) -> &Net {
         &self.inner.net

@@ -265,6 +265,7 @@ impl Sessions {
             storage_path,
             options,
             default_user_agent: &self.inner.default_user_agent,
+            schemes: self.privileged_schemes(),
         })?;
         sessions.insert(key, session.clone());
         drop(sessions);

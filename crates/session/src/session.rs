@@ -90,6 +90,7 @@ pub(crate) struct NewSession<'a> {
     pub(crate) storage_path: Option<PathBuf>,
     pub(crate) options: SessionOptions,
     pub(crate) default_user_agent: &'a str,
+    pub(crate) schemes: session_net::protocol::Schemes,
 }
 
 impl Session {
@@ -116,7 +117,7 @@ impl Session {
         let permissions =
             crate::permissions::new_permissions(new.storage_path.as_deref(), &new.options)?;
         let devices = crate::devices::new_devices(&permissions);
-        let net = crate::net::new_net(new.default_user_agent, "en-US")?;
+        let net = crate::net::new_net(new.default_user_agent, "en-US", &new.schemes)?;
         let (cookies, cookie_warning) =
             crate::cookies::open_cookies(new.storage_path.as_deref(), &new.options)?;
         warnings.extend(cookie_warning);

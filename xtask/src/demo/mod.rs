@@ -12,6 +12,7 @@ mod downloads;
 mod foundation;
 mod net;
 mod netlog;
+mod protocol;
 mod proxy;
 mod spellcheck;
 
@@ -31,6 +32,7 @@ const STEPS: &[Step] = &[
     ("proxy", proxy::resolve_and_fetch),
     ("auth", auth::digest_login),
     ("netlog", netlog::netlog_and_har),
+    ("protocol", protocol::seek_into_a_large_file),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),

@@ -148,3 +148,43 @@ fn resolve_with_host_rules() {
     let out = run.ses(&["resolve", "x.test", "--source", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn serve_dir_answers_a_scheme_with_ranges() {
+    let ud = session_test_support::temp_user_data();
+    let dir = ud.path().join("dist");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(dir.join("movie.bin"), b"0123456789").expect("write");
+    let d = ud.path().to_str().expect("utf-8");
+    let serve = format!("app={}", dir.display());
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "cli-serve",
+        "--serve-dir",
+        &serve,
+        "fetch",
+        "app://Bundle/movie.bin",
+        "-H",
+        "Range: bytes=2-5",
+        "--json",
+    ]);
+    let v = crate::json(&out);
+    assert_eq!(v["status"], 206);
+    assert_eq!(v["body"], "2345");
+    assert_eq!(v["urlChain"][0], "app://bundle/movie.bin");
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--serve-dir",
+        &serve,
+        "fetch",
+        "app://bundle/%2e%2e/secret",
+        "--json",
+    ]);
+    assert_eq!(crate::json(&out)["status"], 404);
+    let out = ses(&["--user-data", d, "--serve-dir", "app", "fetch", "app://x/"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SCHEME=DIR"));
+}

@@ -26,10 +26,17 @@
 //! # Ok(()) }
 //! ```
 
+mod handler;
 pub mod range;
 mod responder;
 pub mod scheme;
+mod stage;
 
+pub use handler::{
+    HandlerFuture, Protocol, ProtocolData, ProtocolHandler, ProtocolRequest, ProtocolResponse,
+    ProtocolType, Registration, UploadData, is_builtin_scheme,
+};
 pub(crate) use responder::respond;
 pub use responder::{ServeDir, ServeFile, relative_path, request_url, serve_dir, serve_file};
 pub use scheme::{CustomScheme, Privileges, Schemes, canonicalize_standard};
+pub(crate) use stage::{Handled, ProtocolStage, answer};

@@ -10,12 +10,18 @@
 //!    2 `onBeforeRequest`, 3 cache lookup, 4 cookies, 5 `onBeforeSendHeaders`. A stage may edit
 //!    the [`RequestContext`] (headers, URL, method) and returns a [`Flow`]:
 //!    - [`Flow::Continue`]: on to the next stage, and finally the transport;
-//!    - [`Flow::Respond`]: this hop is answered (a protocol handler's response, a fresh cache
-//!      hit): the later request stages, the transport and the response stages are skipped for
+//!    - [`Flow::Respond`]: this hop is answered (a fresh cache hit, a webRequest redirect): the
+//!      later request stages, the transport and the response stages are skipped for
 //!      this hop, and the answer goes on to the redirect rules like any response;
 //!    - an `Err`: the fetch fails with it (a cancelled request: `net::ERR_BLOCKED_BY_CLIENT`).
+//!
+//!    Stage 1 does not answer with `Flow::Respond`: it names the protocol handler that stands in
+//!    for the transport ([`RequestContext::answer_with`]), so the later stages still see the
+//!    request (webRequest fires for handled schemes; the cookie and cache stages skip a handled
+//!    hop, [`RequestContext::is_handled`]).
 //! 2. The transport (stage 6): proxy routes, DNS with host rules, TCP, TLS, emulation, the pooled
-//!    connection (see `transport/` for its layers).
+//!    connection (see `transport/` for its layers); or, for a handled hop, the protocol handler,
+//!    which gets the request body.
 //! 3. [`Stage::on_response`] of every stage, in response order ([`Slot::response_rank`]:
 //!    `onHeadersReceived`, cookies storing `Set-Cookie`, auth, cache store / 304 merge). It sees
 //!    every hop the transport answered, redirects included, may replace the response or its
@@ -139,6 +145,8 @@ pub struct RequestContext {
     pub bypass_custom_protocol_handlers: bool,
     /// Whether the request carries a body.
     pub has_body: bool,
+    /// The protocol handler that answers this hop in place of the transport.
+    pub(crate) handler: Option<crate::protocol::Handled>,
     /// Per-request scratch space: a stage can leave data on the request side (the cache entry it
     /// looked up) and pick it up on the response side (to merge a 304).
     pub extensions: http::Extensions,
@@ -170,6 +178,7 @@ impl RequestContext {
             top_level_navigation: options.top_level_navigation,
             bypass_custom_protocol_handlers: options.bypass_custom_protocol_handlers,
             has_body: false,
+            handler: None,
             extensions: http::Extensions::new(),
         }
     }
@@ -186,6 +195,19 @@ impl RequestContext {
                 Some(origin) => origin.origin() == self.url.origin(),
             },
         }
+    }
+
+    /// Answers this hop with `handler` in place of the transport (what stage 1 does for a
+    /// scheme with a protocol handler). The later request stages still run (webRequest sees
+    /// the request), the cookie and cache stages leave the hop alone, and the response stages
+    /// see the handler's response. It lasts for this hop only.
+    pub fn answer_with(&mut self, handler: Arc<dyn crate::protocol::ProtocolHandler>) {
+        self.handler = Some(crate::protocol::Handled { handler, net: None });
+    }
+
+    /// Whether a protocol handler answers this hop ([`RequestContext::answer_with`]).
+    pub fn is_handled(&self) -> bool {
+        self.handler.is_some()
     }
 
     /// The URL whose site decides SameSite: `site_for_cookies`, else this hop's URL.

@@ -7,6 +7,7 @@ mod cookies;
 mod dns;
 mod emulation;
 mod file;
+mod handlers;
 mod limits;
 mod pool;
 mod protocol;
