@@ -643,9 +643,9 @@ async fn file_response(
     Ok(response)
 }
 
-/// A fetched response as a handler's answer. Its body is already decoded, so the coding
-/// headers go.
-pub(crate) fn relay(response: crate::Response) -> http::Response<Body> {
+/// A fetched response as a handler's answer (Electron's `return net.fetch(request)` in a
+/// handler). Its body is already decoded, so the coding headers go.
+pub fn relay(response: crate::Response) -> http::Response<Body> {
     let crate::Response { hop, .. } = response;
     let mut headers = hop.headers;
     if headers.contains_key(header::CONTENT_ENCODING) {

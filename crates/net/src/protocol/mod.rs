@@ -34,7 +34,7 @@ mod stage;
 
 pub use handler::{
     HandlerFuture, Protocol, ProtocolData, ProtocolHandler, ProtocolRequest, ProtocolResponse,
-    ProtocolType, Registration, UploadData, is_builtin_scheme,
+    ProtocolType, Registration, UploadData, is_builtin_scheme, relay,
 };
 pub(crate) use responder::respond;
 pub use responder::{ServeDir, ServeFile, relative_path, request_url, serve_dir, serve_file};

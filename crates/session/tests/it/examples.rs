@@ -42,6 +42,13 @@ fn crawler_logs_in_once_and_crawls_with_cookies_and_cache() {
 }
 
 #[test]
+fn custom_protocol_serves_streams_and_intercepts() {
+    // PROTO-21, PROTO-26, PROTO-31 end to end through the facade.
+    let out = run_offline("custom_protocol");
+    assert!(out.contains("ok: "), "{out}");
+}
+
+#[test]
 fn download_manager_resumes_after_a_restart() {
     let out = run_offline("download_manager");
     assert!(out.contains("ok: "), "{out}");
