@@ -61,6 +61,10 @@ pub(crate) struct GlobalArgs {
     /// Serve SCHEME from DIR for this run (a standard scheme; repeatable), e.g. app=./dist.
     #[arg(long, global = true, value_name = "SCHEME=DIR")]
     pub(crate) serve_dir: Vec<String>,
+    /// Say on stderr what the session notes along the way (`* ` lines), e.g. a loopback
+    /// destination that bypasses the configured proxy.
+    #[arg(short = 'v', long, global = true)]
+    pub(crate) verbose: bool,
 }
 
 impl GlobalArgs {

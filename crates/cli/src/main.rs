@@ -5,6 +5,7 @@
 
 mod cmd;
 mod ctx;
+mod verbose;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use ctx::{CliError, Ctx, GlobalArgs};
@@ -86,6 +87,9 @@ fn main() {
             std::process::exit(code);
         }
     };
+    if cli.global.verbose {
+        verbose::install();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -178,3 +178,60 @@ fn fetch_goes_through_the_proxy_options() {
         vec!["http://non-existent-host.test:12345/x".to_string(), url]
     );
 }
+
+#[test]
+fn verbose_says_a_loopback_destination_bypassed_the_proxy() {
+    // PROXY-02: Chromium's implicit bypass sends 127.0.0.1 DIRECT although a proxy is set;
+    // -v says so, and <-loopback> sends it through the proxy.
+    let site = TestSite::start();
+    let proxy = session_test_support::TestProxy::start();
+    let ud = session_test_support::temp_user_data();
+    let d = ud.path().to_str().expect("utf-8 path");
+    let rules = format!("http=127.0.0.1:{}", proxy.port());
+    let url = site.http_url("127.0.0.1", "/echo");
+    let fetch = |extra: &[&str]| {
+        let mut args = vec!["--user-data", d, "--partition", "mem", "--proxy", &rules];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["fetch", &url]);
+        let out = ses(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8")
+    };
+    let said = fetch(&["-v"]);
+    assert!(
+        said.lines().any(|l| l
+            .starts_with("* 127.0.0.1 goes DIRECT, not through PROXY 127.0.0.1:")
+            && l.contains("loopback")
+            && l.contains("<-loopback>")),
+        "{said}"
+    );
+    assert!(proxy.requests().is_empty(), "the request went direct");
+    assert_eq!(fetch(&[]), "", "quiet without -v");
+    let said = fetch(&["-v", "--proxy-bypass", "<-loopback>"]);
+    assert!(!said.contains("goes DIRECT"), "{said}");
+    let targets: Vec<String> = proxy.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(targets, vec![url.clone()]);
+    // With a PAC script, the script is not asked.
+    let out = ses(&[
+        "-v",
+        "--user-data",
+        d,
+        "--partition",
+        "mem",
+        "--pac-url",
+        "data:,function FindProxyForURL(u, h) { return 'PROXY p.test:1'; }",
+        "proxy",
+        "resolve",
+        "http://localhost:8080/",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "DIRECT");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with("* localhost goes DIRECT, not through the PAC script data:,"),
+        "{said}"
+    );
+}

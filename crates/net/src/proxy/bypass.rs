@@ -74,17 +74,27 @@ impl BypassRules {
     /// Whether `url` bypasses the proxy. With `reverse`, the list names the URLs that
     /// use the proxy instead.
     pub fn matches(&self, url: &Url, reverse: bool) -> bool {
-        for rule in self.rules.iter().rev() {
-            match evaluate(rule, url) {
-                Verdict::NoMatch => {}
-                Verdict::Bypass => return !reverse,
-                Verdict::DontBypass => return reverse,
-            }
+        match self.explicit_verdict(url) {
+            Verdict::Bypass => !reverse,
+            Verdict::DontBypass => reverse,
+            Verdict::NoMatch => matches_implicit(url) || reverse,
         }
-        if matches_implicit(url) {
-            return true;
-        }
-        reverse
+    }
+
+    /// Whether `url` bypasses the proxy because of the implicit rules alone (no rule of the
+    /// list decided it, and it is a loopback or link-local destination).
+    pub fn bypassed_implicitly(&self, url: &Url) -> bool {
+        self.explicit_verdict(url) == Verdict::NoMatch && matches_implicit(url)
+    }
+
+    /// The verdict of the last rule that matches `url`.
+    fn explicit_verdict(&self, url: &Url) -> Verdict {
+        self.rules
+            .iter()
+            .rev()
+            .map(|rule| evaluate(rule, url))
+            .find(|v| *v != Verdict::NoMatch)
+            .unwrap_or(Verdict::NoMatch)
     }
 }
 
@@ -352,6 +362,20 @@ mod tests {
             BypassRules::parse(".foo2.com, <Local>").to_strings(),
             vec!["*.foo2.com", "<local>"]
         );
+    }
+
+    #[test]
+    fn implicit_bypass_is_told_apart() {
+        // PROXY-02: only a bypass the implicit rules decided, not one a listed rule decided.
+        let implicit = |rules: &str, url: &str| {
+            BypassRules::parse(rules).bypassed_implicitly(&Url::parse(url).expect("url"))
+        };
+        assert!(implicit("", "http://127.0.0.1:8080/"));
+        assert!(implicit("*.example.com", "http://localhost/"));
+        assert!(implicit("", "http://[::1]/"));
+        assert!(!implicit("127.0.0.1", "http://127.0.0.1/"), "a listed rule");
+        assert!(!implicit("<-loopback>", "http://127.0.0.1/"), "subtracted");
+        assert!(!implicit("", "http://a.test/"), "not loopback by name");
     }
 
     #[test]

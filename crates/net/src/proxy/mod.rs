@@ -191,6 +191,19 @@ impl Resolved {
     }
 }
 
+/// Says (at `info`, target `session_net::proxy`) that `url` skipped `configured` because it is a
+/// loopback or link-local destination: Chromium's implicit bypass, which surprises users who
+/// point a local test at a proxy. `ses -v` prints it.
+fn note_implicit_bypass(url: &Url, configured: &str) {
+    tracing::info!(
+        target: "session_net::proxy",
+        "{} goes DIRECT, not through {configured}: a loopback or link-local destination bypasses \
+         the proxy (Chromium's implicit rule; the bypass rule <-loopback> sends it through the \
+         proxy)",
+        url.host_str().unwrap_or("")
+    );
+}
+
 fn pac_error(url: &str, what: impl std::fmt::Display) -> Error {
     Error::new(
         NetError::PacScriptFailed,
@@ -372,6 +385,12 @@ impl ProxyResolver {
             ProxyMode::Direct => ProxyList::direct(),
             ProxyMode::FixedServers | ProxyMode::System => {
                 if config.bypass.matches(url, false) {
+                    let listed = config.rules.list_for(url);
+                    if config.bypass.bypassed_implicitly(url)
+                        && listed.0.iter().any(|c| matches!(c, ProxyChoice::Proxy(_)))
+                    {
+                        note_implicit_bypass(url, &listed.to_pac_string());
+                    }
                     ProxyList::direct()
                 } else {
                     config.rules.list_for(url)
@@ -379,7 +398,10 @@ impl ProxyResolver {
             }
             ProxyMode::PacScript | ProxyMode::AutoDetect => match &config.pac_url {
                 None => ProxyList::direct(),
-                Some(_) if matches_implicit(url) => ProxyList::direct(),
+                Some(pac_url) if matches_implicit(url) => {
+                    note_implicit_bypass(url, &format!("the PAC script {pac_url}"));
+                    ProxyList::direct()
+                }
                 Some(pac_url) => {
                     let script = match self.pac_script(pac_url).await {
                         Ok(s) => s,
