@@ -172,3 +172,94 @@ impl session_net::stages::Stage for DnrStage {
         )))
     }
 }
+
+/// Serves `chrome-extension://<id>/<path>` from the directories of the session's loaded
+/// extensions, as a protocol handler of stage 1 that an embedder's own `handle` of the scheme
+/// takes precedence over. The extension itself (or the embedder, with no initiator) may load
+/// any file inside its directory; a web page only what `web_accessible_resources` grants its
+/// origin. Files are served by the file responder (MIME type, validators, `Range`). A resource
+/// the initiator may not load, or of no loaded extension, fails with
+/// `net::ERR_BLOCKED_BY_CLIENT` (Chromium's answer); a missing file of the extension itself with
+/// `net::ERR_FILE_NOT_FOUND`. The path is resolved on the blocking pool, off the runtime.
+pub(crate) struct ResourceStage {
+    session: std::sync::Weak<crate::session::Inner>,
+}
+
+/// Puts the `chrome-extension:` stage in the session's pipeline (after the protocol handlers').
+pub(crate) fn attach_resources(inner: &std::sync::Arc<crate::session::Inner>) {
+    inner.net.insert_stage(std::sync::Arc::new(ResourceStage {
+        session: std::sync::Arc::downgrade(inner),
+    }));
+}
+
+impl session_net::stages::Stage for ResourceStage {
+    fn slot(&self) -> session_net::stages::Slot {
+        session_net::stages::Slot::ProtocolHandlers
+    }
+
+    fn on_request<'a>(
+        &'a self,
+        ctx: &'a mut session_net::stages::RequestContext,
+    ) -> session_net::stages::BoxFuture<'a, session_net::Result<session_net::stages::Flow>> {
+        if ctx.url.scheme() == "chrome-extension"
+            && !ctx.is_handled()
+            && !ctx.bypass_custom_protocol_handlers
+            && let Some(session) = self.session.upgrade()
+        {
+            let initiator = ctx.initiator.clone();
+            ctx.answer_with(std::sync::Arc::new(
+                move |request: http::Request<session_net::RequestBody>| {
+                    serve_resource(session.clone(), initiator.clone(), request)
+                },
+            ));
+        }
+        Box::pin(std::future::ready(Ok(session_net::stages::Flow::Continue)))
+    }
+}
+
+async fn serve_resource(
+    session: std::sync::Arc<crate::session::Inner>,
+    initiator: Option<url::Url>,
+    request: http::Request<session_net::RequestBody>,
+) -> session_net::Result<http::Response<session_net::Body>> {
+    use session_net::{Error, NetError};
+    let url = session_net::protocol::request_url(&request)
+        .ok_or_else(|| Error::new(NetError::InvalidUrl, "a chrome-extension: URL is needed"))?;
+    let head = http::Request::from_parts(request.into_parts().0, ());
+    let id = url.host_str().unwrap_or_default().to_string();
+    let path = url.path().to_string();
+    let lookup = {
+        let (id, initiator) = (id.clone(), initiator.clone());
+        tokio::task::spawn_blocking(move || {
+            let extensions = &session.extensions;
+            match extensions.resource_path(&id, &path, initiator.as_ref()) {
+                Some(file) => Ok(file),
+                None => Err(extensions.get_extension(&id).is_some()
+                    && initiator.as_ref().is_none_or(|i| {
+                        i.scheme() == "chrome-extension" && i.host_str() == Some(id.as_str())
+                    })),
+            }
+        })
+    };
+    match lookup.await {
+        Ok(Ok(file)) => session_net::protocol::serve_file(file).serve(&head).await,
+        Ok(Err(true)) => Err(Error::new(
+            NetError::FileNotFound,
+            format!("{url} is not a file of extension {id}"),
+        )),
+        Ok(Err(false)) => Err(Error::new(
+            NetError::BlockedByClient,
+            match &initiator {
+                Some(i) => format!(
+                    "{url} is not a loaded extension's resource that {} may load",
+                    i.origin().ascii_serialization()
+                ),
+                None => format!("{url} is not a resource of a loaded extension"),
+            },
+        )),
+        Err(e) => Err(Error::new(
+            NetError::Failed,
+            format!("resolving {url} failed: {e}"),
+        )),
+    }
+}

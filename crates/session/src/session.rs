@@ -168,6 +168,7 @@ impl Session {
             _lock: lock,
         });
         crate::extensions::attach(&inner);
+        crate::extensions::attach_resources(&inner);
         crate::clear_site_data::attach(&inner);
         Ok(Session { inner })
     }

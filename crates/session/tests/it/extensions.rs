@@ -156,3 +156,152 @@ mod dnr_stage {
         assert_eq!(r.status(), 200);
     }
 }
+
+fn request_from(url: &str, origin: Option<&str>) -> http::Request<session::net::RequestBody> {
+    let mut request = session::net::new_request(http::Method::GET, url, ()).expect("request");
+    if let Some(origin) = origin {
+        let options = request
+            .extensions_mut()
+            .remove::<session::net::FetchOptions>()
+            .expect("options");
+        request
+            .extensions_mut()
+            .insert(options.origin(url::Url::parse(origin).expect("origin")));
+    }
+    request
+}
+
+async fn fetch_from(
+    ses: &session::Session,
+    url: &str,
+    origin: Option<&str>,
+) -> session::net::Result<(u16, String, String)> {
+    let response = ses.fetch(request_from(url, origin)).await?;
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    Ok((status, content_type, response.text().await?))
+}
+
+#[tokio::test]
+async fn chrome_extension_urls_serve_files_by_web_accessible_resources() {
+    let user_data = tempfile::tempdir().expect("ok");
+    let sessions = Sessions::new(user_data.path());
+    let ses = sessions
+        .from_partition("persist:war", SessionOptions::default())
+        .expect("ok");
+    let dir = tempfile::tempdir().expect("ok");
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        r#"{"manifest_version": 3, "name": "war", "version": "1",
+            "web_accessible_resources": [{"resources": ["public/*"], "matches": ["https://ok.test/*"]}]}"#,
+    )
+    .expect("ok");
+    std::fs::create_dir(dir.path().join("public")).expect("ok");
+    std::fs::write(dir.path().join("public/a.js"), "console.log(1);").expect("ok");
+    std::fs::write(dir.path().join("secret.txt"), "0123456789").expect("ok");
+    let outside = tempfile::tempdir().expect("ok");
+    std::fs::write(outside.path().join("x.txt"), "outside").expect("ok");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("x.txt"),
+        dir.path().join("public/link.txt"),
+    )
+    .expect("ok");
+    let id = ses
+        .extensions()
+        .load_extension(dir.path(), LoadOptions::default())
+        .expect("ok")
+        .extension
+        .id;
+    let base = format!("chrome-extension://{id}");
+    let own = format!("chrome-extension://{id}");
+
+    // The embedder (no initiator) and the extension itself load any file, with its MIME type.
+    let (status, mime, body) = fetch_from(&ses, &format!("{base}/public/a.js"), None)
+        .await
+        .expect("ok");
+    assert_eq!((status, body.as_str()), (200, "console.log(1);"));
+    assert!(mime.contains("javascript"), "{mime}");
+    let (status, _, body) = fetch_from(&ses, &format!("{base}/secret.txt"), Some(&own))
+        .await
+        .expect("ok");
+    assert_eq!((status, body.as_str()), (200, "0123456789"));
+
+    // A page of a granted origin loads a web-accessible resource, nothing else.
+    let ok = Some("https://ok.test");
+    assert_eq!(
+        fetch_from(&ses, &format!("{base}/public/a.js"), ok)
+            .await
+            .expect("ok")
+            .0,
+        200
+    );
+    for (url, origin) in [
+        (format!("{base}/secret.txt"), ok),
+        (format!("{base}/public/a.js"), Some("https://evil.test")),
+        (
+            "chrome-extension://abcdefghijklmnopabcdefghijklmnop/a.js".to_string(),
+            None,
+        ),
+    ] {
+        let e = fetch_from(&ses, &url, origin).await.expect_err(&url);
+        assert_eq!(e.kind(), session::net::NetError::BlockedByClient, "{url}");
+    }
+
+    // Range is honoured (the file responder answers).
+    let mut request = request_from(&format!("{base}/secret.txt"), None);
+    request
+        .headers_mut()
+        .insert("range", "bytes=2-4".parse().expect("ok"));
+    let response = ses.fetch(request).await.expect("ok");
+    assert_eq!(response.status(), 206);
+    assert_eq!(response.headers()["content-range"], "bytes 2-4/10");
+    assert_eq!(response.text().await.expect("ok"), "234");
+
+    // Nothing outside the directory: dot segments, encoded ones, a symlink out; a missing file.
+    // (`%2e%2e` segments are dot segments of the URL itself: they never get above the root.)
+    for path in [
+        "/public/..%2f..%2fx.txt",
+        "/public/%2e%2e%2f%2e%2e%2fx.txt",
+        "/public/link.txt",
+        "/nope.js",
+    ] {
+        let url = format!("{base}{path}");
+        let e = fetch_from(&ses, &url, None).await.expect_err(&url);
+        assert_eq!(e.kind(), session::net::NetError::FileNotFound, "{url}");
+    }
+
+    // EXT-10: another session's extensions are not served here.
+    let other = sessions
+        .from_partition("persist:other", SessionOptions::default())
+        .expect("ok");
+    let e = fetch_from(&other, &format!("{base}/public/a.js"), None)
+        .await
+        .expect_err("not loaded there");
+    assert_eq!(e.kind(), session::net::NetError::BlockedByClient);
+
+    // The embedder's own handler of the scheme comes first; once removed, the files are back.
+    ses.protocol()
+        .handle(
+            "chrome-extension",
+            |_r: http::Request<session::net::RequestBody>| async {
+                Ok(http::Response::new(session::net::Body::full("mine")))
+            },
+        )
+        .expect("ok");
+    let (_, _, body) = fetch_from(&ses, &format!("{base}/public/a.js"), None)
+        .await
+        .expect("ok");
+    assert_eq!(body, "mine");
+    ses.protocol().unhandle("chrome-extension");
+    ses.extensions().remove_extension(&id);
+    let e = fetch_from(&ses, &format!("{base}/public/a.js"), None)
+        .await
+        .expect_err("removed");
+    assert_eq!(e.kind(), session::net::NetError::BlockedByClient);
+}
