@@ -18,7 +18,7 @@ use crate::proxy::ProxyResolver;
 use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{FetchOptions, RedirectMode, RequestBody};
 use crate::response::{HopResponse, Response};
-use crate::stages::{Flow, RequestContext, ResponseFlow, Stages};
+use crate::stages::{Flow, RequestContext, RequestEvent, ResponseFlow, StageLists, Stages};
 use crate::transport::{DefaultHeaders, Transport};
 
 /// What the hop loop runs over, one per session: the stages, the transport, the proxy
@@ -135,10 +135,69 @@ async fn run(
     options: FetchOptions,
     (routing, log): (Routing, Option<Source>),
 ) -> Result<Response> {
-    let netlog = &p.netlog;
     let log = log.as_ref();
     let mut ctx = RequestContext::new(url, method, headers, &options);
     ctx.has_body = !body.is_empty();
+    if ctx.has_body {
+        ctx.upload = body.as_bytes();
+    }
+    let mut running = Running {
+        stages: p.stages.snapshot(),
+        ctx,
+        reported: false,
+    };
+    let result = hops(p, &mut running.ctx, body, (routing, log)).await;
+    running.reported = true;
+    match result {
+        Ok(hop) => {
+            let mut response = finish(p, &mut running.ctx, hop);
+            for stage in &running.stages.request {
+                stage.on_event(
+                    &running.ctx,
+                    &mut RequestEvent::ResponseStarted(&mut response.hop),
+                );
+            }
+            Ok(response)
+        }
+        Err(e) => {
+            running.report(&e);
+            Err(e)
+        }
+    }
+}
+
+/// A request between its first stage and its response head: reports
+/// [`RequestEvent::Failed`] to the stages, with `net::ERR_ABORTED` when the fetch is dropped.
+struct Running {
+    stages: Arc<StageLists>,
+    ctx: RequestContext,
+    reported: bool,
+}
+
+impl Running {
+    fn report(&self, e: &Error) {
+        for stage in &self.stages.request {
+            stage.on_event(&self.ctx, &mut RequestEvent::Failed(e));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.reported {
+            self.report(&Error::new(NetError::Aborted, "the request was abandoned"));
+        }
+    }
+}
+
+/// The hops of a request, up to the final response head.
+async fn hops(
+    p: &Pipeline,
+    ctx: &mut RequestContext,
+    body: RequestBody,
+    (routing, log): (Routing, Option<&Source>),
+) -> Result<HopResponse> {
+    let netlog = &p.netlog;
     let mut body = Some(body);
     loop {
         let stages = p.stages.snapshot();
@@ -150,7 +209,7 @@ async fn run(
         ctx.handler = None;
         let mut answered = None;
         for stage in &stages.request {
-            if let Flow::Respond(r) = stage.on_request(&mut ctx).await? {
+            if let Flow::Respond(r) = stage.on_request(ctx).await? {
                 answered = Some(*r);
                 break;
             }
@@ -164,7 +223,7 @@ async fn run(
                 let mut retries = 0;
                 loop {
                     let b = body.take().unwrap_or_default();
-                    let r = transport(p, &ctx, b, routing).await;
+                    let r = transport(p, ctx, b, routing).await;
                     match &r {
                         Ok(r) => log_head(netlog, log, r, !ctx.is_handled()),
                         Err(e) => netlog.hop_failed(log, e),
@@ -176,8 +235,7 @@ async fn run(
                         retries < MAX_HOP_RETRIES && (!ctx.has_body || replay.is_some());
                     let mut retry = false;
                     for stage in &stages.response {
-                        if stage.on_response(&mut ctx, &mut r).await? == ResponseFlow::Retry
-                            && may_retry
+                        if stage.on_response(ctx, &mut r).await? == ResponseFlow::Retry && may_retry
                         {
                             retry = true;
                             break;
@@ -227,6 +285,7 @@ async fn run(
                 }
                 body = None;
                 ctx.has_body = false;
+                ctx.upload = None;
             } else if ctx.has_body {
                 match replay {
                     Some(b) => body = Some(b),
@@ -242,6 +301,15 @@ async fn run(
                     None => {}
                 }
             }
+            for stage in &stages.request {
+                stage.on_event(
+                    ctx,
+                    &mut RequestEvent::Redirect {
+                        response: &hop,
+                        to: &next,
+                    },
+                );
+            }
             drain_in_background(
                 std::mem::take(&mut hop.body),
                 hop.headers.get(http::header::CONTENT_LENGTH),
@@ -251,7 +319,7 @@ async fn run(
             ctx.previous_urls.push(prev);
             continue;
         }
-        return Ok(finish(p, ctx, hop));
+        return Ok(hop);
     }
 }
 
@@ -320,7 +388,7 @@ async fn transport(
 }
 
 /// Stage 8: content decoding, then the response as the caller sees it.
-fn finish(p: &Pipeline, ctx: RequestContext, mut hop: HopResponse) -> Response {
+fn finish(p: &Pipeline, ctx: &mut RequestContext, mut hop: HopResponse) -> Response {
     let bodiless = ctx.method == Method::HEAD
         || hop.status == StatusCode::NO_CONTENT
         || hop.status == StatusCode::NOT_MODIFIED
@@ -344,7 +412,7 @@ fn finish(p: &Pipeline, ctx: RequestContext, mut hop: HopResponse) -> Response {
     if !bodiless {
         crate::shared_dictionary::record_declared(&ctx.extensions, &mut hop.body);
     }
-    let mut url_chain = ctx.previous_urls;
-    url_chain.push(ctx.url);
+    let mut url_chain = std::mem::take(&mut ctx.previous_urls);
+    url_chain.push(ctx.url.clone());
     Response { hop, url_chain }
 }

@@ -61,14 +61,17 @@
 //!   connections (DNS → TCP → proxy tunnel → TLS → HTTP/1.1 or HTTP/2 handshake).
 //! - [`proxy`]: `setProxy` / `resolveProxy`; PAC scripts come through a direct fetcher that
 //!   the pipeline hands in, so they are fetched DIRECT through the same stages.
+//! - [`web_request`]: webRequest (`Net::web_request`): listeners of the eight events, their
+//!   filters and the merge of their answers; two stages (slots 2 and 5) that also report the
+//!   observe-only events through `Stage::on_event`.
 //! - [`netlog`]: Chrome's NetLog JSON, fed plain values (URLs, status lines, header lines).
 //! - [`auth`] HTTP authentication schemes and the auth cache; [`protocol`] custom schemes and
 //!   the file responder.
 //! - [`dns`], [`tls`], [`emulation`], `file.rs`, [`certificate`], `error.rs`: the parts.
 //!
 //! Modules do not import each other in a loop: `error` ← `request` ← `body` ← `response` ←
-//! `stages`; `netlog`, `dns`, `tls` and `proxy` stand on those; `transport` on all of them;
-//! `fetch` and `net` on top.
+//! `stages`; `netlog`, `dns`, `tls`, `proxy` and `web_request` stand on those; `transport` on
+//! all of them; `fetch` and `net` on top.
 //!
 //! # Behaviour notes
 //!
@@ -104,6 +107,7 @@ pub mod shared_dictionary;
 pub mod stages;
 pub mod tls;
 mod transport;
+pub mod web_request;
 
 pub use body::Body;
 pub use certificate::{Certificate, CertificatePrincipal};
@@ -118,7 +122,7 @@ pub use net::{
 pub use netlog::{CaptureMode, NetLog, NetLogOptions};
 pub use redirect::MAX_REDIRECTS;
 pub use request::{
-    AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
+    AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody, ResourceType,
 };
 pub use response::{HopResponse, RawHeaders, Response, UrlChain};
 pub use session_base::host_rules::HostRules;

@@ -19,6 +19,7 @@ use crate::response::Response;
 use crate::stages::{self, Stages};
 use crate::tls::{self, CertificateVerifyProc, SslConfig};
 use crate::transport::{DefaultHeaders, Dialer, Key, Pool, SocketLimits, Transport};
+use crate::web_request::WebRequest;
 use session_base::host_rules::HostRules;
 
 /// hyper's default cap on HTTP/1 response header lines.
@@ -146,6 +147,8 @@ pub struct Net {
     pub(crate) pipeline: Arc<Pipeline>,
     /// HTTP authentication: the login handler, the auth cache (origin and proxy).
     auth: Arc<Auth>,
+    /// The webRequest listeners.
+    web_request: WebRequest,
 }
 
 impl std::fmt::Debug for Net {
@@ -241,7 +244,15 @@ impl Net {
             auth: auth.clone(),
             netlog: pipeline.netlog.clone(),
         }));
-        Ok(Net { pipeline, auth })
+        let web_request = WebRequest::default();
+        for stage in web_request.stages(pipeline.netlog.clone()) {
+            pipeline.stages.insert_last(stage);
+        }
+        Ok(Net {
+            pipeline,
+            auth,
+            web_request,
+        })
     }
 
     /// The session's protocol handlers (`ses.protocol`): `handle`, `unhandle`,
@@ -262,6 +273,12 @@ impl Net {
     /// `Net` writes to while it runs.
     pub fn net_log(&self) -> NetLog {
         self.pipeline.netlog.clone()
+    }
+
+    /// The session's webRequest (`ses.webRequest`): listeners that see, and may change,
+    /// every request of this `Net` (fetches, downloads, PAC scripts, cache hits).
+    pub fn web_request(&self) -> &WebRequest {
+        &self.web_request
     }
 
     /// Adds a stage to the pipeline (see [`stages`]).

@@ -126,6 +126,9 @@ pub struct FetchOptions {
     /// The URL to fetch when it cannot be written as an `http::Uri` (some `file:` URLs); it
     /// wins over the request's URI.
     pub url: Option<Url>,
+    /// What the request is for, as webRequest and declarativeNetRequest report and filter it;
+    /// `None` infers it ([`ResourceType::infer`]).
+    pub resource_type: Option<ResourceType>,
 }
 
 impl FetchOptions {
@@ -174,6 +177,115 @@ impl FetchOptions {
     pub fn site_for_cookies(mut self, url: Url) -> Self {
         self.site_for_cookies = Some(url);
         self
+    }
+
+    /// Sets the resource type.
+    pub fn resource_type(mut self, resource_type: ResourceType) -> Self {
+        self.resource_type = Some(resource_type);
+        self
+    }
+}
+
+/// What a request is for: Electron's webRequest `resourceType` names (WR-50).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResourceType {
+    /// `mainFrame`.
+    MainFrame,
+    /// `subFrame`.
+    SubFrame,
+    /// `stylesheet`.
+    Stylesheet,
+    /// `script`.
+    Script,
+    /// `image`.
+    Image,
+    /// `font`.
+    Font,
+    /// `object`.
+    Object,
+    /// `xhr` (a page's fetch and XMLHttpRequest).
+    Xhr,
+    /// `ping`.
+    Ping,
+    /// `cspReport`.
+    CspReport,
+    /// `media`.
+    Media,
+    /// `webSocket`.
+    WebSocket,
+    /// `other`: requests of the embedder (`net.fetch`), downloads, PAC scripts.
+    #[default]
+    Other,
+}
+
+impl ResourceType {
+    /// Every type, in Electron's order.
+    pub const ALL: [ResourceType; 13] = [
+        ResourceType::MainFrame,
+        ResourceType::SubFrame,
+        ResourceType::Stylesheet,
+        ResourceType::Script,
+        ResourceType::Image,
+        ResourceType::Font,
+        ResourceType::Object,
+        ResourceType::Xhr,
+        ResourceType::Ping,
+        ResourceType::CspReport,
+        ResourceType::Media,
+        ResourceType::WebSocket,
+        ResourceType::Other,
+    ];
+
+    /// Electron's name (`mainFrame`, `xhr`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::MainFrame => "mainFrame",
+            ResourceType::SubFrame => "subFrame",
+            ResourceType::Stylesheet => "stylesheet",
+            ResourceType::Script => "script",
+            ResourceType::Image => "image",
+            ResourceType::Font => "font",
+            ResourceType::Object => "object",
+            ResourceType::Xhr => "xhr",
+            ResourceType::Ping => "ping",
+            ResourceType::CspReport => "cspReport",
+            ResourceType::Media => "media",
+            ResourceType::WebSocket => "webSocket",
+            ResourceType::Other => "other",
+        }
+    }
+
+    /// Parses Electron's name; an unknown one fails with Electron's `Invalid type <t>`.
+    pub fn parse(name: &str) -> Result<ResourceType> {
+        ResourceType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or_else(|| Error::new(NetError::InvalidArgument, format!("Invalid type {name}")))
+    }
+
+    /// The type of a request that did not say: `mainFrame` for a top-level navigation, else
+    /// by its `Sec-Fetch-Dest` header (`script`, `style`, `image`, `font`, `iframe`/`frame`,
+    /// `audio`/`video`/`track`, `object`/`embed`, `report`, `empty` for a page's fetch), else `other`.
+    pub fn infer(top_level_navigation: bool, headers: &http::HeaderMap) -> ResourceType {
+        if top_level_navigation {
+            return ResourceType::MainFrame;
+        }
+        let Some(dest) = headers.get("sec-fetch-dest").map(|v| v.as_bytes()) else {
+            return ResourceType::Other;
+        };
+        match dest.to_ascii_lowercase().as_slice() {
+            b"script" => ResourceType::Script,
+            b"style" => ResourceType::Stylesheet,
+            b"image" => ResourceType::Image,
+            b"font" => ResourceType::Font,
+            b"iframe" | b"frame" => ResourceType::SubFrame,
+            b"audio" | b"video" | b"track" => ResourceType::Media,
+            b"empty" => ResourceType::Xhr,
+            b"object" | b"embed" => ResourceType::Object,
+            b"report" => ResourceType::CspReport,
+            _ => ResourceType::Other,
+        }
     }
 }
 
@@ -225,6 +337,15 @@ impl RequestBody {
     /// Whether the body is known to be empty.
     pub fn is_empty(&self) -> bool {
         self.len() == Some(0)
+    }
+
+    /// The bytes of a body held in memory (`None` for a stream).
+    pub(crate) fn as_bytes(&self) -> Option<Bytes> {
+        match &self.kind {
+            BodyKind::Empty => Some(Bytes::new()),
+            BodyKind::Bytes(b) => Some(b.clone()),
+            BodyKind::Stream(_) => None,
+        }
     }
 
     /// A copy for replay, when the body can be replayed.

@@ -58,9 +58,8 @@ impl Session {
 /// response header edits when its response arrives. With no extension loaded the stage costs
 /// one read of an empty rule list. It holds the session weakly (the session owns the pipeline).
 ///
-/// The request's resource type is `main_frame` for a top-level navigation, else taken from its
-/// `Sec-Fetch-Dest` header (`script`, `style` → `stylesheet`, `image`, `font`, `iframe` →
-/// `sub_frame`, `audio`/`video`/`track` → `media`, `empty` → `xmlhttprequest`), else `other`.
+/// The request's resource type is the pipeline's (`RequestContext::resource_type`: the fetch
+/// options' or inferred from a top-level navigation and `Sec-Fetch-Dest`), in DNR's names.
 pub(crate) struct DnrStage {
     session: std::sync::Weak<crate::session::Inner>,
 }
@@ -76,25 +75,22 @@ pub(crate) fn attach(inner: &std::sync::Arc<crate::session::Inner>) {
 #[derive(Clone)]
 struct ResponseEdits(Vec<dnr::HeaderEdit>);
 
+/// DNR's name of the request's resource type.
 fn resource_type(ctx: &session_net::stages::RequestContext) -> &'static str {
-    if ctx.top_level_navigation {
-        return "main_frame";
-    }
-    match ctx
-        .headers
-        .get("sec-fetch-dest")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("script") => "script",
-        Some("style") => "stylesheet",
-        Some("image") => "image",
-        Some("font") => "font",
-        Some("iframe" | "frame") => "sub_frame",
-        Some("audio" | "video" | "track") => "media",
-        Some("empty") => "xmlhttprequest",
-        Some("object" | "embed") => "object",
+    use session_net::ResourceType as T;
+    match ctx.resource_type {
+        T::MainFrame => "main_frame",
+        T::SubFrame => "sub_frame",
+        T::Stylesheet => "stylesheet",
+        T::Script => "script",
+        T::Image => "image",
+        T::Font => "font",
+        T::Object => "object",
+        T::Xhr => "xmlhttprequest",
+        T::Ping => "ping",
+        T::CspReport => "csp_report",
+        T::Media => "media",
+        T::WebSocket => "websocket",
         _ => "other",
     }
 }

@@ -58,6 +58,7 @@ mod request;
 mod service;
 mod session;
 pub mod spellcheck;
+mod web_request;
 
 pub use clear::{
     ClearDataOptions, ClearStorageDataOptions, ClearedCounts, DataType, OriginFilter,

@@ -37,6 +37,7 @@ event_types! {
     SocketPoolBoundToSocket = "SOCKET_POOL_BOUND_TO_SOCKET",
     AuthHandleChallenge = "AUTH_HANDLE_CHALLENGE",
     AuthGenerateToken = "AUTH_GENERATE_TOKEN",
+    ChromeExtensionIgnoredDueToConflict = "CHROME_EXTENSION_IGNORED_DUE_TO_CONFLICT",
 }
 
 /// The `constants` object, as JSON text. `unix_zero` is the Unix time (ms) of our clock's zero.

@@ -391,6 +391,22 @@ impl NetLog {
         }
     }
 
+    /// Logs a webRequest answer ignored because an earlier listener of the chain decided
+    /// otherwise (Chromium's event for conflicting extension answers).
+    pub(crate) fn web_request_conflict(&self, event: &str, conflict: &str) {
+        if !self.is_active() {
+            return;
+        }
+        if let Some(src) = Self::current_request() {
+            self.add(
+                &src,
+                EventType::ChromeExtensionIgnoredDueToConflict,
+                Phase::None,
+                |_| Some(json!({ "event": event, "conflict": conflict })),
+            );
+        }
+    }
+
     /// Logs the request line and headers the current request sends.
     pub(crate) fn request_headers<B>(&self, req: &http::Request<B>, url: &url::Url) {
         if !self.is_active() {

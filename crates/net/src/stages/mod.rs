@@ -38,7 +38,11 @@
 //!    webRequest listener) answers with a [`Flow::Respond`] of a 3xx with `Location`, which is
 //!    followed like a server's.
 //!
-//! After the last hop, content decoding (stage 8) runs and the body streams to the caller.
+//! After the last hop, content decoding (stage 8) runs, then [`Stage::on_event`] reports
+//! [`RequestEvent::ResponseStarted`] (a stage may wrap the body to see its end) and the body
+//! streams to the caller. [`RequestEvent::Redirect`] is reported before each redirect is
+//! followed, and [`RequestEvent::Failed`] when the request fails anywhere (a stage's error, a
+//! cancel, the fetch dropped before its response head: `net::ERR_ABORTED`).
 //!
 //! # Rules for a stage
 //!
@@ -47,17 +51,21 @@
 //!   side).
 //! - Dropping a hook's future abandons the request; a hook must not block the runtime (no
 //!   disk I/O or lock held across an await on the request path).
-//! - [`crate::Net::insert_stage`] adds a stage; stages of the same slot run in insertion order.
+//! - [`crate::Net::insert_stage`] adds a stage; stages of the same slot run in insertion order,
+//!   before the session's webRequest listeners of that slot (as Chromium runs
+//!   declarativeNetRequest rules before extensions' webRequest listeners).
+//! - [`Stage::on_event`] observes; it must return at once (work that takes time is spawned).
 //! - A pipeline with no stage registered costs one empty-slice check per hop; a stage with
 //!   nothing to do should return a ready future.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use http::{HeaderMap, Method};
 use url::Url;
 
-use crate::error::Result;
-use crate::request::{CacheMode, CredentialsMode, FetchOptions, RedirectMode};
+use crate::error::{Error, Result};
+use crate::request::{CacheMode, CredentialsMode, FetchOptions, RedirectMode, ResourceType};
 use crate::response::HopResponse;
 
 /// A boxed, sendable future, the return type of the stage hooks.
@@ -116,10 +124,32 @@ pub enum ResponseFlow {
     Retry,
 }
 
+/// An observe-only event of a request as a whole, for [`Stage::on_event`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RequestEvent<'a> {
+    /// A redirect (a server's, or a stage's answer) is about to be followed to `to`.
+    Redirect {
+        /// The response that redirects.
+        response: &'a HopResponse,
+        /// Where the next hop goes.
+        to: &'a Url,
+    },
+    /// The final response head goes to the caller, its body decoded; a stage may wrap the
+    /// body to see its end.
+    ResponseStarted(&'a mut HopResponse),
+    /// The request failed with this error.
+    Failed(&'a Error),
+}
+
 /// The request as the stages see it, for one hop.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RequestContext {
+    /// The request's id: unique in the process, the same for all its hops.
+    pub id: u64,
+    /// What the request is for: [`FetchOptions::resource_type`], else [`ResourceType::infer`].
+    pub resource_type: ResourceType,
     /// The URL of this hop.
     pub url: Url,
     /// The method of this hop (redirects may have rewritten it).
@@ -147,6 +177,8 @@ pub struct RequestContext {
     pub has_body: bool,
     /// The protocol handler that answers this hop in place of the transport.
     pub(crate) handler: Option<crate::protocol::Handled>,
+    /// The request body when it is held in memory and not empty (webRequest's `uploadData`).
+    pub upload: Option<bytes::Bytes>,
     /// Per-request scratch space: a stage can leave data on the request side (the cache entry it
     /// looked up) and pick it up on the response side (to merge a 304).
     pub extensions: http::Extensions,
@@ -165,7 +197,14 @@ impl RequestContext {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|s| Url::parse(s).ok())
         });
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let resource_type = options
+            .resource_type
+            .unwrap_or_else(|| ResourceType::infer(options.top_level_navigation, &headers));
         RequestContext {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            resource_type,
+            upload: None,
             url,
             method,
             headers,
@@ -236,6 +275,12 @@ pub trait Stage: Send + Sync + 'static {
         let _ = (ctx, response);
         Box::pin(std::future::ready(Ok(ResponseFlow::Continue)))
     }
+
+    /// Observe-only events of the request as a whole (a redirect followed, the final response
+    /// head, a failure), in request order. It must return at once.
+    fn on_event(&self, ctx: &RequestContext, event: &mut RequestEvent<'_>) {
+        let _ = (ctx, event);
+    }
 }
 
 /// The registered stages of one session, in both orders.
@@ -248,17 +293,35 @@ pub(crate) struct Stages {
 pub(crate) struct StageLists {
     pub(crate) request: Vec<Arc<dyn Stage>>,
     pub(crate) response: Vec<Arc<dyn Stage>>,
+    /// Every stage in insertion order, with whether it goes last in its slot.
+    inserted: Vec<(Arc<dyn Stage>, bool)>,
 }
 
 impl Stages {
     pub(crate) fn insert(&self, stage: Arc<dyn Stage>) {
+        self.insert_at(stage, false);
+    }
+
+    /// Inserts a stage that runs after every other of its slot, whenever they are inserted
+    /// (the session's webRequest listeners).
+    pub(crate) fn insert_last(&self, stage: Arc<dyn Stage>) {
+        self.insert_at(stage, true);
+    }
+
+    fn insert_at(&self, stage: Arc<dyn Stage>, last: bool) {
         let mut guard = self.lists.write().unwrap_or_else(|e| e.into_inner());
-        let mut request = guard.request.clone();
-        request.push(stage);
-        request.sort_by_key(|s| s.slot());
+        let mut inserted = guard.inserted.clone();
+        inserted.push((stage, last));
+        let mut ordered = inserted.clone();
+        ordered.sort_by_key(|(s, last)| (s.slot(), *last));
+        let request: Vec<Arc<dyn Stage>> = ordered.into_iter().map(|(s, _)| s).collect();
         let mut response = request.clone();
         response.sort_by_key(|s| s.slot().response_rank());
-        *guard = Arc::new(StageLists { request, response });
+        *guard = Arc::new(StageLists {
+            request,
+            response,
+            inserted,
+        });
     }
 
     pub(crate) fn snapshot(&self) -> Arc<StageLists> {
@@ -280,6 +343,7 @@ mod tests {
     #[test]
     fn stages_sort_in_both_orders() {
         let stages = Stages::default();
+        stages.insert_last(Arc::new(S(Slot::Cookies)));
         for slot in [
             Slot::Cookies,
             Slot::Cache,
@@ -296,14 +360,20 @@ mod tests {
                 Slot::ProtocolHandlers,
                 Slot::Cache,
                 Slot::Cookies,
+                Slot::Cookies,
                 Slot::BeforeSendHeaders
             ]
+        );
+        assert!(
+            Arc::ptr_eq(&lists.request[3], &lists.inserted[0].0),
+            "the stage inserted last-in-slot runs after the one of its slot inserted later"
         );
         let resp: Vec<Slot> = lists.response.iter().map(|s| s.slot()).collect();
         assert_eq!(
             resp,
             [
                 Slot::BeforeSendHeaders,
+                Slot::Cookies,
                 Slot::Cookies,
                 Slot::Cache,
                 Slot::ProtocolHandlers

@@ -16,6 +16,7 @@ mod redirects;
 mod sockets;
 mod stages;
 mod tls;
+mod web_request;
 
 use bytes::Bytes;
 use http::Method;

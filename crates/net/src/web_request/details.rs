@@ -1,0 +1,191 @@
+//! What a listener is told: Electron's webRequest `details`.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode, Version};
+use serde_json::{Map, Value, json};
+use url::Url;
+
+use crate::request::ResourceType;
+use crate::response::HopResponse;
+use crate::stages::RequestContext;
+
+/// One part of a request body (Electron's `UploadData`). Requests of this crate carry bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadData {
+    /// The bytes of the part.
+    pub bytes: Option<Bytes>,
+    /// A file the part comes from.
+    pub file: Option<PathBuf>,
+    /// The UUID of a blob the part comes from.
+    pub blob_uuid: Option<String>,
+}
+
+/// The details of one webRequest event. Fields an event does not have are `None` (Electron
+/// leaves them out): `request_headers` for `onBeforeSendHeaders` / `onSendHeaders`;
+/// `status_line`, `status_code`, `response_headers` from `onHeadersReceived` on; `from_cache`
+/// and `ip` from `onResponseStarted` on; `redirect_url` for `onBeforeRedirect`; `error` for
+/// `onErrorOccurred` (and `onCompleted`'s `net::OK`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Details {
+    /// The request's id, the same for all its events and hops.
+    pub id: u64,
+    /// The URL of this hop.
+    pub url: Url,
+    /// The method of this hop.
+    pub method: Method,
+    /// `resourceType`.
+    pub resource_type: ResourceType,
+    /// The `Referer`, empty when none.
+    pub referrer: String,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: f64,
+    /// The request body, when it is held in memory and not empty.
+    pub upload_data: Option<Vec<UploadData>>,
+    /// `requestHeaders`.
+    pub request_headers: Option<HeaderMap>,
+    /// `responseHeaders`.
+    pub response_headers: Option<HeaderMap>,
+    /// `statusLine` (`HTTP/1.1 200 OK`).
+    pub status_line: Option<String>,
+    /// `statusCode`.
+    pub status_code: Option<u16>,
+    /// `fromCache`.
+    pub from_cache: Option<bool>,
+    /// `ip`: the server's address, for a response from the network.
+    pub ip: Option<String>,
+    /// `redirectURL`.
+    pub redirect_url: Option<String>,
+    /// `error`: Chromium's name (`net::ERR_BLOCKED_BY_CLIENT`).
+    pub error: Option<String>,
+}
+
+/// `HTTP/1.1 200 OK` (HTTP/2: `HTTP/2.0 200`).
+pub(crate) fn status_line(version: Version, status: StatusCode, text: &str) -> String {
+    let v = match version {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    };
+    format!("{v} {} {text}", status.as_u16())
+        .trim_end()
+        .to_string()
+}
+
+impl Details {
+    /// Milliseconds since the Unix epoch, now.
+    pub(crate) fn now() -> f64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+
+    /// The details every event has, for the hop `ctx` describes.
+    pub(crate) fn of(ctx: &RequestContext) -> Details {
+        let upload = ctx.upload.as_ref().filter(|b| !b.is_empty()).map(|b| {
+            vec![UploadData {
+                bytes: Some(b.clone()),
+                file: None,
+                blob_uuid: None,
+            }]
+        });
+        Details {
+            id: ctx.id,
+            url: ctx.url.clone(),
+            method: ctx.method.clone(),
+            resource_type: ctx.resource_type,
+            referrer: ctx
+                .headers
+                .get(http::header::REFERER)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default(),
+            timestamp: Details::now(),
+            upload_data: upload,
+            request_headers: None,
+            response_headers: None,
+            status_line: None,
+            status_code: None,
+            from_cache: None,
+            ip: None,
+            redirect_url: None,
+            error: None,
+        }
+    }
+
+    /// Adds what a response tells (status, headers, cache, address).
+    pub(crate) fn with_response(mut self, r: &HopResponse) -> Details {
+        self.status_line = Some(status_line(r.version, r.status, &r.status_text));
+        self.status_code = Some(r.status.as_u16());
+        self.response_headers = Some(r.headers.clone());
+        self.from_cache = Some(r.from_cache);
+        self.ip = r.remote_addr.map(|a| a.ip().to_string());
+        self
+    }
+
+    /// The details as Electron's JSON object (header values as text, UTF-8 decoded; response
+    /// header values as arrays).
+    pub fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        o.insert("id".into(), json!(self.id));
+        o.insert("url".into(), json!(self.url.as_str()));
+        o.insert("method".into(), json!(self.method.as_str()));
+        o.insert("resourceType".into(), json!(self.resource_type.as_str()));
+        o.insert("referrer".into(), json!(self.referrer));
+        o.insert("timestamp".into(), json!(self.timestamp));
+        if let Some(parts) = &self.upload_data {
+            let parts: Vec<Value> = parts
+                .iter()
+                .map(|p| {
+                    json!({
+                        "bytes": p.bytes.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                        "file": p.file.as_ref().map(|f| f.display().to_string()),
+                        "blobUUID": p.blob_uuid,
+                    })
+                })
+                .collect();
+            o.insert("uploadData".into(), Value::Array(parts));
+        }
+        if let Some(h) = &self.request_headers {
+            let mut m = Map::new();
+            for (k, v) in h {
+                m.insert(
+                    k.as_str().to_string(),
+                    json!(String::from_utf8_lossy(v.as_bytes())),
+                );
+            }
+            o.insert("requestHeaders".into(), Value::Object(m));
+        }
+        if let Some(h) = &self.response_headers {
+            let mut m = Map::new();
+            for k in h.keys() {
+                let values: Vec<Value> = h
+                    .get_all(k)
+                    .iter()
+                    .map(|v| json!(String::from_utf8_lossy(v.as_bytes())))
+                    .collect();
+                m.insert(k.as_str().to_string(), Value::Array(values));
+            }
+            o.insert("responseHeaders".into(), Value::Object(m));
+        }
+        for (name, value) in [
+            ("statusLine", self.status_line.as_ref().map(|s| json!(s))),
+            ("statusCode", self.status_code.map(|s| json!(s))),
+            ("fromCache", self.from_cache.map(|s| json!(s))),
+            ("ip", self.ip.as_ref().map(|s| json!(s))),
+            ("redirectURL", self.redirect_url.as_ref().map(|s| json!(s))),
+            ("error", self.error.as_ref().map(|s| json!(s))),
+        ] {
+            if let Some(v) = value {
+                o.insert(name.into(), v);
+            }
+        }
+        Value::Object(o)
+    }
+}

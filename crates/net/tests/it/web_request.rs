@@ -1,0 +1,447 @@
+//! webRequest through real fetches against the loopback site.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{HeaderValue, Method};
+use session_net::web_request::{Answer, Details, Event, Filter, listener, observer};
+use session_net::{FetchOptions, NetError};
+use session_test_support::TestSite;
+use tokio::sync::mpsc;
+
+use crate::{echoed_header, get, json, net, request};
+
+/// Waits (with a deadline) for the next observed details.
+async fn next(rx: &mut mpsc::UnboundedReceiver<Details>) -> Details {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("an event within the deadline")
+        .expect("channel open")
+}
+
+fn sink() -> (
+    mpsc::UnboundedSender<Details>,
+    mpsc::UnboundedReceiver<Details>,
+) {
+    mpsc::unbounded_channel()
+}
+
+#[tokio::test]
+async fn cancel_fails_the_request_and_reports_the_error() {
+    // WR-01, WR-39
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    wr.on_before_request(
+        Filter::urls(&["*://a.test/status/*"]).expect("filter"),
+        Some(listener(|_| async { Answer::cancel() })),
+    );
+    let (tx, mut rx) = sink();
+    wr.on_error_occurred(
+        Filter::all(),
+        Some(observer(move |d| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(d);
+            }
+        })),
+    );
+    let e = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect_err("cancelled");
+    assert_eq!(e.kind(), NetError::BlockedByClient);
+    assert!(e.detail().contains("onBeforeRequest listener"), "{e}");
+    let d = next(&mut rx).await;
+    assert_eq!(d.error.as_deref(), Some("net::ERR_BLOCKED_BY_CLIENT"));
+    assert!(site.requests().is_empty(), "nothing reached the server");
+    // WR-03: only matching URLs are cancelled.
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("echo");
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_listener_redirect_is_followed_and_seen_on_every_hop() {
+    // WR-13, WR-37, WR-43
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let target = site.http_url("a.test", "/status/201");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let t = target.clone();
+    wr.on_before_request(
+        Filter::all(),
+        Some(listener(move |d| {
+            s.lock().expect("lock").push((d.id, d.url.to_string()));
+            let t = t.clone();
+            async move {
+                if d.url.path() == "/from" {
+                    Answer::redirect(t)
+                } else {
+                    Answer::proceed()
+                }
+            }
+        })),
+    );
+    let (tx, mut rx) = sink();
+    let _h = wr.add_before_redirect(Filter::all(), move |d| {
+        let _ = tx.send(d);
+        async {}
+    });
+    let r = get(&net, &site.http_url("a.test", "/from"))
+        .await
+        .expect("fetch");
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.text().await.expect("body"), "status 201");
+    let paths: Vec<String> = site.requests().iter().map(|l| l.path.clone()).collect();
+    assert_eq!(paths, ["/status/201"], "the server sees only the target");
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 2, "onBeforeRequest ran for both hops");
+    assert_eq!(seen[0].0, seen[1].0, "the id is stable across the redirect");
+    assert_eq!(seen[1].1, target);
+    let d = next(&mut rx).await;
+    assert_eq!(d.status_code, Some(307));
+    assert_eq!(
+        d.status_line.as_deref(),
+        Some("HTTP/1.1 307 Internal Redirect")
+    );
+    assert_eq!(d.redirect_url.as_deref(), Some(target.as_str()));
+    assert_eq!(d.from_cache, Some(false));
+}
+
+#[tokio::test]
+async fn listener_redirects_count_toward_the_limit() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let base = site.http_url("a.test", "/loop");
+    net.web_request().on_before_request(
+        Filter::all(),
+        Some(listener(move |d| {
+            let n: u32 = d.url.query().and_then(|q| q.parse().ok()).unwrap_or(0);
+            let next = format!("{base}?{}", n + 1);
+            async move { Answer::redirect(next) }
+        })),
+    );
+    let e = get(&net, &site.http_url("a.test", "/loop"))
+        .await
+        .expect_err("loop");
+    assert_eq!(e.kind(), NetError::TooManyRedirects);
+}
+
+#[tokio::test]
+async fn upload_data_and_request_headers_are_reported_and_replaced() {
+    // WR-12, WR-17, WR-18, WR-23, WR-27
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let (tx, mut rx) = sink();
+    let tx2 = tx.clone();
+    let _a = wr.add_before_request(Filter::all(), move |d| {
+        let _ = tx.send(d);
+        async { Answer::proceed() }
+    });
+    let _b = wr.add_before_send_headers(Filter::all(), move |d| {
+        let _ = tx2.send(d.clone());
+        async move {
+            let mut h = http::HeaderMap::new();
+            h.insert("test", HeaderValue::from_static("header"));
+            h.insert("accept", HeaderValue::from_static("text/x-changed"));
+            Answer::request_headers(h)
+        }
+    });
+    let (stx, mut srx) = sink();
+    wr.on_send_headers(
+        Filter::all(),
+        Some(observer(move |d| {
+            let stx = stx.clone();
+            async move {
+                let _ = stx.send(d);
+            }
+        })),
+    );
+    let mut req = request(
+        Method::POST,
+        &site.http_url("a.test", "/echo"),
+        "a=1&b=2",
+        FetchOptions::new(),
+    );
+    req.headers_mut()
+        .insert("foo.bar", HeaderValue::from_static("baz"));
+    let r = net.fetch(req).await.expect("fetch");
+    let echo = json(&r.bytes().await.expect("body"));
+    let before = next(&mut rx).await;
+    let upload = before.upload_data.expect("upload data");
+    assert_eq!(upload.len(), 1);
+    assert_eq!(upload[0].bytes.as_deref(), Some(&b"a=1&b=2"[..]));
+    assert_eq!(before.method, Method::POST);
+    assert_eq!(before.resource_type.as_str(), "other");
+    let send = next(&mut rx).await;
+    let shown = send.request_headers.expect("request headers");
+    assert_eq!(
+        shown.get("foo.bar").map(|v| v.as_bytes()),
+        Some(&b"baz"[..])
+    );
+    assert_eq!(
+        echoed_header(&echo, "accept").as_deref(),
+        Some("text/x-changed")
+    );
+    assert_eq!(echoed_header(&echo, "test").as_deref(), Some("header"));
+    assert_eq!(
+        echoed_header(&echo, "foo.bar"),
+        None,
+        "the whole set was replaced"
+    );
+    let sent = next(&mut srx).await.request_headers.expect("headers");
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent.get("test").map(|v| v.as_bytes()), Some(&b"header"[..]));
+}
+
+#[tokio::test]
+async fn response_headers_and_status_line_can_be_replaced() {
+    // WR-28, WR-29, WR-35
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let (tx, mut rx) = sink();
+    wr.on_headers_received(
+        Filter::all(),
+        Some(listener(move |d| {
+            let _ = tx.send(d.clone());
+            async move {
+                let mut h = d.response_headers.unwrap_or_default();
+                h.insert("custom", HeaderValue::from_static("Changed"));
+                Answer::response_headers(h).with_status_line("HTTP/1.1 404 Not Found")
+            }
+        })),
+    );
+    let r = get(&net, &site.http_url("a.test", "/headers?Custom=Header"))
+        .await
+        .expect("fetch");
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.headers().get("custom").map(|v| v.as_bytes()),
+        Some(&b"Changed"[..])
+    );
+    let d = next(&mut rx).await;
+    assert_eq!(d.status_line.as_deref(), Some("HTTP/1.1 200 OK"));
+    assert_eq!(d.status_code, Some(200));
+    assert_eq!(
+        d.to_json()["responseHeaders"]["custom"],
+        serde_json::json!(["Header"]),
+        "values are arrays"
+    );
+    let shown = d.response_headers.expect("headers");
+    assert_eq!(
+        shown.get("custom").map(|v| v.as_bytes()),
+        Some(&b"Header"[..])
+    );
+}
+
+#[tokio::test]
+async fn started_and_completed_report_cache_and_status() {
+    // WR-36, WR-38
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let (tx, mut rx) = sink();
+    let tx2 = tx.clone();
+    wr.on_response_started(
+        Filter::all(),
+        Some(observer(move |d| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(d);
+            }
+        })),
+    );
+    wr.on_completed(
+        Filter::all(),
+        Some(observer(move |d| {
+            let tx = tx2.clone();
+            async move {
+                let _ = tx.send(d);
+            }
+        })),
+    );
+    let r = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("fetch");
+    let started = next(&mut rx).await;
+    assert_eq!(started.status_line.as_deref(), Some("HTTP/1.1 200 OK"));
+    assert_eq!(started.from_cache, Some(false));
+    assert_eq!(started.ip.as_deref(), Some("127.0.0.1"));
+    assert!(started.response_headers.is_some());
+    r.bytes().await.expect("body");
+    let done = next(&mut rx).await;
+    assert_eq!(done.status_code, Some(200));
+    assert_eq!(done.error.as_deref(), Some("net::OK"));
+    assert_eq!(done.id, started.id);
+}
+
+#[tokio::test]
+async fn several_listeners_chain_and_handles_remove_them() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let add = |name: &'static str| {
+        wr.add_before_send_headers(Filter::all(), move |d| async move {
+            let mut h = d.request_headers.unwrap_or_default();
+            h.insert(name, HeaderValue::from_static("1"));
+            Answer::request_headers(h)
+        })
+    };
+    let a = add("x-a");
+    let b = add("x-b");
+    let url = site.http_url("a.test", "/echo");
+    let echo = json(
+        &get(&net, &url)
+            .await
+            .expect("fetch")
+            .bytes()
+            .await
+            .expect("body"),
+    );
+    assert_eq!(echoed_header(&echo, "x-a").as_deref(), Some("1"));
+    assert_eq!(echoed_header(&echo, "x-b").as_deref(), Some("1"));
+    drop(a);
+    let echo = json(
+        &get(&net, &url)
+            .await
+            .expect("fetch")
+            .bytes()
+            .await
+            .expect("body"),
+    );
+    assert_eq!(echoed_header(&echo, "x-a"), None);
+    assert_eq!(echoed_header(&echo, "x-b").as_deref(), Some("1"));
+    drop(b);
+    assert_eq!(wr.listener_count(Event::BeforeSendHeaders), 0);
+}
+
+#[tokio::test]
+async fn a_panicking_listener_fails_its_request_only() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let h = net
+        .web_request()
+        .add_before_request(Filter::all(), |d: Details| async move {
+            if d.url.path() == "/boom" {
+                panic!("listener bug");
+            }
+            Answer::proceed()
+        });
+    let e = get(&net, &site.http_url("a.test", "/boom"))
+        .await
+        .expect_err("panicked");
+    assert_eq!(e.kind(), NetError::Failed);
+    assert!(e.detail().contains("onBeforeRequest listener #"), "{e}");
+    assert!(e.detail().contains("listener bug"), "{e}");
+    let r = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("the session keeps working");
+    assert_eq!(r.status(), 200);
+    drop(h);
+}
+
+#[tokio::test]
+async fn observers_never_delay_and_handles_can_go_mid_request() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    // An observer that never finishes.
+    let _slow = wr.add_send_headers(Filter::all(), |_| std::future::pending::<()>());
+    // A blocking listener holds the request while the headers listener's handle is dropped.
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let go_rx = Arc::new(tokio::sync::Mutex::new(Some(go_rx)));
+    let _hold = wr.add_before_request(Filter::all(), move |_| {
+        let go = go_rx.clone();
+        async move {
+            if let Some(rx) = go.lock().await.take() {
+                let _ = rx.await;
+            }
+            Answer::proceed()
+        }
+    });
+    let called = Arc::new(Mutex::new(0));
+    let c = called.clone();
+    let late = wr.add_headers_received(Filter::all(), move |_| {
+        *c.lock().expect("lock") += 1;
+        async { Answer::proceed() }
+    });
+    let fetch = tokio::spawn({
+        let net = net.clone();
+        let url = site.http_url("a.test", "/status/200");
+        async move { get(&net, &url).await }
+    });
+    // The request is inside onBeforeRequest once the listener took the receiver.
+    while go_tx.is_closed() {
+        tokio::task::yield_now().await;
+    }
+    drop(late);
+    let _ = go_tx.send(());
+    let r = tokio::time::timeout(Duration::from_secs(20), fetch)
+        .await
+        .expect("within the deadline")
+        .expect("task")
+        .expect("fetch");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        *called.lock().expect("lock"),
+        0,
+        "the removed listener was not called"
+    );
+}
+
+#[tokio::test]
+async fn file_urls_go_through_on_before_request() {
+    // WR-15
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("x.txt");
+    std::fs::write(&path, "x").expect("write");
+    let site = TestSite::start();
+    let net = net(&site);
+    net.web_request().on_before_request(
+        Filter::urls(&["file:///*"]).expect("filter"),
+        Some(listener(|_| async { Answer::cancel() })),
+    );
+    let url = url::Url::from_file_path(&path).expect("url");
+    let options = FetchOptions::new().url(url);
+    let e = net
+        .fetch(request(Method::GET, "http://unused.test/", (), options))
+        .await
+        .expect_err("cancelled");
+    assert_eq!(e.kind(), NetError::BlockedByClient);
+}
+
+#[tokio::test]
+async fn cache_hits_are_reported_from_cache() {
+    let site = TestSite::start();
+    let net = net(&site);
+    net.insert_stage(session_net::cache::CacheStage::new(
+        session_cache::Cache::memory(None),
+    ));
+    let (tx, mut rx) = sink();
+    net.web_request().on_response_started(
+        Filter::all(),
+        Some(observer(move |d| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(d);
+            }
+        })),
+    );
+    let url = site.http_url("a.test", "/headers?Cache-Control=max-age%3D3600&_body=hi");
+    for _ in 0..2 {
+        get(&net, &url)
+            .await
+            .expect("fetch")
+            .bytes()
+            .await
+            .expect("body");
+    }
+    assert_eq!(next(&mut rx).await.from_cache, Some(false));
+    assert_eq!(next(&mut rx).await.from_cache, Some(true));
+    assert_eq!(site.requests().len(), 1);
+}
