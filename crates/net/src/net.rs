@@ -230,6 +230,8 @@ impl Net {
         });
         let weak = Arc::downgrade(&pipeline);
         let handle_auth = auth.clone();
+        let web_request = WebRequest::default();
+        let handle_web_request = web_request.clone();
         pipeline.stages.insert(Arc::new(protocol::ProtocolStage {
             protocol: pipeline.protocol.clone(),
             schemes: config.schemes,
@@ -237,6 +239,7 @@ impl Net {
                 weak.upgrade().map(|pipeline| Net {
                     pipeline,
                     auth: handle_auth.clone(),
+                    web_request: handle_web_request.clone(),
                 })
             }),
         }));
@@ -244,7 +247,6 @@ impl Net {
             auth: auth.clone(),
             netlog: pipeline.netlog.clone(),
         }));
-        let web_request = WebRequest::default();
         for stage in web_request.stages(pipeline.netlog.clone()) {
             pipeline.stages.insert_last(stage);
         }
