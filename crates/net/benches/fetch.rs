@@ -20,7 +20,7 @@ use hyper::body::Frame;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use session_net::stages::{Slot, Stage};
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, write_rows};
+use session_test_support::bench::{BenchRow, process_cpu, write_rows};
 
 const REQUESTS: usize = 20_000;
 const WARMUP: usize = 1_000;
@@ -121,24 +121,6 @@ fn peak_rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
-}
-
-/// CPU time of every thread of the process (client and server), in seconds, from
-/// `/proc/self/task/*/schedstat` (nanoseconds on CPU).
-fn process_cpu() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .sum::<f64>()
-        / 1e9
 }
 
 /// Per-request figures of one client: wall time and CPU time, in microseconds.

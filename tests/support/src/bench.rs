@@ -104,3 +104,21 @@ pub fn read_all_in(dir: &std::path::Path) -> std::io::Result<Vec<(String, Vec<Be
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
+
+/// CPU time of every thread of the process (client and server), in seconds, from
+/// `/proc/self/task/*/schedstat` (nanoseconds on CPU).
+pub fn process_cpu() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .sum::<f64>()
+        / 1e9
+}
