@@ -75,6 +75,8 @@ pub(crate) fn check(meta: &Value) -> Result<Vec<Crate>, Vec<String>> {
     let names: BTreeSet<&str> = ours.iter().filter_map(|p| p["name"].as_str()).collect();
 
     let mut crates = Vec::new();
+    // (crate, versioned dev-dependency on another workspace crate)
+    let mut dev_versioned = Vec::new();
     for p in &ours {
         let name = p["name"].as_str().unwrap_or("?");
         let publish = publishable(p);
@@ -104,6 +106,8 @@ pub(crate) fn check(meta: &Value) -> Result<Vec<Crate>, Vec<String>> {
                 problems.push(format!(
                     "{name}: the dev-dependency {dep} is publish = false but has a version"
                 ));
+            } else if dev && req != "*" {
+                dev_versioned.push((name.to_string(), dep.to_string()));
             }
         }
         if publish {
@@ -149,6 +153,31 @@ pub(crate) fn check(meta: &Value) -> Result<Vec<Crate>, Vec<String>> {
             publish,
             needs,
         });
+    }
+
+    // A versioned dev-dependency on a crate that needs this one is a cycle: neither could be
+    // published first.
+    let needs: BTreeMap<&str, &BTreeSet<String>> =
+        crates.iter().map(|c| (c.name.as_str(), &c.needs)).collect();
+    for (name, dep) in &dev_versioned {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![dep.as_str()];
+        while let Some(c) = stack.pop() {
+            if seen.insert(c) {
+                stack.extend(
+                    needs
+                        .get(c)
+                        .into_iter()
+                        .flat_map(|n| n.iter().map(String::as_str)),
+                );
+            }
+        }
+        if seen.contains(name.as_str()) {
+            problems.push(format!(
+                "{name}: the dev-dependency {dep} depends on {name}; with a version neither can \
+                 be published first (make it path-only)"
+            ));
+        }
     }
 
     // rust-version: no dependency a publishable crate builds with may ask for a newer Rust.
@@ -267,13 +296,18 @@ mod tests {
     #[test]
     fn names_each_problem() {
         let meta = serde_json::json!({
-            "workspace_members": ["a", "t"],
+            "workspace_members": ["a", "b", "t"],
             "packages": [
                 {"id": "a", "name": "a", "publish": null, "rust_version": "1.80",
                  "license": "MIT", "repository": "https://r", "readme": null,
                  "keywords": [], "categories": ["x"], "targets": [{"kind": ["lib"]}],
                  "manifest_path": "/nonexistent/a/Cargo.toml",
-                 "dependencies": [{"name": "t", "kind": null, "req": "*"}]},
+                 "dependencies": [{"name": "t", "kind": null, "req": "*"},
+                                  {"name": "b", "kind": "dev", "req": "^0.1.0"}]},
+                {"id": "b", "name": "b", "publish": null, "rust_version": "1.80",
+                 "description": "b", "license": "MIT", "repository": "https://r",
+                 "keywords": ["b"], "categories": ["x"], "targets": [],
+                 "dependencies": [{"name": "a", "kind": null, "req": "^0.1.0"}]},
                 {"id": "t", "name": "t", "publish": [], "dependencies": [], "targets": []},
                 {"id": "new", "name": "new", "version": "2.0.0", "rust_version": "1.85.0"}
             ],
@@ -290,6 +324,8 @@ mod tests {
             "a: no `documentation`",
             "a: 0 keywords (crates.io takes 1 to 5)",
             "a: rust-version 1.80, but its dependency new 2.0.0 needs 1.85.0",
+            "a: the dev-dependency b depends on a; with a version neither can be published \
+             first (make it path-only)",
         ] {
             assert!(
                 problems.iter().any(|p| p == expected),
