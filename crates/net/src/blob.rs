@@ -6,6 +6,10 @@
 //! an offset and a length, so there is no ceiling on what can be read back (Electron's
 //! `getBlobData` stops at 64 KiB, electron#34398). A blob lives until it is unregistered or
 //! its session is dropped; it is never written anywhere by the registry.
+//!
+//! [`BlobStage`] serves `blob:<origin>/<uuid>` URLs of registered blobs as the Fetch standard's
+//! blob scheme fetch does: `GET` only, `200` with the blob's type and size, one byte `Range` as
+//! `206`, and failures as Chromium names them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -187,6 +191,120 @@ impl Blobs {
         let stream = futures_util::stream::iter(pieces).flat_map(Piece::into_stream);
         Ok(Body::from_stream(stream))
     }
+}
+
+/// Stage 1 for `blob:` URLs: a hop of a `blob:<origin>/<uuid>` URL (the UUID is the last path
+/// segment; the fragment is ignored) is answered from the registry, unless a protocol handler
+/// of the session handles `blob` itself (the handlers' stage runs first). Insert it with
+/// [`crate::Net::insert_stage`] after the `Net` is made.
+///
+/// - Only `GET`: another method fails with `net::ERR_METHOD_NOT_SUPPORTED`.
+/// - An unknown or unregistered UUID fails with `net::ERR_FILE_NOT_FOUND`.
+/// - `200` with `Content-Type` (the registered type) and `Content-Length`; a single satisfiable
+///   `Range` is `206` with `Content-Range`; a `Range` that does not parse, asks for several
+///   ranges or lies past the end fails with `net::ERR_REQUEST_RANGE_NOT_SATISFIABLE` (Fetch's
+///   network error for a blob range it cannot serve).
+#[derive(Clone, Debug)]
+pub struct BlobStage {
+    blobs: Blobs,
+}
+
+impl BlobStage {
+    /// The stage serving `blobs`.
+    pub fn new(blobs: Blobs) -> Arc<Self> {
+        Arc::new(BlobStage { blobs })
+    }
+}
+
+impl crate::stages::Stage for BlobStage {
+    fn slot(&self) -> crate::stages::Slot {
+        crate::stages::Slot::ProtocolHandlers
+    }
+
+    fn on_request<'a>(
+        &'a self,
+        ctx: &'a mut crate::stages::RequestContext,
+    ) -> crate::stages::BoxFuture<'a, Result<crate::stages::Flow>> {
+        if ctx.url.scheme() == "blob" && !ctx.is_handled() && !ctx.bypass_custom_protocol_handlers {
+            let blobs = self.blobs.clone();
+            ctx.answer_with(Arc::new(
+                move |request: http::Request<crate::RequestBody>| {
+                    std::future::ready(serve(&blobs, &request))
+                },
+            ));
+        }
+        Box::pin(std::future::ready(Ok(crate::stages::Flow::Continue)))
+    }
+}
+
+/// The UUID a `blob:` URL names: its last path segment, without query or fragment.
+fn uuid_of(url: &url::Url) -> &str {
+    let path = url.path();
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The blob scheme fetch of one request.
+fn serve<B>(blobs: &Blobs, request: &http::Request<B>) -> Result<http::Response<Body>> {
+    use crate::protocol::range::{RangeDecision, RangeSpec, parse_range, resolve_range};
+    use http::{HeaderValue, StatusCode, header};
+    let url = crate::protocol::request_url(request)
+        .ok_or_else(|| Error::new(NetError::InvalidUrl, "a blob: request needs its URL"))?;
+    if request.method() != http::Method::GET {
+        return Err(Error::new(
+            NetError::MethodNotSupported,
+            format!(
+                "{} of {url}: blob URLs are read with GET only",
+                request.method()
+            ),
+        ));
+    }
+    let uuid = uuid_of(&url);
+    let blob = blobs.get(uuid).map_err(|_| {
+        Error::new(
+            NetError::FileNotFound,
+            format!("{url} names no registered blob"),
+        )
+    })?;
+    let size = blob.size;
+    let (status, start, len) = match request.headers().get(header::RANGE) {
+        None => (StatusCode::OK, 0, size),
+        Some(value) => {
+            let text = value.to_str().unwrap_or_default();
+            let unsatisfiable = || {
+                Error::new(
+                    NetError::RequestRangeNotSatisfiable,
+                    format!("range '{text}' of {url} ({size} bytes) cannot be served"),
+                )
+            };
+            match parse_range(text) {
+                None | Some(RangeSpec::Multiple) => return Err(unsatisfiable()),
+                Some(spec) => match resolve_range(spec, size) {
+                    RangeDecision::Partial { start, end } => {
+                        (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+                    }
+                    RangeDecision::Whole => (StatusCode::OK, 0, size),
+                    RangeDecision::Unsatisfiable => return Err(unsatisfiable()),
+                },
+            }
+        }
+    };
+    let body = blobs.read(uuid, start, Some(len))?;
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&blob.content_type)
+        && !blob.content_type.is_empty()
+    {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if status == StatusCode::PARTIAL_CONTENT {
+        let range = format!("bytes {start}-{}/{size}", start + len - 1);
+        if let Ok(v) = HeaderValue::from_str(&range) {
+            headers.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
 }
 
 enum Piece {

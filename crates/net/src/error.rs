@@ -116,6 +116,8 @@ net_errors! {
     InvalidResponse = -320, "ERR_INVALID_RESPONSE";
     /// The chunked encoding of the body was invalid.
     InvalidChunkedEncoding = -321, "ERR_INVALID_CHUNKED_ENCODING";
+    /// The method is not supported for the URL (a `blob:` URL fetched with anything but GET).
+    MethodNotSupported = -322, "ERR_METHOD_NOT_SUPPORTED";
     /// The server closed the connection without sending anything.
     EmptyResponse = -324, "ERR_EMPTY_RESPONSE";
     /// The response header block is larger than the limit.

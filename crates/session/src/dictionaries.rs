@@ -15,7 +15,7 @@ use session_cache::dictionary::{
     DictionaryError, DictionaryInfo, DictionaryLimits, DictionaryUsageInfo, IsolationKey,
     SharedDictionaries,
 };
-use session_net::blob::{BlobPart, Blobs};
+use session_net::blob::{BlobPart, BlobStage, Blobs};
 
 use crate::clear::OriginFilter;
 use crate::error::{Error, ErrorKind};
@@ -183,4 +183,10 @@ impl Session {
             .read(uuid, offset, length)
             .map_err(|e| Error::invalid(e.detail().to_owned()))
     }
+}
+
+/// Serves `blob:` URLs of the session's registered blobs through its pipeline (stage 1, after
+/// the embedder's protocol handlers).
+pub(crate) fn attach_blobs(inner: &crate::session::Inner) {
+    inner.net.insert_stage(BlobStage::new(inner.blobs.clone()));
 }

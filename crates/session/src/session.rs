@@ -169,6 +169,7 @@ impl Session {
         });
         crate::extensions::attach(&inner);
         crate::extensions::attach_resources(&inner);
+        crate::dictionaries::attach_blobs(&inner);
         crate::clear_site_data::attach(&inner);
         Ok(Session { inner })
     }

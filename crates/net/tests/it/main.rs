@@ -2,6 +2,7 @@
 
 mod auth;
 mod basics;
+mod blob;
 mod cache;
 mod cookies;
 mod dns;

@@ -149,6 +149,32 @@ async fn blobs_round_trip_beyond_64_kib() {
         data[100..1100]
     );
     assert!(s.register_blob_file(&path, 300_000, None, "").is_err());
+
+    // blob: URLs of registered blobs are fetched through the session, with Range.
+    let url = format!("blob:https://app.test/{file_blob}");
+    let response = s
+        .fetch(session::net::new_request(http::Method::GET, &url, ()).expect("request"))
+        .await
+        .expect("blob fetch");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "video/mp4");
+    assert_eq!(response.headers()["content-length"], "1000");
+    assert_eq!(response.bytes().await.expect("body"), data[100..1100]);
+    let mut request = session::net::new_request(http::Method::GET, &url, ()).expect("request");
+    request
+        .headers_mut()
+        .insert("range", "bytes=-10".parse().expect("value"));
+    let response = s.fetch(request).await.expect("ranged blob fetch");
+    assert_eq!(response.status(), 206);
+    assert_eq!(response.headers()["content-range"], "bytes 990-999/1000");
+    assert_eq!(response.bytes().await.expect("body"), data[1090..1100]);
+    // Another session does not know this blob.
+    let other = sessions.from_partition("other", opts()).expect("other");
+    let e = other
+        .fetch(session::net::new_request(http::Method::GET, &url, ()).expect("request"))
+        .await
+        .expect_err("not registered there");
+    assert_eq!(e.kind(), session::net::NetError::FileNotFound);
 }
 
 mod wire {
