@@ -12,6 +12,7 @@ use serde_json::Value;
 pub(crate) struct Crate {
     pub(crate) name: String,
     pub(crate) publish: bool,
+    pub(crate) version: String,
     /// Workspace crates it needs to build (normal and build dependencies).
     pub(crate) needs: BTreeSet<String>,
 }
@@ -151,6 +152,7 @@ pub(crate) fn check(meta: &Value) -> Result<Vec<Crate>, Vec<String>> {
         crates.push(Crate {
             name: name.to_string(),
             publish,
+            version: p["version"].as_str().unwrap_or("?").to_string(),
             needs,
         });
     }
@@ -259,8 +261,8 @@ pub(crate) fn publish_order(crates: &[Crate]) -> Vec<&str> {
 /// `cargo xtask package [--verify]`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let verify = args.iter().any(|a| a == "--verify");
-    let crates =
-        check(&metadata()?).map_err(|p| format!("package metadata:\n  {}", p.join("\n  ")))?;
+    let meta = metadata()?;
+    let crates = check(&meta).map_err(|p| format!("package metadata:\n  {}", p.join("\n  ")))?;
     let order = publish_order(&crates);
     println!("publish order: {}", order.join(", "));
     // --allow-dirty: a check of what would be packed, also before a commit.
@@ -271,7 +273,66 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for name in &order {
         cargo_args.extend(["-p", name]);
     }
-    crate::cargo(&cargo_args)
+    crate::cargo(&cargo_args)?;
+
+    // Each package's Cargo.lock must take the workspace's crates, not namesakes on crates.io.
+    let target = meta["target_directory"]
+        .as_str()
+        .ok_or("cargo metadata: no target_directory")?;
+    let ours: BTreeMap<String, String> = crates
+        .iter()
+        .map(|c| (c.name.clone(), c.version.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    for c in crates.iter().filter(|c| c.publish) {
+        let file = format!("{target}/package/{}-{}.crate", c.name, c.version);
+        let out = Command::new("tar")
+            .args([
+                "-xzOf",
+                &file,
+                &format!("{}-{}/Cargo.lock", c.name, c.version),
+            ])
+            .output()
+            .map_err(|e| format!("cannot run tar: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot read the Cargo.lock of {file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        for (dep, version) in foreign_locks(&String::from_utf8_lossy(&out.stdout), &ours) {
+            problems.push(format!(
+                "{}: its package resolves {dep} to {dep} {version} from crates.io, not this \
+                 workspace's {dep} {}: the name is taken there",
+                c.name, ours[&dep]
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("packages:\n  {}", problems.join("\n  ")))
+    }
+}
+
+/// The workspace crates (`ours`: name to version) that a packaged `Cargo.lock` takes at another
+/// version, with that version.
+pub(crate) fn foreign_locks(lock: &str, ours: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut name: Option<&str> = None;
+    for line in lock.lines() {
+        let value = |key: &str| line.strip_prefix(key).map(|v| v.trim().trim_matches('"'));
+        if line == "[[package]]" {
+            name = None;
+        } else if let Some(n) = value("name = ") {
+            name = Some(n);
+        } else if let (Some(n), Some(v)) = (name, value("version = "))
+            && ours.get(n).is_some_and(|ours| ours != v)
+        {
+            found.push((n.to_string(), v.to_string()));
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -291,6 +352,21 @@ mod tests {
         assert!(at("session-net") < at("session"), "{order:?}");
         assert!(at("session") < at("session-cli"), "{order:?}");
         assert!(!order.contains(&"session-test-support"), "{order:?}");
+    }
+
+    #[test]
+    fn finds_a_namesake_in_a_packaged_lock() {
+        let ours = BTreeMap::from([
+            ("session".to_string(), "0.1.0".to_string()),
+            ("session-base".to_string(), "0.1.0".to_string()),
+        ]);
+        let lock = "version = 4\n\n[[package]]\nname = \"session\"\nversion = \"0.1.8\"\n\
+                    source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+                    [[package]]\nname = \"session-base\"\nversion = \"0.1.0\"\n";
+        assert_eq!(
+            foreign_locks(lock, &ours),
+            vec![("session".to_string(), "0.1.8".to_string())]
+        );
     }
 
     #[test]
