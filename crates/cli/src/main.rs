@@ -36,7 +36,7 @@ enum Command {
     /// HID, serial and USB devices: list, or run a chooser.
     Devices(cmd::devices::Args),
     /// Fetch a URL through the session (body to stdout).
-    Fetch(cmd::fetch::Args),
+    Fetch(Box<cmd::fetch::Args>),
     /// Resolve a host name (host rules, host cache, system resolver).
     Resolve(cmd::resolve::Args),
     /// Proxy lookups with the global proxy options (`resolve_proxy`).
@@ -142,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Info => cmd::info::run(&ctx),
         Command::Devices(args) => cmd::devices::run(&ctx, args).await,
-        Command::Fetch(args) => cmd::fetch::run(&ctx, args).await,
+        Command::Fetch(args) => cmd::fetch::run(&ctx, *args).await,
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
         Command::Proxy(command) => cmd::proxy::run(&ctx, command).await,
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),

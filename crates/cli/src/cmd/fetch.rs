@@ -67,6 +67,8 @@ pub(crate) struct Args {
     har: Option<PathBuf>,
     #[command(flatten)]
     login: crate::cmd::auth::LoginArgs,
+    #[command(flatten)]
+    web_request: crate::cmd::web_request::WebRequestArgs,
 }
 
 fn usage(message: String) -> CliError {
@@ -362,13 +364,7 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
     };
     let mut request = new_request(method, &args.url, body).map_err(net_error)?;
     for h in &args.headers {
-        let (name, value) = h
-            .split_once(':')
-            .ok_or_else(|| usage(format!("-H '{h}': expected 'Name: value'")))?;
-        let name = http::HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| usage(format!("-H '{h}': bad header name")))?;
-        let value = http::HeaderValue::from_str(value.trim())
-            .map_err(|_| usage(format!("-H '{h}': bad header value")))?;
+        let (name, value) = crate::cmd::web_request::parse_header("-H", h)?;
         request.headers_mut().append(name, value);
     }
     if let Some(default_type) = default_type
@@ -395,6 +391,7 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
         .credentials(credentials);
     request.extensions_mut().insert(options);
 
+    let _listeners = crate::cmd::web_request::install(ctx, &args.web_request)?;
     let mut response = ctx.session.fetch(request).await.map_err(net_error)?;
     let ttfb = started.elapsed();
     if args.fail

@@ -15,3 +15,4 @@ pub(crate) mod partition;
 pub(crate) mod proxy;
 pub(crate) mod resolve;
 pub(crate) mod spell;
+pub(crate) mod web_request;

@@ -299,3 +299,79 @@ fn a_closed_pipe_ends_quietly() {
     let status = child.wait().expect("ses ends");
     assert_ne!(status.code(), Some(101), "a panic");
 }
+
+#[test]
+fn block_set_header_and_trace_through_web_request() {
+    // WR-01, WR-13, WR-18: the webRequest flags on a redirect chain.
+    let site = TestSite::start();
+    let run = Run::new(&site);
+    let echo_url = site.http_url("b.test", "/echo");
+    let url = site.http_url("a.test", &format!("/redirect-to?url={echo_url}"));
+    let out = run.ses(&[
+        "fetch",
+        "--set-header",
+        "*://b.test/*",
+        "X-Demo: 1",
+        "--trace",
+        &url,
+    ]);
+    let echo = echo_of(&out);
+    assert_eq!(header(&echo, "x-demo").as_deref(), Some("1"));
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let events: Vec<&str> = trace
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "onBeforeRequest",
+            "onBeforeSendHeaders",
+            "onSendHeaders",
+            "onHeadersReceived",
+            "onBeforeRedirect",
+            "onBeforeRequest",
+            "onBeforeSendHeaders",
+            "onSendHeaders",
+            "onHeadersReceived",
+            "onResponseStarted",
+            "onCompleted",
+        ],
+        "{trace}"
+    );
+    assert!(trace.contains(&format!("302 -> {echo_url}")), "{trace}");
+
+    // --block on the redirect target; --trace --json prints JSON lines.
+    let out = run.ses(&[
+        "--json",
+        "fetch",
+        "--block",
+        "*://b.test/*",
+        "--trace",
+        &url,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("net::ERR_BLOCKED_BY_CLIENT"), "{stderr}");
+    let error = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "onErrorOccurred")
+        .expect("an onErrorOccurred line");
+    assert_eq!(error["details"]["error"], "net::ERR_BLOCKED_BY_CLIENT");
+    assert_eq!(error["details"]["url"], echo_url);
+    assert_eq!(
+        site.requests_to("/echo").len(),
+        1,
+        "only the first run reached the target"
+    );
+
+    // WR-42: a bad pattern is a usage error naming it.
+    let out = run.ses(&["fetch", "--block", "*://a.test", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Invalid url pattern *://a.test"),
+        "{stderr}"
+    );
+}
