@@ -754,3 +754,68 @@ async fn later_stages_see_handled_hops_and_cookies_stay_out() {
         ]
     );
 }
+
+#[tokio::test]
+async fn web_request_events_fire_for_handled_schemes() {
+    // The pipeline applies to handled schemes as in Electron: onBeforeRequest sees the request
+    // (and a cancel keeps it from the handler), onCompleted reports `fromCache: false`.
+    use session_net::web_request::{Answer, Details, Filter, listener, observer};
+    let net = plain();
+    let calls = Arc::new(Mutex::new(0));
+    let c = calls.clone();
+    net.protocol()
+        .handle("app", move |_r: http::Request<RequestBody>| {
+            *c.lock().expect("calls") += 1;
+            async { Ok(ok_text("page")) }
+        })
+        .expect("handle");
+    let wr = net.web_request();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let s = seen.clone();
+    wr.on_before_request(
+        Filter::all(),
+        Some(listener(move |d: Details| {
+            s.lock().expect("seen").push(d.url.to_string());
+            let cancel = d.url.path() == "/blocked";
+            async move {
+                if cancel {
+                    Answer::cancel()
+                } else {
+                    Answer::proceed()
+                }
+            }
+        })),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Details>();
+    wr.on_completed(
+        Filter::all(),
+        Some(observer(move |d| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(d);
+            }
+        })),
+    );
+    let (status, text) = fetch_text(&net, "app://host/page").await.expect("fetch");
+    assert_eq!((status, text.as_str()), (200, "page"));
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+        .await
+        .expect("onCompleted within the deadline")
+        .expect("open");
+    assert_eq!(done.url.as_str(), "app://host/page");
+    assert_eq!(done.from_cache, Some(false));
+    assert_eq!(done.status_code, Some(200));
+    assert_eq!(
+        kind(fetch_text(&net, "app://host/blocked").await),
+        NetError::BlockedByClient
+    );
+    assert_eq!(
+        *calls.lock().expect("calls"),
+        1,
+        "the cancelled request never reached the handler"
+    );
+    assert_eq!(
+        *seen.lock().expect("seen"),
+        ["app://host/page", "app://host/blocked"]
+    );
+}
