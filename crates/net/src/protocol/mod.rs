@@ -1,5 +1,14 @@
 //! Protocol handlers: custom schemes and the file responder.
 //!
+//! - [`Protocol`] (`Net::protocol`, Electron's `ses.protocol`): `handle(scheme, handler)` serves a
+//!   custom scheme, or intercepts `http`, `https` and `file`; a handler is any async
+//!   `Fn(http::Request<RequestBody>) -> Result<http::Response<Body>>` (or a [`ServeDir`] /
+//!   [`ServeFile`]) and answers with any status, headers and a streamed body. It runs as stage 1
+//!   of the pipeline in place of the transport, so webRequest, the net log and downloads see
+//!   handled requests as any other; cookies and the HTTP cache leave them alone. A request with
+//!   `bypass_custom_protocol_handlers` skips every handler; an `Err` keeps its net error and a
+//!   panic fails the request with `net::ERR_FAILED`. Electron's deprecated
+//!   `register*`/`intercept*` family are adapters over the same registry.
 //! - [`serve_dir`] / [`serve_file`]: answer requests from disk with MIME types from the
 //!   extension, `ETag` and `Last-Modified`, conditional requests (304 / 412), a single `Range`
 //!   (206 with `Content-Range`, `If-Range`, 416 with `bytes */len`), a streamed body with no
@@ -23,6 +32,23 @@
 //! assert_eq!(response.status(), 206);
 //! assert_eq!(response.headers()["content-range"], "bytes 100-199/1000");
 //! assert_eq!(response.into_body().bytes().await?.len(), 100);
+//! # Ok(()) }
+//! ```
+//!
+//! Through a session's pipeline:
+//!
+//! ```
+//! use session_net::{Body, Net, NetConfig, RequestBody, new_request};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), session_net::Error> {
+//! let net = Net::new(NetConfig::default())?;
+//! net.protocol().handle("app", |request: http::Request<RequestBody>| async move {
+//!     let path = request.uri().path().to_owned();
+//!     Ok(http::Response::new(Body::full(format!("you asked for {path}"))))
+//! })?;
+//! let response = net.fetch(new_request(http::Method::GET, "app://ui/index.html", ())?).await?;
+//! assert_eq!(response.text().await?, "you asked for /index.html");
 //! # Ok(()) }
 //! ```
 
