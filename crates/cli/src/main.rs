@@ -164,3 +164,13 @@ fn exit_with(e: CliError) -> ! {
     ctx::err_line(&format!("ses: {}", e.message));
     std::process::exit(e.code);
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of the whole command tree: no two arguments of a command share a name
+    /// or a short flag (global ones such as `-v` included), defaults parse, and so on.
+    #[test]
+    fn the_command_definitions_are_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}
