@@ -11,6 +11,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// The parent directory must exist. On error the target is untouched and the temporary file is
 /// removed.
+///
+/// ```
+/// use session_base::fs::atomic_write;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let prefs = dir.path().join("Preferences");
+/// atomic_write(&prefs, b"{}").unwrap();
+/// atomic_write(&prefs, br#"{"spellcheck":true}"#).unwrap();
+/// assert_eq!(std::fs::read(&prefs).unwrap(), br#"{"spellcheck":true}"#);
+/// assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+/// ```
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_sibling(path)?;
     let result = (|| {

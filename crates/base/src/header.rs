@@ -14,6 +14,13 @@ pub fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// Splits `line` on `delimiter` where it stands outside double-quoted strings (a backslash
 /// escapes the next byte inside quotes), trimming optional whitespace around each element and
 /// skipping elements that are empty: `a, "b,c" ,,d` split on `,` gives `a`, `"b,c"`, `d`.
+///
+/// ```
+/// use session_base::header::split_unquoted;
+///
+/// let parts: Vec<&[u8]> = split_unquoted(br#"a, "b,c" ,,d"#, b',').collect();
+/// assert_eq!(parts, [&b"a"[..], br#""b,c""#, b"d"]);
+/// ```
 pub fn split_unquoted(line: &[u8], delimiter: u8) -> SplitUnquoted<'_> {
     SplitUnquoted {
         rest: line,

@@ -12,6 +12,16 @@ pub const LOCK_FILE_NAME: &str = "LOCK";
 /// The operating system releases it when the process dies, so a crash never leaves a stale
 /// lock behind. Within one process the session registry hands out one `Session` per partition,
 /// so only a second process (or a second registry) ever meets a held lock.
+///
+/// ```
+/// use session_base::lock::{LockError, PartitionLock};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let held = PartitionLock::acquire(dir.path()).unwrap();
+/// assert!(matches!(PartitionLock::acquire(dir.path()), Err(LockError::InUse { .. })));
+/// drop(held);
+/// assert!(PartitionLock::acquire(dir.path()).is_ok());
+/// ```
 #[derive(Debug)]
 pub struct PartitionLock {
     _file: File,

@@ -1,4 +1,21 @@
 //! Origins and sites, as the web platform and Chromium define them.
+//!
+//! ```
+//! use session_base::origin::{Origin, Site, is_loopback_host, registrable_domain};
+//! use url::Url;
+//!
+//! let url = Url::parse("https://www.Example.co.uk:8443/a?b").unwrap();
+//! let origin = Origin::from_url(&url);
+//! assert_eq!(origin.to_string(), "https://www.example.co.uk:8443");
+//! assert!(origin.is_potentially_trustworthy());
+//! assert_eq!(Site::from_url(&url).to_string(), "https://example.co.uk");
+//!
+//! assert_eq!(registrable_domain("a.b.github.io"), Some("b.github.io"));
+//! assert_eq!(registrable_domain("co.uk"), None);
+//! assert!(Origin::parse("https://example.com/path").is_err());
+//! assert!(Origin::parse("http://127.0.0.1:3000").unwrap().is_potentially_trustworthy());
+//! assert!(is_loopback_host("app.localhost"));
+//! ```
 
 use std::fmt;
 use url::{Host, Url};
@@ -23,7 +40,8 @@ pub fn is_public_suffix(host: &str) -> bool {
     psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes().len() == host.len())
 }
 
-/// A tuple origin: scheme, host and port, or an opaque origin (`data:`, `file:` ...).
+/// A tuple origin: scheme, host and port, or an opaque origin (`data:`, `file:` ...); the
+/// [module example](self) shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// An opaque origin, equal to no other.
@@ -97,7 +115,8 @@ impl fmt::Display for Origin {
     }
 }
 
-/// A schemeful site: scheme plus registrable domain (or the whole host when it has none).
+/// A schemeful site: scheme plus registrable domain (or the whole host when it has none); the
+/// [module example](self) shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Site {
     /// Lower-case scheme.

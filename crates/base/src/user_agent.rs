@@ -9,6 +9,15 @@ pub const CHROME_VERSION: &str = "142.0.7444.59";
 /// Session/<our version> Safari/537.36`, with spaces removed from the app name, and `<os>` as
 /// Chromium reports it (`X11; Linux x86_64`, `Macintosh; Intel Mac OS X 10_15_7`,
 /// `Windows NT 10.0; Win64; x64`).
+///
+/// ```
+/// use session_base::user_agent::{CHROME_VERSION, default_user_agent};
+///
+/// let ua = default_user_agent("My App", "2.1.0");
+/// assert!(ua.starts_with("Mozilla/5.0 ("));
+/// assert!(ua.contains(&format!(" MyApp/2.1.0 Chrome/{CHROME_VERSION} Session/")));
+/// assert!(ua.ends_with(" Safari/537.36"));
+/// ```
 pub fn default_user_agent(app_name: &str, app_version: &str) -> String {
     let app: String = app_name.chars().filter(|c| *c != ' ').collect();
     let product = if app.is_empty() {
@@ -46,6 +55,12 @@ fn os_info() -> String {
 /// the first language has the implicit q=1, each next one 0.1 less, never below 0.1
 /// (`en-US,fr,de` → `en-US,fr;q=0.9,de;q=0.8`, SESSION-07). Blank entries are skipped; entries
 /// that already carry a q-value keep it.
+///
+/// ```
+/// use session_base::user_agent::accept_language_header;
+///
+/// assert_eq!(accept_language_header("en-US, fr,,de"), "en-US,fr;q=0.9,de;q=0.8");
+/// ```
 pub fn accept_language_header(languages: &str) -> String {
     let mut out = String::new();
     let mut q = 10u32;
