@@ -368,16 +368,7 @@ async fn transport(
                 Routing::Direct => vec![None],
                 Routing::Proxied => p.proxy.route(&ctx.url).await,
             };
-            p.transport
-                .send(
-                    &ctx.url,
-                    &ctx.method,
-                    &ctx.headers,
-                    &defaults,
-                    body,
-                    &routes,
-                )
-                .await
+            p.transport.send(ctx, &defaults, body, &routes).await
         }
         "file" => Box::pin(file::serve(&ctx.url, &ctx.method, &ctx.headers)).await,
         s => Err(Error::new(

@@ -76,8 +76,11 @@
 //! # Behaviour notes
 //!
 //! - DNS is the system resolver (see [`dns`]); answers are cached for 60 s.
-//! - HTTP/1.1 request header names go out in Title-Case (hyper does not take the caller's
-//!   spelling); response `raw_headers` keep the server's spelling and wire order.
+//! - HTTP/1.1 request header names go out as the caller spelled them in
+//!   [`FetchOptions::header_case`] (the session's `RequestBuilder` and `ses fetch -H` fill it),
+//!   the others in Title-Case, as Chromium spells its own; `http::HeaderMap` lowers every name,
+//!   so the spelling cannot come from the map itself. Response `raw_headers` keep the server's
+//!   spelling and wire order.
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
 //! - HTTP authentication speaks Basic, Digest and NTLM (NTLMv2, explicit credentials).
 //!   Negotiate (Kerberos/SPNEGO) is not offered: it needs the platform's GSSAPI or SSPI and a

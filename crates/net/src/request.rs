@@ -129,12 +129,24 @@ pub struct FetchOptions {
     /// What the request is for, as webRequest and declarativeNetRequest report and filter it;
     /// `None` infers it ([`ResourceType::infer`]).
     pub resource_type: Option<ResourceType>,
+    /// Request header names as the caller spelled them: on HTTP/1.1 a header of one of these
+    /// names (any case) goes out with this spelling. Other names go out in Title-Case, as
+    /// Chromium spells its own headers; HTTP/2 sends every name in lower case (the protocol's
+    /// rule). `http::HeaderMap` keeps names in lower case, so the spelling travels here.
+    pub header_case: Vec<String>,
 }
 
 impl FetchOptions {
     /// Default options.
     pub fn new() -> Self {
         FetchOptions::default()
+    }
+
+    /// Sends the header named `name` (any case) spelled as `name` on HTTP/1.1; see
+    /// [`FetchOptions::header_case`].
+    pub fn header_case(mut self, name: impl Into<String>) -> Self {
+        self.header_case.push(name.into());
+        self
     }
 
     /// Sets `redirect`.

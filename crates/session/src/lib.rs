@@ -67,7 +67,7 @@ pub use clear::{
 pub use error::{Error, ErrorKind};
 pub use preload::{PreloadScript, PreloadScriptRegistration, PreloadScriptType};
 pub use registry::{SessionCreated, Sessions};
-pub use request::RequestBuilder;
+pub use request::{IntoHeaderName, RequestBuilder};
 pub use service::UrlChain;
 pub use session::{Session, SessionOptions};
 pub use session_base as base;

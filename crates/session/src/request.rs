@@ -116,6 +116,58 @@ impl Session {
     }
 }
 
+/// A header name as [`RequestBuilder::header`] takes it: text (`&str`, `String`), whose
+/// spelling goes on the wire on HTTP/1.1, or an [`http::HeaderName`], sent in Title-Case.
+pub trait IntoHeaderName {
+    /// The name, and its spelling when it was given as text.
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName>;
+}
+
+impl IntoHeaderName for &str {
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName> {
+        Ok((
+            HeaderName::from_bytes(self.as_bytes())?,
+            Some(self.to_string()),
+        ))
+    }
+}
+
+impl IntoHeaderName for String {
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName> {
+        Ok((HeaderName::from_bytes(self.as_bytes())?, Some(self)))
+    }
+}
+
+impl IntoHeaderName for &String {
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName> {
+        self.as_str().into_header_name()
+    }
+}
+
+impl IntoHeaderName for HeaderName {
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName> {
+        Ok((self, None))
+    }
+}
+
+impl IntoHeaderName for &HeaderName {
+    fn into_header_name(
+        self,
+    ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName> {
+        Ok((self.clone(), None))
+    }
+}
+
 fn invalid(what: String, e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::with_source(NetError::InvalidArgument, what, e)
 }
@@ -130,20 +182,27 @@ impl RequestBuilder {
         self
     }
 
-    /// Appends a header (a second value of the same name is added, not replaced).
+    /// Appends a header (a second value of the same name is added, not replaced). A name given
+    /// as text (`"X-API-Key"`) goes out spelled so on HTTP/1.1 ([`FetchOptions::header_case`]);
+    /// an [`http::HeaderName`] (lower case by construction) goes out in Title-Case.
     pub fn header<K, V>(self, name: K, value: V) -> Self
     where
-        HeaderName: TryFrom<K>,
-        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        K: IntoHeaderName,
         HeaderValue: TryFrom<V>,
         <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
     {
         self.with(|p| {
-            let name = HeaderName::try_from(name)
-                .map_err(|e| invalid("invalid header name".into(), e.into()))?;
+            let (name, spelled) = name
+                .into_header_name()
+                .map_err(|e| invalid("invalid header name".into(), e))?;
             let value = HeaderValue::try_from(value)
                 .map_err(|e| invalid(format!("invalid value for header '{name}'"), e.into()))?;
             p.headers.append(name, value);
+            if let Some(spelled) = spelled {
+                let case = &mut p.options.header_case;
+                case.retain(|s| !s.eq_ignore_ascii_case(&spelled));
+                case.push(spelled);
+            }
             Ok(())
         })
     }

@@ -363,9 +363,12 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
         mime: None,
     };
     let mut request = new_request(method, &args.url, body).map_err(net_error)?;
+    // Names go out as written (curl does the same), on HTTP/1.1.
+    let mut spellings = Vec::new();
     for h in &args.headers {
         let (name, value) = crate::cmd::web_request::parse_header("-H", h)?;
         request.headers_mut().append(name, value);
+        spellings.push(h.split_once(':').map_or("", |(n, _)| n.trim()).to_string());
     }
     if let Some(default_type) = default_type
         && !request.headers().contains_key(http::header::CONTENT_TYPE)
@@ -385,10 +388,11 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
         .get_mut::<FetchOptions>()
         .map(std::mem::take)
         .unwrap_or_default();
-    let options = options
+    let mut options = options
         .redirect(redirect)
         .cache(cache)
         .credentials(credentials);
+    options.header_case.extend(spellings);
     request.extensions_mut().insert(options);
 
     let _listeners = crate::cmd::web_request::install(ctx, &args.web_request)?;

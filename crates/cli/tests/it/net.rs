@@ -188,3 +188,29 @@ fn serve_dir_answers_a_scheme_with_ranges() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SCHEME=DIR"));
 }
+
+#[test]
+fn header_names_go_out_as_written() {
+    let raw = session_test_support::RawServer::start(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".to_vec(),
+        true,
+    );
+    let out = crate::ses(&[
+        "--partition",
+        "spelling",
+        "fetch",
+        "-H",
+        "x-lower: 1",
+        "-H",
+        "X-UPPER: 2",
+        &raw.url("/"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = String::from_utf8(raw.received()[0].clone()).expect("utf-8 head");
+    assert!(head.contains("\r\nx-lower: 1\r\n"), "{head}");
+    assert!(head.contains("\r\nX-UPPER: 2\r\n"), "{head}");
+}

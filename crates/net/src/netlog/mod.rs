@@ -408,7 +408,12 @@ impl NetLog {
     }
 
     /// Logs the request line and headers the current request sends.
-    pub(crate) fn request_headers<B>(&self, req: &http::Request<B>, url: &url::Url) {
+    pub(crate) fn request_headers<B>(
+        &self,
+        req: &http::Request<B>,
+        url: &url::Url,
+        header_case: &[String],
+    ) {
         if !self.is_active() {
             return;
         }
@@ -435,9 +440,13 @@ impl NetLog {
                 }
                 let h1 = req.version() != http::Version::HTTP_2;
                 for (name, value) in req.headers() {
-                    // HTTP/1.1 names go out in Title-Case (see the crate docs).
+                    // HTTP/1.1 names go out as the caller spelled them, else in Title-Case.
                     let name = if h1 {
-                        title_case(name.as_str())
+                        header_case
+                            .iter()
+                            .find(|s| s.eq_ignore_ascii_case(name.as_str()))
+                            .cloned()
+                            .unwrap_or_else(|| title_case(name.as_str()))
                     } else {
                         name.as_str().to_string()
                     };

@@ -173,6 +173,8 @@ pub struct RequestContext {
     pub top_level_navigation: bool,
     /// Skip protocol handlers (stage 1).
     pub bypass_custom_protocol_handlers: bool,
+    /// Request header names as the caller spelled them ([`FetchOptions::header_case`]).
+    pub header_case: std::sync::Arc<[String]>,
     /// Whether the request carries a body.
     pub has_body: bool,
     /// The protocol handler that answers this hop in place of the transport.
@@ -216,6 +218,7 @@ impl RequestContext {
             site_for_cookies: options.site_for_cookies.clone(),
             top_level_navigation: options.top_level_navigation,
             bypass_custom_protocol_handlers: options.bypass_custom_protocol_handlers,
+            header_case: options.header_case.clone().into(),
             has_body: false,
             handler: None,
             extensions: http::Extensions::new(),

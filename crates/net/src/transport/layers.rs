@@ -60,6 +60,8 @@ pub(crate) struct Attempt<'a> {
     pub(crate) proxy_authorization: Option<HeaderValue>,
     /// The `Proxy-Authenticate` challenge of a refused `CONNECT`.
     pub(crate) tunnel_challenge: Option<String>,
+    /// Header names as the caller spelled them (HTTP/1.1).
+    pub(crate) header_case: &'a Arc<[String]>,
 }
 
 impl<'a> Attempt<'a> {
@@ -84,6 +86,7 @@ impl<'a> Attempt<'a> {
             reused: false,
             proxy_authorization: None,
             tunnel_challenge: None,
+            header_case: &NO_SPELLINGS,
         }
     }
 
@@ -108,6 +111,9 @@ impl<'a> Attempt<'a> {
         self.body.is_some()
     }
 }
+
+static NO_SPELLINGS: std::sync::LazyLock<Arc<[String]>> =
+    std::sync::LazyLock::new(|| Arc::from(Vec::new()));
 
 /// A transport layer: sends one hop.
 pub(crate) trait SendHop: Send + Sync {

@@ -18,19 +18,21 @@ mod conn;
 pub(crate) mod layers;
 mod limits;
 mod pool;
+mod spelling;
 mod tap;
 mod tunnel;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue, Method};
+use http::HeaderValue;
 use url::Url;
 
 use crate::error::{Error, NetError, Result};
 use crate::proxy::ProxyServer;
 use crate::request::RequestBody;
 use crate::response::HopResponse;
+use crate::stages::RequestContext;
 pub(crate) use conn::Dialer;
 use layers::{Attempt, Failover, ProxyAuth, ProxyLogin, SendHop, StaleRetry};
 pub use limits::SocketLimits;
@@ -101,17 +103,17 @@ impl Transport {
         Transport { pool, stack }
     }
 
-    /// Sends one hop to `url` by `proxies` (in fail-over order, `None` for DIRECT; empty
-    /// means DIRECT) and returns its response head. Dropping the future abandons the hop.
+    /// Sends the hop of `ctx` (its URL, method and headers, names spelled as its
+    /// `header_case` says on HTTP/1.1) by `proxies` (in fail-over order, `None` for DIRECT;
+    /// empty means DIRECT) and returns its response head. Dropping the future abandons the hop.
     pub(crate) async fn send(
         &self,
-        url: &Url,
-        method: &Method,
-        headers: &HeaderMap,
+        ctx: &RequestContext,
         defaults: &DefaultHeaders,
         body: RequestBody,
         proxies: &[Option<ProxyServer>],
     ) -> Result<HopResponse> {
+        let url = &ctx.url;
         if let Some(emu) = self.pool.dialer.emulation.current() {
             if emu.offline {
                 return Err(Error::new(
@@ -135,7 +137,8 @@ impl Transport {
                 })
                 .collect()
         };
-        let mut att = Attempt::new(url, method, headers, defaults, &routes, body);
+        let mut att = Attempt::new(url, &ctx.method, &ctx.headers, defaults, &routes, body);
+        att.header_case = &ctx.header_case;
         self.stack.send(&mut att).await
     }
 }

@@ -424,7 +424,12 @@ impl SendHop for Arc<Pool> {
             req.headers_mut()
                 .insert(header::PROXY_AUTHORIZATION, value.clone());
         }
-        self.dialer.netlog.request_headers(&req, att.url);
+        if let Conn::H1(c) = &conn {
+            c.tap.set_spellings(att.header_case.clone());
+        }
+        self.dialer
+            .netlog
+            .request_headers(&req, att.url, att.header_case);
         match self.send_on(conn, key, att.url, req).await {
             Ok(r) => Ok(r),
             Err(SendFailure::NotSent(req)) => {

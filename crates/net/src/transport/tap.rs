@@ -1,6 +1,7 @@
 //! Keeps the raw bytes of each HTTP/1.x response header block as read from the socket, so a
 //! response can report its headers in wire order with the server's spelling (hyper's own
-//! record of that is private).
+//! record of that is private); on the write side, puts back the caller's spelling of request
+//! header names (see `spelling.rs`).
 
 use std::io;
 use std::pin::Pin;
@@ -9,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::spelling::{Scan, respell};
 
 #[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
 enum Mode {
@@ -27,6 +30,8 @@ struct State {
     buf: Vec<u8>,
     limit: usize,
     overflow: bool,
+    /// Header names of the request about to be written, as the caller spelled them.
+    spellings: Arc<[String]>,
 }
 
 /// The shared handle to a connection's captured header block. `capturing` mirrors
@@ -66,14 +71,23 @@ impl HeadTap {
         )
     }
 
-    fn on_write(&self) {
+    /// The caller's spellings of the header names of the next request written.
+    pub(crate) fn set_spellings(&self, spellings: Arc<[String]>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).spellings = spellings;
+    }
+
+    /// A write is about to go out; when it starts a new request, returns that request's
+    /// spellings.
+    fn on_write(&self) -> Option<Arc<[String]>> {
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if s.mode == Mode::Idle {
             s.mode = Mode::Capturing;
             s.buf.clear();
             s.overflow = false;
             self.1.store(true, Ordering::Release);
+            return Some(s.spellings.clone());
         }
+        None
     }
 
     fn on_read(&self, data: &[u8]) {
@@ -106,6 +120,11 @@ impl HeadTap {
         }
     }
 
+    /// Whether the next write starts a new request.
+    fn idle(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).mode == Mode::Idle
+    }
+
     /// Whether any byte of a response arrived since the last request was written.
     pub(crate) fn saw_bytes(&self) -> bool {
         let s = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -128,16 +147,27 @@ impl HeadTap {
     }
 }
 
-/// A stream that feeds a [`HeadTap`].
+/// A stream that feeds a [`HeadTap`] and respells request header names on their way out.
 #[derive(Debug)]
 pub(crate) struct Tapped<S> {
     inner: S,
     tap: HeadTap,
+    /// The spellings of the request being written, and how far its head is scanned.
+    spellings: Arc<[String]>,
+    scan: Scan,
+    /// Respelled bytes standing for the start of the next bytes hyper writes.
+    carry: Vec<u8>,
 }
 
 impl<S> Tapped<S> {
     pub(crate) fn new(inner: S, tap: HeadTap) -> Self {
-        Tapped { inner, tap }
+        Tapped {
+            inner,
+            tap,
+            spellings: Arc::from(Vec::new()),
+            scan: Scan::Done,
+            carry: Vec::new(),
+        }
     }
 }
 
@@ -156,16 +186,55 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
     }
 }
 
+impl<S: AsyncWrite + Unpin> Tapped<S> {
+    /// Writes the start of `data`, respelled while in a request head.
+    fn write(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        if let Some(spellings) = self.tap.on_write() {
+            self.scan = if spellings.is_empty() {
+                Scan::Done
+            } else {
+                Scan::RequestLine
+            };
+            self.spellings = spellings;
+            self.carry.clear();
+        }
+        if self.carry.is_empty() && self.scan != Scan::Done {
+            let mut out = std::mem::take(&mut self.carry);
+            let (n, next) = respell(data, self.scan, &self.spellings, &mut out);
+            self.carry = out;
+            // Nothing covered: a name cut by hyper's write (its head is written whole in
+            // practice) goes as it is.
+            if n > 0 {
+                self.scan = next;
+            } else {
+                self.carry.clear();
+                self.scan = Scan::Done;
+            }
+        }
+        if self.carry.is_empty() {
+            return Pin::new(&mut self.inner).poll_write(cx, data);
+        }
+        let k = self.carry.len().min(data.len());
+        match Pin::new(&mut self.inner).poll_write(cx, &self.carry[..k]) {
+            Poll::Ready(Ok(n)) => {
+                self.carry.drain(..n);
+                Poll::Ready(Ok(n))
+            }
+            other => other,
+        }
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if !data.is_empty() {
-            self.tap.on_write();
+        if data.is_empty() {
+            return Pin::new(&mut self.inner).poll_write(cx, data);
         }
-        Pin::new(&mut self.inner).poll_write(cx, data)
+        self.write(cx, data)
     }
 
     fn poll_write_vectored(
@@ -173,10 +242,15 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        if bufs.iter().any(|b| !b.is_empty()) {
-            self.tap.on_write();
+        // While a head may be written, one buffer at a time (a vectored write may write less
+        // than all of them); the body goes vectored.
+        if self.scan == Scan::Done && self.carry.is_empty() && !self.tap.idle() {
+            return Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(first) => self.write(cx, first),
+            None => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {

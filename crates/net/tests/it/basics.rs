@@ -381,3 +381,86 @@ async fn abort_handle_cancels() {
     handle.abort();
     assert_eq!(kind(r.chunk().await), NetError::Aborted);
 }
+
+/// A server on loopback that answers every request of one keep-alive connection with an empty
+/// 200 and keeps each request head as received.
+async fn head_recorder() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head: Vec<u8> = buf.drain(..end + 4).collect();
+                        keep.lock()
+                            .expect("heads")
+                            .push(String::from_utf8_lossy(&head).into_owned());
+                        if tcp
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    match tcp.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            });
+        }
+    });
+    (port, heads)
+}
+
+#[tokio::test]
+async fn header_names_go_out_as_the_caller_spelled_them() {
+    let (port, heads) = head_recorder().await;
+    let net = crate::net_untrusting();
+    let url = format!("http://127.0.0.1:{port}/");
+    let send = |spelled: &'static [&'static str]| {
+        let mut options = FetchOptions::new();
+        for s in spelled {
+            options = options.header_case(*s);
+        }
+        let mut r = request(Method::GET, &url, (), options);
+        for name in ["x-api-key", "x-other", "accept"] {
+            r.headers_mut().insert(
+                http::HeaderName::from_static(name),
+                "v".parse().expect("value"),
+            );
+        }
+        net.fetch(r)
+    };
+    assert_eq!(
+        send(&["x-API-key", "ACCEPT"])
+            .await
+            .expect("first")
+            .status(),
+        200
+    );
+    // The same connection, other spellings: each request has its own.
+    assert_eq!(send(&["X-OTHER"]).await.expect("second").status(), 200);
+    let heads = heads.lock().expect("heads").clone();
+    assert_eq!(heads.len(), 2, "one connection, two requests: {heads:?}");
+    assert!(heads[0].contains("\r\nx-API-key: v\r\n"), "{}", heads[0]);
+    assert!(heads[0].contains("\r\nACCEPT: v\r\n"), "{}", heads[0]);
+    assert!(
+        heads[0].contains("\r\nX-Other: v\r\n"),
+        "Title-Case otherwise: {}",
+        heads[0]
+    );
+    assert!(heads[0].contains("\r\nUser-Agent: "), "{}", heads[0]);
+    assert!(heads[1].contains("\r\nX-OTHER: v\r\n"), "{}", heads[1]);
+    assert!(heads[1].contains("\r\nX-Api-Key: v\r\n"), "{}", heads[1]);
+}

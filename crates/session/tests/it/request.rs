@@ -249,3 +249,32 @@ async fn building_mistakes_surface_at_send() {
     assert_eq!(req.uri(), "http://a.test/x");
     assert_eq!(req.headers()["x-a"], "b");
 }
+
+#[tokio::test]
+async fn header_names_given_as_text_keep_their_spelling_on_http1() {
+    let raw = session_test_support::RawServer::start(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".to_vec(),
+        true,
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let sessions = Sessions::new(dir.path());
+    let s = sessions
+        .from_partition("spelling", SessionOptions::default())
+        .expect("session");
+    let r = s
+        .get(raw.url("/"))
+        .header("x-API-Key", "k")
+        .header(http::header::ACCEPT_LANGUAGE, "fr")
+        .header(String::from("dnt"), "1")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.text().await.expect("body"), "ok");
+    let head = String::from_utf8(raw.received()[0].clone()).expect("utf-8 head");
+    assert!(head.contains("\r\nx-API-Key: k\r\n"), "{head}");
+    assert!(head.contains("\r\ndnt: 1\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nAccept-Language: fr\r\n"),
+        "a HeaderName goes Title-Case: {head}"
+    );
+}
