@@ -20,7 +20,7 @@ use hyper::body::Frame;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use session_net::stages::{Slot, Stage};
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, process_cpu, write_rows};
+use session_test_support::bench::{BenchRow, peak_rss_mib, process_cpu, write_rows};
 
 const REQUESTS: usize = 20_000;
 const WARMUP: usize = 1_000;
@@ -111,16 +111,6 @@ fn pin() {
     if let Ok(status) = status {
         std::process::exit(status.code().unwrap_or(1));
     }
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
 }
 
 /// Per-request figures of one client: wall time and CPU time, in microseconds.

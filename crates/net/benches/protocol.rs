@@ -12,23 +12,13 @@ use std::time::Instant;
 use http::Method;
 use session_net::protocol::{ProtocolHandler, serve_file};
 use session_net::{Body, Net, NetConfig, RequestBody, new_request};
-use session_test_support::bench::{BenchRow, write_rows};
+use session_test_support::bench::{BenchRow, peak_rss_mib, write_rows};
 use tokio::io::AsyncReadExt;
 
 const BIG: u64 = 1 << 30;
 const RUNS: usize = 3;
 const TINY: usize = 50_000;
 const ROUNDS: usize = 5;
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -203,5 +193,5 @@ fn main() {
             ),
         },
     ];
-    write_rows("protocol", &rows).expect("write rows");
+    write_rows("net-protocol", &rows).expect("write rows");
 }

@@ -122,3 +122,15 @@ pub fn process_cpu() -> f64 {
         .sum::<f64>()
         / 1e9
 }
+
+/// Peak resident set of this process in MiB (`VmHWM` of `/proc/self/status`); NaN where it
+/// cannot be read.
+pub fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
