@@ -1,8 +1,10 @@
-//! A large file from the loopback test site to disk: ours (`Downloads` over `session-net`,
-//! journal on disk, temp file + rename; with the default fsync and with `sync_on_complete` off)
-//! against reqwest streaming to a file (`std::fs` and `tokio::fs` variants, and `std::fs` + fsync
-//! for the same durability as our default) and `curl -o`, each in a child process of its own so
-//! peak RSS is the client's alone.
+//! A large file over loopback to disk: ours (`Downloads` over `session-net`, journal on disk,
+//! temp file + rename; with the default fsync and with `sync_on_complete` off) against reqwest
+//! streaming to a file (`std::fs` and `tokio::fs` variants, and `std::fs` + fsync for the same
+//! durability as our default), `curl -o`, `curl -o` then `sync FILE` (the fair anchor for our
+//! durable default) and `wget -O`, each in a child process of its own so peak RSS is the
+//! client's alone. The file comes from nginx (sendfile) when the `nginx` command is present,
+//! else from the test site.
 //!
 //! `DL_BENCH_BYTES` sets the size (default 2 GiB); `DL_BENCH_RUNS` the runs per variant (best
 //! one kept, default 2); `DL_BENCH_ONLY=ours,net-null,...` runs just those variants and writes
@@ -158,20 +160,35 @@ fn run_variant(variant: &str, url: &str, size: u64, runs: usize, work: &Path) ->
         let dir = work.join(variant);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
-        let (seconds, rss_kib) = if let Some(curl_out) = variant.strip_prefix("curl:") {
-            let out: PathBuf = if curl_out == "file" {
-                dir.join("curl.bin")
-            } else {
+        let tool = variant
+            .split_once(':')
+            .filter(|(t, _)| matches!(*t, "curl" | "wget"));
+        let (seconds, rss_kib) = if let Some((tool, how)) = tool {
+            let out: PathBuf = if how == "null" {
                 "/dev/null".into()
+            } else {
+                dir.join("tool.bin")
             };
             let start = Instant::now();
-            let status = Command::new("curl")
-                .args(["-s", "-o"])
-                .arg(&out)
-                .arg(url)
-                .status()
-                .ok()?;
-            assert!(status.success(), "curl failed");
+            let status = match tool {
+                "curl" => Command::new("curl")
+                    .args(["-s", "-o"])
+                    .arg(&out)
+                    .arg(url)
+                    .status(),
+                _ => Command::new("wget")
+                    .args(["-q", "-O"])
+                    .arg(&out)
+                    .arg(url)
+                    .status(),
+            }
+            .ok()?;
+            assert!(status.success(), "{tool} failed");
+            if how == "file+sync" {
+                // coreutils `sync FILE`: fsync of that file, as our default does before rename.
+                let status = Command::new("sync").arg(&out).status().ok()?;
+                assert!(status.success(), "sync failed");
+            }
             (start.elapsed().as_secs_f64(), 0)
         } else {
             let output = Command::new(std::env::current_exe().expect("exe"))
@@ -194,7 +211,7 @@ fn run_variant(variant: &str, url: &str, size: u64, runs: usize, work: &Path) ->
             let rss: u64 = parts.next().and_then(|s| s.parse().ok()).expect("rss");
             (seconds, rss)
         };
-        if variant != "curl:null" && variant != "net-null" {
+        if !variant.ends_with(":null") && variant != "net-null" {
             let written: u64 = std::fs::read_dir(&dir)
                 .expect("dir")
                 .filter_map(|e| e.ok())
@@ -219,6 +236,79 @@ fn run_variant(variant: &str, url: &str, size: u64, runs: usize, work: &Path) ->
     best
 }
 
+/// nginx serving one sparse file of `size` bytes on a loopback port, stopped on drop.
+struct Nginx {
+    child: std::process::Child,
+    url: String,
+    version: String,
+}
+
+impl Nginx {
+    fn start(work: &Path, size: u64) -> Option<Nginx> {
+        let version = Command::new("nginx").arg("-v").output().ok()?;
+        let version = String::from_utf8_lossy(&version.stderr)
+            .trim()
+            .trim_start_matches("nginx version: ")
+            .to_string();
+        let prefix = work.join("nginx");
+        let root = prefix.join("root");
+        std::fs::create_dir_all(prefix.join("logs")).ok()?;
+        std::fs::create_dir_all(&root).ok()?;
+        std::fs::File::create(root.join("big.bin"))
+            .and_then(|f| f.set_len(size))
+            .ok()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let conf = prefix.join("nginx.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "daemon off; master_process off; worker_processes 1;\n\
+                 pid {p}/nginx.pid; error_log {p}/logs/error.log;\n\
+                 events {{ worker_connections 64; }}\n\
+                 http {{ access_log off; sendfile on; tcp_nopush on;\n\
+                 client_body_temp_path {p}/tmp; proxy_temp_path {p}/tmp; fastcgi_temp_path {p}/tmp;\n\
+                 server {{ listen 127.0.0.1:{port}; root {r}; }} }}\n",
+                p = prefix.display(),
+                r = root.display(),
+            ),
+        )
+        .ok()?;
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&conf)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let nginx = Nginx {
+            child,
+            url: format!("http://127.0.0.1:{port}/big.bin"),
+            version,
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                eprintln!("nginx did not start; using the test site");
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(nginx)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn main() {
     if let Ok(variant) = std::env::var("DL_BENCH_CHILD") {
         let url = std::env::var("DL_BENCH_URL").expect("url");
@@ -235,11 +325,18 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(2);
     let site = TestSite::start();
-    let url = site.http_url("127.0.0.1", &format!("/bytes/{size}"));
     let work = tempfile::Builder::new()
         .prefix("download-bench-")
         .tempdir_in(std::env::temp_dir())
         .expect("work dir");
+    let nginx = Nginx::start(work.path(), size);
+    let (url, source) = match &nginx {
+        Some(n) => (n.url.clone(), n.version.clone()),
+        None => (
+            site.http_url("127.0.0.1", &format!("/bytes/{size}")),
+            "the test site (no nginx command)".to_string(),
+        ),
+    };
     let gib = size as f64 / (1024.0 * MIB);
     if let Ok(only) = std::env::var("DL_BENCH_ONLY") {
         // Investigation mode: the named variants only, no rows written.
@@ -248,10 +345,13 @@ fn main() {
         }
         return;
     }
-    let has_curl = Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let (has_curl, has_wget) = (has("curl"), has("wget"));
 
     // Rounds interleave the variants, so a busy moment of the machine hits them alike; the
     // best run of each is kept.
@@ -263,7 +363,10 @@ fn main() {
         "reqwest-std-fsync",
     ];
     if has_curl {
-        variants.extend(["curl:file", "curl:null"]);
+        variants.extend(["curl:file", "curl:file+sync", "curl:null"]);
+    }
+    if has_wget {
+        variants.push("wget:file");
     }
     let mut best: std::collections::HashMap<&str, Measured> = std::collections::HashMap::new();
     for _ in 0..runs {
@@ -334,7 +437,19 @@ fn main() {
         },
     ];
     if has_curl {
-        let (curl, null) = (take("curl:file"), take("curl:null"));
+        let (curl, synced, null) = (take("curl:file"), take("curl:file+sync"), take("curl:null"));
+        rows.push(BenchRow {
+            metric: format!("{gib:.0} GiB download to disk vs curl, durable"),
+            unit: "MiB/s".into(),
+            ours: ours.mib_per_s,
+            anchor: "curl -o file, then sync FILE".into(),
+            anchor_value: synced.mib_per_s,
+            lower_is_better: false,
+            goal_ratio: Some(2.0),
+            note: format!(
+                "ours: the default (fsync before rename, directory fsync after); served by {source}"
+            ),
+        });
         rows.push(BenchRow {
             metric: format!("{gib:.0} GiB download to disk vs curl, no fsync"),
             unit: "MiB/s".into(),
@@ -342,12 +457,26 @@ fn main() {
             anchor: "curl -o file".into(),
             anchor_value: curl.mib_per_s,
             lower_is_better: false,
-            goal_ratio: Some(1.8),
+            goal_ratio: Some(1.5),
             note: format!(
-                "network-only limit (curl -o /dev/null): {:.0} MiB/s",
+                "network-only limit (curl -o /dev/null): {:.0} MiB/s; served by {source}",
                 null.mib_per_s
             ),
         });
     }
+    if has_wget {
+        let wget = take("wget:file");
+        rows.push(BenchRow {
+            metric: format!("{gib:.0} GiB download to disk vs wget, no fsync"),
+            unit: "MiB/s".into(),
+            ours: nosync.mib_per_s,
+            anchor: "wget -O file".into(),
+            anchor_value: wget.mib_per_s,
+            lower_is_better: false,
+            goal_ratio: None,
+            note: format!("no goal set for wget; served by {source}"),
+        });
+    }
+    drop(nginx);
     write_rows("downloads", &rows).expect("write rows");
 }

@@ -204,7 +204,7 @@ pub struct Extensions {
     state: RwLock<State>,
     /// Serializes rule updates (file writes happen under it, never under `state`).
     updates: Mutex<()>,
-    events: broadcast::Sender<ExtensionEvent>,
+    events: session_base::events::LazySender<ExtensionEvent>,
     matched: Mutex<VecDeque<MatchedRuleInfo>>,
 }
 
@@ -237,7 +237,7 @@ impl Extensions {
             config: RwLock::new(config),
             state: RwLock::new(State::default()),
             updates: Mutex::new(()),
-            events: broadcast::channel(64).0,
+            events: session_base::events::LazySender::new(64),
             matched: Mutex::new(VecDeque::new()),
         }
     }

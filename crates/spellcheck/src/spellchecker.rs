@@ -127,7 +127,7 @@ struct Inner {
     state: Mutex<State>,
     custom: Mutex<Option<CustomDictionary>>,
     custom_words: SharedWords,
-    events: broadcast::Sender<SpellcheckEvent>,
+    events: session_base::events::LazySender<SpellcheckEvent>,
     /// Serializes dictionary loading so that one language is fetched once.
     loading: tokio::sync::Mutex<()>,
 }
@@ -172,7 +172,7 @@ impl Spellchecker {
                 }
                 v
             });
-        let (events, _) = broadcast::channel(64);
+        let events = session_base::events::LazySender::new(64);
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
