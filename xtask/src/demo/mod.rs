@@ -15,6 +15,7 @@ mod netlog;
 mod protocol;
 mod proxy;
 mod spellcheck;
+mod web_request;
 
 use crate::{cargo, root};
 use session_test_support::{HOST_RULES, TestSite};
@@ -33,6 +34,7 @@ const STEPS: &[Step] = &[
     ("auth", auth::digest_login),
     ("netlog", netlog::netlog_and_har),
     ("protocol", protocol::seek_into_a_large_file),
+    ("webRequest", web_request::block_and_set_header),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
     ("downloads", downloads::interrupted_and_resumed),

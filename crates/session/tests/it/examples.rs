@@ -69,3 +69,11 @@ fn spellcheck_downloads_checks_and_learns() {
     }
     assert!(out.contains("ok: "), "{out}");
 }
+
+#[test]
+fn webrequest_blocker_blocks_and_adds_a_header() {
+    // WR-01, WR-18 end to end through the facade.
+    let out = run_offline("webrequest_blocker");
+    assert!(out.contains("ok: "), "{out}");
+    assert!(out.contains("failed net::ERR_BLOCKED_BY_CLIENT"), "{out}");
+}
