@@ -9,7 +9,7 @@ use session_net::{FetchOptions, NetError};
 use session_test_support::TestSite;
 use tokio::sync::mpsc;
 
-use crate::{echoed_header, get, json, net, request};
+use crate::{echoed_header, get, json, kind, net, request};
 
 /// Waits (with a deadline) for the next observed details.
 async fn next(rx: &mut mpsc::UnboundedReceiver<Details>) -> Details {
@@ -444,4 +444,471 @@ async fn cache_hits_are_reported_from_cache() {
     assert_eq!(next(&mut rx).await.from_cache, Some(false));
     assert_eq!(next(&mut rx).await.from_cache, Some(true));
     assert_eq!(site.requests().len(), 1);
+}
+
+/// Forwards every details of an observe-only event to a channel.
+fn observe_into(tx: mpsc::UnboundedSender<Details>) -> session_net::web_request::Observer {
+    observer(move |d| {
+        let _ = tx.send(d);
+        async {}
+    })
+}
+
+#[tokio::test]
+async fn details_of_a_get_and_resource_types() {
+    // WR-11, WR-08, WR-50
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let (tx, mut rx) = sink();
+    let _all = wr.add_before_request(Filter::all(), move |d| {
+        let _ = tx.send(d);
+        async { Answer::proceed() }
+    });
+    let xhr_only = Filter::urls(&["<all_urls>"])
+        .expect("filter")
+        .types(&[session_net::ResourceType::Xhr]);
+    let _xhr = wr.add_before_request(xhr_only, |_| async { Answer::cancel() });
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as f64;
+    get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("an `other` request is not cancelled by the xhr listener");
+    let d = next(&mut rx).await;
+    assert!(d.id > 0);
+    assert!(d.timestamp >= before, "timestamp in ms since the epoch");
+    assert_eq!(d.url.as_str(), site.http_url("a.test", "/status/200"));
+    assert_eq!(d.method, Method::GET);
+    assert_eq!(d.resource_type.as_str(), "other");
+    assert!(d.upload_data.is_none());
+    let json = d.to_json();
+    assert_eq!(json["resourceType"], "other");
+    assert!(json.get("uploadData").is_none());
+    // A request of type xhr (by option, or a page's Sec-Fetch-Dest: empty) is cancelled.
+    let options = FetchOptions::new().resource_type(session_net::ResourceType::Xhr);
+    let e = net
+        .fetch(request(
+            Method::GET,
+            &site.http_url("a.test", "/status/200"),
+            (),
+            options,
+        ))
+        .await
+        .expect_err("xhr cancelled");
+    assert_eq!(e.kind(), NetError::BlockedByClient);
+    let mut req = request(
+        Method::GET,
+        &site.http_url("a.test", "/status/200"),
+        (),
+        FetchOptions::new(),
+    );
+    req.headers_mut()
+        .insert("sec-fetch-dest", HeaderValue::from_static("empty"));
+    assert_eq!(
+        net.fetch(req).await.expect_err("xhr").kind(),
+        NetError::BlockedByClient
+    );
+}
+
+#[tokio::test]
+async fn server_redirects_pass_through_listeners_and_every_hop_is_seen() {
+    // WR-14, WR-34, WR-24, WR-32
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let _a = wr.add_before_request(Filter::all(), move |d| {
+        s.lock()
+            .expect("lock")
+            .push((d.id, d.url.path().to_string()));
+        async { Answer::proceed() }
+    });
+    let _b = wr.add_before_send_headers(Filter::all(), |_| async { Answer::proceed() });
+    let _c = wr.add_headers_received(Filter::all(), |d| async move {
+        Answer::response_headers(d.response_headers.unwrap_or_default())
+    });
+    let (tx, mut rx) = sink();
+    wr.on_before_redirect(Filter::all(), Some(observe_into(tx)));
+    for _ in 0..2 {
+        let url = site.http_url(
+            "a.test",
+            "/redirect-to?status=301&url=/headers%3FX-Kept%3D1",
+        );
+        let r = get(&net, &url).await.expect("followed");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.url().path(), "/headers");
+        assert_eq!(r.header("x-kept").as_deref(), Some("1"));
+        let d = next(&mut rx).await;
+        assert_eq!(d.status_code, Some(301));
+        assert!(
+            d.redirect_url
+                .expect("redirectURL")
+                .ends_with("/headers?X-Kept=1")
+        );
+    }
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(
+        seen.len(),
+        4,
+        "onBeforeRequest saw both hops of both fetches"
+    );
+    assert_eq!(seen[0].0, seen[1].0);
+    assert_ne!(seen[1].0, seen[2].0, "each request has its own id");
+    assert_eq!(seen[1].1, "/headers");
+}
+
+#[tokio::test]
+async fn streamed_uploads_pass_unchanged() {
+    // WR-16
+    let site = TestSite::start();
+    let net = net(&site);
+    let (tx, mut rx) = sink();
+    let _h = net
+        .web_request()
+        .add_before_request(Filter::all(), move |d| {
+            let _ = tx.send(d);
+            async { Answer::proceed() }
+        });
+    let chunks = ["stream", "ed ", "body"].map(|c| Ok(bytes::Bytes::from_static(c.as_bytes())));
+    let body = session_net::RequestBody::from_stream(futures_util::stream::iter(chunks));
+    let r = net
+        .fetch(request(
+            Method::POST,
+            &site.http_url("a.test", "/echo"),
+            body,
+            FetchOptions::new(),
+        ))
+        .await
+        .expect("fetch");
+    let echo = json(&r.bytes().await.expect("body"));
+    assert_eq!(echo["body"], "streamed body");
+    assert!(
+        next(&mut rx).await.upload_data.is_none(),
+        "a stream is not held to be shown"
+    );
+}
+
+#[tokio::test]
+async fn origin_can_be_rewritten_and_cors_headers_added() {
+    // WR-20, WR-30, WR-47
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let _req = wr.add_before_send_headers(Filter::all(), |d| async move {
+        let mut h = d.request_headers.unwrap_or_default();
+        h.insert("origin", HeaderValue::from_static("https://rewritten.test"));
+        h.insert("x-custom-header", HeaderValue::from_static("intercepted"));
+        Answer::request_headers(h)
+    });
+    let _resp = wr.add_headers_received(Filter::all(), |d| async move {
+        let mut h = d.response_headers.unwrap_or_default();
+        h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        Answer::response_headers(h)
+    });
+    let mut req = request(
+        Method::GET,
+        &site.http_url("a.test", "/echo"),
+        (),
+        FetchOptions::new(),
+    );
+    req.headers_mut()
+        .insert("origin", HeaderValue::from_static("https://page.test"));
+    let r = net.fetch(req).await.expect("fetch");
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+    let echo = json(&r.bytes().await.expect("body"));
+    assert_eq!(
+        echoed_header(&echo, "origin").as_deref(),
+        Some("https://rewritten.test")
+    );
+    assert_eq!(
+        echoed_header(&echo, "x-custom-header").as_deref(),
+        Some("intercepted")
+    );
+}
+
+#[tokio::test]
+async fn non_ascii_header_values_are_shown_decoded_and_passed_unchanged() {
+    // WR-33
+    let site = TestSite::start();
+    let net = net(&site);
+    let (tx, mut rx) = sink();
+    net.web_request().on_headers_received(
+        Filter::all(),
+        Some(listener(move |d| {
+            let _ = tx.send(d);
+            async { Answer::proceed() }
+        })),
+    );
+    let value = "attachment; filename=aa中aa.txt";
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let url = site.http_url("a.test", &format!("/headers?Content-Disposition={encoded}"));
+    let r = get(&net, &url).await.expect("fetch");
+    assert_eq!(
+        r.headers()
+            .get("content-disposition")
+            .map(|v| v.as_bytes().to_vec()),
+        Some(value.as_bytes().to_vec()),
+        "the client gets the bytes as sent"
+    );
+    let d = next(&mut rx).await;
+    assert_eq!(
+        d.to_json()["responseHeaders"]["content-disposition"],
+        serde_json::json!([value])
+    );
+}
+
+#[tokio::test]
+async fn listeners_belong_to_their_session() {
+    // WR-44
+    let site = TestSite::start();
+    let (one, two) = (net(&site), net(&site));
+    one.web_request().on_before_request(
+        Filter::all(),
+        Some(listener(|_| async { Answer::cancel() })),
+    );
+    let url = site.http_url("a.test", "/status/200");
+    assert_eq!(kind(get(&one, &url).await), NetError::BlockedByClient);
+    assert_eq!(get(&two, &url).await.expect("other session").status(), 200);
+}
+
+fn tiny_handler(
+    _r: http::Request<session_net::RequestBody>,
+) -> std::future::Ready<session_net::Result<http::Response<session_net::Body>>> {
+    std::future::ready(Ok(http::Response::new(session_net::Body::full(
+        &b"handled"[..],
+    ))))
+}
+
+#[tokio::test]
+async fn every_kind_of_url_goes_through_on_before_request() {
+    // WR-46, WR-45, WR-10 (`<all_urls>` and a handled custom scheme)
+    let site = TestSite::start();
+    let net = net(&site);
+    net.protocol().handle("app", tiny_handler).expect("handle");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    net.web_request().on_before_request(
+        Filter::urls(&["<all_urls>"]).expect("filter"),
+        Some(listener(move |d| {
+            s.lock().expect("lock").push(d.url.scheme().to_string());
+            async { Answer::cancel() }
+        })),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("f"), "f").expect("write");
+    let file = url::Url::from_file_path(dir.path().join("f")).expect("url");
+    let mut bypass = FetchOptions::new();
+    bypass.bypass_custom_protocol_handlers = true;
+    for (url, options) in [
+        (site.https_url("a.test", "/status/200"), FetchOptions::new()),
+        (site.http_url("a.test", "/status/200"), bypass),
+        (
+            "http://unused.test/".to_string(),
+            FetchOptions::new().url(file),
+        ),
+        ("app://host/x".to_string(), FetchOptions::new()),
+    ] {
+        let e = net
+            .fetch(request(Method::GET, &url, (), options))
+            .await
+            .expect_err("cancelled");
+        assert_eq!(e.kind(), NetError::BlockedByClient, "{url}: {e}");
+    }
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        ["https", "http", "file", "app"]
+    );
+    assert!(site.requests().is_empty());
+}
+
+#[tokio::test]
+async fn chain_answers_merge_and_conflicts_go_to_the_net_log() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    let one = site.http_url("a.test", "/status/201");
+    let two = site.http_url("a.test", "/status/202");
+    let (o, t) = (one.clone(), two.clone());
+    let redirect = |to: String| {
+        move |d: Details| {
+            let to = to.clone();
+            async move {
+                if d.url.path() == "/start" {
+                    Answer::redirect(to)
+                } else {
+                    Answer::proceed()
+                }
+            }
+        }
+    };
+    let _a = wr.add_before_request(Filter::all(), redirect(o));
+    let _b = wr.add_before_request(Filter::all(), redirect(t));
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("log.json");
+    net.net_log()
+        .start_logging(&log, session_net::NetLogOptions::new())
+        .expect("log");
+    // The first redirect in chain order wins.
+    let r = get(&net, &site.http_url("a.test", "/start"))
+        .await
+        .expect("fetch");
+    assert_eq!(r.status(), 201);
+    net.net_log().stop_logging().expect("stop");
+    let text = std::fs::read_to_string(&log).expect("read log");
+    assert!(
+        text.contains("CHROME_EXTENSION_IGNORED_DUE_TO_CONFLICT"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("redirect to {two} ignored")),
+        "{text}"
+    );
+    // Any cancel wins, whatever its place in the chain.
+    let _c = wr.add_before_request(Filter::all(), |_| async { Answer::cancel() });
+    assert_eq!(
+        kind(get(&net, &site.http_url("a.test", "/start")).await),
+        NetError::BlockedByClient
+    );
+}
+
+#[tokio::test]
+async fn listeners_are_async_and_the_request_waits_for_blocking_ones() {
+    let site = TestSite::start();
+    let net = net(&site);
+    // A blocking listener answers only when another task tells it to.
+    let (ask_tx, mut ask_rx) = mpsc::unbounded_channel::<tokio::sync::oneshot::Sender<Answer>>();
+    let _h = net
+        .web_request()
+        .add_before_send_headers(Filter::all(), move |d| {
+            let ask = ask_tx.clone();
+            async move {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let _ = ask.send(tx);
+                let mut answer = rx.await.unwrap_or_default();
+                let mut h = d.request_headers.unwrap_or_default();
+                h.insert("x-decided", HeaderValue::from_static("later"));
+                answer.request_headers = Some(h);
+                answer
+            }
+        });
+    tokio::spawn(async move {
+        while let Some(reply) = ask_rx.recv().await {
+            tokio::task::yield_now().await;
+            let _ = reply.send(Answer::proceed());
+        }
+    });
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("fetch");
+    let echo = json(&r.bytes().await.expect("body"));
+    assert_eq!(echoed_header(&echo, "x-decided").as_deref(), Some("later"));
+}
+
+#[tokio::test]
+async fn observe_only_listeners_never_delay_and_may_panic() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let wr = net.web_request();
+    // Every observe-only event gets a listener that never finishes and one that panics.
+    let mut handles = Vec::new();
+    for panics in [false, true] {
+        let never = move |_: Details| async move {
+            if panics {
+                panic!("observer bug");
+            }
+            std::future::pending::<()>().await
+        };
+        handles.push(wr.add_send_headers(Filter::all(), never));
+        handles.push(wr.add_response_started(Filter::all(), never));
+        handles.push(wr.add_before_redirect(Filter::all(), never));
+        handles.push(wr.add_completed(Filter::all(), never));
+        handles.push(wr.add_error_occurred(Filter::all(), never));
+    }
+    let url = site.http_url("a.test", "/redirect/2");
+    let r = tokio::time::timeout(Duration::from_secs(20), async {
+        get(&net, &url).await.expect("fetch").text().await
+    })
+    .await
+    .expect("not delayed")
+    .expect("body");
+    assert_eq!(r, "redirected");
+    let r = get(&net, &site.http_url("a.test", "/status/200"))
+        .await
+        .expect("still works");
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_dropped_fetch_or_body_is_an_error_occurred() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let (tx, mut rx) = sink();
+    net.web_request()
+        .on_error_occurred(Filter::all(), Some(observe_into(tx)));
+    // The body dropped before its end.
+    let r = get(&net, &site.http_url("a.test", "/bytes/1000000"))
+        .await
+        .expect("head");
+    drop(r);
+    let d = next(&mut rx).await;
+    assert_eq!(d.error.as_deref(), Some("net::ERR_ABORTED"));
+    assert_eq!(d.status_code, Some(200));
+    // The fetch dropped while a blocking listener holds it.
+    let (held_tx, held_rx) = tokio::sync::oneshot::channel::<()>();
+    let held = Arc::new(Mutex::new(Some(held_tx)));
+    let _h = net
+        .web_request()
+        .add_before_request(Filter::all(), move |_| {
+            if let Some(tx) = held.lock().expect("lock").take() {
+                let _ = tx.send(());
+            }
+            std::future::pending::<Answer>()
+        });
+    let url = site.http_url("a.test", "/status/200");
+    let fetch = tokio::spawn({
+        let net = net.clone();
+        async move { get(&net, &url).await }
+    });
+    held_rx.await.expect("the listener holds the request");
+    fetch.abort();
+    let d = next(&mut rx).await;
+    assert_eq!(d.error.as_deref(), Some("net::ERR_ABORTED"));
+    assert!(d.status_code.is_none());
+}
+
+#[tokio::test]
+async fn pac_script_fetches_are_visible() {
+    use session_net::proxy::ProxyConfig;
+    let site = TestSite::start();
+    let net = net(&site);
+    site.put(
+        "wr.pac",
+        session_test_support::Resource {
+            body: "function FindProxyForURL(u, h) { return 'DIRECT'; }".into(),
+            etag: None,
+            last_modified: None,
+            headers: vec![],
+        },
+    );
+    let (tx, mut rx) = sink();
+    let _h = net.web_request().add_before_request(
+        Filter::urls(&["*://*/res/*"]).expect("filter"),
+        move |d| {
+            let _ = tx.send(d);
+            async { Answer::proceed() }
+        },
+    );
+    let pac = site.http_url("pac.test", "/res/wr.pac");
+    net.set_proxy(ProxyConfig::pac(&pac)).await.expect("set");
+    assert_eq!(
+        net.resolve_proxy("http://x.test/").await.expect("resolve"),
+        "DIRECT"
+    );
+    assert_eq!(next(&mut rx).await.url.as_str(), pac);
 }

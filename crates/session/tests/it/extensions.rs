@@ -69,13 +69,13 @@ fn in_memory_sessions_refuse_extensions_and_sessions_are_separate() {
     assert!(b.extensions().get_all_extensions().is_empty());
 }
 
-mod dnr_stage {
+pub(crate) mod dnr_stage {
     use session::extensions::LoadOptions;
     use session::net::{NetError, new_request};
     use session::{SessionOptions, Sessions};
     use session_test_support::{HOST_RULES, TestSite};
 
-    fn extension(rules: &str) -> tempfile::TempDir {
+    pub(crate) fn extension(rules: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(
             dir.path().join("manifest.json"),

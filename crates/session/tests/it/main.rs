@@ -17,3 +17,4 @@ mod protocol;
 mod request;
 mod service;
 mod spellcheck;
+mod web_request;
