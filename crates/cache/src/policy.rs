@@ -122,6 +122,32 @@ pub fn vary_matches(req_headers: &HeaderMap, stored: &[(HeaderName, Option<Strin
 /// The freshness lifetime of a response (RFC 9111 §4.2.1): `max-age`, else `Expires - Date`,
 /// else 10% of `Date - Last-Modified` for heuristically cacheable responses (§4.2.2), capped at
 /// [`MAX_HEURISTIC`]. `s-maxage` is for shared caches and ignored.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use http::{HeaderMap, StatusCode};
+/// use session_cache::directives::CacheControl;
+/// use session_cache::policy::freshness_lifetime;
+///
+/// let lifetime = |pairs: &[(&'static str, &str)]| {
+///     let mut headers = HeaderMap::new();
+///     for (name, value) in pairs {
+///         headers.insert(*name, value.parse().unwrap());
+///     }
+///     let cc = CacheControl::from_headers(&headers);
+///     freshness_lifetime(StatusCode::OK, &headers, &cc, SystemTime::now())
+/// };
+/// assert_eq!(lifetime(&[("cache-control", "max-age=60, s-maxage=600")]), Duration::from_secs(60));
+/// // No max-age or Expires: 10% of the time since Last-Modified.
+/// assert_eq!(
+///     lifetime(&[
+///         ("date", "Tue, 11 Nov 2025 10:00:00 GMT"),
+///         ("last-modified", "Tue, 11 Nov 2025 00:00:00 GMT"),
+///     ]),
+///     Duration::from_secs(3600)
+/// );
+/// assert_eq!(lifetime(&[("expires", "0")]), Duration::ZERO);
+/// ```
 pub fn freshness_lifetime(
     status: StatusCode,
     headers: &HeaderMap,

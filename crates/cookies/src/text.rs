@@ -51,7 +51,20 @@ fn parse_bool(s: &str, what: &str) -> Result<bool> {
     }
 }
 
-/// Parses a Netscape `cookies.txt`.
+/// Parses a Netscape `cookies.txt` (as curl's `-c` writes it); [`to_netscape`] writes one back.
+///
+/// ```
+/// use session_cookies::{parse_netscape, to_netscape};
+///
+/// let text = "# Netscape HTTP Cookie File\n\
+///             .example.com\tTRUE\t/\tTRUE\t2000000000\tsid\tabc\n";
+/// let cookies = parse_netscape(text).unwrap();
+/// assert_eq!((cookies[0].name.as_str(), cookies[0].value.as_str()), ("sid", "abc"));
+/// assert_eq!(cookies[0].domain, "example.com");
+/// assert!(!cookies[0].host_only, "a domain cookie");
+/// let again = parse_netscape(&to_netscape(&cookies)).unwrap();
+/// assert_eq!((again[0].domain.as_str(), again[0].host_only), ("example.com", false));
+/// ```
 pub fn parse_netscape(text: &str) -> Result<Vec<CanonicalCookie>> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
