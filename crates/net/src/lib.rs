@@ -65,8 +65,10 @@
 //!   filters and the merge of their answers; two stages (slots 2 and 5) that also report the
 //!   observe-only events through `Stage::on_event`.
 //! - [`netlog`]: Chrome's NetLog JSON, fed plain values (URLs, status lines, header lines).
-//! - [`auth`] HTTP authentication schemes and the auth cache; [`protocol`] custom schemes and
-//!   the file responder.
+//! - [`auth`] HTTP authentication schemes and the auth cache; [`protocol`] protocol handlers
+//!   (stage 1: `handle`/`unhandle`, the deprecated family, a handler in place of the transport),
+//!   custom schemes and the file responder; [`blob`] the blob registry and `BlobStage`, stage 1
+//!   for `blob:` URLs.
 //! - [`dns`], [`tls`], [`emulation`], `file.rs`, [`certificate`], `error.rs`: the parts.
 //!
 //! Modules do not import each other in a loop: `error` ← `request` ← `body` ← `response` ←
