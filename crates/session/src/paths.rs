@@ -64,10 +64,16 @@ pub(crate) fn default_user_data(app_name: &str) -> PathBuf {
 }
 
 /// The OS Downloads folder (`XDG_DOWNLOAD_DIR`, `~/Downloads`), Electron's default download path.
+/// Looked up once per process (reading `user-dirs.dirs` for every new session was most of what
+/// an in-memory session cost to create), as Chromium's path service does.
 pub(crate) fn default_download_dir() -> PathBuf {
-    dirs::download_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
-        .unwrap_or_else(std::env::temp_dir)
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        dirs::download_dir()
+            .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
+            .unwrap_or_else(std::env::temp_dir)
+    })
+    .clone()
 }
 
 #[cfg(test)]
