@@ -408,6 +408,13 @@ impl Net {
         self.dialer().tls.forget_sessions();
     }
 
+    /// Closes the idle connections of the session; connections in use finish their request
+    /// and are then closed instead of pooled (nothing in flight fails, unlike
+    /// [`Net::close_all_connections`]).
+    pub fn close_idle_connections(&self) {
+        self.pool().flush_idle();
+    }
+
     /// Connections kept in the pool (idle HTTP/1.1 plus HTTP/2), for observation.
     pub fn pooled_connections(&self) -> usize {
         self.pool().pooled_connections()

@@ -89,7 +89,8 @@ pub struct ClearDataOptions {
     pub origins: Option<Vec<String>>,
     /// Clear data of every origin except these.
     pub exclude_origins: Option<Vec<String>>,
-    /// Keep cookies whose removal would close current connections.
+    /// Do not close the session's connections (nor clear the HTTP auth cache, whose clearing
+    /// closes them) when cookies are cleared.
     pub avoid_closing_connections: bool,
     /// How data is matched to origins.
     pub origin_matching_mode: OriginMatchingMode,
@@ -256,8 +257,11 @@ impl Session {
     /// `serviceWorkers`, `fileSystems`, `webSQL`, `backgroundFetch`) are written only by a
     /// renderer, which this library does not have, so there is nothing of them to clear.
     ///
-    /// `avoid_closing_connections` and `origin_matching_mode` are accepted; with no renderer
-    /// there are no third-party contexts, so both matching modes match by origin.
+    /// Clearing cookies also closes the session's idle connections (those in use close when
+    /// their request ends), since they may carry credentials; `avoid_closing_connections`
+    /// keeps them, and then keeps the auth cache too, as Chromium does. `origin_matching_mode`
+    /// is accepted; with no renderer there are no third-party contexts, so both matching modes
+    /// match by origin.
     ///
     /// The work runs on a blocking thread; dropping the future does not stop it.
     pub async fn clear_data(&self, options: ClearDataOptions) -> Result<ClearedCounts, Error> {
@@ -266,14 +270,20 @@ impl Session {
             options.exclude_origins.as_deref(),
         )?;
         let types = options.data_types.unwrap_or_else(|| DataType::ALL.to_vec());
+        let avoid_closing_connections = options.avoid_closing_connections;
         let session = self.clone();
         run_blocking(move || {
             let mut counts = ClearedCounts::default();
             if types.contains(&DataType::Cookies) {
                 counts.cookies = session.clear_cookies(&filter)?;
                 // Chromium's "cookies and site data" takes the HTTP auth cache with it (whole:
-                // its entries are not kept by origin filter).
-                session.clear_auth_cache();
+                // its entries are not kept by origin filter) and closes the connections that
+                // were authenticated with it, unless asked to avoid closing connections (then
+                // the auth cache stays too, as Chromium does).
+                if !avoid_closing_connections {
+                    session.clear_auth_cache();
+                    session.net().close_idle_connections();
+                }
             }
             if types.contains(&DataType::Cache) {
                 counts.cache_entries = session.clear_cache_data(&filter);

@@ -68,9 +68,23 @@ async fn clear_auth_cache_and_clear_data_with_cookies_forget_credentials() {
         data_types: Some(vec![DataType::Cookies]),
         ..Default::default()
     };
-    s.clear_data(cookies).await.expect("clear cookies");
+    s.clear_data(cookies.clone()).await.expect("clear cookies");
+    assert_eq!(s.net().pooled_connections(), 0, "idle connections closed");
     assert_eq!(status(&s, &url).await, 200);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // avoidClosingConnections: the auth cache and the connections stay (Chromium keeps the
+    // auth cache then, since clearing it closes connections).
+    assert!(s.net().pooled_connections() > 0);
+    let keep = ClearDataOptions {
+        avoid_closing_connections: true,
+        ..cookies
+    };
+    s.clear_data(keep)
+        .await
+        .expect("clear cookies, keep connections");
+    assert!(s.net().pooled_connections() > 0, "connections kept");
+    assert_eq!(status(&s, &url).await, 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "credentials kept");
 }
 
 #[tokio::test]
