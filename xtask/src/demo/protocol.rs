@@ -39,12 +39,14 @@ pub(crate) fn seek_into_a_large_file(demo: &Demo) -> Result<(), String> {
     if r["status"] != 206 || r["body"] != "frame@3GiB" {
         return Err(format!("expected 206 with the marker, got {r}"));
     }
-    demo.say("a path that tries to leave the directory (%2e%2e) is a 404");
+    demo.say(
+        "an encoded ../ (..%2f, which the URL keeps as it is) that would leave the directory is a 404",
+    );
     let r = demo.ses_json(&[
         "--serve-dir",
         &serve,
         "fetch",
-        "app://bundle/%2e%2e/%2e%2e/etc/passwd",
+        "app://bundle/..%2f..%2f..%2f..%2fetc%2fpasswd",
         "--json",
     ])?;
     if r["status"] != 404 {

@@ -214,3 +214,36 @@ fn header_names_go_out_as_written() {
     assert!(head.contains("\r\nx-lower: 1\r\n"), "{head}");
     assert!(head.contains("\r\nX-UPPER: 2\r\n"), "{head}");
 }
+
+#[test]
+fn extension_files_are_fetched_by_chrome_extension_urls() {
+    let ud = session_test_support::temp_user_data();
+    let ext = ud.path().join("ext");
+    std::fs::create_dir(&ext).expect("mkdir");
+    std::fs::write(
+        ext.join("manifest.json"),
+        r#"{"manifest_version": 3, "name": "cli", "version": "1"}"#,
+    )
+    .expect("write");
+    std::fs::write(ext.join("a.js"), "let x = 1;").expect("write");
+    let d = ud.path().to_str().expect("utf-8");
+    let e = ext.to_str().expect("utf-8");
+    let info = crate::json(&ses(&["--user-data", d, "extensions", "info", e, "--json"]));
+    let id = info["id"].as_str().expect("id").to_string();
+    let out = ses(&[
+        "--user-data",
+        d,
+        "--partition",
+        "persist:cli-ext",
+        "--extension",
+        e,
+        "fetch",
+        &format!("chrome-extension://{id}/a.js"),
+        "-H",
+        "Range: bytes=4-4",
+        "--json",
+    ]);
+    let v = crate::json(&out);
+    assert_eq!(v["status"], 206);
+    assert_eq!(v["body"], "x");
+}
