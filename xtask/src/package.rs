@@ -349,8 +349,8 @@ mod tests {
         let order = publish_order(&crates);
         assert_eq!(order.first(), Some(&"session-base"), "{order:?}");
         let at = |n: &str| order.iter().position(|o| *o == n).expect(n);
-        assert!(at("session-net") < at("session"), "{order:?}");
-        assert!(at("session") < at("session-cli"), "{order:?}");
+        assert!(at("session-net") < at("electron-session"), "{order:?}");
+        assert!(at("electron-session") < at("session-cli"), "{order:?}");
         assert!(!order.contains(&"session-test-support"), "{order:?}");
     }
 

@@ -407,7 +407,7 @@ fn main() {
             lower_is_better: false,
             goal_ratio: Some(1.05),
             note: format!(
-                "loopback test site, best of {runs}; ours: temp file + rename, journal on disk; reqwest std::fs {:.0} / tokio::fs {:.0} MiB/s",
+                "served by {source}, best of {runs}; ours: temp file + rename, journal on disk; reqwest std::fs {:.0} / tokio::fs {:.0} MiB/s",
                 std_fs.mib_per_s, tokio_fs.mib_per_s
             ),
         },

@@ -3,8 +3,8 @@
 //! answers unchanged pages from the cache.
 //!
 //! ```text
-//! cargo run -p session --example crawler -- https://example.com/ [PAGES]
-//! cargo run -p session --example crawler -- --offline     # against a loopback site (CI)
+//! cargo run -p electron-session --example crawler -- https://example.com/ [PAGES]
+//! cargo run -p electron-session --example crawler -- --offline     # against a loopback site (CI)
 //! ```
 
 use std::collections::{BTreeSet, VecDeque};

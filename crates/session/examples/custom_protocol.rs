@@ -3,8 +3,8 @@
 //! handler that forwards to the network itself.
 //!
 //! ```text
-//! cargo run -p session --example custom_protocol -- DIR PATH [RANGE]   # app://bundle/PATH from DIR
-//! cargo run -p session --example custom_protocol -- --offline          # loopback site (CI)
+//! cargo run -p electron-session --example custom_protocol -- DIR PATH [RANGE]   # app://bundle/PATH from DIR
+//! cargo run -p electron-session --example custom_protocol -- --offline          # loopback site (CI)
 //! ```
 
 use bytes::Bytes;

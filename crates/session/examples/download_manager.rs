@@ -3,8 +3,8 @@
 //! partition's download journal (a range request fetches only the missing bytes).
 //!
 //! ```text
-//! cargo run -p session --example download_manager -- DIR URL...   # by hand (DIR persists)
-//! cargo run -p session --example download_manager -- --offline     # loopback site (CI)
+//! cargo run -p electron-session --example download_manager -- DIR URL...   # by hand (DIR persists)
+//! cargo run -p electron-session --example download_manager -- --offline     # loopback site (CI)
 //! ```
 
 use std::path::Path;

@@ -2,8 +2,8 @@
 //! direct; `resolve_proxy` shows the choice and `fetch` follows it.
 //!
 //! ```text
-//! cargo run -p session --example proxy_pac -- PROXY_HOST:PORT URL...   # by hand
-//! cargo run -p session --example proxy_pac -- --offline                # loopback site and proxy (CI)
+//! cargo run -p electron-session --example proxy_pac -- PROXY_HOST:PORT URL...   # by hand
+//! cargo run -p electron-session --example proxy_pac -- --offline                # loopback site and proxy (CI)
 //! ```
 
 use session::proxy::ProxyConfig;

@@ -3,8 +3,8 @@
 //! suggestions, and a custom word stops being a mistake.
 //!
 //! ```text
-//! cargo run -p session --example spellcheck -- "Some txet to chek"   # system dictionaries
-//! cargo run -p session --example spellcheck -- --offline             # download from a loopback site (CI)
+//! cargo run -p electron-session --example spellcheck -- "Some txet to chek"   # system dictionaries
+//! cargo run -p electron-session --example spellcheck -- --offline             # download from a loopback site (CI)
 //! ```
 //!
 //! `--offline` serves `/usr/share/hunspell/en_US.{aff,dic}` (Debian's hunspell-en-us) from the

@@ -3,8 +3,8 @@
 //! every request that ends, with its status or error.
 //!
 //! ```text
-//! cargo run -p session --example webrequest_blocker -- URL [BLOCK_PATTERN...]   # by hand
-//! cargo run -p session --example webrequest_blocker -- --offline               # loopback site (CI)
+//! cargo run -p electron-session --example webrequest_blocker -- URL [BLOCK_PATTERN...]   # by hand
+//! cargo run -p electron-session --example webrequest_blocker -- --offline               # loopback site (CI)
 //! ```
 
 use session::net::web_request::{Answer, Filter, ListenerHandle};

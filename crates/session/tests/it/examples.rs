@@ -15,7 +15,7 @@ fn example(name: &str) -> PathBuf {
     let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
-        "{} is missing: `cargo test -p session` builds the examples with the tests",
+        "{} is missing: `cargo test -p electron-session` builds the examples with the tests",
         path.display()
     );
     path
