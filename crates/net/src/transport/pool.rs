@@ -132,13 +132,18 @@ impl Pool {
             let slot = match self.limiter.acquire(key, fresh) {
                 Ok(slot) => slot,
                 Err(wait) => {
-                    let rx = match wait {
-                        Wait::Stalled(rx) => {
-                            self.close_one_idle(key);
-                            rx
-                        }
-                        Wait::Queued(rx) => rx,
+                    let (rx, stalled) = match wait {
+                        Wait::Stalled(rx) => (rx, true),
+                        Wait::Queued(rx) => (rx, false),
                     };
+                    // A fresh request never takes a pooled connection: an idle one of its own
+                    // destination would hold a slot it waits for, so it goes.
+                    if fresh {
+                        self.close_one_idle(key, true);
+                    }
+                    if stalled {
+                        self.close_one_idle(key, false);
+                    }
                     match rx.await {
                         Ok(Grant::Slot(slot)) => slot,
                         Ok(Grant::Conn(c)) => return Ok((Conn::H1(c), true)),
@@ -167,14 +172,14 @@ impl Pool {
         }
     }
 
-    /// Closes one idle HTTP/1.1 connection to another destination than `key`, to make room
-    /// under the session's or a proxy's limit.
-    fn close_one_idle(&self, key: &Key) {
+    /// Closes one idle HTTP/1.1 connection, to `key` when `own`, else to another destination
+    /// (to make room under the session's or a proxy's limit).
+    fn close_one_idle(&self, key: &Key, own: bool) {
         let victim = {
             let mut st = self.lock();
             st.h1
                 .iter_mut()
-                .filter(|(k, list)| *k != key && !list.is_empty())
+                .filter(|(k, list)| (*k == key) == own && !list.is_empty())
                 .find_map(|(_, list)| list.pop())
         };
         // Dropped outside the lock: its slot goes to the queue.
