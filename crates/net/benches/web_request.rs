@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use session_net::web_request::{Answer, Filter, ListenerHandle};
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, write_rows};
+use session_test_support::bench::{BenchRow, process_cpu, write_rows};
 use session_test_support::{HOST_RULES, TestSite};
 
 const REQUESTS: usize = 20_000;
@@ -67,18 +67,6 @@ async fn get(net: &Net, url: &str) {
         .await
         .expect("fetch");
     r.bytes().await.expect("body");
-}
-
-fn process_cpu() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .sum::<f64>()
-        / 1e9
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

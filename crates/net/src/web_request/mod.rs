@@ -28,8 +28,8 @@
 //! Blocking events (their listeners answer with an [`Answer`], and the request waits):
 //! `onBeforeRequest` (cancel, `redirect_url`), `onBeforeSendHeaders` (cancel, request headers),
 //! `onHeadersReceived` (cancel, response headers, status line). Observe-only events (their
-//! listeners are called in order and their futures run on their own: the request never waits
-//! for them): `onSendHeaders`, `onResponseStarted`, `onBeforeRedirect`, `onCompleted`,
+//! listeners are called in order and their futures polled once in place; one that is not done
+//! then runs on a task of its own: the request never waits for them): `onSendHeaders`, `onResponseStarted`, `onBeforeRedirect`, `onCompleted`,
 //! `onErrorOccurred`.
 //!
 //! Every hop runs the chain: a redirect target is seen by `onBeforeRequest` again, and a
@@ -513,13 +513,27 @@ fn observe_url(lists: &Lists, event: Event, url: &Url, rt: ResourceType, details
         }
         match std::panic::catch_unwind(AssertUnwindSafe(|| o(details.clone()))) {
             Ok(fut) => {
-                if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                    let name = e.name.clone();
-                    rt.spawn(async move {
-                        if let Err(p) = AssertUnwindSafe(fut).catch_unwind().await {
-                            tracing::warn!("webRequest {name} panicked: {}", panic_text(&*p));
+                // Polled once in place: a listener with nothing to wait for ends here; one
+                // that waits goes on on a task of its own, never awaited by the request.
+                let mut fut = AssertUnwindSafe(fut).catch_unwind();
+                match (&mut fut).now_or_never() {
+                    Some(Ok(())) => {}
+                    Some(Err(p)) => {
+                        tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p))
+                    }
+                    None => {
+                        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                            let name = e.name.clone();
+                            rt.spawn(async move {
+                                if let Err(p) = fut.await {
+                                    tracing::warn!(
+                                        "webRequest {name} panicked: {}",
+                                        panic_text(&*p)
+                                    );
+                                }
+                            });
                         }
-                    });
+                    }
                 }
             }
             Err(p) => tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p)),
