@@ -459,7 +459,7 @@ impl WebRequestStage {
         &self,
         event: Event,
         ctx: &RequestContext,
-        details: Details,
+        details: impl FnOnce() -> Details,
         request_headers: Option<&HeaderMap>,
         response_headers: Option<&HeaderMap>,
     ) -> Result<Option<Merged>> {
@@ -470,8 +470,9 @@ impl WebRequestStage {
             .collect();
         let answers: Vec<(&str, Answer)> = match entries.as_slice() {
             [] => return Ok(None),
-            [one] => vec![(one.name.as_str(), call(one, details).await?)],
+            [one] => vec![(one.name.as_str(), call(one, details()).await?)],
             many => {
+                let details = details();
                 let calls = many.iter().map(|e| call(e, details.clone()));
                 let results = futures_util::future::join_all(calls).await;
                 let mut out = Vec::with_capacity(results.len());
@@ -495,15 +496,22 @@ impl WebRequestStage {
         if !self.registry.is_active(event) {
             return;
         }
-        observe_with(&self.registry.snapshot(), event, ctx, details());
+        let lists = self.registry.snapshot();
+        observe_url(&lists, event, &ctx.url, ctx.resource_type, details);
     }
 }
 
-fn observe_with(lists: &Lists, event: Event, ctx: &RequestContext, details: Details) {
-    observe_url(lists, event, &ctx.url, ctx.resource_type, details);
-}
-
-fn observe_url(lists: &Lists, event: Event, url: &Url, rt: ResourceType, details: Details) {
+/// Calls the observe-only listeners of `event` whose filters match; the details are made
+/// once, when the first one matches.
+fn observe_url(
+    lists: &Lists,
+    event: Event,
+    url: &Url,
+    rt: ResourceType,
+    details: impl FnOnce() -> Details,
+) {
+    let mut details = Some(details);
+    let mut made = None;
     for e in &lists.events[event as usize] {
         let Callback::Observe(o) = &e.callback else {
             continue;
@@ -511,7 +519,11 @@ fn observe_url(lists: &Lists, event: Event, url: &Url, rt: ResourceType, details
         if !e.filter.matches(url, rt) {
             continue;
         }
-        match std::panic::catch_unwind(AssertUnwindSafe(|| o(details.clone()))) {
+        if let Some(f) = details.take() {
+            made = Some(f());
+        }
+        let Some(d) = made.as_ref() else { continue };
+        match std::panic::catch_unwind(AssertUnwindSafe(|| o(d.clone()))) {
             Ok(fut) => {
                 // Polled once in place: a listener with nothing to wait for ends here; one
                 // that waits goes on on a task of its own, never awaited by the request.
@@ -603,7 +615,7 @@ impl Stage for WebRequestStage {
         }
         Box::pin(async move {
             if event == Event::BeforeRequest {
-                let details = Details::of(ctx);
+                let details = || Details::of(ctx);
                 let Some(m) = self.blocking(event, ctx, details, None, None).await? else {
                     return Ok(Flow::Continue);
                 };
@@ -616,8 +628,11 @@ impl Stage for WebRequestStage {
                 return Ok(Flow::Continue);
             }
             if self.registry.is_active(Event::BeforeSendHeaders) {
-                let mut details = Details::of(ctx);
-                details.request_headers = Some(ctx.headers.clone());
+                let details = || {
+                    let mut d = Details::of(ctx);
+                    d.request_headers = Some(ctx.headers.clone());
+                    d
+                };
                 let merged = self
                     .blocking(event, ctx, details, Some(&ctx.headers), None)
                     .await?;
@@ -649,7 +664,7 @@ impl Stage for WebRequestStage {
             return Box::pin(std::future::ready(Ok(ResponseFlow::Continue)));
         }
         Box::pin(async move {
-            let details = Details::of(ctx).with_response(response);
+            let details = || Details::of(ctx).with_response(response);
             let merged = self
                 .blocking(
                     Event::HeadersReceived,
@@ -765,7 +780,7 @@ impl Watch {
                 Event::ErrorOccurred
             }
         };
-        observe_url(&registry.snapshot(), event, &url, rt, details);
+        observe_url(&registry.snapshot(), event, &url, rt, || details);
     }
 }
 
