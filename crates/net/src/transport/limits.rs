@@ -305,6 +305,14 @@ impl Limiter {
         })
     }
 
+    /// Whether a live request that can take a pooled connection waits for a socket to `key`.
+    pub(crate) fn has_waiter(&self, key: &Key) -> bool {
+        self.lock()
+            .groups
+            .get(key)
+            .is_some_and(|g| g.waiters.iter().any(|w| !w.fresh && !w.tx.is_closed()))
+    }
+
     /// An HTTP/2 connection to `key` is in the pool: its waiters look again.
     pub(crate) fn h2_ready(&self, key: &Key) {
         let waiters: Vec<Waiter> = {

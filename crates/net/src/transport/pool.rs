@@ -144,6 +144,14 @@ impl Pool {
                     if stalled {
                         self.close_one_idle(key, false);
                     }
+                    // A connection parked while this request queued (see `put_back`).
+                    if !fresh && let Some(c) = self.checkout(key) {
+                        let mut rx = rx;
+                        if let Ok(Grant::Conn(handed)) = rx.try_recv() {
+                            self.put_back(key.clone(), handed);
+                        }
+                        return Ok((c, true));
+                    }
                     match rx.await {
                         Ok(Grant::Slot(slot)) => slot,
                         Ok(Grant::Conn(c)) => return Ok((Conn::H1(c), true)),
@@ -231,13 +239,31 @@ impl Pool {
             return;
         }
         let keep = self.limiter.limits().per_host;
-        let mut st = self.lock();
-        if st.epoch != conn.info.epoch {
-            return;
-        }
-        let list = st.h1.entry(key).or_default();
-        if list.len() < keep {
-            list.push(conn);
+        let mut conn = conn;
+        loop {
+            {
+                let mut st = self.lock();
+                if st.epoch != conn.info.epoch {
+                    return;
+                }
+                let list = st.h1.entry(key.clone()).or_default();
+                if list.len() >= keep {
+                    return;
+                }
+                list.push(conn);
+            }
+            // A request that queued between the offer and the parking looks in the pool after
+            // queueing, or is seen here: no wake-up is lost either way.
+            if !self.limiter.has_waiter(&key) {
+                return;
+            }
+            let Some(idle) = self.lock().h1.get_mut(&key).and_then(Vec::pop) else {
+                return;
+            };
+            match self.limiter.offer(&key, idle) {
+                Some(back) => conn = back,
+                None => return,
+            }
         }
     }
 
