@@ -819,3 +819,118 @@ async fn web_request_events_fire_for_handled_schemes() {
         ["app://host/page", "app://host/blocked"]
     );
 }
+
+#[tokio::test]
+async fn an_intercepted_http_request_goes_through_the_session_its_handler_names() {
+    // PROTO-18: `interceptHttpProtocol` answering `{url, session}` fetches through that
+    // session (its webRequest cancel fails the request), and the handler sees the headers.
+    use session_net::web_request::{Answer, Filter, listener};
+    let site = TestSite::start();
+    let this = net(&site);
+    let custom = net(&site);
+    custom.web_request().on_before_request(
+        Filter::urls(&["*://b.test/*"]).expect("filter"),
+        Some(listener(|_| async { Answer::cancel() })),
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (keep, other) = (seen.clone(), custom.clone());
+    this.protocol().register_typed(
+        Registration::Intercept,
+        ProtocolType::Http,
+        "http",
+        move |r| {
+            keep.lock().expect("seen").push(r.headers.clone());
+            let other = other.clone();
+            async move {
+                let mut answer = ProtocolResponse::url(r.url.replace("a.test", "b.test"));
+                answer.session = Some(other);
+                answer
+            }
+        },
+    );
+    let mut sent = req(Method::GET, &site.http_url("a.test", "/echo"), ());
+    sent.headers_mut()
+        .insert("x-from-page", http::HeaderValue::from_static("1"));
+    let e = this
+        .fetch(sent)
+        .await
+        .expect_err("cancelled by the custom session");
+    assert_eq!(e.kind(), NetError::BlockedByClient, "{e}");
+    let headers = seen.lock().expect("seen").clone();
+    assert_eq!(headers.len(), 1);
+    assert_eq!(
+        headers[0].get("x-from-page").map(String::as_str),
+        Some("1"),
+        "{headers:?}"
+    );
+    // Without the cancel, the same handler's fetch reaches the site through `custom`.
+    custom.web_request().on_before_request(Filter::all(), None);
+    let (status, body) = fetch_text(&this, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("through the custom session");
+    assert_eq!(status, 200);
+    assert!(body.contains("b.test"), "{body}");
+}
+
+#[tokio::test]
+async fn a_stream_handler_redirect_is_followed_and_drops_the_post_body() {
+    // PROTO-19: `interceptStreamProtocol`: a body, a POST echo, and a 302 to another host that
+    // is followed with GET and no body.
+    let site = TestSite::start();
+    let net = net(&site);
+    let target = site.http_url("b.test", "/echo");
+    net.protocol().register_typed(
+        Registration::Intercept,
+        ProtocolType::Stream,
+        "http",
+        move |r| {
+            let target = target.clone();
+            async move {
+                if r.url.ends_with("/redirect") {
+                    ProtocolResponse::new()
+                        .status(302)
+                        .header("location", target)
+                } else {
+                    let posted = r.upload_data.first().map(|u| u.bytes.clone());
+                    ProtocolResponse::stream(Body::full(
+                        posted.unwrap_or_else(|| Bytes::from(format!("{} {}", r.method, r.url))),
+                    ))
+                }
+            }
+        },
+    );
+    let (status, body) = fetch_text(&net, &site.http_url("a.test", "/plain"))
+        .await
+        .expect("stream body");
+    assert_eq!(
+        (status, body.starts_with("GET http://a.test")),
+        (200, true),
+        "{body}"
+    );
+    let echo = net
+        .fetch(req(
+            Method::POST,
+            &site.http_url("a.test", "/post"),
+            "posted",
+        ))
+        .await
+        .expect("post echo")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(echo, "posted");
+    // The 302 goes to b.test (also intercepted): followed with GET and no body.
+    let r = net
+        .fetch(req(
+            Method::POST,
+            &site.http_url("a.test", "/redirect"),
+            "posted",
+        ))
+        .await
+        .expect("redirected");
+    assert_eq!(r.status(), 200);
+    let chain: Vec<String> = r.url_chain().iter().map(|u| u.to_string()).collect();
+    assert_eq!(chain.len(), 2, "{chain:?}");
+    let text = r.text().await.expect("text");
+    assert!(text.starts_with("GET http://b.test"), "{text}");
+}
