@@ -20,7 +20,9 @@ use hyper::body::Frame;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use session_net::stages::{Slot, Stage};
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, peak_rss_mib, process_cpu, write_rows};
+use session_test_support::bench::{
+    BenchRow, median, peak_rss_mib, process_cpu, serve_loopback, write_rows,
+};
 
 const REQUESTS: usize = 20_000;
 const WARMUP: usize = 1_000;
@@ -39,57 +41,36 @@ impl Stage for Noop {
 }
 
 fn start_server() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr"))
-                .expect("send addr");
-            let chunk = Bytes::from(vec![0x5a; CHUNK]);
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let chunk = chunk.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let chunk = chunk.clone();
-                            async move {
-                                let body: BoxBody<Bytes, Infallible> = if req.uri().path() == "/big"
-                                {
-                                    let n = (BIG / CHUNK as u64) as usize;
-                                    let frames =
-                                        futures_util::stream::iter((0..n).map(move |_| {
-                                            Ok::<_, Infallible>(Frame::data(chunk.clone()))
-                                        }));
-                                    BoxBody::new(StreamBody::new(frames))
-                                } else {
-                                    BoxBody::new(Full::new(Bytes::from_static(b"ok")))
-                                };
-                                let mut resp = hyper::Response::new(body);
-                                let len = if req.uri().path() == "/big" { BIG } else { 2 };
-                                resp.headers_mut()
-                                    .insert(http::header::CONTENT_LENGTH, len.into());
-                                Ok::<_, Infallible>(resp)
-                            }
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+    let chunk = Bytes::from(vec![0x5a; CHUNK]);
+    serve_loopback(move |stream| {
+        let chunk = chunk.clone();
+        async move {
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let chunk = chunk.clone();
+                    async move {
+                        let body: BoxBody<Bytes, Infallible> = if req.uri().path() == "/big" {
+                            let n = (BIG / CHUNK as u64) as usize;
+                            let frames = futures_util::stream::iter(
+                                (0..n)
+                                    .map(move |_| Ok::<_, Infallible>(Frame::data(chunk.clone()))),
+                            );
+                            BoxBody::new(StreamBody::new(frames))
+                        } else {
+                            BoxBody::new(Full::new(Bytes::from_static(b"ok")))
+                        };
+                        let mut resp = hyper::Response::new(body);
+                        let len = if req.uri().path() == "/big" { BIG } else { 2 };
+                        resp.headers_mut()
+                            .insert(http::header::CONTENT_LENGTH, len.into());
+                        Ok::<_, Infallible>(resp)
+                    }
                 });
-            }
-        });
-    });
-    rx.recv().expect("server address")
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+    })
 }
 
 fn pin() {
@@ -197,11 +178,6 @@ async fn reqwest_get(client: &reqwest::Client, url: &str) -> usize {
         .await
         .expect("body")
         .len()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 async fn latency(addr: SocketAddr) -> [Cost; 3] {

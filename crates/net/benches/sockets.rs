@@ -13,45 +13,24 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, write_rows};
+use session_test_support::bench::{BenchRow, median, serve_loopback, write_rows};
 
 const CONCURRENT: usize = 1_000;
 const ROUNDS: usize = 7;
 
 /// A tiny keep-alive HTTP/1.1 server on its own thread; counts accepted connections.
 fn start_server(accepted: Arc<AtomicUsize>) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr"))
-                .expect("send addr");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                accepted.fetch_add(1, Ordering::Relaxed);
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
-                            b"tiny",
-                        ))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    rx.recv().expect("server address")
+    serve_loopback(move |stream| {
+        accepted.fetch_add(1, Ordering::Relaxed);
+        async move {
+            let service = hyper::service::service_fn(|_req| async {
+                Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"tiny"))))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+    })
 }
 
 async fn ours(url: &str) -> f64 {
@@ -94,11 +73,6 @@ async fn reqwest_run(url: &str) -> f64 {
         assert_eq!(t.await.expect("task"), 4);
     }
     start.elapsed().as_secs_f64() * 1e3
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn main() {

@@ -16,7 +16,7 @@ use std::time::Instant;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use session_net::{Net, NetConfig, new_request};
-use session_test_support::bench::{BenchRow, process_cpu, write_rows};
+use session_test_support::bench::{BenchRow, median, process_cpu, serve_loopback, write_rows};
 use session_test_support::{TestPki, TlsVariant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -30,35 +30,19 @@ fn start_server(config: Option<rustls::ServerConfig>) -> SocketAddr {
         c.alpn_protocols = vec![b"http/1.1".to_vec()];
         tokio_rustls::TlsAcceptor::from(Arc::new(c))
     });
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(listener.local_addr().expect("addr"))
-                .expect("send addr");
-            while let Ok((tcp, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let _ = tcp.set_nodelay(true);
-                    match acceptor {
-                        Some(a) => {
-                            if let Ok(tls) = a.accept(tcp).await {
-                                answer(tls).await;
-                            }
-                        }
-                        None => answer(tcp).await,
+    serve_loopback(move |tcp| {
+        let acceptor = acceptor.clone();
+        async move {
+            match acceptor {
+                Some(a) => {
+                    if let Ok(tls) = a.accept(tcp).await {
+                        answer(tls).await;
                     }
-                });
+                }
+                None => answer(tcp).await,
             }
-        });
-    });
-    rx.recv().expect("server address")
+        }
+    })
 }
 
 async fn answer(mut io: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin) {
@@ -82,11 +66,6 @@ async fn one(net: &Net, url: &str) {
         .await
         .expect("fetch");
     assert_eq!(r.bytes().await.expect("body").len(), 2);
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn server_config(
