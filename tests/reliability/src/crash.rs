@@ -1,11 +1,9 @@
 //! Crash trials: a child process (this binary again) works on a store and is killed with
 //! SIGKILL at a random point; the parent checks what survived.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use session_cookies::{CookieDetails, CookieFilter, Cookies, CookiesOptions};
@@ -16,33 +14,8 @@ use session_downloads::{
 use session_net::{Net, NetConfig, NetworkEmulation};
 use session_test_support::{DEADLINE, HOST_RULES, TestSite, pattern_bytes};
 
+use crate::common::{kill_and_drain, spawn_child};
 use crate::{Rng, Section};
-
-/// Spawns this binary as a child with `args`, its stdout piped to a thread that forwards lines.
-fn spawn_child(args: &[&str]) -> Result<(Child, Receiver<String>), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("spawn child: {e}"))?;
-    let stdout = child.stdout.take().ok_or("child stdout")?;
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-    });
-    Ok((child, rx))
-}
 
 fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, String> {
     args.get(i)
@@ -76,14 +49,6 @@ pub(crate) fn child_cookies(args: &[String]) -> Result<(), String> {
         println!("ACK {i}");
     }
     Ok(())
-}
-
-/// Kills the child (SIGKILL) and returns every line it printed.
-fn kill_and_drain(mut child: Child, rx: Receiver<String>) -> Vec<String> {
-    let _ = child.kill();
-    let _ = child.wait();
-    // The reader thread ends at EOF, once the pipe is closed.
-    rx.iter().collect()
 }
 
 /// Cookie crash trials.

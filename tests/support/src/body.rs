@@ -204,21 +204,46 @@ pub(crate) fn encode(encoding: &str, text: &[u8]) -> Option<Vec<u8>> {
 
 /// gzip of `mib` MiB of zeros (a decompression bomb), generated once per size.
 pub(crate) fn bomb(mib: usize) -> Bytes {
+    bomb_in("gzip", mib)
+}
+
+/// `mib` MiB of zeros encoded with `coding` (`gzip`, `deflate`, `br`, `zstd`), made once per
+/// coding and size.
+pub(crate) fn bomb_in(coding: &'static str, mib: usize) -> Bytes {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static CACHE: OnceLock<Mutex<HashMap<usize, Bytes>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<(&'static str, usize), Bytes>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut guard = cache.lock().expect("bomb cache lock");
     guard
-        .entry(mib)
+        .entry((coding, mib))
         .or_insert_with(|| {
             use std::io::Write;
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             let zeros = vec![0u8; 1024 * 1024];
-            for _ in 0..mib {
-                e.write_all(&zeros).expect("write to memory");
+            let mut out = Vec::new();
+            {
+                let mut w: Box<dyn Write + '_> = match coding {
+                    "deflate" => Box::new(flate2::write::ZlibEncoder::new(
+                        &mut out,
+                        flate2::Compression::best(),
+                    )),
+                    "br" => Box::new(brotli::CompressorWriter::new(&mut out, 4096, 5, 22)),
+                    "zstd" => Box::new(
+                        zstd::Encoder::new(&mut out, 3)
+                            .expect("zstd encoder")
+                            .auto_finish(),
+                    ),
+                    _ => Box::new(flate2::write::GzEncoder::new(
+                        &mut out,
+                        flate2::Compression::best(),
+                    )),
+                };
+                for _ in 0..mib {
+                    w.write_all(&zeros).expect("write to memory");
+                }
+                w.flush().expect("flush to memory");
             }
-            Bytes::from(e.finish().expect("finish gzip in memory"))
+            Bytes::from(out)
         })
         .clone()
 }

@@ -44,7 +44,11 @@
 //! | `/auth/raw?h=V[&h=V2]` | 401 with the given `WWW-Authenticate` values (malformed ones included) |
 //!
 //! [`RawServer`] answers every connection with fixed bytes (malformed heads, wrong lengths) and
-//! keeps the raw request bytes it read, to check header order and case on the wire.
+//! keeps the raw request bytes it read, to check header order and case on the wire;
+//! [`RawServer::serve`] hands each connection to a function instead. On it are built
+//! [`hostile::Hostile`] (one misbehaving server per case: endless heads and bodies, bombs in
+//! every coding, HTTP/2 floods) and [`HandshakeLog`] (a TLS server logging whether each
+//! connection resumed a TLS session, for socket and ticket isolation).
 //!
 //! ```
 //! use session_test_support::TestSite;
@@ -59,6 +63,8 @@ pub mod bench;
 mod body;
 pub mod dictionary;
 mod flaky;
+mod handshakes;
+pub mod hostile;
 mod pki;
 mod proxy;
 mod raw;
@@ -66,6 +72,7 @@ mod routes;
 mod site;
 
 pub use body::{ENCODED_TEXT, pattern_bytes};
+pub use handshakes::HandshakeLog;
 pub use pki::{LEAF_NAMES, TestPki, TlsVariant};
 pub use proxy::{ProxyRequest, TestProxy};
 pub use raw::RawServer;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 /// Answers every connection with the same raw bytes, for replies hyper would never send
@@ -21,10 +21,37 @@ impl RawServer {
     /// (idle) otherwise.
     pub fn start(reply: Vec<u8>, close: bool) -> Self {
         let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
+        let reply = Arc::new(reply);
+        let mut server = Self::serve(move |mut stream| {
+            let received = log.clone();
+            let reply = reply.clone();
+            async move {
+                let Some(head) = read_head(&mut stream).await else {
+                    return;
+                };
+                received.lock().expect("received lock").push(head);
+                let _ = stream.write_all(&reply).await;
+                let _ = stream.flush().await;
+                if !close {
+                    std::future::pending::<()>().await;
+                }
+            }
+        });
+        server.received = received;
+        server
+    }
+
+    /// Starts a server that hands every accepted connection to `on_connection` (a task of its
+    /// own), for replies that are not fixed bytes: endless or slow heads and bodies, HTTP/2
+    /// frames (see [`crate::hostile`]).
+    pub fn serve<F, Fut>(on_connection: F) -> Self
+    where
+        F: Fn(TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let thread_received = received.clone();
-        let reply = Arc::new(reply);
         let thread = std::thread::Builder::new()
             .name("raw-server".into())
             .spawn(move || {
@@ -41,27 +68,10 @@ impl RawServer {
                         .expect("send address");
                     let accept = async {
                         loop {
-                            let Ok((mut stream, _)) = listener.accept().await else {
+                            let Ok((stream, _)) = listener.accept().await else {
                                 continue;
                             };
-                            let received = thread_received.clone();
-                            let reply = reply.clone();
-                            tokio::spawn(async move {
-                                let mut head = Vec::new();
-                                let mut buf = [0u8; 4096];
-                                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                                    match stream.read(&mut buf).await {
-                                        Ok(0) | Err(_) => return,
-                                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                                    }
-                                }
-                                received.lock().expect("received lock").push(head);
-                                let _ = stream.write_all(&reply).await;
-                                let _ = stream.flush().await;
-                                if !close {
-                                    std::future::pending::<()>().await;
-                                }
-                            });
+                            tokio::spawn(on_connection(stream));
                         }
                     };
                     tokio::select! {
@@ -74,7 +84,7 @@ impl RawServer {
         let addr = addr_rx.recv().expect("raw server started");
         RawServer {
             addr,
-            received,
+            received: Arc::new(Mutex::new(Vec::new())),
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -105,4 +115,17 @@ impl Drop for RawServer {
             let _ = t.join();
         }
     }
+}
+
+/// Reads a request head (up to the blank line); `None` when the peer closed first.
+pub(crate) async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(head)
 }

@@ -9,6 +9,7 @@ mod dictionaries;
 mod downloads;
 mod examples;
 mod extensions;
+mod hostile;
 mod net;
 mod netlog;
 mod partitions;
