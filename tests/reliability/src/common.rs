@@ -9,6 +9,10 @@ use std::sync::mpsc::{Receiver, channel};
 use session::{Session, SessionOptions, Sessions};
 use session_test_support::HOST_RULES;
 
+/// The names the test site's certificate covers one by one (its `*.test` wildcard is not
+/// accepted for a single-label suffix): HTTPS load goes to these three hosts.
+pub(crate) const TLS_HOSTS: [&str; 3] = ["a.test", "b.test", "c.test"];
+
 /// A session of `sessions` for `partition`, mapping `*.test` to loopback and trusting the
 /// test site's CA (`ca_pem`).
 pub(crate) fn site_session(

@@ -10,7 +10,7 @@ use session::permissions::Permission;
 use session::{Session, SessionOptions, Sessions};
 use session_test_support::{DEADLINE, TestSite, pattern_bytes};
 
-use crate::common::{kill_and_drain, site_session, spawn_child, write_ca};
+use crate::common::{TLS_HOSTS, kill_and_drain, site_session, spawn_child, write_ca};
 use crate::{Rng, Section};
 
 /// The partition of both kinds of trial.
@@ -22,7 +22,10 @@ fn cache_url(i: u64, http: u16, https: u16) -> (String, u64, usize) {
     let url = if i.is_multiple_of(2) {
         format!("http://c{}.test:{http}/bytes/{len}?seed={i}", i % 20)
     } else {
-        format!("https://c{}.test:{https}/bytes/{len}?seed={i}", i % 20)
+        format!(
+            "https://{}:{https}/bytes/{len}?seed={i}",
+            TLS_HOSTS[(i % 3) as usize]
+        )
     };
     (url, i, len)
 }

@@ -15,7 +15,7 @@ use session::downloads::{DownloadOptions, WillDownloadDecision};
 use session::{Session, SessionOptions, Sessions};
 use session_test_support::{TestSite, pattern_bytes};
 
-use crate::common::{line_value, mib, run_child, site_session, status_kib, write_ca};
+use crate::common::{TLS_HOSTS, line_value, mib, run_child, site_session, status_kib, write_ca};
 use crate::{Rng, Section};
 
 const WORKERS: u64 = 16;
@@ -39,7 +39,7 @@ async fn op(
         if r.is_multiple_of(2) {
             format!("http://h{}.test:{}", r % 20, ports.0)
         } else {
-            format!("https://h{}.test:{}", r % 20, ports.1)
+            format!("https://{}:{}", TLS_HOSTS[(r % 3) as usize], ports.1)
         }
     };
     let r = rng.below(1 << 30);

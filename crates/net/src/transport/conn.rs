@@ -29,6 +29,11 @@ use crate::netlog::{EventType, Logged, NetLog};
 use crate::request::RequestBody;
 use crate::tls::Tls;
 
+/// Receive window of an HTTP/2 stream (Chromium's `kSpdyStreamMaxRecvWindowSize`).
+const H2_STREAM_WINDOW: u32 = 6 * 1024 * 1024;
+/// Receive window of an HTTP/2 connection (Chromium's `kSpdySessionMaxRecvWindowSize`).
+const H2_CONNECTION_WINDOW: u32 = 15 * 1024 * 1024;
+
 /// A socket, plain or TLS.
 enum Socket {
     Plain(Throttled<TcpStream>),
@@ -368,7 +373,13 @@ impl Dialer {
         if h2 {
             let (sender, conn) = http2::Builder::new(CancelExec(token.clone()))
                 .max_header_list_size(self.limits.max_header_bytes as u32)
-                .adaptive_window(true)
+                // Chromium's receive windows (6 MiB per stream, 15 MiB per connection), fixed.
+                // A small window (hyper's adaptive one starts at 64 KiB) shared by hundreds of
+                // streams reopens a few bytes at a time, so a server sends DATA frames of a few
+                // bytes, and h2's guard against floods of small frames then closes the whole
+                // connection (`ENHANCE_YOUR_CALM`) under ordinary load.
+                .initial_stream_window_size(H2_STREAM_WINDOW)
+                .initial_connection_window_size(H2_CONNECTION_WINDOW)
                 .handshake(TokioIo::new(socket))
                 .await
                 .map_err(handshake_err)?;

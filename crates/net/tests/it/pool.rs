@@ -98,3 +98,50 @@ async fn dropping_a_fetch_cancels_it() {
         .expect("next request");
     assert_eq!(r.status(), 200);
 }
+
+// A thousand HTTP/2 streams on one connection, next to 16 large bodies, whose responses arrive
+// before they are read: a legitimate server then sends small DATA frames as the window opens,
+// which must not trip h2's guard against floods of small frames (`ENHANCE_YOUR_CALM`,
+// surfacing as `net::ERR_HTTP2_PROTOCOL_ERROR`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_h2_streams_all_complete() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let big: Vec<_> = (0..16)
+        .map(|i| {
+            let net = net.clone();
+            let url = site.https_url("a.test", &format!("/bytes/16777216?seed={i}"));
+            tokio::spawn(async move {
+                let mut r = get(&net, &url).await?;
+                let mut len = 0;
+                while let Some(c) = r.chunk().await? {
+                    len += c.len();
+                }
+                Ok::<_, session_net::Error>(len)
+            })
+        })
+        .collect();
+    let tasks: Vec<_> = (0..1000)
+        .map(|i| {
+            let net = net.clone();
+            let url = site.https_url("a.test", &format!("/bytes/4096?seed={i}"));
+            tokio::spawn(async move { get(&net, &url).await?.bytes().await.map(|b| b.len()) })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for t in tasks {
+        if let Err(e) = t.await.expect("task") {
+            failures.push(e.to_string());
+        }
+    }
+    for b in big {
+        assert_eq!(b.await.expect("task").expect("a large body"), 16 << 20);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed, first: {}",
+        failures.len(),
+        failures[0]
+    );
+    assert!(site.requests().iter().all(|r| r.version == "HTTP/2.0"));
+}
