@@ -80,6 +80,9 @@ net_errors! {
     ProxyAuthRequested = -127, "ERR_PROXY_AUTH_REQUESTED";
     /// No proxy of the list could be reached.
     ProxyConnectionFailed = -130, "ERR_PROXY_CONNECTION_FAILED";
+    /// A proxy closed the connection between the legs of a handshake that must stay on one
+    /// connection (NTLM's CHALLENGE answered on a connection the proxy then closed).
+    UnableToReuseConnectionForProxyAuth = -170, "ERR_UNABLE_TO_REUSE_CONNECTION_FOR_PROXY_AUTH";
     /// The TCP connection attempt timed out.
     ConnectionTimedOut = -118, "ERR_CONNECTION_TIMED_OUT";
     /// The certificate's name does not match the host.

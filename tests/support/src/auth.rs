@@ -2,8 +2,9 @@
 //! algorithm, nonces that go stale, nonce-count replay checks) and NTLM (a CHALLENGE message
 //! issued, the NTLMv2 response of the AUTHENTICATE message verified against the password).
 //!
-//! NTLM is not bound to one connection here: the site remembers the server challenges it
-//! issued and accepts an AUTHENTICATE message that answers any of them.
+//! NTLM is not bound to one connection on the site: it remembers the server challenges it
+//! issued and accepts an AUTHENTICATE message that answers any of them. The test proxy keeps
+//! an [`NtlmServer`] per connection instead, so a leg on another connection fails.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,9 +20,28 @@ use sha2::{Digest as _, Sha256, Sha512_256};
 pub struct AuthState {
     /// Digest nonces issued: nonce → (uses left before it goes stale, highest `nc` seen).
     nonces: Mutex<HashMap<String, (u32, u32)>>,
-    /// NTLM server challenges issued (most recent last, at most 64).
-    ntlm_challenges: Mutex<Vec<[u8; 8]>>,
-    counter: Mutex<u64>,
+    /// NTLM server challenges issued.
+    ntlm: Mutex<NtlmServer>,
+}
+
+/// The server side of NTLM over the challenges it issued (the site's, or one connection's).
+#[derive(Default)]
+pub struct NtlmServer {
+    /// Server challenges issued, most recent last, at most 64.
+    issued: Vec<[u8; 8]>,
+}
+
+/// A process-wide counter making every nonce and challenge distinct.
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// 32 hex characters nobody issued before.
+fn fresh(tag: &str) -> String {
+    let c = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    hex(&Sha256::digest(format!("{tag}{t}{c}").as_bytes()))[..32].to_string()
 }
 
 /// What the server expects.
@@ -111,16 +131,6 @@ pub fn params(s: &str) -> HashMap<String, String> {
 }
 
 impl AuthState {
-    fn fresh(&self, tag: &str) -> String {
-        let mut c = self.counter.lock().expect("counter");
-        *c += 1;
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        hex(&Sha256::digest(format!("{tag}{t}{}", *c).as_bytes()))[..32].to_string()
-    }
-
     /// Basic: `Authorization` must be `Basic base64(user:pass)` (UTF-8).
     pub fn basic(&self, authorization: Option<&str>, e: &Expect<'_>) -> Verdict {
         let want = format!("Basic {}", b64(format!("{}:{}", e.user, e.pass).as_bytes()));
@@ -141,7 +151,7 @@ impl AuthState {
         stale: bool,
         userhash: bool,
     ) -> String {
-        let nonce = self.fresh("nonce");
+        let nonce = fresh("nonce");
         self.nonces
             .lock()
             .expect("nonces")
@@ -240,9 +250,17 @@ impl AuthState {
         Verdict::Ok
     }
 
-    /// NTLM: no header → `NTLM`; a NEGOTIATE message → a CHALLENGE message; an AUTHENTICATE
-    /// message → checked (NTLMv2 with `user`, `pass`, domain from the message).
+    /// NTLM over the challenges the site issued (see [`NtlmServer::answer`]).
     pub fn ntlm(&self, authorization: Option<&str>, e: &Expect<'_>) -> Verdict {
+        self.ntlm.lock().expect("ntlm").answer(authorization, e)
+    }
+}
+
+impl NtlmServer {
+    /// No header → `NTLM`; a NEGOTIATE message → a CHALLENGE message (its challenge
+    /// remembered); an AUTHENTICATE message → checked against the challenges this server issued
+    /// (NTLMv2 with `user`, `pass`, the domain from the message).
+    pub fn answer(&mut self, authorization: Option<&str>, e: &Expect<'_>) -> Verdict {
         let again = || Verdict::Challenge(vec!["NTLM".to_string()]);
         let Some(token) = authorization.and_then(|a| a.strip_prefix("NTLM ")) else {
             return again();
@@ -256,14 +274,11 @@ impl AuthState {
         match u32::from_le_bytes(msg[8..12].try_into().expect("4 bytes")) {
             1 => {
                 let mut challenge = [0u8; 8];
-                challenge.copy_from_slice(&self.fresh("ntlm").as_bytes()[..8]);
-                {
-                    let mut issued = self.ntlm_challenges.lock().expect("challenges");
-                    if issued.len() >= 64 {
-                        issued.remove(0);
-                    }
-                    issued.push(challenge);
+                challenge.copy_from_slice(&fresh("ntlm").as_bytes()[..8]);
+                if self.issued.len() >= 64 {
+                    self.issued.remove(0);
                 }
+                self.issued.push(challenge);
                 Verdict::Challenge(vec![format!(
                     "NTLM {}",
                     b64(&challenge_message(&challenge))
@@ -295,8 +310,8 @@ impl AuthState {
                     &nt_owf,
                     &[&utf16le(&format!("{}{domain}", user.to_uppercase()))],
                 );
-                let issued = self.ntlm_challenges.lock().expect("challenges").clone();
-                let ok = issued
+                let ok = self
+                    .issued
                     .iter()
                     .any(|sc| hmac_md5(&key, &[sc, &nt[16..]])[..] == nt[..16]);
                 if ok { Verdict::Ok } else { again() }

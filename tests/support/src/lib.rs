@@ -74,7 +74,7 @@ mod site;
 pub use body::{ENCODED_TEXT, pattern_bytes};
 pub use handshakes::HandshakeLog;
 pub use pki::{LEAF_NAMES, TestPki, TlsVariant};
-pub use proxy::{ProxyRequest, TestProxy};
+pub use proxy::{NtlmProxy, ProxyRequest, TestProxy};
 pub use raw::RawServer;
 pub use site::{LoggedRequest, Resource, TestSite};
 

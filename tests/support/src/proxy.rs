@@ -3,9 +3,12 @@
 //!
 //! Names ending in `.test` and `localhost` are reached at `127.0.0.1` (the proxy's own host
 //! rules); anything it cannot reach is answered `502` (HTTP), a refused `CONNECT` (`502`) or
-//! SOCKS5 code 4. Each client connection carries one request or one tunnel.
+//! SOCKS5 code 4. Each client connection carries one request or one tunnel, after any number
+//! of `407`s when the proxy authenticates with NTLM ([`TestProxy::start_with_ntlm`]: every leg
+//! of the handshake must come on one connection, as real NTLM proxies insist).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,6 +32,7 @@ pub struct ProxyRequest {
 pub struct TestProxy {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<ProxyRequest>>>,
+    connections: Arc<AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -57,9 +61,23 @@ impl TestProxy {
         }))
     }
 
+    /// Same with NTLM (NTLMv2 checked against `user` and `password`, any domain), answering
+    /// `407`s on open connections (with a small body to read) as `options` say. Each
+    /// connection has its own server challenge: an AUTHENTICATE message on another connection
+    /// than its NEGOTIATE is refused.
+    pub fn start_with_ntlm(user: &str, password: &str, options: NtlmProxy) -> Self {
+        Self::start_inner(Some(ProxyAuthMode::Ntlm {
+            user: user.to_string(),
+            pass: password.to_string(),
+            options,
+        }))
+    }
+
     fn start_inner(auth: Option<ProxyAuthMode>) -> Self {
         let auth = Arc::new(auth);
         let log = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let thread_connections = connections.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread_log = log.clone();
@@ -79,6 +97,7 @@ impl TestProxy {
                         .expect("send addr");
                     let accept = async {
                         while let Ok((sock, _)) = listener.accept().await {
+                            thread_connections.fetch_add(1, Ordering::SeqCst);
                             tokio::spawn(serve(sock, thread_log.clone(), auth.clone()));
                         }
                     };
@@ -93,6 +112,7 @@ impl TestProxy {
         TestProxy {
             addr,
             log,
+            connections,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -106,6 +126,11 @@ impl TestProxy {
     /// What the proxy was asked, in order.
     pub fn requests(&self) -> Vec<ProxyRequest> {
         self.log.lock().expect("proxy log").clone()
+    }
+
+    /// Client connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
@@ -143,6 +168,17 @@ fn split_host_port(authority: &str, default_port: u16) -> (String, u16) {
     }
 }
 
+/// How an NTLM proxy behaves (see [`TestProxy::start_with_ntlm`]).
+#[derive(Clone, Debug, Default)]
+pub struct NtlmProxy {
+    /// Also offer `Basic realm="test-proxy"` (the same user and password) beside `NTLM`.
+    pub also_basic: bool,
+    /// Close the connection after the first `407` (the bare `NTLM` challenge).
+    pub close_after_first: bool,
+    /// Close the connection after the `407` carrying the CHALLENGE message.
+    pub close_after_challenge: bool,
+}
+
 /// What the proxy asks of its clients.
 enum ProxyAuthMode {
     /// This exact `Proxy-Authorization` value.
@@ -153,11 +189,60 @@ enum ProxyAuthMode {
         pass: String,
         state: crate::auth::AuthState,
     },
+    /// NTLM, the handshake checked per connection.
+    Ntlm {
+        user: String,
+        pass: String,
+        options: NtlmProxy,
+    },
 }
 
 impl ProxyAuthMode {
-    /// `None` when `authorization` passes, else the `Proxy-Authenticate` values to send.
-    fn check(&self, method: &str, authorization: Option<&str>) -> Option<Vec<String>> {
+    /// `None` when `authorization` passes, else the `Proxy-Authenticate` values to send and
+    /// whether the connection closes after them. `conn` is the connection's NTLM server.
+    fn check(
+        &self,
+        method: &str,
+        authorization: Option<&str>,
+        conn: &mut crate::auth::NtlmServer,
+    ) -> Option<(Vec<String>, bool)> {
+        if let ProxyAuthMode::Ntlm {
+            user,
+            pass,
+            options,
+        } = self
+        {
+            let e = crate::auth::Expect {
+                user,
+                pass,
+                realm: "test-proxy",
+            };
+            let basic = crate::auth::AuthState::default();
+            let verdict = match authorization {
+                Some(a) if options.also_basic && a.starts_with("Basic ") => {
+                    basic.basic(Some(a), &e)
+                }
+                _ => conn.answer(authorization, &e),
+            };
+            let crate::auth::Verdict::Challenge(mut lines) = verdict else {
+                return None;
+            };
+            let leg_two = lines.iter().any(|l| l.starts_with("NTLM "));
+            if leg_two {
+                return Some((lines, options.close_after_challenge));
+            }
+            lines = vec!["NTLM".to_string()];
+            if options.also_basic {
+                lines.push("Basic realm=\"test-proxy\"".to_string());
+            }
+            return Some((lines, options.close_after_first));
+        }
+        self.check_once(method, authorization).map(|l| (l, true))
+    }
+
+    /// Basic and Digest: `None` when `authorization` passes, else the `Proxy-Authenticate`
+    /// values to send.
+    fn check_once(&self, method: &str, authorization: Option<&str>) -> Option<Vec<String>> {
         match self {
             ProxyAuthMode::Basic(expected) => (authorization != Some(expected.as_str()))
                 .then(|| vec!["Basic realm=\"test-proxy\"".to_string()]),
@@ -172,6 +257,7 @@ impl ProxyAuthMode {
                     crate::auth::Verdict::Challenge(v) => Some(v),
                 }
             }
+            ProxyAuthMode::Ntlm { .. } => None,
         }
     }
 }
@@ -193,51 +279,75 @@ async fn serve(
         socks4(sock, log).await;
         return;
     }
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        match sock.read_u8().await {
-            Ok(b) => head.push(b),
-            Err(_) => return,
+    let mut ntlm = crate::auth::NtlmServer::default();
+    let (text, method, target) = loop {
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            match sock.read_u8().await {
+                Ok(b) => head.push(b),
+                Err(_) => return,
+            }
+            if head.len() > 64 * 1024 {
+                return;
+            }
         }
-        if head.len() > 64 * 1024 {
+        let text = String::from_utf8_lossy(&head).into_owned();
+        let lines = text.split("\r\n").skip(1);
+        let request_line = text.split("\r\n").next().unwrap_or("");
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("").to_string();
+        let header = |name: &str| {
+            lines
+                .clone()
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                })
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let authorization = header("proxy-authorization");
+        log.lock().expect("proxy log").push(ProxyRequest {
+            method: method.clone(),
+            target: target.clone(),
+            host_header: header("host"),
+            authorization: authorization.clone(),
+        });
+        let Some((challenges, close)) = auth
+            .as_ref()
+            .as_ref()
+            .and_then(|a| a.check(&method, authorization.as_deref(), &mut ntlm))
+        else {
+            break (text, method, target);
+        };
+        // The request's body is read before the next request can be.
+        let length: u64 = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if length > 0
+            && tokio::io::copy(&mut (&mut sock).take(length), &mut tokio::io::sink())
+                .await
+                .is_err()
+        {
             return;
         }
-    }
-    let text = String::from_utf8_lossy(&head).into_owned();
-    let mut lines = text.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("").to_string();
-    let header = |name: &str| {
-        lines
-            .clone()
-            .find_map(|l| {
-                l.split_once(':')
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v.trim().to_string())
-    };
-    let authorization = header("proxy-authorization");
-    log.lock().expect("proxy log").push(ProxyRequest {
-        method: method.clone(),
-        target: target.clone(),
-        host_header: header("host"),
-        authorization: authorization.clone(),
-    });
-    if let Some(challenges) = auth
-        .as_ref()
-        .as_ref()
-        .and_then(|a| a.check(&method, authorization.as_deref()))
-    {
+        let body = "proxy credentials required";
         let mut reply = String::from("HTTP/1.1 407 Proxy Authentication Required\r\n");
         for c in challenges {
             reply.push_str(&format!("Proxy-Authenticate: {c}\r\n"));
         }
-        reply.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
-        let _ = sock.write_all(reply.as_bytes()).await;
-        return;
-    }
+        if close {
+            reply.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+        } else {
+            reply.push_str(&format!(
+                "Content-Length: {}\r\nProxy-Connection: keep-alive\r\n\r\n{body}",
+                body.len()
+            ));
+        }
+        if sock.write_all(reply.as_bytes()).await.is_err() || close {
+            return;
+        }
+    };
     if method == "CONNECT" {
         let (host, port) = split_host_port(&target, 443);
         match connect_upstream(&host, port).await {

@@ -101,6 +101,13 @@ impl AuthController {
         self.sent.as_ref().map(|s| s.source)
     }
 
+    /// Whether an NTLM NEGOTIATE message was the last thing sent: the next challenge carries
+    /// the server's CHALLENGE message, which only the connection that carried the NEGOTIATE
+    /// may answer.
+    pub fn awaits_ntlm_challenge(&self) -> bool {
+        self.sent.as_ref().is_some_and(|s| s.ntlm_negotiate)
+    }
+
     /// The credentials header to send before any challenge: a cached Basic or Digest identity
     /// whose protection space encloses the path (Digest with the next nonce count). NTLM is
     /// never preemptive (it is bound to a connection).
@@ -431,6 +438,7 @@ mod tests {
             .decode(h.strip_prefix("NTLM ").expect("ntlm"))
             .expect("b64");
         assert_eq!(negotiate, ntlm::negotiate_message());
+        assert!(c.awaits_ntlm_challenge());
         // The server's CHALLENGE message.
         let mut m = b"NTLMSSP\0".to_vec();
         m.extend_from_slice(&2u32.to_le_bytes());
@@ -445,6 +453,7 @@ mod tests {
             .expect("b64");
         assert_eq!(ntlm::field(&auth, 36), Some(ntlm::utf16le("u").as_slice()));
         assert_eq!(c.rounds(), 1, "the handshake's legs are one round");
+        assert!(!c.awaits_ntlm_challenge());
         // A later request to a server off the allow-list asks again despite the cache...
         let mut c2 = AuthController::new(Target::Server, O, "/n", None);
         assert_eq!(

@@ -206,42 +206,74 @@ impl Auth {
     }
 }
 
+/// One hop's authentication with its proxy, kept across the proxy's `407`s: NTLM's second
+/// leg answers the CHALLENGE message its first leg brought, on the same connection.
+pub(crate) struct ProxyHandshake {
+    controller: AuthController,
+}
+
+impl ProxyHandshake {
+    /// A NEGOTIATE message went out: the proxy's next `407` carries the CHALLENGE message and
+    /// must be read, and answered, on the connection that carried the NEGOTIATE.
+    pub(crate) fn mid_ntlm(&self) -> bool {
+        self.controller.awaits_ntlm_challenge()
+    }
+
+    /// Where the identity last sent came from.
+    pub(crate) fn source(&self) -> Option<super::Source> {
+        self.controller.source()
+    }
+}
+
 impl Auth {
+    /// A handshake with `proxy` for one hop; the proxy's credentials from the rules go first.
+    pub(crate) fn proxy_handshake(&self, proxy: &ProxyServer) -> ProxyHandshake {
+        let origin = proxy_origin(proxy);
+        let identity = self.proxy_identity(&origin);
+        ProxyHandshake {
+            controller: AuthController::new(Target::Proxy, &origin, "", identity),
+        }
+    }
+
     /// The `Proxy-Authorization` to send before any challenge: a cached Basic or Digest
-    /// identity for `proxy`.
+    /// identity for the proxy (NTLM is never sent before a challenge).
     pub(crate) fn proxy_kept(
         &self,
-        proxy: &ProxyServer,
+        handshake: &mut ProxyHandshake,
         method: &Method,
         uri: &str,
     ) -> Option<HeaderValue> {
-        let mut controller = AuthController::new(Target::Proxy, &proxy_origin(proxy), "", None);
-        let header = controller.preempt(&mut self.cache(), method.as_str(), uri)?;
+        let header = handshake
+            .controller
+            .preempt(&mut self.cache(), method.as_str(), uri)?;
         HeaderValue::from_str(&header).ok()
     }
 
-    /// Answers a proxy's `407`: the rules' credentials for it, then the cache, then the login
-    /// handler. NTLM is not offered to proxies (its handshake needs two answers on one
-    /// connection); a challenge that cannot be parsed gives up.
+    /// Answers a proxy's `407` (its `Proxy-Authenticate` lines): the rules' credentials for
+    /// it, then the cache, then the login handler; NTLM's second leg from the CHALLENGE
+    /// message. `None` gives up (a challenge that cannot be parsed, nothing answerable, no
+    /// handler or a cancel); an error ends the hop (`net::ERR_TOO_MANY_RETRIES` after
+    /// [`super::MAX_ROUNDS`] rounds, a broken NTLM CHALLENGE message).
+    ///
+    /// The NTLM allow-list does not apply to proxies: cached NTLM credentials always go to the
+    /// proxy that challenges, as Chromium's allow-list filter lets every proxy pass.
     pub(crate) async fn proxy_answer(
         &self,
+        handshake: &mut ProxyHandshake,
         proxy: &ProxyServer,
-        challenge: &str,
+        challenge: &[String],
         url: &Url,
         method: &Method,
         uri: &str,
-    ) -> Option<HeaderValue> {
-        let origin = proxy_origin(proxy);
-        let mut controller =
-            AuthController::new(Target::Proxy, &origin, "", self.proxy_identity(&origin));
-        let challenges: Vec<_> = challenge::parse([challenge.as_bytes()])
-            .ok()?
-            .into_iter()
-            .filter(|c| c.scheme != "ntlm")
-            .collect();
+    ) -> Result<Option<HeaderValue>> {
+        let Ok(challenges) = challenge::parse(challenge.iter().map(|l| l.as_bytes())) else {
+            return Ok(None);
+        };
         let next = {
             let mut cache = self.cache();
-            controller.on_challenge(&challenges, &mut cache, method.as_str(), uri, true)
+            handshake
+                .controller
+                .on_challenge(&challenges, &mut cache, method.as_str(), uri, true)
         };
         let who = Who {
             target: Target::Proxy,
@@ -251,10 +283,7 @@ impl Auth {
             method,
             uri,
         };
-        self.resolve(&mut controller, next, who)
-            .await
-            .ok()
-            .flatten()
+        self.resolve(&mut handshake.controller, next, who).await
     }
 }
 

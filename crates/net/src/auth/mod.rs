@@ -50,9 +50,11 @@ pub use allowlist::NtlmAllowList;
 pub use cache::{AuthCache, CacheEntry, protection_space};
 pub use challenge::{Challenge, ChallengeError};
 pub use controller::{Ask, AuthController, MAX_ROUNDS, Next, Source};
-pub(crate) use login::{Auth, is_unauthorized, origin_of, proxy_origin, request_target};
+pub(crate) use login::{
+    Auth, ProxyHandshake, is_unauthorized, origin_of, proxy_origin, request_target,
+};
 pub use login::{AuthAnswer, AuthRequest, LoginHandler};
-pub(crate) use stage::AuthStage;
+pub(crate) use stage::{AuthStage, log_challenge, log_token};
 
 use digest::DigestChallenge;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::header::AUTHORIZATION;
 
 use super::{
-    Auth, AuthController, Credentials, Target, is_unauthorized, origin_of, request_target,
+    Auth, AuthController, Credentials, Source, Target, is_unauthorized, origin_of, request_target,
 };
 use crate::error::Result;
 use crate::netlog::{EventType, NetLog, Phase};
@@ -23,13 +23,32 @@ pub(crate) struct AuthStage {
     pub(crate) netlog: NetLog,
 }
 
-impl AuthStage {
-    /// `AUTH_HANDLE_CHALLENGE` with the challenge lines, `AUTH_GENERATE_TOKEN` with the scheme
-    /// and where the identity came from (never the credentials).
-    fn log(&self, ty: EventType, params: impl FnOnce() -> serde_json::Value) {
-        if let Some(src) = NetLog::current_request() {
-            self.netlog.add(&src, ty, Phase::None, |_| Some(params()));
-        }
+/// `AUTH_HANDLE_CHALLENGE` for the current request: who challenged and the challenge lines.
+pub(crate) fn log_challenge(netlog: &NetLog, target: Target, lines: impl FnOnce() -> Vec<String>) {
+    if let Some(src) = NetLog::current_request() {
+        let target = match target {
+            Target::Server => "server",
+            Target::Proxy => "proxy",
+        };
+        netlog.add(&src, EventType::AuthHandleChallenge, Phase::None, |_| {
+            Some(serde_json::json!({"target": target, "headers": lines()}))
+        });
+    }
+}
+
+/// `AUTH_GENERATE_TOKEN` for the current request: the scheme of `value` and where the
+/// identity came from (never the credentials).
+pub(crate) fn log_token(netlog: &NetLog, value: &http::HeaderValue, source: Option<Source>) {
+    if let Some(src) = NetLog::current_request() {
+        let source = match source {
+            Some(Source::Url) => "url",
+            Some(Source::Cache) => "cache",
+            Some(Source::Preemptive) => "preemptive",
+            Some(Source::Handler) | None => "handler",
+        };
+        netlog.add(&src, EventType::AuthGenerateToken, Phase::None, |_| {
+            Some(serde_json::json!({"scheme": scheme_of(value), "source": source}))
+        });
     }
 }
 
@@ -52,10 +71,7 @@ impl AuthStage {
                 controller.preempt(&mut cache, ctx.method.as_str(), &target)
             };
             if let Some(v) = header.and_then(|h| http::HeaderValue::from_str(&h).ok()) {
-                self.log(
-                    EventType::AuthGenerateToken,
-                    || serde_json::json!({"scheme": scheme_of(&v), "source": "preemptive"}),
-                );
+                log_token(&self.netlog, &v, Some(Source::Preemptive));
                 ctx.headers.insert(AUTHORIZATION, v);
             }
         }
@@ -73,14 +89,13 @@ impl AuthStage {
         let Some(Hop(mut controller)) = ctx.extensions.remove::<Hop>() else {
             return Ok(ResponseFlow::Continue);
         };
-        self.log(EventType::AuthHandleChallenge, || {
-            let lines: Vec<String> = response
+        log_challenge(&self.netlog, Target::Server, || {
+            response
                 .headers
                 .get_all(http::header::WWW_AUTHENTICATE)
                 .iter()
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .collect();
-            serde_json::json!({"target": "server", "headers": lines})
+                .collect()
         });
         let answer = self
             .auth
@@ -90,14 +105,7 @@ impl AuthStage {
         let Some(value) = answer else {
             return Ok(ResponseFlow::Continue);
         };
-        self.log(EventType::AuthGenerateToken, || {
-            let source = match controller_source(ctx) {
-                Some(super::Source::Url) => "url",
-                Some(super::Source::Cache | super::Source::Preemptive) => "cache",
-                Some(super::Source::Handler) | None => "handler",
-            };
-            serde_json::json!({"scheme": scheme_of(&value), "source": source})
-        });
+        log_token(&self.netlog, &value, controller_source(ctx));
         ctx.headers.insert(AUTHORIZATION, value);
         drain(response).await;
         Ok(ResponseFlow::Retry)
@@ -113,7 +121,7 @@ fn scheme_of(v: &http::HeaderValue) -> String {
         .to_ascii_lowercase()
 }
 
-fn controller_source(ctx: &RequestContext) -> Option<super::Source> {
+fn controller_source(ctx: &RequestContext) -> Option<Source> {
     ctx.extensions.get::<Hop>().and_then(|h| h.0.source())
 }
 

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::HeaderValue;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -18,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::Key;
+use super::layers::ProxyCredentials;
 use super::limits::Slot;
 use super::tap::{HeadTap, Tapped};
 use super::tunnel;
@@ -275,17 +275,16 @@ pub(crate) struct Dialer {
 
 impl Dialer {
     /// Opens a connection to `key` (through its proxy, if any) in the socket limits' `slot`
-    /// (kept with the connection, freed when it closes). `authorization` is the
-    /// `Proxy-Authorization` a `CONNECT` carries; a `407` to it leaves the proxy's challenge in
-    /// `challenge` and fails with `net::ERR_PROXY_AUTH_REQUESTED`. An HTTP/1.1 connection's
+    /// (kept with the connection, freed when it closes). `credentials` give the
+    /// `Proxy-Authorization` a `CONNECT` carries and answer the proxy's `407`s (see
+    /// `tunnel::open`). An HTTP/1.1 connection's
     /// task is returned for the pool to keep (`close_all` aborts it).
     pub(crate) async fn dial(
         &self,
         key: &Key,
         slot: Slot,
         (epoch, token): (u64, CancellationToken),
-        authorization: Option<&HeaderValue>,
-        challenge: &mut Option<String>,
+        credentials: Option<&mut ProxyCredentials>,
     ) -> Result<(Conn, Option<tokio::task::AbortHandle>)> {
         // Through a proxy the TCP connection goes to the proxy; the origin's name is not
         // resolved here (except for SOCKS4, which needs an address).
@@ -326,15 +325,7 @@ impl Dialer {
             });
         let (mut tcp, remote) = tcp?;
         if let Some(proxy) = &key.proxy {
-            tunnel::open(
-                &mut tcp,
-                proxy,
-                key,
-                &self.resolver,
-                authorization,
-                challenge,
-            )
-            .await?;
+            tunnel::open(&mut tcp, proxy, key, &self.resolver, credentials).await?;
         }
         tcp.set_nodelay(true).map_err(|e| {
             Error::new(

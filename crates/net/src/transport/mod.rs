@@ -3,7 +3,8 @@
 //! ```text
 //! Transport::send   network emulation (offline, latency), the routes of the hop
 //!   Failover        proxies in fail-over order, then DIRECT              (layers.rs)
-//!   ProxyAuth       Proxy-Authorization kept per proxy, one answer to a 407 (layers.rs)
+//!   ProxyAuth       Proxy-Authorization kept per proxy; 407s answered, NTLM's  (layers.rs)
+//!                   legs on one connection
 //!   StaleRetry      a pooled connection found closed: once more on a new one (layers.rs)
 //!   Pool            a pooled HTTP/1.1 or HTTP/2 connection, or a new one   (pool.rs)
 //!     Limiter       6 sockets per destination, 32 per proxy, 256 per session; a queue (limits.rs)
@@ -97,6 +98,7 @@ impl Transport {
                     inner: pool.clone(),
                 },
                 login,
+                netlog: pool.dialer.netlog.clone(),
             },
             pool: pool.clone(),
         };

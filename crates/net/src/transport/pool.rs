@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::conn::{Conn, ConnInfo, Dialer, H1Conn, H2Conn, io_kind, send_error};
-use super::layers::{Attempt, SendHop};
+use super::layers::{Attempt, ProxyCredentials, SendHop};
 use super::limits::{Grant, Limiter, Slot, SocketLimits, Wait};
 use super::{DefaultHeaders, Key};
 use crate::body::{Body, ConnSource};
@@ -125,8 +125,7 @@ impl Pool {
         self: &Arc<Self>,
         key: &Key,
         fresh: bool,
-        authorization: Option<&HeaderValue>,
-        challenge: &mut Option<String>,
+        mut credentials: Option<&mut ProxyCredentials>,
     ) -> Result<(Conn, bool)> {
         loop {
             let slot = match self.limiter.acquire(key, fresh) {
@@ -164,7 +163,7 @@ impl Pool {
                     }
                 }
             };
-            let c = Box::pin(self.connect(key, slot, authorization, challenge)).await?;
+            let c = Box::pin(self.connect(key, slot, credentials.as_deref_mut())).await?;
             if let Conn::H2(c) = &c {
                 // A new HTTP/2 connection is shared by the origin's later requests, and by
                 // those waiting for a socket to it.
@@ -200,8 +199,7 @@ impl Pool {
         &self,
         key: &Key,
         slot: Slot,
-        authorization: Option<&HeaderValue>,
-        challenge: &mut Option<String>,
+        credentials: Option<&mut ProxyCredentials>,
     ) -> Result<Conn> {
         let (epoch, token) = {
             let st = self.lock();
@@ -209,7 +207,7 @@ impl Pool {
         };
         let (conn, task) = self
             .dialer
-            .dial(key, slot, (epoch, token.clone()), authorization, challenge)
+            .dial(key, slot, (epoch, token.clone()), credentials)
             .await?;
         if let Some(task) = task {
             let mut st = self.lock();
@@ -270,7 +268,7 @@ impl Pool {
     /// Opens one connection to `key` and adds it to the pool (preconnect).
     /// Returns whether the origin speaks HTTP/2 (one connection is then enough).
     pub(crate) async fn preconnect_one(self: &Arc<Self>, key: &Key) -> Result<bool> {
-        match self.open(key, true, None, &mut None).await? {
+        match self.open(key, true, None).await? {
             (Conn::H1(c), _) => {
                 self.put_back(key.clone(), c);
                 Ok(false)
@@ -285,6 +283,7 @@ impl Pool {
         key: &Key,
         url: &Url,
         req: Request<RequestBody>,
+        held: Option<Arc<Held>>,
     ) -> Result<HopResponse, SendFailure> {
         let info = conn.info().clone();
         match conn {
@@ -294,7 +293,7 @@ impl Pool {
                 }
                 match c.sender.try_send_request(req).await {
                     Ok(resp) => self
-                        .hop(resp, None, info, url, true)
+                        .hop(resp, None, info, url, true, None)
                         .map_err(SendFailure::Failed),
                     Err(mut e) => match e.take_message() {
                         Some(req) => Err(SendFailure::NotSent(Box::new(req))),
@@ -315,7 +314,7 @@ impl Pool {
                 match c.sender.try_send_request(req).await {
                     Ok(resp) => {
                         let key = key.clone();
-                        self.hop(resp, Some((key, c)), info, url, false)
+                        self.hop(resp, Some((key, c)), info, url, false, held)
                             .map_err(SendFailure::Failed)
                     }
                     Err(mut e) => match e.take_message() {
@@ -340,6 +339,7 @@ impl Pool {
         info: Arc<ConnInfo>,
         url: &Url,
         h2: bool,
+        held: Option<Arc<Held>>,
     ) -> Result<HopResponse> {
         let (parts, incoming) = resp.into_parts();
         let too_big = |what: String| {
@@ -398,6 +398,7 @@ impl Pool {
             h2,
             info: info.clone(),
             pool: h1.map(|(k, c)| (self.clone(), k, c)),
+            held,
             url: url.as_str().into(),
         };
         if body.incoming.is_end_stream() {
@@ -416,19 +417,21 @@ impl Pool {
 
 impl SendHop for Arc<Pool> {
     async fn send(&self, att: &mut Attempt<'_>) -> Result<HopResponse> {
-        let key = &att.routes[att.route];
-        let pooled = if att.fresh { None } else { self.checkout(key) };
+        let routes = att.routes;
+        let key = &routes[att.route];
+        // A connection held for this hop goes first; a fresh send closes it.
+        let held = att.held.as_ref().and_then(|h| h.take());
+        let pooled = match held {
+            _ if att.fresh => None,
+            Some(c) => Some(Conn::H1(c)),
+            None => self.checkout(key),
+        };
         att.reused = pooled.is_some();
         let conn = match pooled {
             Some(c) => c,
             None => {
-                let (c, reused) = Box::pin(self.open(
-                    key,
-                    att.fresh,
-                    att.proxy_authorization.as_ref(),
-                    &mut att.tunnel_challenge,
-                ))
-                .await?;
+                let (c, reused) =
+                    Box::pin(self.open(key, att.fresh, att.proxy_credentials.as_mut())).await?;
                 att.reused = reused;
                 c
             }
@@ -451,7 +454,12 @@ impl SendHop for Arc<Pool> {
             h2 || absolute,
             h2,
         )?;
-        if absolute && let Some(value) = &att.proxy_authorization {
+        if absolute
+            && let Some(value) = att
+                .proxy_credentials
+                .as_ref()
+                .and_then(|c| c.authorization.as_ref())
+        {
             req.headers_mut()
                 .insert(header::PROXY_AUTHORIZATION, value.clone());
         }
@@ -461,7 +469,10 @@ impl SendHop for Arc<Pool> {
         self.dialer
             .netlog
             .request_headers(&req, att.url, att.header_case);
-        match self.send_on(conn, key, att.url, req).await {
+        match self
+            .send_on(conn, key, att.url, req, att.held.clone())
+            .await
+        {
             Ok(r) => Ok(r),
             Err(SendFailure::NotSent(req)) => {
                 // The body is back: the layers above may send it again.
@@ -475,6 +486,72 @@ impl SendHop for Arc<Pool> {
                 ))
             }
             Err(SendFailure::Failed(e)) => Err(e),
+        }
+    }
+}
+
+/// An HTTP/1.1 connection kept for the next request of one hop instead of going back to the
+/// pool when a response's body ends: a proxy's NTLM handshake has every leg on one connection.
+/// Once [`Held::finish`]ed, connections go to the pool again.
+#[derive(Default)]
+pub(crate) struct Held(Mutex<HeldState>);
+
+#[derive(Default)]
+enum HeldState {
+    /// The next connection released is kept.
+    #[default]
+    Wanted,
+    Holding(Arc<Pool>, Key, H1Conn),
+    Finished,
+}
+
+impl Held {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HeldState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A response's body ended on `conn`: kept while wanted, else back to `pool`.
+    fn keep(&self, pool: Arc<Pool>, key: Key, conn: H1Conn) {
+        let back = {
+            let mut st = self.lock();
+            if matches!(*st, HeldState::Finished) {
+                Some((pool, key, conn))
+            } else if conn.sender.is_closed() {
+                None
+            } else {
+                match std::mem::replace(&mut *st, HeldState::Holding(pool, key, conn)) {
+                    HeldState::Holding(p, k, c) => Some((p, k, c)),
+                    _ => None,
+                }
+            }
+        };
+        if let Some((p, k, c)) = back {
+            p.put_back(k, c);
+        }
+    }
+
+    /// The connection kept, for the hop's next request.
+    fn take(&self) -> Option<H1Conn> {
+        let mut st = self.lock();
+        match std::mem::take(&mut *st) {
+            HeldState::Holding(_, _, c) => Some(c),
+            other => {
+                *st = other;
+                None
+            }
+        }
+    }
+
+    /// Whether a connection is kept.
+    pub(crate) fn has_conn(&self) -> bool {
+        matches!(&*self.lock(), HeldState::Holding(_, _, c) if !c.sender.is_closed())
+    }
+
+    /// The hop is done with it: a connection kept goes to the pool, and so do later ones.
+    pub(crate) fn finish(&self) {
+        let old = std::mem::replace(&mut *self.lock(), HeldState::Finished);
+        if let HeldState::Holding(p, k, c) = old {
+            p.put_back(k, c);
         }
     }
 }
@@ -572,13 +649,18 @@ struct ConnBody {
     h2: bool,
     info: Arc<ConnInfo>,
     pool: Option<(Arc<Pool>, Key, H1Conn)>,
+    /// Where the connection goes instead of the pool while its hop wants it.
+    held: Option<Arc<Held>>,
     url: Box<str>,
 }
 
 impl ConnBody {
     fn release(&mut self) {
         if let Some((t, k, c)) = self.pool.take() {
-            t.put_back(k, c);
+            match &self.held {
+                Some(held) => held.keep(t, k, c),
+                None => t.put_back(k, c),
+            }
         }
     }
 

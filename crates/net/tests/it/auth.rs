@@ -9,7 +9,7 @@ use http::Method;
 use session_net::auth::{AuthAnswer, AuthRequest, Credentials};
 use session_net::proxy::ProxyConfig;
 use session_net::{CredentialsMode, FetchOptions, Net, NetError, RequestBody};
-use session_test_support::{TestProxy, TestSite};
+use session_test_support::{NtlmProxy, TestProxy, TestSite};
 
 use crate::{get, json, net, request};
 
@@ -443,4 +443,293 @@ async fn proxy_credentials_from_the_rules_and_unusable_rules() {
         .expect_err("unusable");
     assert_eq!(e.kind(), NetError::InvalidArgument);
     assert!(e.to_string().contains("http=proxy.test:notaport"), "{e}");
+}
+
+/// `Proxy-Authorization` values the proxy saw, in order, shortened to their NTLM message type
+/// (`NTLM1`, `NTLM3`), `Basic`, or `-` when absent.
+fn proxy_legs(proxy: &TestProxy) -> Vec<String> {
+    use base64::Engine;
+    proxy
+        .requests()
+        .iter()
+        .map(|r| match r.authorization.as_deref() {
+            None => "-".to_string(),
+            Some(a) if a.starts_with("Basic ") => "Basic".to_string(),
+            Some(a) => {
+                let token = a.strip_prefix("NTLM ").expect("an NTLM answer");
+                let m = base64::engine::general_purpose::STANDARD
+                    .decode(token)
+                    .expect("base64");
+                assert_eq!(&m[..8], b"NTLMSSP\0", "{a}");
+                format!("NTLM{}", m[8])
+            }
+        })
+        .collect()
+}
+
+/// A session using `proxy` for every URL.
+async fn through(site: &TestSite, proxy: &TestProxy) -> Net {
+    let net = without_host_rules(site);
+    net.set_proxy(ProxyConfig::rules(format!("127.0.0.1:{}", proxy.port())))
+        .await
+        .expect("set");
+    net
+}
+
+#[tokio::test]
+async fn proxy_ntlm_for_plain_requests_keeps_one_connection() {
+    // PROXY-12 with NTLM: absolute-form requests, every leg on one connection.
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let net = through(&site, &proxy).await;
+    let (calls, seen) = answering(&net, Some(("TEST\\alice", "s3cret")));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("net.json");
+    net.net_log()
+        .start_logging(&log, session_net::NetLogOptions::default())
+        .expect("start");
+    // A POST: its body goes with every leg (the proxy reads and drops it on the 407s).
+    let url = site.http_url("a.test", "/echo");
+    let (status, body, _) = status_and_body(
+        &net,
+        request(Method::POST, &url, "payload", FetchOptions::new()),
+    )
+    .await;
+    net.net_log().stop_logging().expect("stop");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json(&body)["body"], "payload");
+    assert_eq!(proxy_legs(&proxy), ["-", "NTLM1", "NTLM3"]);
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "the handshake stayed on one connection"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let asked = seen.lock().expect("seen")[0].clone();
+    assert_eq!(
+        (
+            asked.is_proxy,
+            asked.scheme.as_str(),
+            asked.realm.as_str(),
+            asked.host.as_str(),
+            asked.port
+        ),
+        (true, "ntlm", "", "127.0.0.1", proxy.port())
+    );
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        log.contains("\"target\":\"proxy\""),
+        "AUTH_HANDLE_CHALLENGE for the proxy"
+    );
+    assert!(
+        log.contains("\"scheme\":\"ntlm\""),
+        "AUTH_GENERATE_TOKEN for NTLM"
+    );
+    assert!(!log.contains("s3cret"));
+    // The identity is kept: the next request's challenge is answered from the cache, even with
+    // the allow-list empty (it does not apply to proxies, as in Chromium).
+    net.allow_ntlm_credentials_for_domains("");
+    assert_eq!(get(&net, &url).await.expect("again").status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(proxy_legs(&proxy)[3..], ["-", "NTLM1", "NTLM3"]);
+}
+
+#[tokio::test]
+async fn proxy_ntlm_for_tunnels_answers_on_the_same_socket() {
+    // PROXY-12 with NTLM: CONNECT, then TLS to the origin behind the proxy.
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let net = through(&site, &proxy).await;
+    let (calls, seen) = answering(&net, Some(("alice", "s3cret")));
+    let r = get(&net, &site.https_url("b.test", "/echo"))
+        .await
+        .expect("tunnel");
+    assert_eq!(r.status(), 200);
+    assert_eq!(proxy_legs(&proxy), ["-", "NTLM1", "NTLM3"]);
+    assert!(proxy.requests().iter().all(|r| r.method == "CONNECT"));
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "the three CONNECTs went on one socket"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(seen.lock().expect("seen")[0].is_proxy);
+}
+
+#[tokio::test]
+async fn proxy_ntlm_credentials_from_the_rule() {
+    // PROXY-12: the rule's user info answers NTLM without a handler, http and https.
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let net = without_host_rules(&site);
+    let port = proxy.port();
+    net.set_proxy(ProxyConfig::rules(format!(
+        "http=alice:s3cret@127.0.0.1:{port};https=alice:s3cret@127.0.0.1:{port}"
+    )))
+    .await
+    .expect("set");
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("http");
+    assert_eq!(r.status(), 200);
+    let r = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect("https");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        proxy_legs(&proxy),
+        ["-", "NTLM1", "NTLM3", "-", "NTLM1", "NTLM3"]
+    );
+    assert_eq!(proxy.connections(), 2);
+}
+
+#[tokio::test]
+async fn proxy_ntlm_with_a_wrong_password_never_loops() {
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    // From the rule, no handler: the proxy's last 407 reaches the caller with its body; a
+    // tunnel fails with ERR_PROXY_AUTH_REQUESTED.
+    let net = without_host_rules(&site);
+    let port = proxy.port();
+    net.set_proxy(ProxyConfig::rules(format!(
+        "http=alice:wrong@127.0.0.1:{port};https=alice:wrong@127.0.0.1:{port}"
+    )))
+    .await
+    .expect("set");
+    let (status, body, headers) = status_and_body(
+        &net,
+        request(
+            Method::GET,
+            &site.http_url("a.test", "/echo"),
+            (),
+            FetchOptions::new(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 407);
+    assert_eq!(&body[..], b"proxy credentials required");
+    assert_eq!(headers[http::header::PROXY_AUTHENTICATE], "NTLM");
+    assert_eq!(proxy_legs(&proxy), ["-", "NTLM1", "NTLM3"]);
+    let e = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect_err("tunnel refused");
+    assert_eq!(e.kind(), NetError::ProxyAuthRequested);
+    // From a handler that keeps answering wrong: three rounds, then ERR_TOO_MANY_RETRIES.
+    let net = through(&site, &proxy).await;
+    let (calls, _) = answering(&net, Some(("alice", "wrong")));
+    let before = proxy.requests().len();
+    let e = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect_err("too many");
+    assert_eq!(e.kind(), NetError::TooManyRetries, "{e}");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        proxy.requests().len() - before,
+        7,
+        "one request, three rounds of two legs"
+    );
+    let e = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect_err("too many");
+    assert_eq!(e.kind(), NetError::TooManyRetries, "{e}");
+}
+
+#[tokio::test]
+async fn proxy_closing_between_ntlm_legs() {
+    let site = TestSite::start();
+    // After the CHALLENGE message: the handshake cannot go on, for either kind of request.
+    let proxy = TestProxy::start_with_ntlm(
+        "alice",
+        "s3cret",
+        NtlmProxy {
+            close_after_challenge: true,
+            ..NtlmProxy::default()
+        },
+    );
+    let net = through(&site, &proxy).await;
+    let (calls, _) = answering(&net, Some(("alice", "s3cret")));
+    for url in [
+        site.http_url("a.test", "/echo"),
+        site.https_url("a.test", "/echo"),
+    ] {
+        let e = get(&net, &url).await.expect_err("closed mid-handshake");
+        assert_eq!(
+            e.kind(),
+            NetError::UnableToReuseConnectionForProxyAuth,
+            "{url}: {e}"
+        );
+    }
+    assert_eq!(proxy.connections(), 2, "one connection each, no retry");
+    assert_eq!(proxy_legs(&proxy), ["-", "NTLM1", "-", "NTLM1"]);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "never refused, the identity stays cached"
+    );
+    // After the first 407 only: the NEGOTIATE goes on a new connection, as Chromium does.
+    let proxy = TestProxy::start_with_ntlm(
+        "alice",
+        "s3cret",
+        NtlmProxy {
+            close_after_first: true,
+            ..NtlmProxy::default()
+        },
+    );
+    let net = through(&site, &proxy).await;
+    answering(&net, Some(("alice", "s3cret")));
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("http");
+    assert_eq!(r.status(), 200);
+    let r = get(&net, &site.https_url("a.test", "/echo"))
+        .await
+        .expect("https");
+    assert_eq!(r.status(), 200);
+    assert_eq!(proxy.connections(), 4, "two per request");
+}
+
+#[tokio::test]
+async fn proxy_offering_basic_and_ntlm_gets_ntlm() {
+    // Chromium's preference: NTLM over Basic, for proxies as for servers.
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm(
+        "alice",
+        "s3cret",
+        NtlmProxy {
+            also_basic: true,
+            ..NtlmProxy::default()
+        },
+    );
+    let net = through(&site, &proxy).await;
+    let (_, seen) = answering(&net, Some(("alice", "s3cret")));
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("http");
+    assert_eq!(r.status(), 200);
+    assert_eq!(seen.lock().expect("seen")[0].scheme, "ntlm");
+    assert_eq!(proxy_legs(&proxy), ["-", "NTLM1", "NTLM3"]);
+}
+
+#[tokio::test]
+async fn proxy_ntlm_credentials_stay_in_their_partition() {
+    let site = TestSite::start();
+    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let one = through(&site, &proxy).await;
+    let two = through(&site, &proxy).await;
+    let (calls_one, _) = answering(&one, Some(("alice", "s3cret")));
+    let (calls_two, _) = answering(&two, None);
+    let http = site.http_url("a.test", "/echo");
+    let https = site.https_url("a.test", "/echo");
+    assert_eq!(get(&one, &http).await.expect("one").status(), 200);
+    assert_eq!(get(&one, &https).await.expect("one").status(), 200);
+    assert_eq!(calls_one.load(Ordering::SeqCst), 1, "cached for the tunnel");
+    // The other session has nothing cached: its own handler is asked, and cancels.
+    assert_eq!(get(&two, &http).await.expect("two").status(), 407);
+    let e = get(&two, &https).await.expect_err("two");
+    assert_eq!(e.kind(), NetError::ProxyAuthRequested);
+    assert_eq!(calls_two.load(Ordering::SeqCst), 2);
+    // Cleared in the first: asked again.
+    one.clear_auth_cache();
+    assert_eq!(get(&one, &http).await.expect("one").status(), 200);
+    assert_eq!(calls_one.load(Ordering::SeqCst), 2);
 }
