@@ -523,7 +523,8 @@ impl Net {
 
     /// `allowNTLMCredentialsForDomains(domains)`: the servers (Chromium's allow-list syntax)
     /// that get cached NTLM credentials without the login handler being asked again; `""`
-    /// for none (the default).
+    /// for none (the default). Proxies are not subject to it: as in Chromium, a proxy that
+    /// challenges with NTLM gets the session's cached credentials for it.
     pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
         self.auth.set_ntlm_allow_list(domains);
     }

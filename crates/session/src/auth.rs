@@ -41,7 +41,8 @@ impl Session {
 
     /// `ses.allowNTLMCredentialsForDomains(domains)`: the servers (Chromium's allow-list
     /// syntax, `*example.com, *foobar.com`; `*` for all; an empty string for none) to which
-    /// cached NTLM credentials are sent without asking the login handler again.
+    /// cached NTLM credentials are sent without asking the login handler again. Proxies are
+    /// not subject to it: as in Chromium, they always get their cached NTLM credentials.
     pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
         self.inner.net.allow_ntlm_credentials_for_domains(domains);
     }

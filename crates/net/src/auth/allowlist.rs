@@ -10,6 +10,9 @@ use crate::proxy::BypassRules;
 /// host pattern with optional scheme and port; `*` allows every host, and a pattern without a
 /// leading `*` matches as a suffix (`example.com` is `*example.com`). An empty string allows
 /// none. Unlike Chromium, loopback hosts are not allowed implicitly.
+///
+/// Proxies are not subject to the list: a proxy's `407` is answered with its cached NTLM
+/// credentials whatever the list says, as Chromium's allow-list filter lets every proxy pass.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NtlmAllowList {
     rules: Option<BypassRules>,
