@@ -122,7 +122,9 @@ async fn op(
                 return Err(format!("download {url} ended {state}"));
             }
             let path = item.save_path().ok_or("no save path")?;
-            let body = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
+            let body = tokio::fs::read(&path)
+                .await
+                .map_err(|e| format!("read {}: {e}", path.display()))?;
             if body != pattern_bytes(seed, 0, 262_144) {
                 return Err(format!("download {url}: wrong file"));
             }
@@ -187,10 +189,12 @@ pub(crate) fn child_soak(args: &[String]) -> Result<(), String> {
     let result = runtime.block_on(async {
         let sessions = Sessions::new(dir.join("user-data"));
         let mut all = Vec::new();
+        // One counter for every partition, so no two downloads share a file.
+        let counter = Arc::new(AtomicU64::new(0));
         for name in ["persist:s0", "persist:s1", "mem2", "mem3"] {
             let s = site_session(&sessions, name, SessionOptions::default(), &ca)?;
             let files = files.clone();
-            let n = Arc::new(AtomicU64::new(0));
+            let n = counter.clone();
             s.set_will_download_handler(Some(move |_item| {
                 let path = files.join(format!("f{}", n.fetch_add(1, Ordering::Relaxed)));
                 async move { WillDownloadDecision::SaveTo(path) }
@@ -199,12 +203,20 @@ pub(crate) fn child_soak(args: &[String]) -> Result<(), String> {
         }
         let start = Instant::now();
         let end = start + Duration::from_secs(seconds);
+        let watched = all.clone();
         let sampler = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             while Instant::now() < end {
                 tick.tick().await;
+                // RSS, then what the partitions hold: cookies, cache entries, download items.
+                let cookies: usize = watched.iter().map(|s| s.cookies().len()).sum();
+                let entries: usize = watched
+                    .iter()
+                    .map(|s| s.http_cache().map_or(0, |c| c.entry_count()))
+                    .sum();
+                let items: usize = watched.iter().map(|s| s.downloads().len()).sum();
                 println!(
-                    "RSS {} {}",
+                    "RSS {} {} {cookies} {entries} {items}",
                     start.elapsed().as_millis(),
                     status_kib("VmRSS")
                 );
@@ -268,13 +280,29 @@ pub(crate) fn soak(seconds: u64, seed: u64) -> Result<Section, String> {
         &["child-soak", &secs, &seed_s, &http, &https, &ca, work],
         Duration::from_secs(seconds + 300),
     )?;
-    let samples: Vec<(u64, u64)> = lines
+    // (elapsed ms, RSS KiB, cookies, cache entries, download items)
+    let samples: Vec<[u64; 5]> = lines
         .iter()
         .filter_map(|l| {
-            let mut it = l.strip_prefix("RSS ")?.split(' ');
-            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+            let v: Vec<u64> = l
+                .strip_prefix("RSS ")?
+                .split(' ')
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            v.try_into().ok()
         })
         .collect();
+    for s in samples.iter().step_by(30) {
+        println!(
+            "soak at {:>4} s: RSS {:.1} MiB, {} cookies, {} cache entries, {} download items",
+            s[0] / 1000,
+            mib(s[1]),
+            s[2],
+            s[3],
+            s[4]
+        );
+    }
+    let held = samples.last().copied().unwrap_or_default();
     let ops: Vec<u64> = line_value(&lines, "OPS")
         .unwrap_or("")
         .split(' ')
@@ -287,7 +315,7 @@ pub(crate) fn soak(seconds: u64, seed: u64) -> Result<Section, String> {
     let warm = samples.len() / 6;
     let steady: Vec<u64> = samples[warm.min(samples.len())..]
         .iter()
-        .map(|s| s.1)
+        .map(|s| s[1])
         .collect();
     let third = steady.len() / 3;
     let (first, last) = if third == 0 {
@@ -323,7 +351,8 @@ pub(crate) fn soak(seconds: u64, seed: u64) -> Result<Section, String> {
     md.push_str(&format!(
         "| operations (fetch / cookie / cache / download / cancel) | RSS first third (MiB) | RSS last third (MiB) | limit (MiB) | peak RSS (MiB) | memory flat |\n\
          |---|---|---|---|---|---|\n\
-         | {} / {} / {} / {} / {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |\n",
+         | {} / {} / {} / {} / {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |\n\n\
+         At the end the four partitions held {} cookies, {} HTTP cache entries and {} download items.\n",
         get(0),
         get(1),
         get(2),
@@ -333,7 +362,10 @@ pub(crate) fn soak(seconds: u64, seed: u64) -> Result<Section, String> {
         mib(last),
         mib(limit),
         mib(hwm),
-        if flat { "yes" } else { "**no**" }
+        if flat { "yes" } else { "**no**" },
+        held[2],
+        held[3],
+        held[4]
     ));
     if !completed {
         md.push_str(&format!(
