@@ -1,6 +1,6 @@
 //! `ses fetch -u`, `--proxy-user` and `ses auth clear`.
 
-use session_test_support::{HOST_RULES, TestProxy, TestSite};
+use session_test_support::{HOST_RULES, NtlmProxy, TestProxy, TestSite};
 
 use crate::{json, ses};
 
@@ -44,31 +44,45 @@ fn fetch_with_user_answers_basic_and_digest() {
 
 #[test]
 fn proxy_user_answers_the_proxy() {
-    // PROXY-12 through the CLI.
+    // PROXY-12 through the CLI, with Digest and with NTLM (its legs on one connection).
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_digest_auth("alice", "pw");
-    let ud = session_test_support::temp_user_data();
-    let d = ud.path().to_str().expect("utf-8 path");
-    let rules = format!("127.0.0.1:{}", proxy.port());
     let url = site.http_url("a.test", "/echo");
-    let base = [
-        "--user-data",
-        d,
-        "--partition",
-        "mem",
-        "--proxy",
-        rules.as_str(),
-        "--json",
-        "fetch",
+    let proxies = [
+        (TestProxy::start_with_digest_auth("alice", "pw"), "alice:pw"),
+        (
+            TestProxy::start_with_ntlm("alice", "pw", NtlmProxy::default()),
+            "TEST\\alice:pw",
+        ),
     ];
-    let v = json(&ses(&[&base[..], &[url.as_str()]].concat()));
-    assert_eq!(v["status"], 407);
-    let v = json(&ses(&[
-        &base[..],
-        &["--proxy-user", "alice:pw", url.as_str()],
-    ]
-    .concat()));
-    assert_eq!(v["status"], 200);
+    for (proxy, user) in &proxies {
+        let ud = session_test_support::temp_user_data();
+        let d = ud.path().to_str().expect("utf-8 path");
+        let rules = format!("127.0.0.1:{}", proxy.port());
+        let base = [
+            "--user-data",
+            d,
+            "--partition",
+            "mem",
+            "--proxy",
+            rules.as_str(),
+            "--json",
+            "fetch",
+        ];
+        let v = json(&ses(&[&base[..], &[url.as_str()]].concat()));
+        assert_eq!(v["status"], 407);
+        let v = json(&ses(
+            &[&base[..], &["--proxy-user", user, url.as_str()]].concat()
+        ));
+        assert_eq!(v["status"], 200, "{user}");
+    }
+    let ntlm = &proxies[1].0;
+    let sent: Vec<bool> = ntlm
+        .requests()
+        .iter()
+        .map(|r| r.authorization.is_some())
+        .collect();
+    assert_eq!(sent, [false, false, true, true]);
+    assert_eq!(ntlm.connections(), 2, "one per run");
 }
 
 #[test]

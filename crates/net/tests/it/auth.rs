@@ -467,6 +467,11 @@ fn proxy_legs(proxy: &TestProxy) -> Vec<String> {
         .collect()
 }
 
+/// An NTLM proxy for `alice` / `s3cret`, behaving as `options` say.
+fn ntlm_proxy(options: NtlmProxy) -> TestProxy {
+    TestProxy::start_with_ntlm("alice", "s3cret", options)
+}
+
 /// A session using `proxy` for every URL.
 async fn through(site: &TestSite, proxy: &TestProxy) -> Net {
     let net = without_host_rules(site);
@@ -480,7 +485,7 @@ async fn through(site: &TestSite, proxy: &TestProxy) -> Net {
 async fn proxy_ntlm_for_plain_requests_keeps_one_connection() {
     // PROXY-12 with NTLM: absolute-form requests, every leg on one connection.
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let proxy = ntlm_proxy(NtlmProxy::default());
     let net = through(&site, &proxy).await;
     let (calls, seen) = answering(&net, Some(("TEST\\alice", "s3cret")));
     let dir = tempfile::tempdir().expect("tempdir");
@@ -538,7 +543,7 @@ async fn proxy_ntlm_for_plain_requests_keeps_one_connection() {
 async fn proxy_ntlm_for_tunnels_answers_on_the_same_socket() {
     // PROXY-12 with NTLM: CONNECT, then TLS to the origin behind the proxy.
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let proxy = ntlm_proxy(NtlmProxy::default());
     let net = through(&site, &proxy).await;
     let (calls, seen) = answering(&net, Some(("alice", "s3cret")));
     let r = get(&net, &site.https_url("b.test", "/echo"))
@@ -560,7 +565,7 @@ async fn proxy_ntlm_for_tunnels_answers_on_the_same_socket() {
 async fn proxy_ntlm_credentials_from_the_rule() {
     // PROXY-12: the rule's user info answers NTLM without a handler, http and https.
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let proxy = ntlm_proxy(NtlmProxy::default());
     let net = without_host_rules(&site);
     let port = proxy.port();
     net.set_proxy(ProxyConfig::rules(format!(
@@ -586,7 +591,7 @@ async fn proxy_ntlm_credentials_from_the_rule() {
 #[tokio::test]
 async fn proxy_ntlm_with_a_wrong_password_never_loops() {
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let proxy = ntlm_proxy(NtlmProxy::default());
     // From the rule, no handler: the proxy's last 407 reaches the caller with its body; a
     // tunnel fails with ERR_PROXY_AUTH_REQUESTED.
     let net = without_host_rules(&site);
@@ -638,14 +643,10 @@ async fn proxy_ntlm_with_a_wrong_password_never_loops() {
 async fn proxy_closing_between_ntlm_legs() {
     let site = TestSite::start();
     // After the CHALLENGE message: the handshake cannot go on, for either kind of request.
-    let proxy = TestProxy::start_with_ntlm(
-        "alice",
-        "s3cret",
-        NtlmProxy {
-            close_after_challenge: true,
-            ..NtlmProxy::default()
-        },
-    );
+    let proxy = ntlm_proxy(NtlmProxy {
+        close_after_challenge: true,
+        ..NtlmProxy::default()
+    });
     let net = through(&site, &proxy).await;
     let (calls, _) = answering(&net, Some(("alice", "s3cret")));
     for url in [
@@ -667,14 +668,10 @@ async fn proxy_closing_between_ntlm_legs() {
         "never refused, the identity stays cached"
     );
     // After the first 407 only: the NEGOTIATE goes on a new connection, as Chromium does.
-    let proxy = TestProxy::start_with_ntlm(
-        "alice",
-        "s3cret",
-        NtlmProxy {
-            close_after_first: true,
-            ..NtlmProxy::default()
-        },
-    );
+    let proxy = ntlm_proxy(NtlmProxy {
+        close_after_first: true,
+        ..NtlmProxy::default()
+    });
     let net = through(&site, &proxy).await;
     answering(&net, Some(("alice", "s3cret")));
     let r = get(&net, &site.http_url("a.test", "/echo"))
@@ -692,14 +689,10 @@ async fn proxy_closing_between_ntlm_legs() {
 async fn proxy_offering_basic_and_ntlm_gets_ntlm() {
     // Chromium's preference: NTLM over Basic, for proxies as for servers.
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm(
-        "alice",
-        "s3cret",
-        NtlmProxy {
-            also_basic: true,
-            ..NtlmProxy::default()
-        },
-    );
+    let proxy = ntlm_proxy(NtlmProxy {
+        also_basic: true,
+        ..NtlmProxy::default()
+    });
     let net = through(&site, &proxy).await;
     let (_, seen) = answering(&net, Some(("alice", "s3cret")));
     let r = get(&net, &site.http_url("a.test", "/echo"))
@@ -713,7 +706,7 @@ async fn proxy_offering_basic_and_ntlm_gets_ntlm() {
 #[tokio::test]
 async fn proxy_ntlm_credentials_stay_in_their_partition() {
     let site = TestSite::start();
-    let proxy = TestProxy::start_with_ntlm("alice", "s3cret", NtlmProxy::default());
+    let proxy = ntlm_proxy(NtlmProxy::default());
     let one = through(&site, &proxy).await;
     let two = through(&site, &proxy).await;
     let (calls_one, _) = answering(&one, Some(("alice", "s3cret")));
