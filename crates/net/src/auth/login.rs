@@ -1,6 +1,8 @@
 //! The session's side of authentication: the login handler, the auth cache behind a lock,
 //! the NTLM allow-list and the proxy credentials from configuration; and what one request
-//! does with a `401` (ask, retry, give up) through its [`AuthController`].
+//! does with a `401` (ask, retry, give up) through its [`AuthController`], or one hop with its
+//! proxy's `407`s through a [`ProxyHandshake`] (the transport keeps NTLM's legs on one
+//! connection; see `transport/layers.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

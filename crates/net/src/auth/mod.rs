@@ -12,7 +12,9 @@
 //! - [`AuthCache`]: per session, keyed by (origin or proxy, realm, scheme) with protection-space
 //!   paths for preemptive sending;
 //! - [`NtlmAllowList`]: the `allowNTLMCredentialsForDomains` list;
-//! - [`AuthController`]: one request's decisions (which identity next, when to give up).
+//! - [`AuthController`]: one request's decisions (which identity next, when to give up), for
+//!   an origin's `401` or a proxy's `407` (NTLM included: the transport answers each leg on
+//!   the connection that carried the previous one).
 //!
 //! ```
 //! use session_net::auth::{AuthCache, AuthController, Credentials, Next, Target, challenge};
