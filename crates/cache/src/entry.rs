@@ -96,7 +96,7 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// FNV-1a, 64 bit: detects torn or damaged metadata files.
-fn checksum(b: &[u8]) -> u64 {
+pub(crate) fn checksum(b: &[u8]) -> u64 {
     b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -194,14 +194,16 @@ impl Head {
         let body_len = r.u64()?;
         let body_file = String::from_utf8(r.bytes()?.to_vec()).ok()?;
         let n = r.u32()?;
-        let mut headers = HeaderMap::with_capacity(n as usize);
+        // Capacities come from the file: capped, so a damaged count cannot ask for gigabytes (or
+        // more than `HeaderMap` allows, which panics).
+        let mut headers = HeaderMap::with_capacity((n as usize).min(256));
         for _ in 0..n {
             let name = HeaderName::from_bytes(r.bytes()?).ok()?;
             let value = HeaderValue::from_bytes(r.bytes()?).ok()?;
             headers.append(name, value);
         }
         let n = r.u32()?;
-        let mut vary = Vec::with_capacity(n as usize);
+        let mut vary = Vec::with_capacity((n as usize).min(256));
         for _ in 0..n {
             let name = HeaderName::from_bytes(r.bytes()?).ok()?;
             let value = match r.u8()? {
@@ -324,5 +326,31 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[20] ^= 1;
         assert!(Head::decode(&flipped).is_none());
+    }
+
+    /// A file whose checksum holds but whose counts are absurd (written by something else, or
+    /// damaged before it was sealed) is refused, not a panic or a huge allocation.
+    #[test]
+    fn absurd_counts_are_refused() {
+        let seal = |body: Vec<u8>| {
+            let mut b = body;
+            let sum = checksum(&b);
+            b.extend_from_slice(&sum.to_le_bytes());
+            b
+        };
+        let mut body = MAGIC.to_vec();
+        put_bytes(&mut body, b"k");
+        body.extend_from_slice(&200u16.to_le_bytes());
+        body.extend_from_slice(&[0; 24]);
+        put_bytes(&mut body, b"");
+        // 4 billion headers (more than `HeaderMap` may hold), then nothing.
+        let mut headers = body.clone();
+        headers.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Head::decode(&seal(headers)).is_none());
+        // No headers, then 4 billion vary entries.
+        let mut vary = body;
+        vary.extend_from_slice(&0u32.to_le_bytes());
+        vary.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Head::decode(&seal(vary)).is_none());
     }
 }
