@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use http::{HeaderMap, Method, Request, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use url::Url;
 
 use crate::body::Body;
@@ -19,7 +19,7 @@ use crate::redirect::{self, MAX_REDIRECTS};
 use crate::request::{FetchOptions, RedirectMode, RequestBody};
 use crate::response::{HopResponse, Response};
 use crate::stages::{Flow, RequestContext, RequestEvent, ResponseFlow, StageLists, Stages};
-use crate::transport::{DefaultHeaders, Transport};
+use crate::transport::Transport;
 
 /// What the hop loop runs over, one per session: the stages, the transport, the proxy
 /// resolver, and what every request gets (default headers, limits, the net log).
@@ -32,6 +32,28 @@ pub(crate) struct Pipeline {
     pub(crate) netlog: NetLog,
     /// The session's protocol handlers (stage 1 answers with them; redirects may go to them).
     pub(crate) protocol: Protocol,
+}
+
+/// Request headers every request gets unless the caller set them: `User-Agent` and
+/// `Accept-Language`. They are added before the request stages run, as Chromium adds them
+/// before `onBeforeSendHeaders`: listeners see them and may replace or remove them.
+pub(crate) struct DefaultHeaders {
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) accept_language: Option<HeaderValue>,
+}
+
+impl DefaultHeaders {
+    /// Adds the defaults `headers` lacks.
+    fn fill(&self, headers: &mut HeaderMap) {
+        if !headers.contains_key(header::USER_AGENT) {
+            headers.insert(header::USER_AGENT, self.user_agent.clone());
+        }
+        if let Some(al) = &self.accept_language
+            && !headers.contains_key(header::ACCEPT_LANGUAGE)
+        {
+            headers.insert(header::ACCEPT_LANGUAGE, al.clone());
+        }
+    }
 }
 
 impl Pipeline {
@@ -199,6 +221,7 @@ async fn hops(
 ) -> Result<HopResponse> {
     let netlog = &p.netlog;
     let mut body = Some(body);
+    p.defaults().fill(&mut ctx.headers);
     loop {
         let stages = p.stages.snapshot();
         netlog.hop_begin(log, &ctx.url, &ctx.method);
@@ -363,12 +386,11 @@ async fn transport(
     }
     match ctx.url.scheme() {
         "http" | "https" => {
-            let defaults = p.defaults();
             let routes = match routing {
                 Routing::Direct => vec![None],
                 Routing::Proxied => p.proxy.route(&ctx.url).await,
             };
-            p.transport.send(ctx, &defaults, body, &routes).await
+            p.transport.send(ctx, body, &routes).await
         }
         "file" => Box::pin(file::serve(&ctx.url, &ctx.method, &ctx.headers)).await,
         s => Err(Error::new(

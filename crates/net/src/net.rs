@@ -18,7 +18,8 @@ use crate::request::{FetchOptions, RequestBody};
 use crate::response::Response;
 use crate::stages::{self, Stages};
 use crate::tls::{self, CertificateVerifyProc, SslConfig};
-use crate::transport::{DefaultHeaders, Dialer, Key, Pool, SocketLimits, Transport};
+use crate::fetch::DefaultHeaders;
+use crate::transport::{Dialer, Key, Pool, SocketLimits, Transport};
 use crate::web_request::WebRequest;
 use session_base::host_rules::HostRules;
 

@@ -35,8 +35,8 @@ use futures_util::future::BoxFuture;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use url::Url;
 
+use super::Key;
 use super::pool::{Held, Pool};
-use super::{DefaultHeaders, Key};
 use crate::auth::{ProxyHandshake, Target, log_challenge, log_token};
 use crate::error::{Error, NetError, Result};
 use crate::netlog::NetLog;
@@ -49,7 +49,6 @@ pub(crate) struct Attempt<'a> {
     pub(crate) url: &'a Url,
     pub(crate) method: &'a Method,
     pub(crate) headers: &'a HeaderMap,
-    pub(crate) defaults: &'a DefaultHeaders,
     /// Where the hop may go, in fail-over order.
     pub(crate) routes: &'a [Key],
     /// The route in use, an index into `routes`.
@@ -77,7 +76,6 @@ impl<'a> Attempt<'a> {
         url: &'a Url,
         method: &'a Method,
         headers: &'a HeaderMap,
-        defaults: &'a DefaultHeaders,
         routes: &'a [Key],
         body: RequestBody,
     ) -> Self {
@@ -85,7 +83,6 @@ impl<'a> Attempt<'a> {
             url,
             method,
             headers,
-            defaults,
             routes,
             route: 0,
             replay: body.try_clone(),

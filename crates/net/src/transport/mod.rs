@@ -26,7 +26,6 @@ mod tunnel;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
 use url::Url;
 
 use crate::error::{Error, NetError, Result};
@@ -77,12 +76,6 @@ impl Key {
     }
 }
 
-/// Request headers every request gets unless the caller set them.
-pub(crate) struct DefaultHeaders {
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) accept_language: Option<HeaderValue>,
-}
-
 /// The transport of one session: its pool and the layers above it.
 pub(crate) struct Transport {
     pub(crate) pool: Arc<Pool>,
@@ -111,7 +104,6 @@ impl Transport {
     pub(crate) async fn send(
         &self,
         ctx: &RequestContext,
-        defaults: &DefaultHeaders,
         body: RequestBody,
         proxies: &[Option<ProxyServer>],
     ) -> Result<HopResponse> {
@@ -139,7 +131,7 @@ impl Transport {
                 })
                 .collect()
         };
-        let mut att = Attempt::new(url, &ctx.method, &ctx.headers, defaults, &routes, body);
+        let mut att = Attempt::new(url, &ctx.method, &ctx.headers, &routes, body);
         att.header_case = &ctx.header_case;
         self.stack.send(&mut att).await
     }

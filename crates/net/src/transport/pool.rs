@@ -18,7 +18,7 @@ use url::Url;
 use super::conn::{Conn, ConnInfo, Dialer, H1Conn, H2Conn, io_kind, send_error};
 use super::layers::{Attempt, ProxyCredentials, SendHop};
 use super::limits::{Grant, Limiter, Slot, SocketLimits, Wait};
-use super::{DefaultHeaders, Key};
+use super::Key;
 use crate::body::{Body, ConnSource};
 use crate::error::{Error, NetError, Result};
 use crate::request::RequestBody;
@@ -449,7 +449,6 @@ impl SendHop for Arc<Pool> {
             att.url,
             att.method,
             att.headers,
-            att.defaults,
             body,
             h2 || absolute,
             h2,
@@ -565,7 +564,6 @@ fn build_request(
     url: &Url,
     method: &http::Method,
     headers: &HeaderMap,
-    defaults: &DefaultHeaders,
     body: RequestBody,
     absolute_form: bool,
     h2: bool,
@@ -608,14 +606,6 @@ fn build_request(
             continue;
         }
         h.append(name, value.clone());
-    }
-    if !h.contains_key(header::USER_AGENT) {
-        h.insert(header::USER_AGENT, defaults.user_agent.clone());
-    }
-    if let Some(al) = &defaults.accept_language
-        && !h.contains_key(header::ACCEPT_LANGUAGE)
-    {
-        h.insert(header::ACCEPT_LANGUAGE, al.clone());
     }
     if !h.contains_key(header::ACCEPT_ENCODING) {
         h.insert(header::ACCEPT_ENCODING, ACCEPT_ENCODING);

@@ -912,3 +912,52 @@ async fn pac_script_fetches_are_visible() {
     );
     assert_eq!(next(&mut rx).await.url.as_str(), pac);
 }
+
+#[tokio::test]
+async fn user_agent_and_languages_are_seen_and_changed_before_send_headers() {
+    // SESSION-07 through onBeforeSendHeaders: the defaults are request headers like any other
+    let site = TestSite::start();
+    let net = net(&site);
+    net.set_user_agent("test-agent", Some("en-US,fr,de"))
+        .expect("user agent");
+    let wr = net.web_request();
+    let (tx, mut rx) = sink();
+    let _a = wr.add_before_send_headers(Filter::all(), move |d| {
+        let _ = tx.send(d.clone());
+        async move {
+            let mut h = d.request_headers.clone().unwrap_or_default();
+            if d.url.query().is_none() {
+                h.insert("user-agent", HeaderValue::from_static("changed-agent"));
+            } else {
+                h.remove("user-agent");
+            }
+            Answer::request_headers(h)
+        }
+    });
+    let r = get(&net, &site.http_url("a.test", "/echo")).await.expect("fetch");
+    let echo = json(&r.bytes().await.expect("body"));
+    let seen = next(&mut rx).await.request_headers.expect("request headers");
+    assert_eq!(
+        seen.get("user-agent").map(|v| v.as_bytes()),
+        Some(&b"test-agent"[..])
+    );
+    assert_eq!(
+        seen.get("accept-language").map(|v| v.as_bytes()),
+        Some(&b"en-US,fr;q=0.9,de;q=0.8"[..])
+    );
+    assert_eq!(
+        echoed_header(&echo, "user-agent").as_deref(),
+        Some("changed-agent")
+    );
+    assert_eq!(
+        echoed_header(&echo, "accept-language").as_deref(),
+        Some("en-US,fr;q=0.9,de;q=0.8")
+    );
+    // A listener that removes the header: the request goes without one.
+    let r = get(&net, &site.http_url("a.test", "/echo?removed"))
+        .await
+        .expect("fetch");
+    let echo = json(&r.bytes().await.expect("body"));
+    let _ = next(&mut rx).await;
+    assert_eq!(echoed_header(&echo, "user-agent"), None);
+}
