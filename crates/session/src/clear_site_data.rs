@@ -15,6 +15,7 @@ use std::sync::{Arc, Weak};
 
 use http::HeaderMap;
 use session_base::origin::Origin;
+use session_net::netlog::Note;
 use session_net::stages::{BoxFuture, RequestContext, ResponseFlow, Slot, Stage};
 use session_net::{HopResponse, Result as NetResult};
 
@@ -89,11 +90,23 @@ impl Stage for ClearSiteDataStage {
         let origin = Origin::from_url(&ctx.url);
         let wanted = parse_clear_site_data(&response.headers)
             .filter(|_| origin.is_potentially_trustworthy());
-        let session = self.session.upgrade().map(Session::from_inner);
+        let inner = self.session.upgrade();
         Box::pin(async move {
-            let (Some(wanted), Some(session)) = (wanted, session) else {
+            let (Some(wanted), Some(inner)) = (wanted, inner) else {
                 return Ok(ResponseFlow::Continue);
             };
+            inner.net.net_log().note(Note::ClearSiteData, || {
+                let types: Vec<&str> = [
+                    (wanted.cookies, "cookies"),
+                    (wanted.cache, "cache"),
+                    (wanted.storage, "storage"),
+                ]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+                serde_json::json!({ "origin": origin.to_string(), "types": types })
+            });
+            let session = Session::from_inner(inner);
             let filter = OriginFilter::Only(vec![origin]);
             let _ = tokio::task::spawn_blocking(move || {
                 if wanted.cookies {

@@ -109,6 +109,7 @@ impl session_net::stages::Stage for DnrStage {
         let Some(inner) = self.session.upgrade() else {
             return Box::pin(std::future::ready(Ok(Flow::Continue)));
         };
+        let log = inner.net.net_log();
         let session = Session::from_inner(inner);
         let method = ctx.method.as_str().to_owned();
         let request = dnr::Request {
@@ -118,6 +119,7 @@ impl session_net::stages::Stage for DnrStage {
             initiator: ctx.initiator.as_ref(),
         };
         let outcome = session.extensions().evaluate_request(&request);
+        note_outcome(&log, &outcome);
         let flow = match outcome.decision {
             Some(dnr::Decision::Block) => Err(session_net::Error::new(
                 session_net::NetError::BlockedByClient,
@@ -167,6 +169,57 @@ impl session_net::stages::Stage for DnrStage {
             session_net::stages::ResponseFlow::Continue,
         )))
     }
+}
+
+/// Records what the DNR stage decided in the request's net log, as Chrome's extension events:
+/// the rules that took effect (extension, ruleset, rule id) and the header names edited.
+fn note_outcome(log: &session_net::NetLog, outcome: &dnr::Outcome) {
+    use session_net::netlog::Note;
+    let edits = !outcome.request_headers.is_empty() || !outcome.response_headers.is_empty();
+    let note = match &outcome.decision {
+        Some(dnr::Decision::Block) => Note::ExtensionAbortedRequest,
+        Some(dnr::Decision::Redirect(_)) => Note::ExtensionRedirectedRequest,
+        _ if edits => Note::ExtensionModifiedHeaders,
+        _ => return,
+    };
+    log.note(note, || {
+        let rules: Vec<serde_json::Value> = outcome
+            .matched
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "extension_id": m.extension_id,
+                    "ruleset_id": m.ruleset_id,
+                    "rule_id": m.rule_id,
+                })
+            })
+            .collect();
+        let names = |edits: &[dnr::HeaderEdit], removed: bool| -> Vec<String> {
+            edits
+                .iter()
+                .filter(|e| (e.info.operation == "remove") == removed)
+                .map(|e| e.info.header.to_ascii_lowercase())
+                .collect()
+        };
+        let mut params = serde_json::json!({
+            "extension_id": outcome.matched.first().map(|m| m.extension_id.as_str()),
+            "rules": rules,
+        });
+        if let Some(dnr::Decision::Redirect(to)) = &outcome.decision {
+            params["url"] = serde_json::json!(to.as_str());
+        }
+        if note == Note::ExtensionModifiedHeaders {
+            let all: Vec<dnr::HeaderEdit> = outcome
+                .request_headers
+                .iter()
+                .chain(&outcome.response_headers)
+                .cloned()
+                .collect();
+            params["modified_headers"] = serde_json::json!(names(&all, false));
+            params["deleted_headers"] = serde_json::json!(names(&all, true));
+        }
+        params
+    });
 }
 
 /// Serves `chrome-extension://<id>/<path>` from the directories of the session's loaded

@@ -38,6 +38,10 @@ event_types! {
     AuthHandleChallenge = "AUTH_HANDLE_CHALLENGE",
     AuthGenerateToken = "AUTH_GENERATE_TOKEN",
     ChromeExtensionIgnoredDueToConflict = "CHROME_EXTENSION_IGNORED_DUE_TO_CONFLICT",
+    ChromeExtensionAbortedRequest = "CHROME_EXTENSION_ABORTED_REQUEST",
+    ChromeExtensionRedirectedRequest = "CHROME_EXTENSION_REDIRECTED_REQUEST",
+    ChromeExtensionModifiedHeaders = "CHROME_EXTENSION_MODIFIED_HEADERS",
+    ClearSiteData = "CLEAR_SITE_DATA",
 }
 
 /// The `constants` object, as JSON text. `unix_zero` is the Unix time (ms) of our clock's zero.

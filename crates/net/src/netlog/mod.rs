@@ -89,6 +89,22 @@ impl FromStr for CaptureMode {
     }
 }
 
+/// An event a stage outside this crate adds to the log of a request ([`NetLog::note`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Note {
+    /// An extension cancelled the request (Chrome's `CHROME_EXTENSION_ABORTED_REQUEST`).
+    ExtensionAbortedRequest,
+    /// An extension redirected the request (`CHROME_EXTENSION_REDIRECTED_REQUEST`).
+    ExtensionRedirectedRequest,
+    /// An extension changed the request's or the response's headers
+    /// (`CHROME_EXTENSION_MODIFIED_HEADERS`).
+    ExtensionModifiedHeaders,
+    /// A response's `Clear-Site-Data` cleared its origin's data (`CLEAR_SITE_DATA`; Chrome
+    /// has no net log event for it, this library adds one).
+    ClearSiteData,
+}
+
 /// Options of [`NetLog::start_logging`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -389,6 +405,26 @@ impl NetLog {
                 Some(json!({"source_dependency": {"id": socket, "type": SourceType::Socket as u8}}))
             });
         }
+    }
+
+    /// Adds `note` to the log of the request the current task works for: a stage's
+    /// `on_request` / `on_response` calls it (the DNR stage of extensions, `Clear-Site-Data`).
+    /// Nothing happens when no log runs or outside a request; `params` is only called when
+    /// the event is written.
+    pub fn note(&self, note: Note, params: impl FnOnce() -> Value) {
+        if !self.is_active() {
+            return;
+        }
+        let Some(src) = Self::current_request() else {
+            return;
+        };
+        let ty = match note {
+            Note::ExtensionAbortedRequest => EventType::ChromeExtensionAbortedRequest,
+            Note::ExtensionRedirectedRequest => EventType::ChromeExtensionRedirectedRequest,
+            Note::ExtensionModifiedHeaders => EventType::ChromeExtensionModifiedHeaders,
+            Note::ClearSiteData => EventType::ClearSiteData,
+        };
+        self.add(&src, ty, Phase::None, |_| Some(params()));
     }
 
     /// Logs a webRequest answer ignored because an earlier listener of the chain decided

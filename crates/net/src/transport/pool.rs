@@ -15,10 +15,10 @@ use hyper::body::Incoming;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::Key;
 use super::conn::{Conn, ConnInfo, Dialer, H1Conn, H2Conn, io_kind, send_error};
 use super::layers::{Attempt, ProxyCredentials, SendHop};
 use super::limits::{Grant, Limiter, Slot, SocketLimits, Wait};
-use super::Key;
 use crate::body::{Body, ConnSource};
 use crate::error::{Error, NetError, Result};
 use crate::request::RequestBody;
@@ -445,14 +445,7 @@ impl SendHop for Arc<Pool> {
                 format!("request body of {} already sent", att.url),
             ));
         };
-        let mut req = build_request(
-            att.url,
-            att.method,
-            att.headers,
-            body,
-            h2 || absolute,
-            h2,
-        )?;
+        let mut req = build_request(att.url, att.method, att.headers, body, h2 || absolute, h2)?;
         if absolute
             && let Some(value) = att
                 .proxy_credentials

@@ -934,9 +934,14 @@ async fn user_agent_and_languages_are_seen_and_changed_before_send_headers() {
             Answer::request_headers(h)
         }
     });
-    let r = get(&net, &site.http_url("a.test", "/echo")).await.expect("fetch");
+    let r = get(&net, &site.http_url("a.test", "/echo"))
+        .await
+        .expect("fetch");
     let echo = json(&r.bytes().await.expect("body"));
-    let seen = next(&mut rx).await.request_headers.expect("request headers");
+    let seen = next(&mut rx)
+        .await
+        .request_headers
+        .expect("request headers");
     assert_eq!(
         seen.get("user-agent").map(|v| v.as_bytes()),
         Some(&b"test-agent"[..])

@@ -83,11 +83,34 @@ async fn each_value_clears_its_data_for_the_origin_only() {
     assert_eq!(site.requests_to("/res/csd").len(), 1, "a.test is not");
 
     // "*" clears both; over plain http (not a secure context) nothing is cleared.
+    // The net log records what was cleared, for which origin (only when something was).
     fill().await;
+    let log_path = ud.path().join("csd-netlog.json");
+    s.net_log()
+        .start_logging(&log_path, session::netlog::NetLogOptions::new())
+        .expect("start log");
     let plain = site.http_url("a.test", "/headers?clear-site-data=%22*%22");
     get(&s, &plain).await;
     assert_eq!(cookie_domains(&s), vec!["a.test", "b.test"]);
     get(&s, &a("/headers?clear-site-data=%22*%22")).await;
     assert_eq!(cookie_domains(&s), vec!["b.test"]);
     assert!(s.get_shared_dictionary_usage_info().is_empty());
+    s.net_log().stop_logging().expect("stop log");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&log_path).expect("log")).expect("json");
+    let ty = &v["constants"]["logEventTypes"]["CLEAR_SITE_DATA"];
+    let cleared: Vec<&serde_json::Value> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| &e["type"] == ty)
+        .map(|e| &e["params"])
+        .collect();
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    let origin = a("/");
+    assert_eq!(cleared[0]["origin"], origin.trim_end_matches('/'));
+    assert_eq!(
+        cleared[0]["types"],
+        serde_json::json!(["cookies", "cache", "storage"])
+    );
 }

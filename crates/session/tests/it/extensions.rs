@@ -147,8 +147,45 @@ pub(crate) mod dnr_stage {
             "the old URL was never asked"
         );
 
-        // Removing the extension removes its rules.
+        // The net log names each decision with the extension and the rule.
+        let log_path = ud.path().join("dnr-netlog.json");
+        let log = s.net_log();
+        log.start_logging(&log_path, session::netlog::NetLogOptions::new())
+            .expect("start log");
+        let _ = fetch(site.http_url("tracker.test", "/echo")).await;
+        let _ = fetch(site.http_url("old.test", "/anything")).await;
+        log.stop_logging().expect("stop log");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&log_path).expect("log")).expect("json");
         let id = s.extensions().get_all_extensions()[0].id.clone();
+        let events = |name: &str| -> Vec<serde_json::Value> {
+            let ty = &v["constants"]["logEventTypes"][name];
+            v["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .filter(|e| &e["type"] == ty)
+                .map(|e| e["params"].clone())
+                .collect()
+        };
+        let aborted = events("CHROME_EXTENSION_ABORTED_REQUEST");
+        assert_eq!(aborted.len(), 1, "{aborted:?}");
+        assert_eq!(aborted[0]["extension_id"], id.as_str());
+        assert_eq!(aborted[0]["rules"][0]["rule_id"], 1);
+        assert_eq!(aborted[0]["rules"][0]["ruleset_id"], "main");
+        let redirected = events("CHROME_EXTENSION_REDIRECTED_REQUEST");
+        assert_eq!(redirected.len(), 1, "{redirected:?}");
+        assert_eq!(redirected[0]["rules"][0]["rule_id"], 2);
+        assert_eq!(redirected[0]["url"], site.http_url("a.test", "/echo"));
+        let modified = events("CHROME_EXTENSION_MODIFIED_HEADERS");
+        assert_eq!(modified.len(), 1, "{modified:?}");
+        assert_eq!(modified[0]["rules"][0]["rule_id"], 3);
+        assert_eq!(
+            modified[0]["modified_headers"],
+            serde_json::json!(["x-added", "x-seen"])
+        );
+
+        // Removing the extension removes its rules.
         s.extensions().remove_extension(&id);
         let r = fetch(site.http_url("tracker.test", "/echo"))
             .await
