@@ -52,6 +52,10 @@ const TARGETS: &[(&str, &str)] = &[
         "extension_json",
         "extension manifests, messages.json catalogs, declarativeNetRequest rules",
     ),
+    (
+        "sts_header",
+        "Strict-Transport-Security (HSTS) header values",
+    ),
 ];
 
 struct Outcome {

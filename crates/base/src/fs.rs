@@ -76,6 +76,43 @@ pub fn temp_sibling(path: &Path) -> io::Result<PathBuf> {
     Ok(path.with_file_name(tmp_name))
 }
 
+/// Moves an unusable file aside as `<name>.corrupt-<unix seconds>` (with `-<n>` added when that
+/// name is taken) and returns where it went, so that a store can start empty without losing the
+/// bytes: the way every store of a partition treats a file it cannot read.
+///
+/// ```
+/// use session_base::fs::move_aside;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("TransportSecurity");
+/// std::fs::write(&file, b"not json").unwrap();
+/// let aside = move_aside(&file).unwrap();
+/// assert!(!file.exists());
+/// assert!(aside.file_name().unwrap().to_string_lossy().starts_with("TransportSecurity.corrupt-"));
+/// assert_eq!(std::fs::read(&aside).unwrap(), b"not json");
+/// ```
+pub fn move_aside(path: &Path) -> io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a file path: {}", path.display()),
+        )
+    })?;
+    let name = name.to_string_lossy();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut target = path.with_file_name(format!("{name}.corrupt-{secs}"));
+    let mut n = 1;
+    while target.exists() {
+        target = path.with_file_name(format!("{name}.corrupt-{secs}-{n}"));
+        n += 1;
+    }
+    fs::rename(path, &target)?;
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +137,19 @@ mod tests {
         let path = dir.path().join("missing").join("file");
         assert!(atomic_write(&path, b"x").is_err());
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn move_aside_never_overwrites_an_earlier_copy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("Store");
+        fs::write(&path, b"one").expect("write");
+        let first = move_aside(&path).expect("first");
+        fs::write(&path, b"two").expect("write");
+        let second = move_aside(&path).expect("second");
+        assert_ne!(first, second);
+        assert_eq!(fs::read(&first).expect("first"), b"one");
+        assert_eq!(fs::read(&second).expect("second"), b"two");
+        assert!(move_aside(&dir.path().join("missing")).is_err());
     }
 }

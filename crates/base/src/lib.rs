@@ -2,7 +2,8 @@
 //!
 //! - [`events::LazySender`]: an event channel made when the first listener subscribes.
 //! - [`fs::atomic_write`]: write-temp, fsync, rename, the way every file that must survive a
-//!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal).
+//!   crash is written (Preferences, `Custom Dictionary.txt`, the download journal), and
+//!   [`fs::move_aside`], how an unreadable store file is set aside as `<name>.corrupt-<time>`.
 //! - [`host_rules::HostRules`]: Chromium's `--host-resolver-rules` (`MAP`, `~NOTFOUND`, `EXCLUDE`).
 //! - [`header`]: header-syntax helpers (splitting outside quoted strings) for the parsers of
 //!   `Cache-Control`, `Content-Disposition` and friends.

@@ -55,13 +55,16 @@ enum Command {
     /// The partition's downloads: list, resume or cancel.
     #[command(subcommand)]
     Downloads(cmd::downloads::DownloadsCommand),
-    /// Clear cookies, cache and download history, for some origins or all.
+    /// Clear cookies, cache (with HSTS policies) and download history, for some origins or all.
     ClearData(cmd::clear_data::Args),
     /// Unpacked extensions: info, match (content scripts, DNR), load, list, remove.
     Extensions(cmd::extensions::Args),
     /// HTTP authentication: clear the auth cache.
     #[command(subcommand)]
     Auth(cmd::auth::AuthCommand),
+    /// HSTS policies of the partition: query, add, delete.
+    #[command(subcommand)]
+    Hsts(cmd::hsts::HstsCommand),
     /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -154,6 +157,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ClearData(args) => cmd::clear_data::run(&ctx, args).await,
         Command::Extensions(args) => cmd::extensions::run(&ctx, args),
         Command::Auth(command) => cmd::auth::run(&ctx, command),
+        Command::Hsts(command) => cmd::hsts::run(&ctx, command),
         Command::Partition(_) | Command::Completions { .. } | Command::Manpage { .. } => {
             unreachable!("handled above")
         }

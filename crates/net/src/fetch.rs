@@ -312,7 +312,8 @@ async fn hops(
             } else if ctx.has_body {
                 match replay {
                     Some(b) => body = Some(b),
-                    None if streamed => {
+                    // A hop a stage answered (an internal redirect) never sent the body.
+                    None if streamed && body.is_none() => {
                         return Err(Error::new(
                             NetError::UploadStreamRewindNotSupported,
                             format!(

@@ -69,6 +69,9 @@
 //!   (stage 1: `handle`/`unhandle`, the deprecated family, a handler in place of the transport),
 //!   custom schemes and the file responder; [`blob`] the blob registry and `BlobStage`, stage 1
 //!   for `blob:` URLs.
+//! - [`hsts`]: HSTS per partition (Chromium's `TransportSecurityState`): the
+//!   `Strict-Transport-Security` parser, the policies and their `TransportSecurity` file, and the
+//!   stage that upgrades `http:` hops with an internal `307` (first of slot 3).
 //! - [`dns`], [`tls`], [`emulation`], `file.rs`, [`certificate`], `error.rs`: the parts.
 //!
 //! Modules do not import each other in a loop: `error` ← `request` ← `body` ← `response` ←
@@ -84,6 +87,8 @@
 //!   so the spelling cannot come from the map itself. Response `raw_headers` keep the server's
 //!   spelling and wire order.
 //! - What rustls cannot do of `set_ssl_config` is listed in [`tls`].
+//! - HSTS has no preload list: only policies a partition saw over trusted TLS (or was given
+//!   with [`hsts::TransportSecurity::add`]) apply; see [`hsts`].
 //! - HTTP authentication speaks Basic, Digest and NTLM (NTLMv2, explicit credentials).
 //!   Negotiate (Kerberos/SPNEGO) is not offered: it needs the platform's GSSAPI or SSPI and a
 //!   ticket from the logged-in user, which this library neither links nor has; a server that
@@ -101,6 +106,7 @@ pub mod emulation;
 mod error;
 mod fetch;
 mod file;
+pub mod hsts;
 mod net;
 pub mod netlog;
 pub mod protocol;

@@ -12,6 +12,7 @@ use crate::emulation::{Emulation, NetworkEmulation};
 use crate::error::{Error, NetError, Result};
 use crate::fetch::DefaultHeaders;
 use crate::fetch::{self, Pipeline, Routing};
+use crate::hsts::{HstsStage, TransportSecurity};
 use crate::netlog::NetLog;
 use crate::protocol;
 use crate::proxy::{ProxyConfig, ProxyResolver, pac};
@@ -73,6 +74,9 @@ pub struct NetConfig {
     /// The application's privileged schemes (`registerSchemesAsPrivileged`): URLs of
     /// `standard` ones are canonicalised like `http` URLs.
     pub schemes: protocol::Schemes,
+    /// The partition's HSTS policies: in memory by default, or
+    /// [`TransportSecurity::open`] on a persistent partition's `TransportSecurity` file.
+    pub transport_security: TransportSecurity,
 }
 
 impl Default for NetConfig {
@@ -84,6 +88,7 @@ impl Default for NetConfig {
             extra_roots_pem: Vec::new(),
             limits: Limits::default(),
             schemes: protocol::Schemes::default(),
+            transport_security: TransportSecurity::in_memory(),
         }
     }
 }
@@ -204,6 +209,7 @@ impl Net {
             emulation: Arc::new(Emulation::default()),
             netlog: netlog.clone(),
             limits: config.limits.clone(),
+            hsts: config.transport_security.clone(),
         }));
         let auth = Arc::new(Auth::default());
         let defaults = defaults_for(&config.user_agent, config.accept_languages.as_deref())?;
@@ -244,6 +250,11 @@ impl Net {
                 })
             }),
         }));
+        // First of slot 3: after `onBeforeRequest`, before any cache stage the facade adds.
+        pipeline.stages.insert(Arc::new(HstsStage {
+            policies: config.transport_security,
+            netlog: pipeline.netlog.clone(),
+        }));
         pipeline.stages.insert(Arc::new(auth::AuthStage {
             auth: auth.clone(),
             netlog: pipeline.netlog.clone(),
@@ -282,6 +293,12 @@ impl Net {
     /// every request of this `Net` (fetches, downloads, PAC scripts, cache hits).
     pub fn web_request(&self) -> &WebRequest {
         &self.web_request
+    }
+
+    /// The session's HSTS policies (Chromium's `TransportSecurityState`): what is noted from
+    /// `Strict-Transport-Security`, looked up, added and deleted (see [`crate::hsts`]).
+    pub fn transport_security(&self) -> &TransportSecurity {
+        &self.dialer().hsts
     }
 
     /// Adds a stage to the pipeline (see [`stages`]).

@@ -37,6 +37,9 @@ pub struct HopResponse {
     pub from_cache: bool,
     /// The peer address, for a response from the network.
     pub remote_addr: Option<SocketAddr>,
+    /// Whether the response came over TLS whose certificate the default verifier trusted (not
+    /// one the verify proc accepted in spite of it): only such a response sets HSTS.
+    pub(crate) trusted_tls: bool,
 }
 
 impl HopResponse {
@@ -52,6 +55,7 @@ impl HopResponse {
             body,
             from_cache: false,
             remote_addr: None,
+            trusted_tls: false,
         }
     }
 }

@@ -220,8 +220,13 @@ struct TlsInner {
 }
 
 type VerdictKey = (String, [u8; 32]);
+/// The proc's verdict and the default verifier's, of one (host, leaf).
+type Verdict = (
+    std::result::Result<(), Error>,
+    std::result::Result<(), Error>,
+);
 /// Verdicts of the current proc, with the proc's generation.
-type Verdicts = (u64, HashMap<VerdictKey, std::result::Result<(), Error>>);
+type Verdicts = (u64, HashMap<VerdictKey, Verdict>);
 
 /// The TLS state of one session.
 pub(crate) struct Tls {
@@ -432,12 +437,15 @@ impl Tls {
         v.1.clear();
     }
 
-    /// TLS over `tcp` to `host`, verified; returns the stream and whether ALPN chose h2.
+    /// TLS over `tcp` to `host`, verified; returns the stream, whether ALPN chose h2 and
+    /// whether the default verifier trusted the certificate. For a `strict` host (one with an
+    /// HSTS policy) the verify proc cannot accept a certificate the default verifier refused.
     pub(crate) async fn connect(
         &self,
         host: &str,
         tcp: Throttled<TcpStream>,
-    ) -> Result<(TlsStream<Throttled<TcpStream>>, bool)> {
+        strict: bool,
+    ) -> Result<(TlsStream<Throttled<TcpStream>>, bool, bool)> {
         let config = {
             let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
             g.client
@@ -467,16 +475,31 @@ impl Tls {
             .map(|c| c.clone().into_owned())
             .collect();
         let h2 = session.alpn_protocol() == Some(b"h2");
-        self.verify(host, &server_name, &certs).await?;
-        Ok((stream, h2))
+        let (verdict, default) = self.verify(host, &server_name, &certs).await?;
+        let trusted = match (verdict, default) {
+            (Err(e), _) => return Err(e),
+            (Ok(()), Ok(())) => true,
+            (Ok(()), Err(e)) if strict => {
+                return Err(Error::new(
+                    e.kind(),
+                    format!(
+                        "{}; '{host}' has an HSTS policy, so the certificate verify proc cannot accept it",
+                        e.detail()
+                    ),
+                ));
+            }
+            (Ok(()), Err(_)) => false,
+        };
+        Ok((stream, h2, trusted))
     }
 
+    /// The verdict on `certs` (the proc's if one is set) and the default verifier's.
     async fn verify(
         &self,
         host: &str,
         server_name: &ServerName<'_>,
         certs: &[CertificateDer<'static>],
-    ) -> Result<()> {
+    ) -> Result<Verdict> {
         let Some((leaf, intermediates)) = certs.split_first() else {
             return Err(Error::new(
                 NetError::SslProtocolError,
@@ -501,13 +524,13 @@ impl Tls {
             });
         let proc = self.proc.read().unwrap_or_else(|e| e.into_inner()).clone();
         let Some(proc) = proc else {
-            return default;
+            return Ok((default.clone(), default));
         };
         let key: VerdictKey = (host.to_string(), Sha256::digest(leaf.as_ref()).into());
         let generation = {
             let v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(r) = v.1.get(&key) {
-                return r.clone();
+                return Ok(r.clone());
             }
             v.0
         };
@@ -532,17 +555,18 @@ impl Tls {
                 NetError::Failed,
                 format!("the certificate verify proc rejected the certificate of '{host}'"),
             )),
-            CertificateVerdict::UseDefault => default,
+            CertificateVerdict::UseDefault => default.clone(),
             CertificateVerdict::Error(kind) => Err(Error::new(
                 kind,
                 format!("the certificate verify proc failed the certificate of '{host}'"),
             )),
         };
+        let verdict = (result, default);
         let mut v = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
         if v.0 == generation {
-            v.1.insert(key, result.clone());
+            v.1.insert(key, verdict.clone());
         }
-        result
+        Ok(verdict)
     }
 }
 

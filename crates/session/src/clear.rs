@@ -242,6 +242,8 @@ pub struct ClearedCounts {
     pub downloads: usize,
     /// Shared compression dictionaries removed (with `cache`).
     pub dictionaries: usize,
+    /// HSTS policies removed (with `cache`).
+    pub hsts_policies: usize,
 }
 
 impl Session {
@@ -253,7 +255,10 @@ impl Session {
     /// and site data" does), the HTTP cache (by the origin of each entry's URL) and, with it, the
     /// shared compression dictionaries (by dictionary URL or frame origin), and the download
     /// history (finished, cancelled and interrupted items; running downloads and the files on
-    /// disk are kept, as Chromium does). The other types (`localStorage`, `indexedDB`,
+    /// disk are kept, as Chromium does). `cache` also takes the HSTS policies the session noted
+    /// (its `TransportSecurity`): with origins, the policies of exactly those hosts go (or, with
+    /// `exclude_origins`, every other one); a parent domain's `includeSubDomains` policy is
+    /// matched by its own host only. The other types (`localStorage`, `indexedDB`,
     /// `serviceWorkers`, `fileSystems`, `webSQL`, `backgroundFetch`) are written only by a
     /// renderer, which this library does not have, so there is nothing of them to clear.
     ///
@@ -288,6 +293,7 @@ impl Session {
             if types.contains(&DataType::Cache) {
                 counts.cache_entries = session.clear_cache_data(&filter);
                 counts.dictionaries = session.clear_dictionary_data(&filter);
+                counts.hsts_policies = clear_hsts(&session, &filter);
             }
             if types.contains(&DataType::Downloads) {
                 counts.downloads = session.clear_download_history(&filter)?;
@@ -350,6 +356,24 @@ impl Session {
             }
         }
         Ok(removed)
+    }
+}
+
+/// Removes the HSTS policies the filter covers (by host: policies are kept under a hash of
+/// their host, so they match origins' hosts exactly, not by registrable domain).
+fn clear_hsts(session: &Session, filter: &OriginFilter) -> usize {
+    let policies = session.net().transport_security();
+    match filter {
+        OriginFilter::All => policies.clear(),
+        OriginFilter::Only(list) => list
+            .iter()
+            .filter_map(Origin::host)
+            .filter(|h| policies.delete(h))
+            .count(),
+        OriginFilter::Except(list) => {
+            let keep: Vec<&str> = list.iter().filter_map(Origin::host).collect();
+            policies.retain_only(&keep)
+        }
     }
 }
 

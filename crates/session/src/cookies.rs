@@ -66,10 +66,14 @@ impl Session {
 
     /// `ses.flushStorageData()`: the storage this library keeps that could be pending is the
     /// cookie store's write-ahead log, so this checkpoints it (every cookie change is already
-    /// committed when its call returns).
+    /// committed when its call returns), and the HSTS policies not yet written to
+    /// `TransportSecurity` (written a second after a change otherwise).
     pub fn flush_storage_data(&self) -> Result<(), SessionError> {
         self.cookies().flush_store().map_err(|e| {
             SessionError::with_source(SessionErrorKind::Io, "cannot flush the cookie store", e)
+        })?;
+        self.net().transport_security().flush().map_err(|e| {
+            SessionError::with_source(SessionErrorKind::Io, "cannot flush the HSTS state", e)
         })
     }
 

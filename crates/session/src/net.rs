@@ -9,13 +9,30 @@
 use crate::session::Session;
 pub use session_net::*;
 
+/// The session's network context, with its HSTS policies kept in
+/// `<storage_path>/TransportSecurity` for a persistent partition (a warning when an unusable file
+/// was moved aside), in memory otherwise.
 pub(crate) fn new_net(
     user_agent: &str,
     accept_language: &str,
     schemes: &protocol::Schemes,
-) -> Result<Net, crate::Error> {
+    storage_path: Option<&std::path::Path>,
+) -> Result<(Net, Option<String>), crate::Error> {
     let mut config = NetConfig::default();
     config.schemes = schemes.clone();
+    let mut warning = None;
+    if let Some(dir) = storage_path {
+        let (policies, w) =
+            hsts::TransportSecurity::open(dir.join(hsts::FILE_NAME)).map_err(|e| {
+                crate::Error::with_source(
+                    crate::ErrorKind::Io,
+                    "cannot open the session's HSTS state",
+                    e,
+                )
+            })?;
+        config.transport_security = policies;
+        warning = w;
+    }
     let net = Net::new(config).map_err(|e| {
         crate::Error::with_source(
             crate::ErrorKind::Io,
@@ -24,7 +41,7 @@ pub(crate) fn new_net(
         )
     })?;
     user_agent_changed(&net, user_agent, accept_language);
-    Ok(net)
+    Ok((net, warning))
 }
 
 /// Follows the session's user agent and `Accept-Language` header.

@@ -34,12 +34,7 @@ impl Preferences {
             Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
                 Ok(Value::Object(map)) => map,
                 _ => {
-                    let secs = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0);
-                    let aside = dir.join(format!("{PREFERENCES_FILE}.corrupt-{secs}"));
-                    std::fs::rename(&path, &aside).map_err(|e| {
+                    let aside = session_base::fs::move_aside(&path).map_err(|e| {
                         Error::with_source(
                             ErrorKind::Io,
                             format!("cannot move corrupt {} aside", path.display()),

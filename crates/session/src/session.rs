@@ -76,6 +76,14 @@ pub(crate) struct Inner {
     _lock: Option<PartitionLock>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A task may still hold the pipeline (and with it the HSTS writer) for a moment: what
+        // is pending is written before the partition's lock goes, so a reopen sees it.
+        let _ = self.net.transport_security().flush();
+    }
+}
+
 struct State {
     user_agent: String,
     accept_language: String,
@@ -117,7 +125,13 @@ impl Session {
         let permissions =
             crate::permissions::new_permissions(new.storage_path.as_deref(), &new.options)?;
         let devices = crate::devices::new_devices(&permissions);
-        let net = crate::net::new_net(new.default_user_agent, "en-US", &new.schemes)?;
+        let (net, hsts_warning) = crate::net::new_net(
+            new.default_user_agent,
+            "en-US",
+            &new.schemes,
+            new.storage_path.as_deref(),
+        )?;
+        warnings.extend(hsts_warning);
         let (cookies, cookie_warning) =
             crate::cookies::open_cookies(new.storage_path.as_deref(), &new.options)?;
         warnings.extend(cookie_warning);

@@ -10,6 +10,7 @@ pub(crate) mod download;
 pub(crate) mod downloads;
 pub(crate) mod extensions;
 pub(crate) mod fetch;
+pub(crate) mod hsts;
 pub(crate) mod info;
 pub(crate) mod partition;
 pub(crate) mod proxy;

@@ -10,6 +10,7 @@ mod dictionaries;
 mod docs;
 mod downloads;
 mod fetch_flags;
+mod hsts;
 mod net;
 mod netlog;
 mod proxy;

@@ -22,6 +22,7 @@ event_types! {
     RequestAlive = "REQUEST_ALIVE",
     UrlRequestStartJob = "URL_REQUEST_START_JOB",
     UrlRequestRedirected = "URL_REQUEST_REDIRECTED",
+    UrlRequestRedirectJob = "URL_REQUEST_REDIRECT_JOB",
     UrlRequestFakeResponseHeadersCreated = "URL_REQUEST_FAKE_RESPONSE_HEADERS_CREATED",
     HttpTransactionSendRequestHeaders = "HTTP_TRANSACTION_SEND_REQUEST_HEADERS",
     HttpTransactionReadResponseHeaders = "HTTP_TRANSACTION_READ_RESPONSE_HEADERS",

@@ -7,7 +7,9 @@
 //! Every hop of a fetch (the first URL, then each redirect target) runs:
 //!
 //! 1. [`Stage::on_request`] of every registered stage, in [`Slot`] order: 1 protocol handlers,
-//!    2 `onBeforeRequest`, 3 cache lookup, 4 cookies, 5 `onBeforeSendHeaders`. A stage may edit
+//!    2 `onBeforeRequest`, 3 the HSTS upgrade (built in, first of its slot: an `http:` hop of a
+//!    host with a policy is answered with an internal `307` to `https:`) then the cache lookup,
+//!    4 cookies, 5 `onBeforeSendHeaders`. A stage may edit
 //!    the [`RequestContext`] (headers, URL, method) and returns a [`Flow`]:
 //!    - [`Flow::Continue`]: on to the next stage, and finally the transport;
 //!    - [`Flow::Respond`]: this hop is answered (a fresh cache hit, a webRequest redirect): the
@@ -79,7 +81,8 @@ pub enum Slot {
     ProtocolHandlers = 1,
     /// 2. webRequest `onBeforeRequest` and declarativeNetRequest rules.
     BeforeRequest = 2,
-    /// 3. HTTP cache lookup (request side) and store / 304 merge (response side).
+    /// 3. HTTP cache lookup (request side) and store / 304 merge (response side); the built-in
+    ///    HSTS stage runs first in it.
     Cache = 3,
     /// 4. Cookies attached (request side) and `Set-Cookie` stored (response side).
     Cookies = 4,

@@ -24,6 +24,7 @@ use super::tunnel;
 use crate::dns::Resolver;
 use crate::emulation::{Emulation, Throttled};
 use crate::error::{Error, NetError, Result};
+use crate::hsts::TransportSecurity;
 use crate::net::Limits;
 use crate::netlog::{EventType, Logged, NetLog};
 use crate::request::RequestBody;
@@ -127,6 +128,8 @@ pub(crate) struct ConnInfo {
     pub(crate) remote: SocketAddr,
     /// The socket's net log source id (0: not logged).
     pub(crate) log_id: u32,
+    /// TLS whose certificate the default verifier trusted (HSTS is noted only over it).
+    pub(crate) trusted_tls: bool,
 }
 
 pub(crate) struct H1Conn {
@@ -271,6 +274,8 @@ pub(crate) struct Dialer {
     pub(crate) emulation: Arc<Emulation>,
     pub(crate) netlog: NetLog,
     pub(crate) limits: Limits,
+    /// The session's HSTS policies: a host with one gets no certificate override.
+    pub(crate) hsts: TransportSecurity,
 }
 
 impl Dialer {
@@ -334,26 +339,28 @@ impl Dialer {
             )
         })?;
         let stream = Throttled::new(tcp, self.emulation.clone());
+        let (socket, h2, trusted_tls) = if key.https {
+            let host = key.host.trim_start_matches('[').trim_end_matches(']');
+            let strict = self.hsts.is_strict(host);
+            self.netlog.step_begin(log, EventType::SslConnect, None);
+            let tls = self.tls.connect(host, stream, strict).await;
+            self.netlog
+                .step_end(log, EventType::SslConnect, &tls, |(s, _, _)| {
+                    Some(crate::tls::connect_params(s.get_ref().1))
+                });
+            let (tls, h2, trusted) = tls?;
+            (Socket::Tls(Box::new(tls)), h2, trusted)
+        } else {
+            (Socket::Plain(stream), false, false)
+        };
         let info = Arc::new(ConnInfo {
             _slot: slot,
             token: token.clone(),
             epoch,
             remote,
             log_id: log.map_or(0, |s| s.id),
+            trusted_tls,
         });
-        let (socket, h2) = if key.https {
-            let host = key.host.trim_start_matches('[').trim_end_matches(']');
-            self.netlog.step_begin(log, EventType::SslConnect, None);
-            let tls = self.tls.connect(host, stream).await;
-            self.netlog
-                .step_end(log, EventType::SslConnect, &tls, |(s, _)| {
-                    Some(crate::tls::connect_params(s.get_ref().1))
-                });
-            let (tls, h2) = tls?;
-            (Socket::Tls(Box::new(tls)), h2)
-        } else {
-            (Socket::Plain(stream), false)
-        };
         let socket = Logged::new(socket, self.netlog.clone(), log.copied(), key.https);
         let handshake_err = |e: hyper::Error| {
             Error::new(

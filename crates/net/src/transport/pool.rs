@@ -411,6 +411,7 @@ impl Pool {
             hop.raw_headers = RawHeaders::from_wire(head);
         }
         hop.remote_addr = Some(info.remote);
+        hop.trusted_tls = info.trusted_tls;
         Ok(hop)
     }
 }

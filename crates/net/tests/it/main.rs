@@ -9,6 +9,7 @@ mod dns;
 mod emulation;
 mod file;
 mod handlers;
+mod hsts;
 mod limits;
 mod pool;
 mod protocol;

@@ -10,6 +10,7 @@ mod downloads;
 mod examples;
 mod extensions;
 mod hostile;
+mod hsts;
 mod net;
 mod netlog;
 mod partitions;
