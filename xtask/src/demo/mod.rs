@@ -8,7 +8,9 @@ mod auth;
 mod cache;
 mod cookies;
 mod devices;
+mod dictionaries;
 mod downloads;
+mod extensions;
 mod foundation;
 mod net;
 mod netlog;
@@ -35,8 +37,10 @@ const STEPS: &[Step] = &[
     ("netlog", netlog::netlog_and_har),
     ("protocol", protocol::seek_into_a_large_file),
     ("webRequest", web_request::block_and_set_header),
+    ("extensions", extensions::dnr_blocks_a_tracker),
     ("cookies", cookies::login_survives_restart),
     ("cache", cache::disk_cache_and_revalidation),
+    ("dictionaries", dictionaries::delta_of_the_next_version),
     ("downloads", downloads::interrupted_and_resumed),
     ("spellcheck", spellcheck::download_check_and_add_a_word),
 ];

@@ -1,0 +1,65 @@
+//! Extensions: a real one from Debian inspected, and a small unpacked extension whose
+//! declarativeNetRequest rules block a tracker for `ses fetch`.
+
+use super::Demo;
+
+pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
+    for dir in [
+        "/usr/share/webext/privacy-badger",
+        "/usr/share/webext/ublock-origin",
+    ] {
+        if std::path::Path::new(dir).join("manifest.json").exists() {
+            demo.say(&format!("a real extension from Debian ({dir})"));
+            demo.ses(&["extensions", "info", dir])?;
+            break;
+        }
+    }
+    let dir = demo.user_data.join("blocker-extension");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let files = [
+        (
+            "manifest.json",
+            r#"{
+  "manifest_version": 3,
+  "name": "Tracker blocker",
+  "version": "1.0",
+  "permissions": ["declarativeNetRequest"],
+  "declarative_net_request": {
+    "rule_resources": [{"id": "trackers", "enabled": true, "path": "rules.json"}]
+  }
+}
+"#,
+        ),
+        (
+            "rules.json",
+            r#"[
+  {"id": 1, "priority": 1, "action": {"type": "block"},
+   "condition": {"urlFilter": "||tracker.test^", "resourceTypes": ["xmlhttprequest", "other"]}}
+]
+"#,
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
+    let dir = dir.display().to_string();
+    let tracker = demo.site.https_url("tracker.test", "/status/200");
+    demo.say("what its rules decide for a request to tracker.test");
+    demo.ses(&["extensions", "match", "--type", "other", &dir, &tracker])?;
+    demo.say("loaded into the session, its rules run before webRequest: the fetch is blocked");
+    match demo.ses(&["--extension", &dir, "fetch", &tracker]) {
+        Err(e) if e.contains("net::ERR_BLOCKED_BY_CLIENT") => {
+            println!("  {}", e.lines().last().unwrap_or(""));
+        }
+        Err(e) => return Err(format!("expected net::ERR_BLOCKED_BY_CLIENT, got: {e}")),
+        Ok(_) => return Err("the tracker was not blocked".into()),
+    }
+    demo.say("other hosts pass");
+    demo.ses(&[
+        "--extension",
+        &dir,
+        "fetch",
+        &demo.site.https_url("a.test", "/status/200"),
+    ])?;
+    Ok(())
+}
