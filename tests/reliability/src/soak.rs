@@ -29,6 +29,7 @@ struct Counts([AtomicU64; 6]);
 
 async fn op(
     s: &Session,
+    worker: u64,
     rng: &mut Rng,
     ports: (u16, u16),
     files: &std::path::Path,
@@ -76,7 +77,8 @@ async fn op(
                 .bytes()
                 .await
                 .map_err(|e| format!("{url}: {e}"))?;
-            let site = format!("https://api{}.test/", r % 10);
+            // A site of this worker's own, so no other worker removes the cookie meanwhile.
+            let site = format!("https://api{worker}.test/");
             s.cookies()
                 .set(&CookieDetails {
                     url: site.clone(),
@@ -231,7 +233,7 @@ pub(crate) fn child_soak(args: &[String]) -> Result<(), String> {
                 let mut rng = Rng::new(seed.wrapping_add(w * 7_919));
                 while Instant::now() < end {
                     let s = &all[rng.below(all.len() as u64) as usize];
-                    if let Err(e) = op(s, &mut rng, ports, &files, &counts).await {
+                    if let Err(e) = op(s, w, &mut rng, ports, &files, &counts).await {
                         counts.0[5].fetch_add(1, Ordering::Relaxed);
                         return Err(e);
                     }
