@@ -75,7 +75,8 @@ pub struct NetConfig {
     /// `standard` ones are canonicalised like `http` URLs.
     pub schemes: protocol::Schemes,
     /// The partition's HSTS policies: in memory by default, or
-    /// [`TransportSecurity::open`] on a persistent partition's `TransportSecurity` file.
+    /// [`TransportSecurity::open`] on a persistent partition's `TransportSecurity` file. It is a
+    /// handle: `Net`s made from clones of one config share it, so give each partition its own.
     pub transport_security: TransportSecurity,
 }
 

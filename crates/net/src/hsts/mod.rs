@@ -244,7 +244,9 @@ impl TransportSecurity {
 
     /// Adds (or replaces) `host`'s own policy for `max_age` from now, as Chrome's
     /// `net-internals` "Add HSTS domain" does. Fails with `net::ERR_INVALID_ARGUMENT` for a host
-    /// that cannot have one (an IP literal, an empty or malformed name).
+    /// that cannot have one (an IP literal, an empty or malformed name). Connections already
+    /// open keep the certificate verdict they were opened with
+    /// ([`crate::Net::close_idle_connections`] drops the idle ones).
     pub fn add(&self, host: &str, max_age: Duration, include_subdomains: bool) -> Result<()> {
         let t = now();
         let expiry = t + max_age.as_secs_f64();
@@ -310,7 +312,8 @@ impl TransportSecurity {
 
     /// The `https:` URL an `http:` request to `url` goes to instead, if a policy applies.
     pub(crate) fn upgrade(&self, url: &Url) -> Option<Url> {
-        if !self.inner.shared.any.load(Ordering::Acquire) {
+        if !matches!(url.scheme(), "http" | "ws") || !self.inner.shared.any.load(Ordering::Acquire)
+        {
             return None;
         }
         self.inner.shared.change(|s| s.upgrade(url, now()))
