@@ -197,12 +197,37 @@ fn parse_url(s: &str) -> Result<Url> {
 
 impl Cookies {
     /// A jar that lives in memory only and never touches disk.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn in_memory(options: CookiesOptions) -> Self {
         Self::build(CookieJar::new(options.limits), None, false, None, None)
     }
 
     /// Opens the persistent jar stored at `path` (a partition's `Cookies` file), creating it if
     /// missing. An unusable file is moved aside and reported by [`Cookies::recovery`].
+    ///
+    /// ```
+    /// use session_cookies::{CookieDetails, CookieFilter, Cookies, CookiesOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("Cookies");
+    /// let jar = Cookies::open(&path, CookiesOptions::default()).unwrap();
+    /// jar.set(&CookieDetails {
+    ///     url: "https://a.test".into(), name: "sid".into(), value: "1".into(),
+    ///     expiration_date: Some(4_102_444_800.0), // 2100: a persistent cookie
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// jar.set(&CookieDetails { url: "https://a.test".into(), name: "tmp".into(), ..Default::default() })
+    ///     .unwrap();
+    /// drop(jar);
+    ///
+    /// // Reopened: the persistent cookie is back, the session cookie is not (Chromium's default).
+    /// let jar = Cookies::open(&path, CookiesOptions::default()).unwrap();
+    /// let names: Vec<_> = jar.get(&CookieFilter::default()).unwrap().into_iter().map(|c| c.name).collect();
+    /// assert_eq!(names, ["sid"]);
+    /// assert_eq!(jar.storage_path(), Some(path.as_path()));
+    /// assert!(jar.recovery().is_none());
+    /// ```
     pub fn open(path: impl AsRef<Path>, options: CookiesOptions) -> Result<Self> {
         let path = path.as_ref();
         let now = now_micros();
@@ -253,16 +278,30 @@ impl Cookies {
     }
 
     /// Electron's `changed` event stream.
+    ///
+    /// ```
+    /// use session_cookies::{ChangeCause, CookieDetails, Cookies, CookiesEvent};
+    ///
+    /// let jar = Cookies::default();
+    /// let mut events = jar.subscribe();
+    /// jar.set(&CookieDetails { url: "https://a.test".into(), name: "n".into(), ..Default::default() })
+    ///     .unwrap();
+    /// jar.remove("https://a.test/", "n").unwrap();
+    /// let CookiesEvent::Changed { cause, removed, .. } = events.try_recv().unwrap() else { unreachable!() };
+    /// assert_eq!((cause, removed), (ChangeCause::Inserted, false));
+    /// let CookiesEvent::Changed { cause, removed, .. } = events.try_recv().unwrap() else { unreachable!() };
+    /// assert_eq!((cause, removed), (ChangeCause::Explicit, true));
+    /// ```
     pub fn subscribe(&self) -> broadcast::Receiver<CookiesEvent> {
         self.inner.events.subscribe()
     }
 
-    /// Number of cookies in the jar.
+    /// Number of cookies in the jar. Example: see [`Cookies::get`].
     pub fn len(&self) -> usize {
         lock(&self.inner.state).jar.len()
     }
 
-    /// Whether the jar is empty.
+    /// Whether the jar is empty. Example: see [`Cookies::get`].
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -311,6 +350,26 @@ impl Cookies {
 
     /// `cookies.get(filter)`: the matching cookies. With a URL, in Cookie-header order; without,
     /// every cookie (longer paths first, then older) filtered. Access times are not updated.
+    ///
+    /// ```
+    /// use session_cookies::{CookieDetails, CookieFilter, Cookies};
+    ///
+    /// let jar = Cookies::default();
+    /// assert!(jar.is_empty());
+    /// for (url, name) in [("https://a.test/", "x"), ("https://www.a.test/docs/", "y"), ("https://b.test/", "x")] {
+    ///     jar.set(&CookieDetails { url: url.into(), name: name.into(), ..Default::default() }).unwrap();
+    /// }
+    /// assert_eq!(jar.len(), 3);
+    /// let named_x = jar.get(&CookieFilter { name: Some("x".into()), ..Default::default() }).unwrap();
+    /// assert_eq!(named_x.len(), 2);
+    /// // Host-only cookies: a request to www.a.test/docs/ carries only `y`.
+    /// let sent = jar.get(&CookieFilter { url: Some("https://www.a.test/docs/".into()), ..Default::default() })
+    ///     .unwrap();
+    /// assert_eq!(sent.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["y"]);
+    ///
+    /// assert_eq!(jar.remove("https://b.test/", "x").unwrap(), 1);
+    /// assert_eq!(jar.clear().unwrap(), 2);
+    /// ```
     pub fn get(&self, filter: &CookieFilter) -> Result<Vec<Cookie>> {
         let now = now_micros();
         let mut state = lock(&self.inner.state);
@@ -355,6 +414,23 @@ impl Cookies {
 
     /// `cookies.set(details)`: stores a cookie as Electron does, returning it as stored.
     /// Errors read `Failed to set cookie - <reason>`.
+    ///
+    /// ```
+    /// use session_cookies::{CookieDetails, Cookies};
+    ///
+    /// let jar = Cookies::default();
+    /// let stored = jar.set(&CookieDetails {
+    ///     url: "https://shop.a.test/cart".into(), name: "cart".into(), value: "3".into(),
+    ///     domain: Some("a.test".into()), ..Default::default()
+    /// }).unwrap();
+    /// assert_eq!((stored.domain.as_deref(), stored.path.as_deref()), (Some(".a.test"), Some("/")));
+    ///
+    /// // A domain the URL cannot set is refused.
+    /// let err = jar.set(&CookieDetails {
+    ///     url: "https://a.test/".into(), name: "x".into(), domain: Some("b.test".into()), ..Default::default()
+    /// }).unwrap_err();
+    /// assert!(err.to_string().starts_with("Failed to set cookie - "));
+    /// ```
     pub fn set(&self, details: &CookieDetails) -> Result<Cookie> {
         let now = now_micros();
         let mut state = lock(&self.inner.state);
@@ -378,7 +454,7 @@ impl Cookies {
     }
 
     /// `cookies.remove(url, name)`: removes the cookies named `name` that a request to `url`
-    /// would carry. Returns how many went.
+    /// would carry. Returns how many went. Example: see [`Cookies::get`].
     pub fn remove(&self, url: &str, name: &str) -> Result<usize> {
         let url = parse_url(url)?;
         let Some(host) = cookie_host(&url) else {
