@@ -175,4 +175,5 @@ fn run(out: &str, args: &[String]) -> Result<(), String> {
 
 /// What the report does not measure yet, said plainly.
 const NOT_YET: &str = "## Not measured yet\n\n\
-- HSTS state is not in the isolation matrix: session-net keeps no HSTS state yet.\n";
+- Why the soak's resident set keeps growing after the cookie jars stop growing (allocator \
+fragmentation or a leak): not investigated yet.\n";
