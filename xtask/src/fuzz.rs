@@ -20,12 +20,25 @@ const TARGETS: &[(&str, &str)] = &[
         "Set-Cookie lines and cookie dates into a jar (HTTP and script sources)",
     ),
     (
+        "cookie_rows",
+        "the cookie store's row codec, as read back from SQLite",
+    ),
+    (
         "cookie_import",
         "cookies.txt and JSON cookie imports, and their export",
     ),
     (
         "cache_headers",
         "Cache-Control, Age, HTTP dates, Use-As-Dictionary, dictionary match patterns",
+    ),
+    (
+        "cache_entry",
+        "disk cache entry metadata files (damaged, torn, or crafted with a valid checksum)",
+    ),
+    (
+        "http_response",
+        "raw server bytes through the HTTP/1.1 client: response heads, framing, gzip/deflate/br/zstd \
+         decoding with limits, redirects, and the net log and HAR writers",
     ),
     (
         "content_disposition",
@@ -57,6 +70,16 @@ const TARGETS: &[(&str, &str)] = &[
         "Strict-Transport-Security (HSTS) header values",
     ),
 ];
+
+/// Crashes found by the targets (or while writing them), each fixed with a regression test beside the parser: (target,
+/// what it was, the test that keeps it fixed). The report lists them under its table.
+const FIXED: &[(&str, &str, &str)] = &[(
+    "cache_entry",
+    "a sealed entry file with a header count above `HeaderMap`'s maximum panicked in \
+     `HeaderMap::with_capacity`; a vary count of 4 billion asked for a huge allocation. Counts \
+     read from the file now only cap the initial capacity",
+    "session-cache `entry::tests::absurd_counts_are_refused`",
+)];
 
 struct Outcome {
     target: &'static str,
@@ -225,6 +248,10 @@ fn write_report(outcomes: &[Outcome], seconds: u64) -> Result<(), String> {
             o.rss_mb,
             o.crashed.as_deref().unwrap_or("none")
         ));
+    }
+    md.push_str("\n## Crashes found and fixed\n\n");
+    for (target, what, test) in FIXED {
+        md.push_str(&format!("- `{target}`: {what}. Regression test: {test}.\n"));
     }
     let path = root().join("docs/fuzzing.md");
     std::fs::write(&path, md).map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -72,6 +72,28 @@ pub mod policy;
 mod store;
 mod writer;
 
+/// Entry points for `fuzz/` (built only with `--cfg fuzzing`, as cargo-fuzz does).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Decodes `bytes` as a disk cache entry's metadata file, then again with a valid checksum
+    /// appended (so the parser past the checksum is reached), and checks that a decoded entry
+    /// encodes back to bytes that decode to the same entry.
+    pub fn entry_file(bytes: &[u8]) {
+        let _ = crate::entry::Head::decode(bytes);
+        let mut sealed = bytes.to_vec();
+        sealed.extend_from_slice(&crate::entry::checksum(bytes).to_le_bytes());
+        if let Some(head) = crate::entry::Head::decode(&sealed) {
+            let again =
+                crate::entry::Head::decode(&head.encode()).expect("re-encoded entry decodes");
+            assert_eq!(again.key, head.key);
+            assert_eq!(again.headers, head.headers);
+            assert_eq!(again.body_len, head.body_len);
+            assert_eq!(again.body_file, head.body_file);
+        }
+    }
+}
+
 pub use body::{BoxError, CacheBody, TeeBody};
 pub use cache::{Cache, CacheMode, CacheStatus, HandleError, Lookup, Pending, TopFrameSite};
 pub use entry::WireForm;

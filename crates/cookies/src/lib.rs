@@ -52,6 +52,21 @@ mod store;
 mod text;
 mod writer;
 
+/// Entry points for `fuzz/` (built only with `--cfg fuzzing`, as cargo-fuzz does).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Decodes `bytes` as the cookie store's row blob; a blob that decodes encodes back to one
+    /// that decodes to the same cookies.
+    pub fn row_codec(bytes: &[u8]) {
+        if let Ok(cookies) = crate::codec::decode(bytes) {
+            let again = crate::codec::decode(&crate::codec::encode(&cookies))
+                .expect("re-encoded rows decode");
+            assert_eq!(again, cookies);
+        }
+    }
+}
+
 pub use api::{CookieDetails, CookieFilter, Cookies, CookiesEvent, CookiesOptions};
 pub use context::{CookieSource, RequestContext, SameSiteContext};
 pub use cookie::{CanonicalCookie, Cookie, CookiePartitionKey, Priority, SameSite};
