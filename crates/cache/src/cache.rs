@@ -220,6 +220,8 @@ fn parse_range(headers: &HeaderMap, total: u64) -> Option<Option<(u64, u64)>> {
 impl Cache {
     /// A cache whose entries live in memory (for in-memory sessions), bounded by `budget`
     /// bytes (default 10 MiB, Chromium's in-memory default).
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn memory(budget: Option<u64>) -> Cache {
         Cache {
             store: Arc::new(Store::memory(budget)),
@@ -229,6 +231,18 @@ impl Cache {
     /// Opens (creating it if needed) the disk cache in `dir`, normally `<partition>/Cache/`,
     /// bounded by `budget` bytes (default: Chromium's automatic size from the free disk space).
     /// Damaged and half-written entries found there are deleted.
+    ///
+    /// ```
+    /// use session_cache::Cache;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let cache = Cache::open(&dir.path().join("Cache"), Some(1 << 20)).unwrap();
+    /// assert!(dir.path().join("Cache").is_dir());
+    /// assert_eq!((cache.budget(), cache.entry_count(), cache.size()), (1 << 20, 0, 0));
+    /// cache.set_budget(64 * 1024);
+    /// assert_eq!(cache.budget(), 64 * 1024);
+    /// assert_eq!(cache.remove_where(|url| url.host_str() == Some("a.test")), 0);
+    /// ```
     pub fn open(dir: &Path, budget: Option<u64>) -> Result<Cache> {
         Ok(Cache {
             store: Arc::new(Store::disk(dir, budget)?),
@@ -236,38 +250,52 @@ impl Cache {
     }
 
     /// The bytes the cache holds (bodies and metadata): `getCacheSize()`.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn size(&self) -> u64 {
         self.store.size()
     }
 
     /// How many responses were not stored because the disk writer was behind (the request
     /// never waits for the disk; the entry is dropped instead, as Chrome's simple cache does).
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn dropped_entries(&self) -> u64 {
         self.store.dropped()
     }
 
     /// The number of stored entries.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn entry_count(&self) -> usize {
         self.store.len()
     }
 
     /// The byte budget.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn budget(&self) -> u64 {
         self.store.budget()
     }
 
     /// Changes the byte budget, evicting least recently used entries at once if over it.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn set_budget(&self, bytes: u64) {
         self.store.set_budget(bytes);
     }
 
     /// Removes every entry: `clearCache()`. Writes in flight when it is called are discarded.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn clear(&self) {
         self.store.clear();
     }
 
     /// Removes the entries whose URL `doomed` selects (whatever their partition), e.g. those of
     /// some origins for `clear_data`; returns how many went.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn remove_where(&self, doomed: impl Fn(&Url) -> bool) -> usize {
         self.store.remove_where(|key| {
             // A key is the URL, or `_dk_<top-frame site> <URL>`.
@@ -287,6 +315,8 @@ impl Cache {
 
     /// Stage 3: what to do with a request before the network. The request's
     /// [`TopFrameSite`] extension, if any, partitions the key.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn lookup(&self, parts: &request::Parts, mode: CacheMode) -> Lookup {
         let url = Url::parse(&parts.uri.to_string()).ok();
         let site = parts.extensions.get::<TopFrameSite>().map(|s| &s.0);
@@ -295,6 +325,8 @@ impl Cache {
 
     /// [`Cache::lookup`] over the pieces of a request: method, URL (`None` or a scheme other
     /// than http(s): never cached), headers and the top-frame site partitioning the key.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn lookup_url(
         &self,
         method: &Method,
@@ -500,6 +532,8 @@ impl Cache {
     /// served ([`CacheStatus::Validated`]); a storable response is teed into the store as the
     /// consumer reads its body; a non-error response to an unsafe method invalidates the target
     /// URL and its same-origin `Location` / `Content-Location`.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub fn complete<B>(&self, pending: Pending, response: Response<B>) -> Response<CacheBody<B>> {
         let (parts, body) = response.into_parts();
         let now = SystemTime::now();
@@ -594,6 +628,8 @@ impl Cache {
     /// revalidation for `stale-while-revalidate` (spawned on the current tokio runtime).
     ///
     /// Dropping the future drops the request in flight; nothing half-written is ever served.
+    ///
+    /// Example: see [the crate's example](crate) and [`Cache::open`].
     pub async fn handle<ReqB, ResB, S, Fut, E>(
         &self,
         request: Request<ReqB>,
