@@ -120,6 +120,24 @@ pub fn normalize_origin(origin: &str) -> Result<String, Error> {
 
 impl Permissions {
     /// Permissions with `options`; reads the grant file when one is given.
+    ///
+    /// ```
+    /// use session_permissions::{Permission, PermissionPolicy, Permissions, PermissionsOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let options = PermissionsOptions {
+    ///     policy: PermissionPolicy::DenyByDefault,
+    ///     grants_file: Some(dir.path().join("Permissions.json")),
+    ///     ..PermissionsOptions::default()
+    /// };
+    /// let permissions = Permissions::new(options.clone()).unwrap();
+    /// permissions.grant_permission("https://maps.test", Permission::Geolocation).unwrap();
+    /// drop(permissions);
+    ///
+    /// // The grant is read back from the file.
+    /// let permissions = Permissions::new(options).unwrap();
+    /// assert_eq!(permissions.granted_permissions("https://maps.test").unwrap(), [Permission::Geolocation]);
+    /// ```
     pub fn new(options: PermissionsOptions) -> Result<Self, Error> {
         let grants = match &options.grants_file {
             Some(path) => GrantStore::open(path)?,
@@ -129,6 +147,8 @@ impl Permissions {
     }
 
     /// In-memory permissions with `policy`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn in_memory(policy: PermissionPolicy) -> Self {
         let options = PermissionsOptions {
             policy,
@@ -149,6 +169,8 @@ impl Permissions {
     }
 
     /// The policy for unhandled permissions.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn policy(&self) -> PermissionPolicy {
         self.inner.options.policy
     }
@@ -180,6 +202,8 @@ impl Permissions {
 
     /// Electron's `setPermissionRequestHandler`. `None` restores the default and resolves every
     /// request still waiting for the old handler as denied (PERM-01).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_permission_request_handler(&self, handler: Option<PermissionRequestHandler>) {
         let clearing = handler.is_none();
         self.set(|h| &mut h.request, handler);
@@ -189,29 +213,39 @@ impl Permissions {
     }
 
     /// Electron's `setPermissionCheckHandler`; `None` restores the default.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_permission_check_handler(&self, handler: Option<PermissionCheckHandler>) {
         self.set(|h| &mut h.check, handler);
     }
 
     /// Electron's `setDisplayMediaRequestHandler`; `None` restores the default (every
     /// `getDisplayMedia` fails as not supported).
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_display_media_request_handler(&self, handler: Option<DisplayMediaRequestHandler>) {
         self.set(|h| &mut h.display_media, handler);
     }
 
     /// Electron's `setDevicePermissionHandler`; `None` restores the default (the grants made
     /// through the choosers decide).
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_device_permission_handler(&self, handler: Option<DevicePermissionHandler>) {
         self.set(|h| &mut h.device, handler);
     }
 
     /// Electron's `setUSBProtectedClassesHandler`; `None` restores the default list.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_usb_protected_classes_handler(&self, handler: Option<UsbProtectedClassesHandler>) {
         self.set(|h| &mut h.usb_protected, handler);
     }
 
     /// Electron's `setBluetoothPairingHandler`; `None` restores the default (pairings that need
     /// an answer are cancelled).
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_bluetooth_pairing_handler(&self, handler: Option<BluetoothPairingHandler>) {
         self.set(|h| &mut h.bluetooth, handler);
     }
@@ -220,6 +254,33 @@ impl Permissions {
     /// handler decides when one is set; otherwise an earlier grant, then the policy (PERM-08).
     ///
     /// Dropping the future drops the handler's future.
+    ///
+    /// ```
+    /// use session_permissions::{handler, Permission, PermissionCheckInfo, PermissionPolicy, PermissionStatus, Permissions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let permissions = Permissions::in_memory(PermissionPolicy::DenyByDefault);
+    /// let check = |origin: &'static str| permissions.check_permission(Permission::Geolocation, origin, Default::default());
+    /// assert!(!check("https://maps.test").await.unwrap());
+    /// assert_eq!(
+    ///     permissions.permission_status(Permission::Geolocation, "https://maps.test", Default::default()).await.unwrap(),
+    ///     PermissionStatus::Denied
+    /// );
+    ///
+    /// // A grant answers later checks from that origin ...
+    /// permissions.grant_permission("https://maps.test", Permission::Geolocation).unwrap();
+    /// assert!(check("https://maps.test").await.unwrap());
+    /// assert!(permissions.revoke_permission("https://maps.test", Permission::Geolocation).unwrap());
+    ///
+    /// // ... and a check handler, once set, decides every check.
+    /// permissions.set_permission_check_handler(Some(handler(|info: PermissionCheckInfo| async move {
+    ///     info.requesting_origin.ends_with(".trusted.test")
+    /// })));
+    /// assert!(check("https://app.trusted.test").await.unwrap());
+    /// assert!(!check("https://maps.test").await.unwrap());
+    /// assert!(check("not an origin").await.is_err());
+    /// # });
+    /// ```
     pub async fn check_permission(
         &self,
         permission: Permission,
@@ -246,6 +307,8 @@ impl Permissions {
     /// flow grants it; otherwise `Prompt` when a request would still be decided (a request
     /// handler is set, or the policy grants requests), `Denied` when a request would be refused
     /// without asking.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn permission_status(
         &self,
         permission: Permission,
@@ -269,6 +332,8 @@ impl Permissions {
     /// `handle.queryPermission({mode})` on a file-system handle: `fileSystem` checks with the
     /// handle's path, one for `readable` and, for `readwrite`, a second for `writable`; granted
     /// when every check is (PERM-07). As Electron notes, `isMainFrame` is `false` for these.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn query_file_system_permission(
         &self,
         requesting_origin: &str,
@@ -303,6 +368,8 @@ impl Permissions {
     ///
     /// Clearing the request handler while its answer is pending resolves this as denied
     /// (PERM-01). Dropping the future drops the handler's future; nothing is granted.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn request_permission(
         &self,
         permission: Permission,
@@ -351,6 +418,8 @@ impl Permissions {
 
     /// Grants `permission` to `origin` until revoked: later checks (with no check handler) and
     /// requests from it are granted without asking.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn grant_permission(&self, origin: &str, permission: Permission) -> Result<(), Error> {
         let origin = normalize_origin(origin)?;
         self.grants().grant_permission(&origin, permission)
@@ -358,12 +427,16 @@ impl Permissions {
 
     /// Revokes a grant made by [`Permissions::grant_permission`] or a remembered request;
     /// returns whether there was one.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn revoke_permission(&self, origin: &str, permission: Permission) -> Result<bool, Error> {
         let origin = normalize_origin(origin)?;
         self.grants().revoke_permission(&origin, permission)
     }
 
     /// The permissions granted to `origin`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn granted_permissions(&self, origin: &str) -> Result<Vec<Permission>, Error> {
         let origin = normalize_origin(origin)?;
         Ok(self.grants().permissions_for(&origin))
@@ -372,6 +445,8 @@ impl Permissions {
     /// `navigator.mediaDevices.getDisplayMedia`: asks the display-media handler. Fails as not
     /// supported when none is set, as denied when it refuses, and as invalid when it grants no
     /// video to a request for video. Streams that were not requested are dropped.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn request_display_media(
         &self,
         request: DisplayMediaRequest,
@@ -420,6 +495,8 @@ impl Permissions {
 
     /// The USB interface classes kept from pages: the handler's answer, or Electron's default
     /// seven classes.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn usb_protected_classes(&self) -> Vec<UsbClass> {
         let Some(h) = self.handlers().usb_protected.clone() else {
             return UsbClass::DEFAULT_PROTECTED.to_vec();
@@ -435,6 +512,8 @@ impl Permissions {
 
     /// A Bluetooth pairing prompt: the handler's answer, or a cancelled pairing when none is
     /// set. A `providePin` answer that confirms without a PIN is refused.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn pair_bluetooth_device(
         &self,
         details: BluetoothPairingDetails,
@@ -474,6 +553,8 @@ impl Permissions {
 
     /// Whether `origin` may use `device`: the device permission handler when one is set
     /// (DEV-09), otherwise the grants made through the choosers.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn check_device_permission(
         &self,
         origin: &str,
@@ -493,18 +574,24 @@ impl Permissions {
     }
 
     /// Records that `origin` may use `device` (a chooser selection).
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn grant_device(&self, origin: &str, device: Device) -> Result<(), Error> {
         let origin = normalize_origin(origin)?;
         self.grants().grant_device(&origin, device)
     }
 
     /// Removes the grant of `device` to `origin`; returns the device as it was granted.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn revoke_device(&self, origin: &str, device: &Device) -> Result<Option<Device>, Error> {
         let origin = normalize_origin(origin)?;
         self.grants().revoke_device(&origin, device)
     }
 
     /// The devices granted to `origin`, connected or not.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn granted_devices(&self, origin: &str) -> Result<Vec<Device>, Error> {
         let origin = normalize_origin(origin)?;
         Ok(self.grants().devices_for(&origin))
@@ -512,12 +599,16 @@ impl Permissions {
 
     /// Drops every device grant of `origin` without revoked events (what a navigation of the
     /// granted frame does, DEV-08/15); returns the devices.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn clear_device_grants(&self, origin: &str) -> Result<Vec<Device>, Error> {
         let origin = normalize_origin(origin)?;
         self.grants().clear_devices_for(&origin)
     }
 
     /// Forgets every permission and device grant (part of `clear_data`).
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn clear_grants(&self) -> Result<(), Error> {
         self.grants().clear()
     }
