@@ -160,6 +160,33 @@ impl std::fmt::Debug for Spellchecker {
 impl Spellchecker {
     /// A spellchecker with `options`. Invalid language codes in the saved preferences are
     /// dropped. Nothing is read from disk until first needed.
+    ///
+    /// ```
+    /// use session_spellcheck::{Spellchecker, SpellcheckerOptions};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let dicts = tempfile::tempdir().unwrap();
+    /// std::fs::write(dicts.path().join("en_US.aff"), "SET UTF-8\nSFX S Y 1\nSFX S 0 s .\n").unwrap();
+    /// std::fs::write(dicts.path().join("en_US.dic"), "2\nword/S\nspell\n").unwrap();
+    /// let partition = tempfile::tempdir().unwrap();
+    ///
+    /// let checker = Spellchecker::new(SpellcheckerOptions {
+    ///     partition_dir: Some(partition.path().to_owned()),
+    ///     dictionary_dirs: vec![dicts.path().to_owned()],
+    ///     system_dictionary_dirs: vec![],
+    ///     ..SpellcheckerOptions::default()
+    /// });
+    /// checker.set_spell_checker_languages(&["en-US"]).unwrap();
+    /// assert!(checker.check_word("words").await.unwrap());
+    /// assert!(!checker.check_word("rustacean").await.unwrap());
+    ///
+    /// // Chromium's `Custom Dictionary.txt`, kept in the partition.
+    /// assert!(checker.add_word_to_spell_checker_dictionary("rustacean"));
+    /// assert!(checker.check_word("rustacean").await.unwrap());
+    /// assert_eq!(checker.list_words_in_spell_checker_dictionary().await, ["rustacean"]);
+    /// assert!(partition.path().join("Custom Dictionary.txt").exists());
+    /// # });
+    /// ```
     pub fn new(options: SpellcheckerOptions) -> Self {
         let languages = options
             .prefs
@@ -198,6 +225,8 @@ impl Spellchecker {
     }
 
     /// Events about dictionaries (download begin/success/failure, initialized).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn subscribe(&self) -> broadcast::Receiver<SpellcheckEvent> {
         self.inner.events.subscribe()
     }
@@ -207,6 +236,8 @@ impl Spellchecker {
     }
 
     /// The settings to persist in the partition's `Preferences`.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn prefs(&self) -> SpellcheckPrefs {
         let state = self.state();
         SpellcheckPrefs {
@@ -216,11 +247,15 @@ impl Spellchecker {
     }
 
     /// `setSpellCheckerEnabled`. Turning it off stops any further download.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_enabled(&self, enable: bool) {
         self.state().enabled = enable;
     }
 
     /// `isSpellCheckerEnabled` / `spellCheckerEnabled` (SPELL-01, 13).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn is_spell_checker_enabled(&self) -> bool {
         self.state().enabled
     }
@@ -228,6 +263,8 @@ impl Spellchecker {
     /// `setSpellCheckerLanguages`: every code must be in
     /// [`crate::available_spell_checker_languages`] (SPELL-07, 08). Dictionaries load on next
     /// use.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_languages<S: AsRef<str>>(&self, languages: &[S]) -> Result<()> {
         let languages = validate_languages(languages)?;
         self.state().languages = languages;
@@ -235,11 +272,15 @@ impl Spellchecker {
     }
 
     /// `getSpellCheckerLanguages`: the codes set, as set (empty means `en-US` is used).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn spell_checker_languages(&self) -> Vec<String> {
         self.state().languages.clone()
     }
 
     /// The languages actually checked: those set, or `en-US` when none is.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn active_languages(&self) -> Vec<String> {
         let languages = self.state().languages.clone();
         if languages.is_empty() {
@@ -250,12 +291,16 @@ impl Spellchecker {
     }
 
     /// `availableSpellCheckerLanguages`.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn available_spell_checker_languages(&self) -> Vec<String> {
         crate::languages::available_spell_checker_languages()
     }
 
     /// `setSpellCheckerDictionaryDownloadURL`: the base the dictionary file names are appended
     /// to (`<base>en_US.aff`, `<base>en_US.dic`), so it usually ends with `/` (SPELL-09).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_dictionary_download_url(&self, url: &str) -> Result<()> {
         let parsed = Url::parse(url).ok().filter(|u| !u.cannot_be_a_base()).ok_or_else(|| {
             Error::new(
@@ -270,11 +315,15 @@ impl Spellchecker {
     }
 
     /// The download base set, if any. There is no default: without one nothing is downloaded.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn spell_checker_dictionary_download_url(&self) -> Option<String> {
         self.state().download_base.as_ref().map(|u| u.to_string())
     }
 
     /// Sets (or with `None` removes) the way dictionaries are downloaded.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_dictionary_fetcher(&self, fetcher: Option<Arc<dyn DictionaryFetcher>>) {
         self.state().fetcher = fetcher;
     }
@@ -285,6 +334,8 @@ impl Spellchecker {
     ///
     /// Dropping the future stops waiting; a download in flight is abandoned and nothing of it
     /// is stored.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn speller(&self) -> Result<Speller> {
         if !self.is_spell_checker_enabled() {
             return Ok(Speller::with_custom_words(Vec::new(), self.custom_words()));
@@ -319,33 +370,45 @@ impl Spellchecker {
     }
 
     /// Whether `word` is correct in any active language or is a custom word.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn check_word(&self, word: &str) -> Result<bool> {
         Ok(self.speller().await?.check_word(word))
     }
 
     /// Corrections for `word`, merged over the active languages in order.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn suggest(&self, word: &str) -> Result<Vec<String>> {
         Ok(self.speller().await?.suggest(word))
     }
 
     /// The misspelled words of `text` with byte ranges.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn check_text(&self, text: &str) -> Result<Vec<Misspelling>> {
         Ok(self.speller().await?.check_text(text))
     }
 
     /// Sets the directories searched first for dictionaries (before
     /// `<user_data>/Dictionaries/` and the system ones). Dictionaries already loaded stay in use.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_dictionary_dirs(&self, dirs: Vec<PathBuf>) {
         self.state().dictionary_dirs = dirs;
     }
 
     /// Sets the directories searched last (by default the system's hunspell directories);
     /// empty to use only configured and downloaded dictionaries.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_system_dictionary_dirs(&self, dirs: Vec<PathBuf>) {
         self.state().system_dictionary_dirs = dirs;
     }
 
     /// The directories searched for a dictionary, in order.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn search_dirs(&self) -> Vec<PathBuf> {
         let state = self.state();
         let mut dirs = state.dictionary_dirs.clone();
@@ -500,18 +563,24 @@ impl Spellchecker {
     /// `addWordToSpellCheckerDictionary`: true when the word was valid, new, and written to
     /// `Custom Dictionary.txt`; false on an in-memory session (SPELL-02, 04, 05, 06). The word
     /// is accepted by the checker at once.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn add_word_to_spell_checker_dictionary(&self, word: &str) -> bool {
         self.change_custom(word, true)
     }
 
     /// `removeWordFromSpellCheckerDictionary`: true when the word was there and the file was
     /// written (SPELL-06, 10, 11).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn remove_word_from_spell_checker_dictionary(&self, word: &str) -> bool {
         self.change_custom(word, false)
     }
 
     /// `listWordsInSpellCheckerDictionary`: the custom words, sorted, once the file is loaded
     /// (SPELL-03, 14).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn list_words_in_spell_checker_dictionary(&self) -> Vec<String> {
         let this = self.clone();
         let load = tokio::task::spawn_blocking(move || {
@@ -524,6 +593,8 @@ impl Spellchecker {
     }
 
     /// How the custom dictionary was found on disk (recovered from its backup, etc.).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn custom_dictionary_outcome(&self) -> LoadOutcome {
         self.custom_guard()
             .as_ref()

@@ -72,6 +72,8 @@ pub struct Speller {
 impl Speller {
     /// A speller over `dictionaries` (language code, dictionary), in priority order, with no
     /// custom words.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn new(dictionaries: Vec<(String, Arc<dyn Dictionary>)>) -> Self {
         Self::with_custom_words(dictionaries, SharedWords::default())
     }
@@ -106,6 +108,8 @@ impl Speller {
     }
 
     /// The language codes checked, in order.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn languages(&self) -> Vec<String> {
         self.dictionaries.iter().map(|(l, _)| l.clone()).collect()
     }
@@ -113,6 +117,8 @@ impl Speller {
     /// Whether `word` is correct in any active language of its script or is a custom word. A
     /// word with inner `'` or `.` is also correct when each of its parts is (Chromium's
     /// contraction rule: `gibt's`, `a.C`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn check_word(&self, word: &str) -> bool {
         let custom = self.custom.read().unwrap_or_else(|p| p.into_inner());
         self.word_ok(&custom, word)
@@ -174,6 +180,8 @@ impl Speller {
     /// ranked first: for a word typed in lower case, capitalised words (proper nouns) come
     /// after the lower-case ones, unless they are the word itself capitalised (`english` →
     /// `English`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn suggest(&self, word: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let mut found = Vec::new();
@@ -198,6 +206,8 @@ impl Speller {
 
     /// Corrections for `word`, per language, in language order, each ranked and capped as in
     /// [`Self::suggest`].
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn suggest_by_language(&self, word: &str) -> Vec<LanguageSuggestions> {
         self.dictionaries
             .iter()
@@ -216,6 +226,8 @@ impl Speller {
 
     /// The misspelled words of `text`, in order, with byte ranges and no suggestions:
     /// [`Self::check_text_with`] with [`Suggestions::Skip`].
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn check_text(&self, text: &str) -> Vec<Misspelling> {
         self.check_text_with(text, Suggestions::Skip)
     }
@@ -230,6 +242,8 @@ impl Speller {
     /// when the dictionary has it with its dot (`Dr.`, `usw.`). A hyphenated word is right
     /// when the dictionary accepts it whole or all of its parts are right; otherwise its wrong
     /// parts are reported. Each distinct word is checked (and given suggestions) once per call.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn check_text_with(&self, text: &str, suggestions: Suggestions) -> Vec<Misspelling> {
         let mut out = Vec::new();
         if self.dictionaries.is_empty() {
