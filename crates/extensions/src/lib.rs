@@ -232,6 +232,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Extensions {
     /// No extensions yet.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn new(config: ExtensionsConfig) -> Extensions {
         Extensions {
             config: RwLock::new(config),
@@ -243,17 +245,23 @@ impl Extensions {
     }
 
     /// Sets the preferred languages for extensions loaded from now on.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_languages(&self, languages: Vec<String>) {
         write_state(&self.config).languages = languages;
     }
 
     /// Lifecycle events.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn subscribe(&self) -> broadcast::Receiver<ExtensionEvent> {
         self.events.subscribe()
     }
 
     /// Loads the unpacked extension in `path` (absolute). Loading an extension with the ID of a
     /// loaded one replaces it (`extension-unloaded`, then `-loaded`, `-ready`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn load_extension(&self, path: &Path, options: LoadOptions) -> Result<Loaded, LoadError> {
         let config = read_state(&self.config).clone();
         if !config.persistent {
@@ -300,6 +308,8 @@ impl Extensions {
     }
 
     /// Unloads an extension; unknown IDs are ignored, as in Electron.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn remove_extension(&self, id: &str) {
         let removed = {
             let mut state = write_state(&self.state);
@@ -318,6 +328,8 @@ impl Extensions {
     }
 
     /// The loaded extension with this ID.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn get_extension(&self, id: &str) -> Option<Extension> {
         read_state(&self.state)
             .entries
@@ -327,6 +339,8 @@ impl Extensions {
     }
 
     /// Every loaded extension, in load order.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn get_all_extensions(&self) -> Vec<Extension> {
         read_state(&self.state)
             .entries
@@ -336,6 +350,8 @@ impl Extensions {
     }
 
     /// The typed manifest of a loaded extension.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn manifest(&self, id: &str) -> Option<Manifest> {
         self.entry(id).map(|e| e.manifest.clone())
     }
@@ -351,6 +367,30 @@ impl Extensions {
     /// The scripts and styles to inject into a frame showing `url`, in load order and manifest
     /// order (EXT-10: only this session's extensions). For an `about:blank` frame pass its
     /// parent's URL with `frame.about_blank` set.
+    ///
+    /// ```
+    /// use session_extensions::{Extensions, ExtensionsConfig, Frame, LoadOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("manifest.json"), r#"{"manifest_version": 3, "name": "notes",
+    ///     "version": "1", "content_scripts": [{"matches": ["https://*.wiki.test/*"], "js": ["notes.js"]}],
+    ///     "web_accessible_resources": [{"resources": ["icon.png"], "matches": ["https://*.wiki.test/*"]}]}"#).unwrap();
+    /// std::fs::write(dir.path().join("notes.js"), "// notes").unwrap();
+    /// std::fs::write(dir.path().join("icon.png"), b"png").unwrap();
+    /// let extensions = Extensions::new(ExtensionsConfig::persistent(None));
+    /// let id = extensions.load_extension(dir.path(), LoadOptions::default()).unwrap().extension.id;
+    ///
+    /// let page = url::Url::parse("https://en.wiki.test/Rust").unwrap();
+    /// let scripts = extensions.content_scripts_for(&page, Frame::TOP);
+    /// assert_eq!(scripts.len(), 1);
+    /// assert!(scripts[0].js[0].ends_with("notes.js"));
+    /// assert!(extensions.content_scripts_for(&url::Url::parse("https://other.test/").unwrap(), Frame::TOP).is_empty());
+    ///
+    /// // A page it matches may load the resource; another may not.
+    /// assert!(extensions.resource_path(&id, "icon.png", Some(&page)).is_some());
+    /// let other = url::Url::parse("https://other.test/").unwrap();
+    /// assert!(extensions.resource_path(&id, "icon.png", Some(&other)).is_none());
+    /// ```
     pub fn content_scripts_for(&self, url: &Url, frame: Frame) -> Vec<ScriptInjection> {
         let entries = read_state(&self.state).entries.clone();
         let mut out = Vec::new();
@@ -370,6 +410,8 @@ impl Extensions {
     /// The file behind `chrome-extension://<id>/<path>` for a request from `initiator`: the
     /// extension itself may load anything inside its directory, a web page only what
     /// `web_accessible_resources` grants its origin, and nothing resolves outside the directory.
+    ///
+    /// Example: see [`Extensions::content_scripts_for`].
     pub fn resource_path(&self, id: &str, path: &str, initiator: Option<&Url>) -> Option<PathBuf> {
         let e = self.entry(id)?;
         let rel = path.split(['?', '#']).next().unwrap_or("");
@@ -403,6 +445,28 @@ impl Extensions {
 
     /// Runs the DNR stage's decision for a request across every loaded extension, remembering
     /// the rules that took effect for [`get_matched_rules`](Self::get_matched_rules).
+    ///
+    /// ```
+    /// use session_extensions::dnr::{Decision, Request};
+    /// use session_extensions::{Extensions, ExtensionsConfig, LoadOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("manifest.json"), r#"{"manifest_version": 3, "name": "blocker",
+    ///     "version": "1", "permissions": ["declarativeNetRequest"],
+    ///     "declarative_net_request": {"rule_resources": [{"id": "main", "enabled": true, "path": "rules.json"}]}}"#).unwrap();
+    /// std::fs::write(dir.path().join("rules.json"),
+    ///     r#"[{"id": 1, "action": {"type": "block"}, "condition": {"urlFilter": "||tracker.test^"}}]"#).unwrap();
+    /// let extensions = Extensions::new(ExtensionsConfig::persistent(None));
+    /// let id = extensions.load_extension(dir.path(), LoadOptions::default()).unwrap().extension.id;
+    ///
+    /// let ask = |url: &str| {
+    ///     let url = url::Url::parse(url).unwrap();
+    ///     extensions.evaluate_request(&Request { url: &url, method: "GET", resource_type: "script", initiator: None })
+    /// };
+    /// assert_eq!(ask("https://cdn.tracker.test/t.js").decision, Some(Decision::Block));
+    /// assert_eq!(ask("https://news.test/app.js").decision, None);
+    /// assert_eq!(extensions.rulesets(&id), [("main".to_owned(), true, 1)]);
+    /// ```
     pub fn evaluate_request(&self, req: &Request<'_>) -> Outcome {
         let rules = read_state(&self.state).rules.clone();
         if rules.is_empty() {
@@ -426,6 +490,8 @@ impl Extensions {
     }
 
     /// Rules of extension `id` that took effect since `since` (all remembered when `None`).
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn get_matched_rules(&self, id: &str, since: Option<SystemTime>) -> Vec<MatchedRuleInfo> {
         lock(&self.matched)
             .iter()
@@ -436,6 +502,8 @@ impl Extensions {
 
     /// `updateDynamicRules`: removes `remove_ids`, adds `add`, persists atomically (per
     /// partition), then applies. Any invalid rule refuses the whole update.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn update_dynamic_rules(
         &self,
         id: &str,
@@ -446,6 +514,8 @@ impl Extensions {
     }
 
     /// `updateSessionRules`: as dynamic rules, in memory only.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn update_session_rules(
         &self,
         id: &str,
@@ -541,6 +611,8 @@ impl Extensions {
     }
 
     /// `getDynamicRules`.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn get_dynamic_rules(&self, id: &str) -> Vec<Rule> {
         self.entry(id)
             .map(|e| e.rules.dynamic_rules.clone())
@@ -548,6 +620,8 @@ impl Extensions {
     }
 
     /// `getSessionRules`.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn get_session_rules(&self, id: &str) -> Vec<Rule> {
         self.entry(id)
             .map(|e| e.rules.session_rules.clone())
@@ -555,6 +629,8 @@ impl Extensions {
     }
 
     /// `getEnabledRulesets`.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn get_enabled_rulesets(&self, id: &str) -> Vec<String> {
         self.entry(id)
             .map(|e| {
@@ -569,6 +645,8 @@ impl Extensions {
     }
 
     /// Static rulesets of an extension: (id, enabled, rule count), in manifest order.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn rulesets(&self, id: &str) -> Vec<(String, bool, usize)> {
         self.entry(id)
             .map(|e| {
@@ -582,6 +660,8 @@ impl Extensions {
     }
 
     /// `updateEnabledRulesets`: disables, then enables, by ruleset id.
+    ///
+    /// Example: see [`Extensions::evaluate_request`].
     pub fn update_enabled_rulesets(
         &self,
         id: &str,
