@@ -77,6 +77,8 @@ impl std::fmt::Debug for VirtualBackend {
 
 impl VirtualBackend {
     /// An empty backend of `device_type` devices.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn new(device_type: DeviceType) -> Arc<Self> {
         Arc::new(VirtualBackend {
             device_type,
@@ -93,6 +95,8 @@ impl VirtualBackend {
 
     /// Attaches `device` under `key` (replacing a device with the same key) and notifies
     /// watchers. A device of another kind is refused.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn add(&self, key: &str, device: Device) -> Result<(), Error> {
         if device.device_type() != self.device_type {
             return Err(Error::new(
@@ -118,6 +122,8 @@ impl VirtualBackend {
     }
 
     /// Detaches the device with `key`; returns whether there was one.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn remove(&self, key: &str) -> bool {
         let removed = {
             let mut devices = self.devices();

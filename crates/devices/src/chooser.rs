@@ -225,11 +225,15 @@ fn not_found(message: impl std::fmt::Display) -> Error {
 
 impl Devices {
     /// The machine's devices ([`Backends::system`]) under `permissions`.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn new(permissions: Permissions) -> Self {
         Devices::with_backends(permissions, Backends::system())
     }
 
     /// Devices read from `backends` under `permissions`.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn with_backends(permissions: Permissions, backends: Backends) -> Self {
         Devices {
             inner: Arc::new(Inner {
@@ -247,6 +251,8 @@ impl Devices {
     /// Replaces the backends (a test harness or simulator attaching in-process devices to a
     /// session). Ids already given stay attached to their backend keys; choosers already open
     /// keep the backend they started with.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_backends(&self, backends: Backends) {
         *self
             .inner
@@ -264,11 +270,15 @@ impl Devices {
     }
 
     /// The permissions the flows consult and record grants in.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn permissions(&self) -> &Permissions {
         &self.inner.permissions
     }
 
     /// Device events from now on.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<DeviceEvent> {
         self.inner.events.subscribe()
     }
@@ -292,21 +302,29 @@ impl Devices {
     }
 
     /// The `select-hid-device` listener; `None` removes it (requests then resolve empty).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_select_hid_device_handler(&self, handler: Option<SelectHidDeviceHandler>) {
         self.handlers_mut().hid = handler;
     }
 
     /// The `select-serial-port` listener; `None` removes it (requests then fail).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_select_serial_port_handler(&self, handler: Option<SelectSerialPortHandler>) {
         self.handlers_mut().serial = handler;
     }
 
     /// The `select-usb-device` listener; `None` removes it (requests then fail).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_select_usb_device_handler(&self, handler: Option<SelectUsbDeviceHandler>) {
         self.handlers_mut().usb = handler;
     }
 
     /// Replaces the HID blocklist (by default every FIDO collection, usage page `0xF1D0`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_hid_blocklist(&self, entries: Vec<HidBlocklistEntry>) {
         *self
             .inner
@@ -349,6 +367,8 @@ impl Devices {
     }
 
     /// Every attached device of `device_type`, with ids stable within this session.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn list(&self, device_type: DeviceType) -> Result<Vec<Device>, Error> {
         Ok(self
             .attached(device_type)?
@@ -358,6 +378,8 @@ impl Devices {
     }
 
     /// Every attached HID device.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn hid_devices(&self) -> Result<Vec<HidDevice>, Error> {
         Ok(self
             .list(DeviceType::Hid)?
@@ -370,6 +392,8 @@ impl Devices {
     }
 
     /// Every attached serial port.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn serial_ports(&self) -> Result<Vec<SerialPort>, Error> {
         Ok(self
             .list(DeviceType::Serial)?
@@ -382,6 +406,8 @@ impl Devices {
     }
 
     /// Every attached USB device.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn usb_devices(&self) -> Result<Vec<UsbDevice>, Error> {
         Ok(self
             .list(DeviceType::Usb)?
@@ -474,6 +500,8 @@ impl Devices {
     /// `NotFound` error.
     ///
     /// Dropping the future closes the chooser; nothing is granted.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn request_hid_device(
         &self,
         origin: &str,
@@ -552,6 +580,8 @@ impl Devices {
     /// `NotFound` too. The chosen port is granted to `origin` (DEV-04).
     ///
     /// Dropping the future closes the chooser; nothing is granted.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn request_serial_port(
         &self,
         origin: &str,
@@ -624,6 +654,8 @@ impl Devices {
     /// (DEV-13). The chosen device is granted to `origin` (DEV-15).
     ///
     /// Dropping the future closes the chooser; nothing is granted.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn request_usb_device(
         &self,
         origin: &str,
@@ -699,6 +731,8 @@ impl Devices {
 
     /// `getDevices()`/`getPorts()` for `origin`: the attached devices it may use, by the device
     /// permission handler when one is set (DEV-09) or by its grants.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn devices_for(&self, origin: &str) -> Result<Vec<Device>, Error> {
         let origin = session_permissions::normalize_origin(origin)?;
         let blocklist = self.hid_blocklist();
@@ -726,6 +760,8 @@ impl Devices {
     /// `device.forget()` / `port.forget()`: revokes `origin`'s grant of the device with
     /// `device_id` and sends the `*-revoked` event with the device and origin (DEV-05/11/16).
     /// An id that names no granted or attached device is `NotFound`.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn forget_device(&self, origin: &str, device_id: &str) -> Result<Device, Error> {
         let origin = session_permissions::normalize_origin(origin)?;
         let granted = self
@@ -760,6 +796,8 @@ impl Devices {
 
     /// Drops `origin`'s device grants without events, as a navigation of the granted frame
     /// does (DEV-08, DEV-15).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn clear_device_grants(&self, origin: &str) -> Result<(), Error> {
         self.inner.permissions.clear_device_grants(origin)?;
         Ok(())
@@ -767,6 +805,8 @@ impl Devices {
 
     /// Opens the serial port `port_id` for `origin` at `baud_rate` (`port.open()`): the origin
     /// must be allowed the port, and the port attached.
+    ///
+    /// Example: see [the crate's example](crate).
     pub async fn open_serial_port(
         &self,
         origin: &str,
