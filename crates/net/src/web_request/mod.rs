@@ -42,7 +42,7 @@
 //!
 //! The listener set with Electron's `on_*` call comes first, then those added with `add_*`, in
 //! the order they were added. The listeners of a blocking event are called together with the
-//! same details and their answers merged by [`merge`] (any cancel wins, the first redirect
+//! same details and their answers merged by [`merge()`] (any cancel wins, the first redirect
 //! wins, header edits apply in order; a conflict is written to the net log). A listener that
 //! panics fails the request with `net::ERR_FAILED` naming it; the session keeps working.
 //!
