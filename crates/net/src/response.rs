@@ -157,6 +157,35 @@ pub(crate) fn parse_head_pairs(buf: &[u8]) -> Option<Vec<(String, String)>> {
 }
 
 /// The response `fetch` returns: status, headers and a streaming (decoded) body.
+///
+/// ```
+/// use session_net::{Body, Net, NetConfig, NetError, RequestBody, new_request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), session_net::Error> {
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().handle("api", |request: http::Request<RequestBody>| async move {
+///     let found = request.uri().path() == "/item";
+///     Ok(http::Response::builder()
+///         .status(if found { 200 } else { 404 })
+///         .header("content-type", "application/json")
+///         .body(Body::full(if found { r#"{"id":7}"# } else { "{}" }))
+///         .unwrap())
+/// })?;
+///
+/// let response = net.fetch(new_request(http::Method::GET, "api://shop/item", ())?).await?;
+/// assert!(response.ok());
+/// assert_eq!(response.header("content-type").as_deref(), Some("application/json"));
+/// assert_eq!(response.url().as_str(), "api://shop/item");
+/// let item: serde_json::Value = response.json().await?;
+/// assert_eq!(item["id"], 7);
+///
+/// let missing = net.fetch(new_request(http::Method::GET, "api://shop/gone", ())?).await?;
+/// let err = missing.error_for_status().unwrap_err();
+/// assert_eq!(err.kind(), NetError::HttpResponseCodeFailure);
+/// assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Response {
     pub(crate) hop: HopResponse,
@@ -187,6 +216,8 @@ const DISCARD_DUPLICATES: &[&str] = &[
 
 impl Response {
     /// The final URL (after redirects).
+    ///
+    /// Example: see [`Response`].
     pub fn url(&self) -> &Url {
         self.url_chain
             .last()
@@ -194,31 +225,43 @@ impl Response {
     }
 
     /// Every URL the request went through, the first one requested first.
+    ///
+    /// Example: see [`Response`].
     pub fn url_chain(&self) -> &[Url] {
         &self.url_chain
     }
 
     /// Status code.
+    ///
+    /// Example: see [`Response`].
     pub fn status(&self) -> StatusCode {
         self.hop.status
     }
 
     /// Whether the status is 200..=299 (`Response.ok`).
+    ///
+    /// Example: see [`Response`].
     pub fn ok(&self) -> bool {
         self.hop.status.is_success()
     }
 
     /// The reason phrase (`statusText`); empty over HTTP/2.
+    ///
+    /// Example: see [`Response`].
     pub fn status_text(&self) -> &str {
         &self.hop.status_text
     }
 
     /// HTTP version.
+    ///
+    /// Example: see [`Response`].
     pub fn version(&self) -> Version {
         self.hop.version
     }
 
     /// `httpVersion` as Node writes it: `"1.1"`, `"1.0"`, `"2.0"`.
+    ///
+    /// Example: see [`Response`].
     pub fn http_version(&self) -> &'static str {
         match self.hop.version {
             Version::HTTP_09 => "0.9",
@@ -230,11 +273,15 @@ impl Response {
     }
 
     /// Headers (names lower-case).
+    ///
+    /// Example: see [`Response`].
     pub fn headers(&self) -> &HeaderMap {
         &self.hop.headers
     }
 
     /// Header lines in wire order with the server's spelling (`rawHeaders`).
+    ///
+    /// Example: see [`Response`].
     pub fn raw_headers(&self) -> &[(String, String)] {
         self.hop.raw_headers.get(&self.hop.headers)
     }
@@ -242,6 +289,8 @@ impl Response {
     /// The value Node's `headers[name]` holds: repeated values joined with `, ` (`; ` for
     /// `cookie`), except the headers Node keeps only once (`last-modified`, `content-type` ...),
     /// which keep the first. `set-cookie` is better read with [`Response::set_cookies`].
+    ///
+    /// Example: see [`Response`].
     pub fn header(&self, name: &str) -> Option<String> {
         let name = name.to_ascii_lowercase();
         let mut values = self
@@ -263,6 +312,8 @@ impl Response {
     }
 
     /// Every `Set-Cookie` value, in order (always a list, even of one).
+    ///
+    /// Example: see [`Response`].
     pub fn set_cookies(&self) -> Vec<String> {
         self.hop
             .headers
@@ -273,36 +324,50 @@ impl Response {
     }
 
     /// Whether the response came from the HTTP cache.
+    ///
+    /// Example: see [`Response`].
     pub fn from_cache(&self) -> bool {
         self.hop.from_cache
     }
 
     /// The peer address, when the response came from the network.
+    ///
+    /// Example: see [`Response`].
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.hop.remote_addr
     }
 
     /// The body, to stream.
+    ///
+    /// Example: see [`Response`].
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.hop.body
     }
 
     /// Takes the body out, leaving an empty one.
+    ///
+    /// Example: see [`Response`].
     pub fn into_body(self) -> Body {
         self.hop.body
     }
 
     /// The next chunk of the body.
+    ///
+    /// Example: see [`Response`].
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         self.hop.body.chunk().await
     }
 
     /// The whole body.
+    ///
+    /// Example: see [`Response`].
     pub async fn bytes(self) -> Result<Bytes> {
         self.hop.body.bytes().await
     }
 
     /// The whole body as text.
+    ///
+    /// Example: see [`Response`].
     pub async fn text(self) -> Result<String> {
         self.hop.body.text().await
     }
@@ -312,6 +377,8 @@ impl Response {
     /// source.
     ///
     /// Dropping the future stops reading the body.
+    ///
+    /// Example: see [`Response`].
     #[cfg(feature = "json")]
     pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let url = self.url().clone();
@@ -326,6 +393,8 @@ impl Response {
     }
 
     /// The body as a [`futures_util::Stream`] of chunks (reqwest's `bytes_stream`).
+    ///
+    /// Example: see [`Response`].
     pub fn bytes_stream(self) -> Body {
         self.hop.body
     }
@@ -333,12 +402,16 @@ impl Response {
     /// The response itself when its status is below 400, else
     /// `net::ERR_HTTP_RESPONSE_CODE_FAILURE` with the status ([`crate::Error::status`]), as
     /// reqwest's `error_for_status`. Redirects (3xx) seen with `redirect: manual` are not errors.
+    ///
+    /// Example: see [`Response`].
     pub fn error_for_status(self) -> Result<Self> {
         self.error_for_status_ref()?;
         Ok(self)
     }
 
     /// [`Response::error_for_status`] without taking the response.
+    ///
+    /// Example: see [`Response`].
     pub fn error_for_status_ref(&self) -> Result<&Self> {
         let status = self.status();
         if status.is_client_error() || status.is_server_error() {
@@ -350,6 +423,8 @@ impl Response {
     /// The response as an `http::Response` whose body is this response's [`Body`] (an
     /// [`http_body::Body`]); the URL chain rides in its extensions as [`UrlChain`] (for tower
     /// and hyper users).
+    ///
+    /// Example: see [`Response`].
     pub fn into_http(self) -> http::Response<Body> {
         let mut out = http::Response::new(self.hop.body);
         *out.status_mut() = self.hop.status;

@@ -224,6 +224,29 @@ impl Drop for Shared {
 }
 
 /// One session's net log (`netLog`). A handle: clones share the log. `Send + Sync`.
+///
+/// ```
+/// use session_net::{Body, CaptureMode, Net, NetConfig, NetLogOptions, RequestBody, new_request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), session_net::Error> {
+/// let dir = tempfile::tempdir().unwrap();
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().handle("app", |_: http::Request<RequestBody>| async move {
+///     Ok(http::Response::new(Body::full("ok")))
+/// })?;
+/// let log = net.net_log();
+/// log.start_logging(dir.path().join("net.json"), NetLogOptions::new().capture_mode(CaptureMode::Default))?;
+/// assert!(log.currently_logging());
+/// net.fetch(new_request(http::Method::GET, "app://ui/", ())?).await?.text().await?;
+///
+/// let path = log.stop_logging()?;
+/// assert!(!log.currently_logging());
+/// let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+/// assert!(!json["events"].as_array().unwrap().is_empty());
+/// assert!(json["constants"]["logEventTypes"].is_object());
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Default)]
 pub struct NetLog {
     shared: Arc<Shared>,
@@ -246,6 +269,8 @@ impl NetLog {
     /// `netLog.startLogging(path, options)`: opens `path` (created or truncated) and starts
     /// writing. Errors: an empty path, "There is already a net log running", or the file
     /// error naming the path.
+    ///
+    /// Example: see [`NetLog`].
     pub fn start_logging(&self, path: impl AsRef<Path>, options: NetLogOptions) -> Result<()> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() {
@@ -292,6 +317,8 @@ impl NetLog {
 
     /// `netLog.stopLogging()`: finishes the file (valid JSON) and returns its path. Rejects
     /// with "No net log in progress" when none runs.
+    ///
+    /// Example: see [`NetLog`].
     pub fn stop_logging(&self) -> Result<PathBuf> {
         let mut guard = self.lock();
         let Some(mut log) = guard.take() else {
@@ -309,6 +336,8 @@ impl NetLog {
     }
 
     /// `netLog.currentlyLogging`.
+    ///
+    /// Example: see [`NetLog`].
     pub fn currently_logging(&self) -> bool {
         self.is_active()
     }
@@ -411,6 +440,8 @@ impl NetLog {
     /// `on_request` / `on_response` calls it (the DNR stage of extensions, `Clear-Site-Data`).
     /// Nothing happens when no log runs or outside a request; `params` is only called when
     /// the event is written.
+    ///
+    /// Example: see [`NetLog`].
     pub fn note(&self, note: Note, params: impl FnOnce() -> Value) {
         if !self.is_active() {
             return;

@@ -250,6 +250,30 @@ impl Drop for ListenerHandle {
 }
 
 /// The webRequest of one session. Cheap to clone (a handle); `Send + Sync`.
+///
+/// ```
+/// use session_net::web_request::{Answer, Event, Filter};
+/// use session_net::{Body, Net, NetConfig, NetError, RequestBody, new_request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), session_net::Error> {
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().handle("app", |_: http::Request<RequestBody>| async move {
+///     Ok(http::Response::new(Body::full("content")))
+/// })?;
+/// let blocker = net.web_request().add_before_request(Filter::all(), |details| async move {
+///     if details.url.path().starts_with("/ads/") { Answer::cancel() } else { Answer::proceed() }
+/// });
+/// assert_eq!(net.web_request().listener_count(Event::BeforeRequest), 1);
+///
+/// let get = |url: &str| net.fetch(new_request(http::Method::GET, url, ()).unwrap());
+/// assert_eq!(get("app://site/page").await?.text().await?, "content");
+/// assert_eq!(get("app://site/ads/banner").await.unwrap_err().kind(), NetError::BlockedByClient);
+///
+/// blocker.remove();
+/// assert!(get("app://site/ads/banner").await.is_ok());
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Default)]
 pub struct WebRequest {
     registry: Arc<Registry>,
@@ -266,11 +290,15 @@ impl std::fmt::Debug for WebRequest {
 macro_rules! blocking_event {
     ($on:ident, $add:ident, $event:expr, $what:literal) => {
         #[doc = concat!("Electron's `", $what, "(filter, listener)`: sets the one listener of this call (`None` removes it); it runs first in the chain.")]
+        ///
+        /// Example: see [`WebRequest`] (the `add_*` form).
         pub fn $on(&self, filter: Filter, listener: Option<Listener>) {
             self.set_single($event, filter, listener.map(Callback::Blocking));
         }
 
         #[doc = concat!("Adds a `", $what, "` listener at the end of the chain; dropping the handle removes it.")]
+        ///
+        /// Example: see [`WebRequest`].
         pub fn $add<F, Fut>(&self, filter: Filter, listener: F) -> ListenerHandle
         where
             F: Fn(Details) -> Fut + Send + Sync + 'static,
@@ -289,11 +317,15 @@ macro_rules! blocking_event {
 macro_rules! observe_event {
     ($on:ident, $add:ident, $event:expr, $what:literal) => {
         #[doc = concat!("Electron's `", $what, "(filter, listener)`: sets the one listener of this call (`None` removes it); it runs first in the chain.")]
+        ///
+        /// Example: see [`WebRequest`] (a blocking event; observers are added the same way).
         pub fn $on(&self, filter: Filter, listener: Option<Observer>) {
             self.set_single($event, filter, listener.map(Callback::Observe));
         }
 
         #[doc = concat!("Adds a `", $what, "` listener at the end of the chain; dropping the handle removes it. The request never waits for it.")]
+        ///
+        /// Example: see [`WebRequest`] (a blocking event; observers are added the same way).
         pub fn $add<F, Fut>(&self, filter: Filter, listener: F) -> ListenerHandle
         where
             F: Fn(Details) -> Fut + Send + Sync + 'static,
