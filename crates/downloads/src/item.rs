@@ -132,53 +132,73 @@ impl DownloadItem {
     }
 
     /// The item's id, unique within its session's partition.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn id(&self) -> u64 {
         self.read(|r| r.id)
     }
 
     /// The URL the bytes come from, the last of the chain (Electron's `getURL`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn url(&self) -> String {
         self.read(|r| r.url().to_owned())
     }
 
     /// Every URL including redirects (`getURLChain`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn url_chain(&self) -> Vec<String> {
         self.read(|r| r.url_chain.clone())
     }
 
     /// The response's MIME type (`getMimeType`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn mime_type(&self) -> String {
         self.read(|r| r.mime_type.clone())
     }
 
     /// The suggested file name (`getFilename`): from `Content-Disposition`, the URL or
     /// `download` + extension, sanitised.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn filename(&self) -> String {
         self.read(|r| r.filename.clone())
     }
 
     /// The response's raw `Content-Disposition` (`getContentDisposition`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn content_disposition(&self) -> String {
         self.read(|r| r.content_disposition.clone())
     }
 
     /// Total size in bytes, 0 when unknown (`getTotalBytes`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn total_bytes(&self) -> u64 {
         self.read(|r| r.total_bytes)
     }
 
     /// Bytes received so far (`getReceivedBytes`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn received_bytes(&self) -> u64 {
         self.read(|r| r.received_bytes)
     }
 
     /// Percent complete, 0 when the total is unknown (`getPercentComplete`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn percent_complete(&self) -> u32 {
         self.read(DownloadRecord::percent_complete)
     }
 
     /// Current speed over the last second or so; 0 when paused or not running
     /// (`getCurrentBytesPerSecond`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn current_bytes_per_second(&self) -> u64 {
         let phase = *self.inner.phase.borrow();
         if !phase.running || phase.state != DownloadState::Progressing || self.is_paused() {
@@ -192,51 +212,71 @@ impl DownloadItem {
     }
 
     /// The current state (`getState`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn state(&self) -> DownloadState {
         self.read(|r| r.state)
     }
 
     /// Why the item is interrupted or cancelled (Chromium's reason), `None` otherwise.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn interrupt_reason(&self) -> Option<InterruptReason> {
         self.read(|r| r.interrupt_reason)
     }
 
     /// The HTTP status of the last response, when one came (an interrupted download's 404...).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn last_status(&self) -> Option<u16> {
         self.read(|r| r.last_status)
     }
 
     /// The `Last-Modified` validator (`getLastModifiedTime`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn last_modified_time(&self) -> String {
         self.read(|r| r.last_modified_time.clone())
     }
 
     /// The `ETag` validator (`getETag`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn etag(&self) -> String {
         self.read(|r| r.etag.clone())
     }
 
     /// Seconds since the Unix epoch when the download started (`getStartTime`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn start_time(&self) -> f64 {
         self.read(|r| r.start_time)
     }
 
     /// Seconds since the Unix epoch when it stopped, 0 while running (`getEndTime`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn end_time(&self) -> f64 {
         self.read(|r| r.end_time)
     }
 
     /// Whether a user gesture started it (`hasUserGesture`); false for `download_url`.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn has_user_gesture(&self) -> bool {
         self.read(|r| r.has_user_gesture)
     }
 
     /// How many times the download started again from byte 0 instead of continuing.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn restarts(&self) -> u32 {
         self.read(|r| r.restarts)
     }
 
     /// Where the file goes (`getSavePath`); `None` before the `will-download` stage decided.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn save_path(&self) -> Option<PathBuf> {
         self.read(|r| r.save_path.clone())
     }
@@ -245,6 +285,8 @@ impl DownloadItem {
     /// and while the item is interrupted, never while bytes are being written. The path must be
     /// absolute; missing directories are created when the download starts. A partial file of
     /// an interrupted item moves along.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn set_save_path(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         if !path.is_absolute() || path.file_name().is_none() {
@@ -298,6 +340,8 @@ impl DownloadItem {
 
     /// Pauses a running download: the engine stops reading the response (TCP backpressure)
     /// and syncs what it has. No effect on an item that is not running.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn pause(&self) {
         let phase = *self.inner.phase.borrow();
         if !phase.running || phase.state != DownloadState::Progressing || self.is_paused() {
@@ -311,6 +355,8 @@ impl DownloadItem {
     }
 
     /// Whether the download is paused (`isPaused`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn is_paused(&self) -> bool {
         self.inner.control.borrow().paused
     }
@@ -321,6 +367,8 @@ impl DownloadItem {
     ///
     /// Errors when the item cannot resume (completed, cancelled, or interrupted for a reason
     /// that does not allow it) or when no tokio runtime is running.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn resume(&self) -> Result<()> {
         if self.is_paused() {
             self.inner.control.send_modify(|c| c.paused = false);
@@ -377,6 +425,8 @@ impl DownloadItem {
     }
 
     /// Whether [`resume`](Self::resume) can continue the item (`canResume`).
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn can_resume(&self) -> bool {
         self.read(DownloadRecord::can_resume) && self.state() != DownloadState::Progressing
             || self.is_paused()
@@ -386,6 +436,8 @@ impl DownloadItem {
     /// so far are fsynced and journaled, and the item ends `interrupted` with `USER_SHUTDOWN`,
     /// resumable. Await [`DownloadItem::done`] before exiting. No effect on an item that is not
     /// running.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn interrupt_for_shutdown(&self) {
         if self.inner.phase.borrow().running {
             self.inner.control.send_modify(|c| c.shutdown = true);
@@ -394,6 +446,8 @@ impl DownloadItem {
 
     /// Cancels the download: the temporary file is deleted and the item ends `cancelled`. No
     /// effect on a completed or cancelled item.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn cancel(&self) {
         let phase = *self.inner.phase.borrow();
         if phase.running {
@@ -415,6 +469,8 @@ impl DownloadItem {
     }
 
     /// Events of this item. Use [`done`](Self::done) to wait for the end without missing it.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn subscribe(&self) -> broadcast::Receiver<DownloadEvent> {
         self.inner.events.subscribe()
     }
@@ -422,6 +478,8 @@ impl DownloadItem {
     /// Waits until the item is not running and in a terminal state, and returns that state
     /// (an interrupted item that is not running returns at once). Dropping the future only
     /// stops waiting.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub async fn done(&self) -> DownloadState {
         let mut rx = self.inner.phase.subscribe();
         match rx.wait_for(|p| !p.running && p.state.is_terminal()).await {
@@ -432,11 +490,15 @@ impl DownloadItem {
     }
 
     /// A snapshot of everything known about the item.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn record(&self) -> DownloadRecord {
         self.inner.record().clone()
     }
 
     /// The summary `ses` prints.
+    ///
+    /// Example: see [`crate::Downloads`].
     pub fn summary(&self) -> DownloadSummary {
         let mut summary = self.inner.record().summary();
         summary.can_resume = self.can_resume();

@@ -81,6 +81,8 @@ pub struct DownloadsConfig {
 
 impl DownloadsConfig {
     /// A configuration with `sync_on_complete` on.
+    ///
+    /// Example: see [`Downloads`].
     pub fn new(
         fetcher: Arc<dyn Fetcher>,
         journal: Journal,
@@ -96,12 +98,16 @@ impl DownloadsConfig {
     }
 
     /// Sets [`retries`](Self::retries).
+    ///
+    /// Example: see [`Downloads`].
     pub fn retries(mut self, attempts: u32) -> Self {
         self.retries = attempts;
         self
     }
 
     /// Sets [`sync_on_complete`](Self::sync_on_complete).
+    ///
+    /// Example: see [`Downloads`].
     pub fn sync_on_complete(mut self, on: bool) -> Self {
         self.sync_on_complete = on;
         self
@@ -109,6 +115,33 @@ impl DownloadsConfig {
 }
 
 /// The downloads of one session: starts them, runs `will-download`, keeps the journal.
+///
+/// ```
+/// use std::sync::Arc;
+/// use session_downloads::{DownloadOptions, DownloadState, Downloads, DownloadsConfig, Journal, NetFetcher};
+/// use session_net::{Body, Net, NetConfig, RequestBody};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let net = Net::new(NetConfig::default()).unwrap();
+/// net.protocol().handle("app", |_: http::Request<RequestBody>| async move {
+///     Ok(http::Response::builder()
+///         .header("content-disposition", "attachment; filename=\"report.csv\"")
+///         .body(Body::full("a,b\n1,2\n"))
+///         .unwrap())
+/// }).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let config = DownloadsConfig::new(Arc::new(NetFetcher::new(net)), Journal::in_memory(), dir.path());
+/// let downloads = Downloads::new(config.sync_on_complete(false));
+///
+/// let item = downloads.download_url("app://files/export", DownloadOptions::default()).unwrap();
+/// assert_eq!(item.done().await, DownloadState::Completed);
+/// assert_eq!(item.filename(), "report.csv");
+/// assert_eq!(item.received_bytes(), 8);
+/// assert_eq!(std::fs::read_to_string(dir.path().join("report.csv")).unwrap(), "a,b\n1,2\n");
+/// assert_eq!(downloads.downloads().len(), 1);
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Downloads {
     inner: Arc<ManagerInner>,
@@ -155,6 +188,8 @@ impl ManagerInner {
 impl Downloads {
     /// A manager over `config`. Items the journal lists are available through
     /// [`downloads`](Self::downloads).
+    ///
+    /// Example: see [`Downloads`].
     pub fn new(config: DownloadsConfig) -> Self {
         Downloads {
             inner: Arc::new(ManagerInner {
@@ -172,6 +207,8 @@ impl Downloads {
 
     /// Sets the default download directory (Electron's `setDownloadPath`); it is created when
     /// a download needs it. Must be absolute.
+    ///
+    /// Example: see [`Downloads`].
     pub fn set_download_path(&self, path: impl Into<PathBuf>) -> Result<()> {
         let path = path.into();
         if !path.is_absolute() {
@@ -190,6 +227,8 @@ impl Downloads {
 
     /// Sets how many times a transient failure is retried within a run (see
     /// [`DownloadsConfig::retries`]); applies to runs that start afterwards.
+    ///
+    /// Example: see [`Downloads`].
     pub fn set_retries(&self, attempts: u32) {
         self.inner
             .retries
@@ -197,12 +236,16 @@ impl Downloads {
     }
 
     /// The default download directory.
+    ///
+    /// Example: see [`Downloads`].
     pub fn download_path(&self) -> PathBuf {
         self.inner.download_dir()
     }
 
     /// Sets (or with `None` removes) the async `will-download` handler. Without one, every
     /// download goes to a unique name in the download directory.
+    ///
+    /// Example: see [`Downloads`].
     pub fn set_will_download_handler<F, Fut>(&self, handler: Option<F>)
     where
         F: Fn(DownloadItem) -> Fut + Send + Sync + 'static,
@@ -225,6 +268,8 @@ impl Downloads {
     /// download can use (`ftp`, `ws`, `data`, `blob`, `about`, ...), a header that is not valid HTTP, or no
     /// running tokio runtime. A custom scheme is fetched through the session's protocol
     /// handlers (DL-07); with none, the item ends interrupted.
+    ///
+    /// Example: see [`Downloads`].
     pub fn download_url(&self, url: &str, options: DownloadOptions) -> Result<DownloadItem> {
         let parsed = Url::parse(url).map_err(|e| {
             Error::new(
@@ -263,6 +308,8 @@ impl Downloads {
     /// `createInterruptedDownload`), runs `will-download` on it, journals it and returns it;
     /// [`DownloadItem::resume`] continues it with a range request. A partial file is looked for
     /// beside `path` (`path.part`), then at `path` itself.
+    ///
+    /// Example: see [`Downloads`].
     pub async fn create_interrupted_download(
         &self,
         options: InterruptedDownloadOptions,
@@ -346,6 +393,8 @@ impl Downloads {
 
     /// Every download of the session: live items and those in the journal (after a restart,
     /// interrupted ones can be resumed from here), oldest first.
+    ///
+    /// Example: see [`Downloads`].
     pub fn downloads(&self) -> Vec<DownloadItem> {
         self.inner
             .journal
@@ -361,6 +410,8 @@ impl Downloads {
     /// Stops every running download for an application that is about to exit
     /// ([`DownloadItem::interrupt_for_shutdown`]) and waits until each has synced its file and
     /// journaled its progress: a later start resumes them from the bytes on disk.
+    ///
+    /// Example: see [`Downloads`].
     pub async fn shutdown(&self) {
         let running: Vec<DownloadItem> = {
             let items = self.inner.items.lock().unwrap_or_else(|p| p.into_inner());
@@ -379,6 +430,8 @@ impl Downloads {
     }
 
     /// The item with `id`, live or from the journal.
+    ///
+    /// Example: see [`Downloads`].
     pub fn get(&self, id: u64) -> Option<DownloadItem> {
         self.live(id).or_else(|| {
             self.inner
@@ -390,6 +443,8 @@ impl Downloads {
 
     /// Forgets a finished item: removes it from the journal and deletes the partial file of an
     /// interrupted one (a completed file is the user's and stays). Errors for a running item.
+    ///
+    /// Example: see [`Downloads`].
     pub fn remove(&self, id: u64) -> Result<()> {
         if let Some(item) = self.get(id) {
             if !item.state().is_terminal() || item.inner_running() {
