@@ -51,16 +51,22 @@ pub(crate) fn attach_to_net(net: &session_net::Net, cache: Option<&Cache>) {
 
 impl Session {
     /// The session's HTTP cache, `None` when the session was created with the cache disabled.
+    ///
+    /// Example: see [`session_cache`].
     pub fn http_cache(&self) -> Option<&Cache> {
         self.inner.cache.as_ref()
     }
 
     /// `ses.getCacheSize()`: the bytes the HTTP cache holds (CACHE-09); 0 without a cache.
+    ///
+    /// Example: see [`session_cache`].
     pub fn get_cache_size(&self) -> u64 {
         self.http_cache().map_or(0, Cache::size)
     }
 
     /// `ses.clearCache()`: empties the HTTP cache, on disk too (CACHE-07).
+    ///
+    /// Example: see [`session_cache`].
     pub fn clear_cache(&self) {
         if let Some(cache) = self.http_cache() {
             cache.clear();
@@ -70,6 +76,8 @@ impl Session {
     /// Sets the HTTP cache's byte budget (Electron offers only a global switch); entries least
     /// recently used are evicted at once when over it. The default is Chromium's: 10 MiB in
     /// memory, a size derived from the free disk space on disk.
+    ///
+    /// Example: see [`session_cache`].
     pub fn set_cache_max_size(&self, bytes: u64) {
         if let Some(cache) = self.http_cache() {
             cache.set_budget(bytes);
@@ -79,6 +87,8 @@ impl Session {
     /// The cache part of `clear_data` / `clear_storage_data`: removes the entries whose URL's
     /// origin the filter covers (origin granularity, as Chromium's cache deletion). Returns how
     /// many went.
+    ///
+    /// Example: see [`session_cache`].
     pub fn clear_cache_data(&self, filter: &OriginFilter) -> usize {
         match (self.http_cache(), filter) {
             (None, _) => 0,

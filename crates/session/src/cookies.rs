@@ -60,10 +60,31 @@ impl SessionOptions {
 
 impl Session {
     /// Electron's `session.cookies`: the session's cookie jar.
+    ///
+    /// ```
+    /// use session::cookies::{CookieDetails, CookieFilter};
+    /// use session::{OriginFilter, SessionOptions, Sessions};
+    ///
+    /// let user_data = tempfile::tempdir().unwrap();
+    /// let sessions = Sessions::new(user_data.path());
+    /// let session = sessions.from_partition("persist:main", SessionOptions::default()).unwrap();
+    /// session.cookies().set(&CookieDetails {
+    ///     url: "https://a.test".into(), name: "sid".into(), value: "1".into(),
+    ///     expiration_date: Some(4_102_444_800.0), ..Default::default()
+    /// }).unwrap();
+    /// session.flush_storage_data().unwrap();
+    /// assert!(session.storage_path().unwrap().join("Cookies").exists());
+    /// assert_eq!(session.cookies().get(&CookieFilter::default()).unwrap()[0].value, "1");
+    ///
+    /// assert_eq!(session.clear_cookies(&OriginFilter::All).unwrap(), 1);
+    /// assert!(session.cookies().is_empty());
+    /// ```
     pub fn cookies(&self) -> &Cookies {
         &self.inner.cookies
     }
 
+    /// Example: see [`Session::cookies`].
+    ///
     /// `ses.flushStorageData()`: the storage this library keeps that could be pending is the
     /// cookie store's write-ahead log, so this checkpoints it (every cookie change is already
     /// committed when its call returns), and the HSTS policies not yet written to
@@ -79,7 +100,7 @@ impl Session {
 
     /// The cookies part of `clear_data` / `clear_storage_data`: removes the cookies the origin
     /// filter covers, at registrable-domain granularity (SESSION-17..19, 21). Returns how many
-    /// went.
+    /// went. Example: see [`Session::cookies`].
     pub fn clear_cookies(&self, filter: &OriginFilter) -> Result<usize, SessionError> {
         let domains: Vec<String> = filter.listed_domains().into_iter().collect();
         let result = match filter {

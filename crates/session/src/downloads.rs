@@ -43,6 +43,8 @@ fn convert(e: session_downloads::Error) -> FacadeError {
 
 impl Session {
     /// The session's download manager (items, the journal, the `will-download` handler).
+    ///
+    /// Example: see [`Downloads`].
     pub fn download_manager(&self) -> &Downloads {
         &self.inner.downloads
     }
@@ -55,6 +57,8 @@ impl Session {
     /// Starts downloading `url` (Electron's `downloadURL`) with extra request headers; the item
     /// is announced to the `will-download` handler once the response head is known, before any
     /// byte is written. Needs a tokio runtime. Errors for a bad URL or header.
+    ///
+    /// Example: see [`Downloads`].
     pub fn download_url(
         &self,
         url: &str,
@@ -69,6 +73,8 @@ impl Session {
 
     /// Recreates an interrupted download of an earlier run (Electron's
     /// `createInterruptedDownload`); `resume()` on the item continues it with a range request.
+    ///
+    /// Example: see [`Downloads`].
     pub async fn create_interrupted_download(
         &self,
         options: InterruptedDownloadOptions,
@@ -83,6 +89,8 @@ impl Session {
 
     /// The async `will-download` handler (Electron's `will-download` event with
     /// `setSavePath`/`preventDefault`); `None` restores the default (the download directory).
+    ///
+    /// Example: see [`Downloads`].
     pub fn set_will_download_handler<F, Fut>(&self, handler: Option<F>)
     where
         F: Fn(DownloadItem) -> Fut + Send + Sync + 'static,
@@ -93,11 +101,15 @@ impl Session {
 
     /// Every download of the session, oldest first: the running ones and, for a persistent
     /// partition, those of earlier runs from the journal (interrupted ones can be resumed).
+    ///
+    /// Example: see [`Downloads`].
     pub fn downloads(&self) -> Vec<DownloadItem> {
         self.inner.downloads.downloads()
     }
 
     /// The download with `id`, running or from the journal.
+    ///
+    /// Example: see [`Downloads`].
     pub fn download(&self, id: u64) -> Option<DownloadItem> {
         self.inner.downloads.get(id)
     }

@@ -56,11 +56,36 @@ impl Session {
     /// `is_protocol_handled` and the deprecated `register*`/`intercept*` family). Handlers are
     /// per session (PROTO-34); the privileged schemes are the registry's
     /// ([`crate::Sessions::register_schemes_as_privileged`]).
+    ///
+    /// ```
+    /// use session::net::web_request::{Answer, Filter};
+    /// use session::net::{Body, NetError, RequestBody};
+    /// use session::{SessionOptions, Sessions};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let user_data = tempfile::tempdir().unwrap();
+    /// let session = Sessions::new(user_data.path()).from_partition("ui", SessionOptions::default()).unwrap();
+    /// session.protocol().handle("app", |request: http::Request<RequestBody>| async move {
+    ///     Ok(http::Response::new(Body::full(format!("page {}", request.uri().path()))))
+    /// }).unwrap();
+    /// assert!(session.protocol().is_protocol_handled("app"));
+    /// let _blocker = session.web_request().add_before_request(Filter::all(), |d| async move {
+    ///     if d.url.path().ends_with(".ads") { Answer::cancel() } else { Answer::proceed() }
+    /// });
+    ///
+    /// let text = session.get("app://ui/index.html").send().await.unwrap().text().await.unwrap();
+    /// assert_eq!(text, "page /index.html");
+    /// let err = session.get("app://ui/banner.ads").send().await.unwrap_err();
+    /// assert_eq!(err.kind(), NetError::BlockedByClient);
+    /// # });
+    /// ```
     pub fn protocol(&self) -> &protocol::Protocol {
         self.inner.net.protocol()
     }
 
     /// The session's network context: host rules, extra trusted roots, pipeline stages.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn net(&self) -> &Net {
         &self.inner.net
     }
@@ -70,6 +95,8 @@ impl Session {
     /// [`FetchOptions`]; [`new_request`] builds a request for any URL, `file:` included.
     ///
     /// Dropping the future cancels the request.
+    ///
+    /// Example: see [`Session::protocol`].
     pub async fn fetch(
         &self,
         request: http::Request<RequestBody>,
@@ -80,6 +107,8 @@ impl Session {
     /// `ses.resolveHost(host, options)`.
     ///
     /// Dropping the future abandons the lookup.
+    ///
+    /// Example: see [`Session::protocol`].
     pub async fn resolve_host(
         &self,
         host: &str,
@@ -92,21 +121,29 @@ impl Session {
     /// (SESSION-30); resolves once the sockets are open (connection failures are not errors).
     ///
     /// Dropping the future stops opening sockets.
+    ///
+    /// Example: see [`Session::protocol`].
     pub async fn preconnect(&self, options: PreconnectOptions) -> session_net::Result<()> {
         self.inner.net.preconnect(options).await
     }
 
     /// `ses.closeAllConnections()`: requests in flight fail with `net::ERR_ABORTED`.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn close_all_connections(&self) {
         self.inner.net.close_all_connections();
     }
 
     /// `ses.enableNetworkEmulation(options)`.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn enable_network_emulation(&self, options: NetworkEmulation) {
         self.inner.net.enable_network_emulation(options);
     }
 
     /// `ses.disableNetworkEmulation()`.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn disable_network_emulation(&self) {
         self.inner.net.disable_network_emulation();
     }
@@ -114,17 +151,23 @@ impl Session {
     /// `ses.setCertificateVerifyProc(proc)`: `None` restores the default verification. Make a
     /// proc of an async closure with [`verify_proc`]. Cached verdicts and idle connections are
     /// dropped so the new proc sees every host; other sessions are not touched.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn set_certificate_verify_proc(&self, proc: Option<CertificateVerifyProc>) {
         self.inner.net.set_certificate_verify_proc(proc);
     }
 
     /// `ses.setSSLConfig(config)`: applies to new connections (what rustls cannot do is refused
     /// with a clear error, see [`tls`]).
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn set_ssl_config(&self, config: SslConfig) -> session_net::Result<()> {
         self.inner.net.set_ssl_config(config)
     }
 
     /// `ses.clearHostResolverCache()`.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn clear_host_resolver_cache(&self) {
         self.inner.net.clear_host_resolver_cache();
     }

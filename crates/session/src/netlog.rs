@@ -9,6 +9,8 @@ impl Session {
     /// `ses.netLog`: the session's log handle (`start_logging`, `stop_logging`,
     /// `currently_logging`). One log runs at a time per session; a log still running when the
     /// last handle of the session goes away is finished.
+    ///
+    /// Example: see [`NetLog`].
     pub fn net_log(&self) -> NetLog {
         self.inner.net.net_log()
     }

@@ -50,44 +50,60 @@ impl SessionOptions {
 
 impl Session {
     /// The session's permission handlers, decisions and grants.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn permissions(&self) -> &Permissions {
         &self.inner.permissions
     }
 
     /// Electron's `ses.setPermissionRequestHandler(handler)`; `None` restores the default and
     /// denies requests still waiting for the old handler.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_permission_request_handler(&self, handler: Option<PermissionRequestHandler>) {
         self.permissions().set_permission_request_handler(handler);
     }
 
     /// Electron's `ses.setPermissionCheckHandler(handler)`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_permission_check_handler(&self, handler: Option<PermissionCheckHandler>) {
         self.permissions().set_permission_check_handler(handler);
     }
 
     /// Electron's `ses.setDisplayMediaRequestHandler(handler)`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_display_media_request_handler(&self, handler: Option<DisplayMediaRequestHandler>) {
         self.permissions()
             .set_display_media_request_handler(handler);
     }
 
     /// Electron's `ses.setDevicePermissionHandler(handler)`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_device_permission_handler(&self, handler: Option<DevicePermissionHandler>) {
         self.permissions().set_device_permission_handler(handler);
     }
 
     /// Electron's `ses.setUSBProtectedClassesHandler(handler)`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_usb_protected_classes_handler(&self, handler: Option<UsbProtectedClassesHandler>) {
         self.permissions()
             .set_usb_protected_classes_handler(handler);
     }
 
     /// Electron's `ses.setBluetoothPairingHandler(handler)`.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub fn set_bluetooth_pairing_handler(&self, handler: Option<BluetoothPairingHandler>) {
         self.permissions().set_bluetooth_pairing_handler(handler);
     }
 
     /// A page's permission request: check handler, then request handler, then the policy.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn request_permission(
         &self,
         permission: Permission,
@@ -100,6 +116,8 @@ impl Session {
     }
 
     /// A page's permission check: check handler, else earlier grants, else the policy.
+    ///
+    /// Example: see [`Permissions::check_permission`].
     pub async fn check_permission(
         &self,
         permission: Permission,

@@ -47,6 +47,8 @@ struct RegistryInner {
 
 impl Sessions {
     /// A registry rooted at `user_data`; the default user agent names no application.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn new(user_data: impl Into<PathBuf>) -> Self {
         Self::build(user_data.into(), user_agent::default_user_agent("", ""))
     }
@@ -54,6 +56,8 @@ impl Sessions {
     /// A registry for the application `name` at `version`: `user_data` is the platform's
     /// config directory joined with `name` (as Electron's `app.getPath('userData')`) and the
     /// default user agent carries `<name without spaces>/<version>`.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn for_app(name: &str, version: &str) -> Self {
         Self::build(
             paths::default_user_data(name),
@@ -62,6 +66,8 @@ impl Sessions {
     }
 
     /// Like [`Sessions::for_app`] with an explicit `user_data` root.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn for_app_at(user_data: impl Into<PathBuf>, name: &str, version: &str) -> Self {
         Self::build(
             user_data.into(),
@@ -88,6 +94,8 @@ impl Sessions {
     /// [`crate::net::protocol::Privileges`]). Calls add to the set (a scheme named again takes
     /// its new privileges). As in Electron this is for before sessions exist: once the registry
     /// has created its first session it is an error, and nothing changes.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn register_schemes_as_privileged(&self, schemes: &[CustomScheme]) -> Result<(), Error> {
         let sessions = self
             .inner
@@ -107,6 +115,8 @@ impl Sessions {
     }
 
     /// The privileged schemes (see [`Sessions::register_schemes_as_privileged`]).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn privileged_schemes(&self) -> Schemes {
         self.inner
             .schemes
@@ -116,22 +126,30 @@ impl Sessions {
     }
 
     /// The application data root.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn user_data(&self) -> &Path {
         &self.inner.user_data
     }
 
     /// Subscribes to `session-created` events.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn subscribe(&self) -> broadcast::Receiver<SessionCreated> {
         self.inner.created.subscribe()
     }
 
     /// The default session (`from_partition("")`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn default_session(&self) -> Result<Session, Error> {
         self.from_partition("", SessionOptions::default())
     }
 
     /// The session of `partition`, created with `options` if it does not exist yet (options of
     /// an existing session are left as they were, SESSION-32).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn from_partition(
         &self,
         partition: &str,
@@ -156,6 +174,8 @@ impl Sessions {
     }
 
     /// The session stored at the absolute directory `path` (SESSION-03, 04).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn from_path(
         &self,
         path: impl AsRef<Path>,
@@ -178,6 +198,8 @@ impl Sessions {
     ///
     /// The default session is refused: it is stored in `user_data` itself, beside every other
     /// partition. In-memory partitions have nothing on disk and are refused too.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn delete_partition(&self, partition: &str) -> Result<PathBuf, Error> {
         let name = match partition.strip_prefix("persist:") {
             Some(name) if !name.is_empty() => name,
@@ -200,6 +222,8 @@ impl Sessions {
 
     /// Deletes the directory of a session stored with [`Sessions::from_path`]; same rules as
     /// [`Sessions::delete_partition`].
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn delete_path(&self, path: impl AsRef<Path>) -> Result<PathBuf, Error> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() {

@@ -41,6 +41,27 @@ use crate::session::Session;
 ///
 /// A mistake made while building (a bad URL, header or value that does not serialize) is kept
 /// and returned by `send`, so calls chain without `?` at each step, as in reqwest.
+///
+/// ```
+/// use std::time::Duration;
+/// use session::{Sessions, SessionOptions};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// let page = dir.path().join("page.txt");
+/// std::fs::write(&page, "hello from a file").unwrap();
+/// let session = Sessions::new(dir.path()).from_partition("scratch", SessionOptions::default()).unwrap();
+///
+/// let url = url::Url::from_file_path(&page).unwrap();
+/// let response = session.get(url.as_str()).timeout(Duration::from_secs(30)).send().await.unwrap();
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.text().await.unwrap(), "hello from a file");
+///
+/// // A mistake made while building is returned by `send`.
+/// let err = session.get("not a url").send().await.unwrap_err();
+/// assert!(err.to_string().contains("not a valid URL"));
+/// # });
+/// ```
 #[must_use = "a request builder does nothing until it is sent"]
 #[derive(Debug)]
 pub struct RequestBuilder {
@@ -61,6 +82,8 @@ struct Parts {
 impl Session {
     /// A request with `method` to `url`, sent through this session by [`RequestBuilder::send`].
     /// `url` may be any URL [`Session::fetch`] serves (`http`, `https`, `file`).
+    ///
+    /// Example: see [`RequestBuilder`] and [`RequestBuilder::build`].
     pub fn request(&self, method: Method, url: impl AsRef<str>) -> RequestBuilder {
         let url = url.as_ref();
         let parts = Url::parse(url)
@@ -85,32 +108,32 @@ impl Session {
         }
     }
 
-    /// A `GET` request to `url` ([`Session::request`]).
+    /// A `GET` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::GET, url)
     }
 
-    /// A `POST` request to `url` ([`Session::request`]).
+    /// A `POST` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn post(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::POST, url)
     }
 
-    /// A `PUT` request to `url` ([`Session::request`]).
+    /// A `PUT` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn put(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::PUT, url)
     }
 
-    /// A `PATCH` request to `url` ([`Session::request`]).
+    /// A `PATCH` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn patch(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::PATCH, url)
     }
 
-    /// A `DELETE` request to `url` ([`Session::request`]).
+    /// A `DELETE` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn delete(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::DELETE, url)
     }
 
-    /// A `HEAD` request to `url` ([`Session::request`]).
+    /// A `HEAD` request to `url` ([`Session::request`]). Example: see [`RequestBuilder`].
     pub fn head(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::HEAD, url)
     }
@@ -185,6 +208,8 @@ impl RequestBuilder {
     /// Appends a header (a second value of the same name is added, not replaced). A name given
     /// as text (`"X-API-Key"`) goes out spelled so on HTTP/1.1 ([`FetchOptions::header_case`]);
     /// an [`http::HeaderName`] (lower case by construction) goes out in Title-Case.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     pub fn header<K, V>(self, name: K, value: V) -> Self
     where
         K: IntoHeaderName,
@@ -208,6 +233,8 @@ impl RequestBuilder {
     }
 
     /// Sets every header of `headers`, replacing earlier values of the same names.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     pub fn headers(self, headers: HeaderMap) -> Self {
         self.with(|p| {
             for name in headers.keys() {
@@ -223,6 +250,8 @@ impl RequestBuilder {
     /// `Authorization: Basic` with `username` and `password`, sent with this request only (as
     /// reqwest does). The session's own HTTP authentication (challenges, the auth cache, the
     /// login handler) is separate: a header set here goes as it is.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     pub fn basic_auth(
         self,
         username: impl std::fmt::Display,
@@ -241,6 +270,8 @@ impl RequestBuilder {
     }
 
     /// `Authorization: Bearer TOKEN`, sent with this request only.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     pub fn bearer_auth(self, token: impl std::fmt::Display) -> Self {
         self.sensitive_authorization(format!("Bearer {token}"))
     }
@@ -256,6 +287,8 @@ impl RequestBuilder {
     }
 
     /// The request body (bytes are replayed on a 307/308 redirect; a stream is sent once).
+    ///
+    /// Example: see [`RequestBuilder::build`].
     pub fn body(self, body: impl Into<RequestBody>) -> Self {
         self.with(|p| {
             p.body = body.into();
@@ -265,6 +298,8 @@ impl RequestBuilder {
 
     /// Appends `query` to the URL's query string: a struct, a map or a list of pairs whose
     /// values are strings, numbers or booleans (serde_urlencoded's rules, as reqwest).
+    ///
+    /// Example: see [`RequestBuilder::build`].
     #[cfg(feature = "json")]
     pub fn query<T: serde::Serialize + ?Sized>(self, query: &T) -> Self {
         self.with(|p| {
@@ -283,6 +318,8 @@ impl RequestBuilder {
 
     /// A JSON body serialized from `json`, with `Content-Type: application/json` unless one
     /// was set.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     #[cfg(feature = "json")]
     pub fn json<T: serde::Serialize + ?Sized>(self, json: &T) -> Self {
         self.with(|p| {
@@ -298,6 +335,8 @@ impl RequestBuilder {
 
     /// A form body (`application/x-www-form-urlencoded`) serialized from `form`, with that
     /// `Content-Type` unless one was set.
+    ///
+    /// Example: see [`RequestBuilder::build`].
     #[cfg(feature = "json")]
     pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
         self.with(|p| {
@@ -314,6 +353,8 @@ impl RequestBuilder {
     }
 
     /// `redirect` of RequestInit: follow (default), manual or error.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn redirect(self, mode: RedirectMode) -> Self {
         self.with(|p| {
             p.options.redirect = mode;
@@ -322,6 +363,8 @@ impl RequestBuilder {
     }
 
     /// `credentials` of RequestInit: whether cookies go with the request and are stored.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn credentials(self, mode: CredentialsMode) -> Self {
         self.with(|p| {
             p.options.credentials = mode;
@@ -330,6 +373,8 @@ impl RequestBuilder {
     }
 
     /// `cache` of RequestInit: how the HTTP cache answers.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn cache(self, mode: CacheMode) -> Self {
         self.with(|p| {
             p.options.cache = mode;
@@ -338,6 +383,8 @@ impl RequestBuilder {
     }
 
     /// Aborts the request (and its body) when `handle` is aborted.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn abort(self, handle: AbortHandle) -> Self {
         self.with(|p| {
             p.options.abort = Some(handle);
@@ -347,6 +394,8 @@ impl RequestBuilder {
 
     /// Replaces every option of RequestInit at once (initiator origin, site for cookies ...);
     /// the URL stays the builder's.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn options(self, options: FetchOptions) -> Self {
         self.with(|p| {
             p.options = options;
@@ -356,6 +405,8 @@ impl RequestBuilder {
 
     /// A deadline for the whole request, from `send` to the last byte of the body: past it the
     /// request is cancelled and fails with `net::ERR_TIMED_OUT` (reqwest's `timeout`).
+    ///
+    /// Example: see [`RequestBuilder`].
     pub fn timeout(self, timeout: Duration) -> Self {
         self.with(|p| {
             p.timeout = Some(timeout);
@@ -365,6 +416,28 @@ impl RequestBuilder {
 
     /// The `http::Request` [`Session::fetch`] would receive (options in its extensions), or the
     /// first mistake made while building. The timeout is not part of it.
+    ///
+    /// ```
+    /// use session::{Sessions, SessionOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let session = Sessions::new(dir.path()).from_partition("scratch", SessionOptions::default()).unwrap();
+    /// let request = session
+    ///     .post("https://api.test/items?page=2")
+    ///     .query(&[("sort", "name")])
+    ///     .header("X-Api-Key", "k1")
+    ///     .basic_auth("ann", Some("secret"))
+    ///     .json(&serde_json::json!({ "name": "pen" }))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(request.uri(), "https://api.test/items?page=2&sort=name");
+    /// assert_eq!(request.headers()["x-api-key"], "k1");
+    /// assert_eq!(request.headers()["authorization"], "Basic YW5uOnNlY3JldA==");
+    /// assert_eq!(request.headers()["content-type"], "application/json");
+    ///
+    /// let bad = session.get("https://a.test/").header("bad header", "v").build();
+    /// assert!(bad.unwrap_err().to_string().contains("invalid header name"));
+    /// ```
     pub fn build(self) -> Result<http::Request<RequestBody>> {
         self.parts.and_then(|p| into_request(p).map(|(r, _)| r))
     }
@@ -372,6 +445,8 @@ impl RequestBuilder {
     /// Sends the request through the session's pipeline.
     ///
     /// Dropping the future cancels the request.
+    ///
+    /// Example: see [`RequestBuilder`].
     pub async fn send(self) -> Result<Response> {
         let (request, timeout) = into_request(self.parts?)?;
         let Some(timeout) = timeout else {

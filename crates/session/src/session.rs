@@ -202,38 +202,52 @@ impl Session {
 
     /// The partition string this session was obtained with (`""` for the default session, the
     /// absolute path for [`Sessions::from_path`](crate::Sessions::from_path)).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn partition(&self) -> &str {
         &self.inner.partition
     }
 
     /// Whether `other` is a handle to this very session.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn same_session(&self, other: &Session) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// Whether the session keeps its state on disk (SESSION-05).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn is_persistent(&self) -> bool {
         self.inner.storage_path.is_some()
     }
 
     /// The directory holding the session's data on disk, `None` for in-memory sessions
     /// (Electron's `storagePath` / `getStoragePath()`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn storage_path(&self) -> Option<&Path> {
         self.inner.storage_path.as_deref()
     }
 
     /// The application's `user_data` root, shared by all sessions (e.g. for `Dictionaries/`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn user_data(&self) -> &Path {
         &self.inner.user_data
     }
 
     /// The options the session was created with.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn options(&self) -> &SessionOptions {
         &self.inner.options
     }
 
     /// Problems met while opening the session that did not stop it (a corrupt `Preferences`
     /// moved aside, ...).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn load_warnings(&self) -> &[String] {
         &self.inner.warnings
     }
@@ -241,6 +255,8 @@ impl Session {
     /// Overrides the user agent and, when given, the accepted languages (a comma-separated list
     /// such as `en-US,fr,de`, sent as `en-US,fr;q=0.9,de;q=0.8`, SESSION-07) for requests of this
     /// session. An empty `user_agent` restores the default.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_user_agent(&self, user_agent: &str, accept_languages: Option<&str>) {
         let mut state = self.state();
         state.user_agent = if user_agent.is_empty() {
@@ -258,17 +274,23 @@ impl Session {
     }
 
     /// The user agent requests of this session send (SESSION-06).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn user_agent(&self) -> String {
         self.state().user_agent.clone()
     }
 
     /// The `Accept-Language` header requests of this session send (default `en-US`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn accept_language(&self) -> String {
         self.state().accept_language.clone()
     }
 
     /// Sets the directory downloads are saved to when no save path is chosen. Persistent
     /// sessions keep it in `Preferences` (`download.default_directory`).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_download_path(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         if !path.is_absolute() {
@@ -285,6 +307,8 @@ impl Session {
 
     /// The directory downloads are saved to: the one set with [`Session::set_download_path`],
     /// else the OS Downloads folder.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn download_path(&self) -> PathBuf {
         self.prefs()
             .get("download.default_directory")
@@ -294,6 +318,8 @@ impl Session {
     }
 
     /// Registers a preload script and returns its id (SESSION-26, 27).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn register_preload_script(
         &self,
         script: PreloadScriptRegistration,
@@ -302,29 +328,39 @@ impl Session {
     }
 
     /// Unregisters the preload script with `id` (SESSION-27).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn unregister_preload_script(&self, id: &str) -> Result<(), Error> {
         self.state().preloads.unregister(id)
     }
 
     /// Every registered preload script, in registration order.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn preload_scripts(&self) -> Vec<PreloadScript> {
         self.state().preloads.scripts()
     }
 
     /// Replaces the `frame` preload scripts with `paths` (deprecated in Electron for
     /// [`Session::register_preload_script`]; SESSION-28). Every path must be absolute.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_preloads(&self, paths: Vec<PathBuf>) -> Result<(), Error> {
         self.state().preloads.set_frame_paths(paths)
     }
 
     /// The paths of the `frame` preload scripts (deprecated in Electron for
     /// [`Session::preload_scripts`]).
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn preloads(&self) -> Vec<PathBuf> {
         self.state().preloads.frame_paths()
     }
 
     /// Sets the directory for the JS code cache of renderers using this session (SESSION-13).
     /// The directory is created if missing.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn set_code_cache_path(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() || !path.is_absolute() {
@@ -345,6 +381,8 @@ impl Session {
 
     /// The code cache directory: the one set, else `<storage_path>/Code Cache` for persistent
     /// sessions, `None` for in-memory ones.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn code_cache_path(&self) -> Option<PathBuf> {
         self.state()
             .code_cache_path
@@ -357,6 +395,8 @@ impl Session {
     /// Electron can also clear the entries of given URLs; the cache is written by a renderer
     /// this library does not have, so it keeps no URL index: passing URLs is an error rather than
     /// a silent no-op.
+    ///
+    /// Example: see [the crate's example](crate).
     pub fn clear_code_caches(&self, urls: &[String]) -> Result<(), Error> {
         if !urls.is_empty() {
             return Err(Error::invalid(format!(

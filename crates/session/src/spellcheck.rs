@@ -56,6 +56,8 @@ fn invalid(e: Error) -> FacadeError {
 impl Session {
     /// The session's spellchecker: checking (`check_text`, `suggest`), events
     /// ([`Spellchecker::subscribe`]) and every setting below.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn spellchecker(&self) -> &Spellchecker {
         &self.inner.spellchecker
     }
@@ -75,18 +77,24 @@ impl Session {
 
     /// `ses.setSpellCheckerEnabled(enable)`, kept in `Preferences` (SPELL-13). The error is a
     /// failure to write that file; the setting applies anyway.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_enabled(&self, enable: bool) -> Result<(), FacadeError> {
         self.spellchecker().set_spell_checker_enabled(enable);
         self.save_spellcheck_prefs()
     }
 
     /// `ses.isSpellCheckerEnabled()` / `ses.spellCheckerEnabled` (SPELL-01).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn is_spell_checker_enabled(&self) -> bool {
         self.spellchecker().is_spell_checker_enabled()
     }
 
     /// `ses.setSpellCheckerLanguages(languages)`: every code must be one of
     /// [`Session::available_spell_checker_languages`] (SPELL-07, 08); kept in `Preferences`.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_languages<S: AsRef<str>>(
         &self,
         languages: &[S],
@@ -98,11 +106,15 @@ impl Session {
     }
 
     /// `ses.getSpellCheckerLanguages()`: the codes set (empty means `en-US` is used).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn spell_checker_languages(&self) -> Vec<String> {
         self.spellchecker().spell_checker_languages()
     }
 
     /// `ses.availableSpellCheckerLanguages` (SPELL-15).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn available_spell_checker_languages(&self) -> Vec<String> {
         available_spell_checker_languages()
     }
@@ -110,6 +122,8 @@ impl Session {
     /// `ses.setSpellCheckerDictionaryDownloadURL(url)` (SPELL-09): dictionaries missing on
     /// this machine are fetched as `<url>en_US.aff` and `<url>en_US.dic` with this session's
     /// fetch and stored in `<user_data>/Dictionaries/`. Without it nothing is downloaded.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_dictionary_download_url(&self, url: &str) -> Result<(), FacadeError> {
         self.spellchecker()
             .set_spell_checker_dictionary_download_url(url)
@@ -118,11 +132,15 @@ impl Session {
 
     /// Directories searched for `<lang>.aff`/`.dic` before `<user_data>/Dictionaries/` and the
     /// system's hunspell directories.
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn set_spell_checker_dictionary_dirs(&self, dirs: Vec<PathBuf>) {
         self.spellchecker().set_dictionary_dirs(dirs);
     }
 
     /// `ses.listWordsInSpellCheckerDictionary()` (SPELL-03, 14).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub async fn list_words_in_spell_checker_dictionary(&self) -> Vec<String> {
         self.spellchecker()
             .list_words_in_spell_checker_dictionary()
@@ -131,12 +149,16 @@ impl Session {
 
     /// `ses.addWordToSpellCheckerDictionary(word)`: false on in-memory sessions and for
     /// invalid or present words (SPELL-02, 04, 05, 06).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn add_word_to_spell_checker_dictionary(&self, word: &str) -> bool {
         self.spellchecker()
             .add_word_to_spell_checker_dictionary(word)
     }
 
     /// `ses.removeWordFromSpellCheckerDictionary(word)` (SPELL-06, 10, 11).
+    ///
+    /// Example: see [`Spellchecker::new`].
     pub fn remove_word_from_spell_checker_dictionary(&self, word: &str) -> bool {
         self.spellchecker()
             .remove_word_from_spell_checker_dictionary(word)

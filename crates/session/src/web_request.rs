@@ -8,6 +8,8 @@ use crate::session::Session;
 
 impl Session {
     /// `ses.webRequest`: listeners that see, and may change, every request of the session.
+    ///
+    /// Example: see [`Session::protocol`].
     pub fn web_request(&self) -> &WebRequest {
         self.inner.net.web_request()
     }
