@@ -1,5 +1,6 @@
 //! Extensions: a real one from Debian inspected, and a small unpacked extension whose
-//! declarativeNetRequest rules block a tracker for `ses fetch`.
+//! declarativeNetRequest rules block a tracker and set a request header for `ses fetch`, with
+//! the content script it injects into a page.
 
 use super::Demo;
 
@@ -24,6 +25,8 @@ pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
   "name": "Tracker blocker",
   "version": "1.0",
   "permissions": ["declarativeNetRequest"],
+  "host_permissions": ["<all_urls>"],
+  "content_scripts": [{"matches": ["*://a.test/*"], "js": ["content.js"], "run_at": "document_idle"}],
   "declarative_net_request": {
     "rule_resources": [{"id": "trackers", "enabled": true, "path": "rules.json"}]
   }
@@ -34,10 +37,15 @@ pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
             "rules.json",
             r#"[
   {"id": 1, "priority": 1, "action": {"type": "block"},
-   "condition": {"urlFilter": "||tracker.test^", "resourceTypes": ["xmlhttprequest", "other"]}}
+   "condition": {"urlFilter": "||tracker.test^", "resourceTypes": ["xmlhttprequest", "other"]}},
+  {"id": 2, "priority": 1,
+   "action": {"type": "modifyHeaders",
+              "requestHeaders": [{"header": "x-demo-dnr", "operation": "set", "value": "rewritten"}]},
+   "condition": {"urlFilter": "||a.test/echo", "resourceTypes": ["xmlhttprequest", "other"]}}
 ]
 "#,
         ),
+        ("content.js", "document.body.dataset.demo = 'injected';\n"),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))?;
@@ -54,12 +62,26 @@ pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
         Err(e) => return Err(format!("expected net::ERR_BLOCKED_BY_CLIENT, got: {e}")),
         Ok(_) => return Err("the tracker was not blocked".into()),
     }
-    demo.say("other hosts pass");
-    demo.ses(&[
-        "--extension",
-        &dir,
-        "fetch",
-        &demo.site.https_url("a.test", "/status/200"),
-    ])?;
+    let echo = demo.site.https_url("a.test", "/echo");
+    demo.say("for a.test/echo: the content script to inject, and a request header rule");
+    demo.ses(&["extensions", "match", "--type", "other", &dir, &echo])?;
+    demo.say("other hosts pass; the header the rule sets reaches the server");
+    let out = demo.ses_json(&["--json", "--extension", &dir, "fetch", &echo])?;
+    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap_or(""))
+        .map_err(|e| format!("the echo is not JSON: {e}"))?;
+    let rewritten = body["headers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|pair| {
+            pair[0]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("x-demo-dnr"))
+                && pair[1].as_str() == Some("rewritten")
+        });
+    println!("  x-demo-dnr: rewritten reached the server: {rewritten}");
+    if !rewritten {
+        return Err("the modifyHeaders rule did not reach the server".into());
+    }
     Ok(())
 }
