@@ -41,7 +41,7 @@ pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
   {"id": 2, "priority": 1,
    "action": {"type": "modifyHeaders",
               "requestHeaders": [{"header": "x-demo-dnr", "operation": "set", "value": "rewritten"}]},
-   "condition": {"urlFilter": "||a.test/echo", "resourceTypes": ["xmlhttprequest", "other"]}}
+   "condition": {"urlFilter": "/echo", "requestDomains": ["a.test"], "resourceTypes": ["xmlhttprequest", "other"]}}
 ]
 "#,
         ),
