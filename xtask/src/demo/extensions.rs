@@ -67,18 +67,7 @@ pub(crate) fn dnr_blocks_a_tracker(demo: &Demo) -> Result<(), String> {
     demo.ses(&["extensions", "match", "--type", "other", &dir, &echo])?;
     demo.say("other hosts pass; the header the rule sets reaches the server");
     let out = demo.ses_json(&["--json", "--extension", &dir, "fetch", &echo])?;
-    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap_or(""))
-        .map_err(|e| format!("the echo is not JSON: {e}"))?;
-    let rewritten = body["headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|pair| {
-            pair[0]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case("x-demo-dnr"))
-                && pair[1].as_str() == Some("rewritten")
-        });
+    let rewritten = Demo::echoed_header(&out, "x-demo-dnr")?.as_deref() == Some("rewritten");
     println!("  x-demo-dnr: rewritten reached the server: {rewritten}");
     if !rewritten {
         return Err("the modifyHeaders rule did not reach the server".into());

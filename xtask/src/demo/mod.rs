@@ -99,6 +99,26 @@ impl Demo {
             .map_err(|e| format!("ses {} printed no JSON: {e}", args.join(" ")))
     }
 
+    /// The value of request header `name` as the test site's `/echo` saw it, from the output
+    /// of `ses --json fetch .../echo`.
+    pub(crate) fn echoed_header(
+        out: &serde_json::Value,
+        name: &str,
+    ) -> Result<Option<String>, String> {
+        let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap_or(""))
+            .map_err(|e| format!("the echo is not JSON: {e}"))?;
+        Ok(body["headers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|pair| {
+                pair[0]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    .then(|| pair[1].as_str().unwrap_or("").to_owned())
+            }))
+    }
+
     /// Prints a line of explanation.
     pub(crate) fn say(&self, text: &str) {
         println!("# {text}");

@@ -17,17 +17,7 @@ pub(crate) fn block_and_set_header(demo: &Demo) -> Result<(), String> {
         "X-Demo: 1",
         &url,
     ])?;
-    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap_or(""))
-        .map_err(|e| format!("the echo is not JSON: {e}"))?;
-    let sent = body["headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|pair| {
-            pair[0]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case("x-demo"))
-        });
+    let sent = Demo::echoed_header(&out, "x-demo")?.is_some();
     println!("  X-Demo reached the server after the redirect: {sent}");
     if !sent {
         return Err("the header set by the listener did not reach the server".into());
