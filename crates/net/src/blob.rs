@@ -12,90 +12,23 @@
 //! `206`, and failures as Chromium names them.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use futures_util::{Stream, TryStreamExt};
 
 use crate::body::Body;
 use crate::error::{Error, NetError, Result};
+pub use crate::upload::BlobPart;
+use crate::upload::{BlobRef, BodyPart, read_blob};
 
 /// Electron's rejection of `getBlobData` for a UUID it does not know (SESSION-29).
 pub const UNKNOWN_BLOB: &str = "Could not get blob data handle";
 
-/// What a blob is made of.
-#[derive(Clone, Debug)]
-pub enum BlobPart {
-    /// Bytes in memory.
-    Bytes(Bytes),
-    /// `length` bytes of the file at `path` from `offset`.
-    File {
-        /// The file.
-        path: PathBuf,
-        /// Where the part starts in the file.
-        offset: u64,
-        /// Bytes of the part.
-        length: u64,
-    },
-}
-
-impl BlobPart {
-    fn len(&self) -> u64 {
-        match self {
-            BlobPart::Bytes(b) => b.len() as u64,
-            BlobPart::File { length, .. } => *length,
-        }
-    }
-
-    /// A part of the file at `path` from `offset`, `length` bytes or to its end. The file must
-    /// exist and hold the range now (an `Err` naming it otherwise).
-    pub fn file(path: impl AsRef<Path>, offset: u64, length: Option<u64>) -> Result<Self> {
-        let path = path.as_ref();
-        let size = std::fs::metadata(path)
-            .map_err(|e| {
-                Error::new(
-                    NetError::FileNotFound,
-                    format!("blob file {} cannot be read: {e}", path.display()),
-                )
-            })?
-            .len();
-        let available = size.checked_sub(offset).ok_or_else(|| {
-            Error::new(
-                NetError::InvalidArgument,
-                format!(
-                    "blob offset {offset} is past the end of {} ({size} bytes)",
-                    path.display()
-                ),
-            )
-        })?;
-        let length = match length {
-            Some(l) if l > available => {
-                return Err(Error::new(
-                    NetError::InvalidArgument,
-                    format!(
-                        "blob range {offset}+{l} is past the end of {} ({size} bytes)",
-                        path.display()
-                    ),
-                ));
-            }
-            Some(l) => l,
-            None => available,
-        };
-        Ok(BlobPart::File {
-            path: path.to_owned(),
-            offset,
-            length,
-        })
-    }
-}
-
 /// One registered blob.
 #[derive(Debug)]
 struct Blob {
-    parts: Vec<BlobPart>,
+    parts: Arc<[BlobPart]>,
     size: u64,
     content_type: String,
 }
@@ -112,7 +45,7 @@ impl Blobs {
         let uuid = uuid::Uuid::new_v4().to_string();
         let size = parts.iter().map(BlobPart::len).sum();
         let blob = Arc::new(Blob {
-            parts,
+            parts: parts.into(),
             size,
             content_type: content_type.to_owned(),
         });
@@ -169,27 +102,24 @@ impl Blobs {
         let blob = self.get(uuid)?;
         let start = offset.min(blob.size);
         let end = length.map_or(blob.size, |l| start.saturating_add(l).min(blob.size));
-        let mut pieces = Vec::new();
-        let mut at = 0u64;
-        for part in &blob.parts {
-            let (p_start, p_end) = (at, at + part.len());
-            at = p_end;
-            let (from, to) = (start.max(p_start), end.min(p_end));
-            if from >= to {
-                continue;
-            }
-            let (skip, take) = (from - p_start, to - from);
-            pieces.push(match part {
-                BlobPart::Bytes(b) => Piece::Bytes(b.slice(skip as usize..(skip + take) as usize)),
-                BlobPart::File { path, offset, .. } => Piece::File {
-                    path: path.clone(),
-                    offset: offset + skip,
-                    length: take,
-                },
-            });
-        }
-        let stream = futures_util::stream::iter(pieces).flat_map(Piece::into_stream);
-        Ok(Body::from_stream(stream))
+        Ok(Body::from_stream(read_blob(&blob.parts, start, end)))
+    }
+
+    /// The blob `uuid` as a part of a request body ([`crate::RequestBody::from_parts`]): the
+    /// body holds the blob's data even if it is unregistered before the request is sent, and
+    /// webRequest shows the part as its `blobUUID`. An unknown UUID is an `Err` naming it.
+    pub fn body_part(&self, uuid: &str) -> Result<BodyPart> {
+        let blob = self.get(uuid).map_err(|_| {
+            Error::new(
+                NetError::FileNotFound,
+                format!("blob {uuid} is not registered in this session"),
+            )
+        })?;
+        Ok(BodyPart::Blob(BlobRef {
+            uuid: uuid.into(),
+            parts: blob.parts.clone(),
+            size: blob.size,
+        }))
     }
 }
 
@@ -305,65 +235,6 @@ fn serve<B>(blobs: &Blobs, request: &http::Request<B>) -> Result<http::Response<
         }
     }
     Ok(response)
-}
-
-enum Piece {
-    Bytes(Bytes),
-    File {
-        path: PathBuf,
-        offset: u64,
-        length: u64,
-    },
-}
-
-type PieceStream = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
-
-impl Piece {
-    fn into_stream(self) -> PieceStream {
-        match self {
-            Piece::Bytes(b) => Box::pin(futures_util::stream::once(async move { Ok(b) })),
-            Piece::File {
-                path,
-                offset,
-                length,
-            } => {
-                let opened = async move {
-                    let io = |e: std::io::Error| {
-                        Error::new(
-                            NetError::FileNotFound,
-                            format!("blob file {} cannot be read: {e}", path.display()),
-                        )
-                    };
-                    let mut f = tokio::fs::File::open(&path).await.map_err(io)?;
-                    f.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
-                    let shown = path.display().to_string();
-                    let mut got = 0u64;
-                    Ok::<_, Error>(ReaderStream::with_capacity(f.take(length), 64 * 1024).map(
-                        move |r| match r {
-                            Ok(b) => {
-                                got += b.len() as u64;
-                                Ok(b)
-                            }
-                            Err(e) => Err(Error::new(
-                                NetError::FileNotFound,
-                                format!(
-                                    "blob file {shown} cannot be read: {e} (after {got} bytes)"
-                                ),
-                            )),
-                        },
-                    ))
-                };
-                Box::pin(
-                    futures_util::stream::once(opened)
-                        .map(|r| match r {
-                            Ok(s) => s.boxed(),
-                            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
-                        })
-                        .flatten(),
-                )
-            }
-        }
-    }
 }
 
 #[cfg(test)]

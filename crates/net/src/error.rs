@@ -48,6 +48,8 @@ net_errors! {
     TimedOut = -7, "ERR_TIMED_OUT";
     /// Permission to access a resource was denied.
     AccessDenied = -10, "ERR_ACCESS_DENIED";
+    /// A file of the request body changed (its size) while the body was sent.
+    UploadFileChanged = -14, "ERR_UPLOAD_FILE_CHANGED";
     /// The request was blocked by a client-side rule.
     BlockedByClient = -20, "ERR_BLOCKED_BY_CLIENT";
     /// A streamed upload body cannot be sent again (a 307/308 redirect, a retry).

@@ -161,7 +161,7 @@ async fn run(
     let mut ctx = RequestContext::new(url, method, headers, &options);
     ctx.has_body = !body.is_empty();
     if ctx.has_body {
-        ctx.upload = body.as_bytes();
+        ctx.upload = body.upload_data();
     }
     let mut running = Running {
         stages: p.stages.snapshot(),
@@ -246,7 +246,15 @@ async fn hops(
                 let mut retries = 0;
                 loop {
                     let b = body.take().unwrap_or_default();
-                    let r = transport(p, ctx, b, routing).await;
+                    let upload_failure = b.failure_slot();
+                    let mut r = transport(p, ctx, b, routing).await;
+                    // A body that failed (a file that changed) is why the hop failed, whatever
+                    // the connection made of it.
+                    if let (Err(e), Some(failed)) =
+                        (&mut r, upload_failure.as_ref().and_then(|f| f.get()))
+                    {
+                        *e = failed.clone();
+                    }
                     match &r {
                         Ok(r) => log_head(netlog, log, r, !ctx.is_handled()),
                         Err(e) => netlog.hop_failed(log, e),
@@ -379,9 +387,10 @@ fn log_head(netlog: &NetLog, log: Option<&Source>, hop: &HopResponse, network: b
 async fn transport(
     p: &Pipeline,
     ctx: &RequestContext,
-    body: RequestBody,
+    mut body: RequestBody,
     routing: Routing,
 ) -> Result<HopResponse> {
+    body.prepare().await?;
     if let Some(handled) = &ctx.handler {
         return crate::protocol::answer(handled, ctx, body).await;
     }

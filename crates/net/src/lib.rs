@@ -72,9 +72,12 @@
 //! - [`hsts`]: HSTS per partition (Chromium's `TransportSecurityState`): the
 //!   `Strict-Transport-Security` parser, the policies and their `TransportSecurity` file, and the
 //!   stage that upgrades `http:` hops with an internal `307` (first of slot 3).
+//! - `request.rs` what a caller passes ([`RequestBody`], [`FetchOptions`]); `upload.rs` bodies
+//!   made of parts ([`BodyPart`]: bytes, file ranges streamed from disk, blobs) and the file
+//!   reader they share with blobs.
 //! - [`dns`], [`tls`], [`emulation`], `file.rs`, [`certificate`], `error.rs`: the parts.
 //!
-//! Modules do not import each other in a loop: `error` ← `request` ← `body` ← `response` ←
+//! Modules do not import each other in a loop: `error` ← `upload` ← `request` ← `body` ← `response` ←
 //! `stages`; `netlog`, `dns`, `tls`, `proxy` and `web_request` stand on those; `transport` on
 //! all of them; `fetch` and `net` on top.
 //!
@@ -118,6 +121,7 @@ pub mod shared_dictionary;
 pub mod stages;
 pub mod tls;
 mod transport;
+mod upload;
 pub mod web_request;
 
 pub use body::Body;
@@ -133,7 +137,8 @@ pub use net::{
 pub use netlog::{CaptureMode, NetLog, NetLogOptions};
 pub use redirect::MAX_REDIRECTS;
 pub use request::{
-    AbortHandle, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody, ResourceType,
+    AbortHandle, BodyPart, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
+    ResourceType, UploadData,
 };
 pub use response::{HopResponse, RawHeaders, Response, UrlChain};
 pub use session_base::host_rules::HostRules;

@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::error::{Error, NetError, Result};
+use crate::upload::Parts;
+pub use crate::upload::{BodyPart, UploadData};
 
 /// `redirect` of RequestInit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -305,9 +307,24 @@ impl ResourceType {
 // `get_mut`, never locked.
 type ByteStream = std::sync::Mutex<Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>>;
 
-/// A request body: nothing, bytes (replayed on a 307/308 redirect or a retry), or a stream
-/// (sent once; a 307/308 redirect of a streamed body fails with
-/// `net::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED`).
+/// A request body: nothing, bytes (replayed on a 307/308 redirect or a retry), parts (bytes,
+/// file ranges streamed from disk, blobs; replayed too), or a stream (sent once; a 307/308
+/// redirect of a streamed body fails with `net::ERR_UPLOAD_STREAM_REWIND_NOT_SUPPORTED`).
+///
+/// ```
+/// use session_net::{BodyPart, RequestBody};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("photo.jpg");
+/// std::fs::write(&path, b"...jpeg bytes...").unwrap();
+/// // The file is read as the body is sent, never into memory whole.
+/// let body = RequestBody::from_parts([BodyPart::bytes("--boundary\r\n"), BodyPart::file(&path)]);
+/// let parts = body.upload_data().unwrap();
+/// assert_eq!(parts[1].file.as_deref(), Some(path.as_path()));
+/// # }
+/// ```
 #[derive(Default)]
 pub struct RequestBody {
     pub(crate) kind: BodyKind,
@@ -318,6 +335,9 @@ pub(crate) enum BodyKind {
     #[default]
     Empty,
     Bytes(Bytes),
+    Parts(Parts),
+    /// A body of parts being sent.
+    Reading(ByteStream, Parts),
     Stream(ByteStream),
 }
 
@@ -337,11 +357,33 @@ impl RequestBody {
         }
     }
 
+    /// A body made of `parts`, sent one after the other: bytes, file ranges (streamed from
+    /// disk when the request is sent; a missing file fails it with `net::ERR_FILE_NOT_FOUND`,
+    /// one that changes size while it is sent with `net::ERR_UPLOAD_FILE_CHANGED`) and blobs.
+    /// The length goes out as `Content-Length` when every part's is known (a pipe is not:
+    /// the body is then chunked). Replayed on a 307/308 redirect or a retry, files reopened.
+    pub fn from_parts(parts: impl IntoIterator<Item = BodyPart>) -> Self {
+        let parts: Vec<BodyPart> = parts.into_iter().collect();
+        if parts.is_empty() {
+            return RequestBody::empty();
+        }
+        RequestBody {
+            kind: BodyKind::Parts(Parts::new(parts)),
+        }
+    }
+
+    /// The whole file at `path`, streamed from disk when the request is sent
+    /// ([`RequestBody::from_parts`] of one [`BodyPart::file`]).
+    pub fn file(path: impl Into<std::path::PathBuf>) -> Self {
+        RequestBody::from_parts([BodyPart::file(path)])
+    }
+
     /// The length when known in advance.
     pub fn len(&self) -> Option<u64> {
         match &self.kind {
             BodyKind::Empty => Some(0),
             BodyKind::Bytes(b) => Some(b.len() as u64),
+            BodyKind::Parts(p) | BodyKind::Reading(_, p) => p.len(),
             BodyKind::Stream(_) => None,
         }
     }
@@ -351,12 +393,16 @@ impl RequestBody {
         self.len() == Some(0)
     }
 
-    /// The bytes of a body held in memory (`None` for a stream).
-    pub(crate) fn as_bytes(&self) -> Option<Bytes> {
+    /// The body as Electron's `uploadData`: one element per part (bytes: the bytes; a file:
+    /// its path; a blob: its UUID). `None` for no body and for a stream, which is not held to
+    /// be shown.
+    pub fn upload_data(&self) -> Option<Vec<UploadData>> {
         match &self.kind {
-            BodyKind::Empty => Some(Bytes::new()),
-            BodyKind::Bytes(b) => Some(b.clone()),
-            BodyKind::Stream(_) => None,
+            BodyKind::Bytes(b) => Some(vec![UploadData::bytes(b.clone())]),
+            BodyKind::Parts(p) | BodyKind::Reading(_, p) => {
+                Some(p.parts.iter().map(BodyPart::upload_data).collect())
+            }
+            BodyKind::Empty | BodyKind::Stream(_) => None,
         }
     }
 
@@ -365,7 +411,28 @@ impl RequestBody {
         match &self.kind {
             BodyKind::Empty => Some(RequestBody::empty()),
             BodyKind::Bytes(b) => Some(RequestBody::from(b.clone())),
+            BodyKind::Parts(p) | BodyKind::Reading(_, p) => Some(RequestBody {
+                kind: BodyKind::Parts(p.replay()),
+            }),
             BodyKind::Stream(_) => None,
+        }
+    }
+
+    /// Gets the body ready to be sent: measures the files of a body of parts (see
+    /// [`RequestBody::from_parts`]). Other bodies have nothing to do.
+    pub(crate) async fn prepare(&mut self) -> Result<()> {
+        match &mut self.kind {
+            BodyKind::Parts(p) => p.prepare().await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Where a body of parts records why sending it failed (a file that changed, a blob file
+    /// gone); shared by the copies made for replay.
+    pub(crate) fn failure_slot(&self) -> Option<std::sync::Arc<std::sync::OnceLock<Error>>> {
+        match &self.kind {
+            BodyKind::Parts(p) | BodyKind::Reading(_, p) => Some(p.failure.clone()),
+            _ => None,
         }
     }
 }
@@ -375,6 +442,9 @@ impl fmt::Debug for RequestBody {
         match &self.kind {
             BodyKind::Empty => f.write_str("RequestBody::Empty"),
             BodyKind::Bytes(b) => write!(f, "RequestBody::Bytes({} bytes)", b.len()),
+            BodyKind::Parts(p) | BodyKind::Reading(_, p) => {
+                f.debug_tuple("RequestBody::Parts").field(&p.parts).finish()
+            }
             BodyKind::Stream(_) => f.write_str("RequestBody::Stream"),
         }
     }
@@ -430,13 +500,19 @@ impl http_body::Body for RequestBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
+        if let BodyKind::Parts(_) = &this.kind
+            && let BodyKind::Parts(p) = std::mem::take(&mut this.kind)
+        {
+            let stream: ByteStream = std::sync::Mutex::new(Box::pin(p.stream()));
+            this.kind = BodyKind::Reading(stream, p);
+        }
         match &mut this.kind {
-            BodyKind::Empty => Poll::Ready(None),
+            BodyKind::Empty | BodyKind::Parts(_) => Poll::Ready(None),
             BodyKind::Bytes(_) => match std::mem::take(&mut this.kind) {
                 BodyKind::Bytes(b) => Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
                 _ => Poll::Ready(None),
             },
-            BodyKind::Stream(s) => match s
+            BodyKind::Stream(s) | BodyKind::Reading(s, _) => match s
                 .get_mut()
                 .unwrap_or_else(|e| e.into_inner())
                 .as_mut()
@@ -461,7 +537,11 @@ impl http_body::Body for RequestBody {
         match &self.kind {
             BodyKind::Empty => http_body::SizeHint::with_exact(0),
             BodyKind::Bytes(b) => http_body::SizeHint::with_exact(b.len() as u64),
-            BodyKind::Stream(_) => http_body::SizeHint::default(),
+            BodyKind::Parts(p) => p.len().map_or_else(
+                http_body::SizeHint::default,
+                http_body::SizeHint::with_exact,
+            ),
+            BodyKind::Reading(..) | BodyKind::Stream(_) => http_body::SizeHint::default(),
         }
     }
 }

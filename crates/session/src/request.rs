@@ -296,6 +296,30 @@ impl RequestBuilder {
         })
     }
 
+    /// The file at `path` as the body: streamed from disk when the request is sent (never read
+    /// into memory whole), with its length as `Content-Length`, and read again for a 307/308
+    /// redirect or an auth retry. A missing file fails the request with
+    /// `net::ERR_FILE_NOT_FOUND`, one that changes size while it is sent with
+    /// `net::ERR_UPLOAD_FILE_CHANGED`. For a body of several parts (bytes, file ranges, blobs)
+    /// pass [`RequestBody::from_parts`] to [`RequestBuilder::body`].
+    pub fn body_file(self, path: impl Into<std::path::PathBuf>) -> Self {
+        let path = path.into();
+        self.with(|p| {
+            p.body = RequestBody::file(path);
+            Ok(())
+        })
+    }
+
+    /// The session's registered blob `uuid` ([`Session::register_blob`]) as the body; webRequest
+    /// shows it as its `blobUUID`. A UUID the session does not know is returned by `send`.
+    pub fn body_blob(self, uuid: &str) -> Self {
+        let part = self.session.blobs().body_part(uuid);
+        self.with(|p| {
+            p.body = RequestBody::from_parts([part?]);
+            Ok(())
+        })
+    }
+
     /// Appends `query` to the URL's query string: a struct, a map or a list of pairs whose
     /// values are strings, numbers or booleans (serde_urlencoded's rules, as reqwest).
     ///

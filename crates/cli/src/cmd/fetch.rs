@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use clap::Args as ClapArgs;
 use serde_json::json;
-use session::net::{CacheMode, CredentialsMode, FetchOptions, RedirectMode, Response, new_request};
+use session::net::{
+    CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody, Response, new_request,
+};
 
 use session::netlog::{CaptureMode, NetLogOptions, har_from_net_log};
 
@@ -27,7 +29,7 @@ pub(crate) struct Args {
     /// Request body: DATA, @FILE (newlines stripped, as curl) or @- (stdin).
     #[arg(short = 'd', long = "data", value_name = "DATA|@FILE")]
     data: Option<String>,
-    /// Request body as -d, but @FILE and @- are sent byte for byte.
+    /// Request body as -d, but @FILE and @- are sent byte for byte (a file streamed from disk).
     #[arg(
         long = "data-binary",
         value_name = "DATA|@FILE",
@@ -103,6 +105,8 @@ struct Outcome {
 #[derive(Clone, Default)]
 struct Sent {
     body: Vec<u8>,
+    /// The file a `--data-binary @FILE` body was streamed from.
+    file: Option<PathBuf>,
     mime: Option<String>,
 }
 
@@ -201,14 +205,18 @@ fn write_har(har: &Path, doc: &serde_json::Value) -> Result<(), CliError> {
 }
 
 /// `postData` on each entry that sent a body (the first request, and 307/308 replays).
+/// A body streamed from a file is not held to be written: its `postData` names the file.
 fn add_post_data(doc: &mut serde_json::Value, sent: &Sent) {
-    if sent.body.is_empty() {
+    if sent.body.is_empty() && sent.file.is_none() {
         return;
     }
-    let post = json!({
+    let mut post = json!({
         "mimeType": sent.mime.clone().unwrap_or_default(),
         "text": String::from_utf8_lossy(&sent.body),
     });
+    if let Some(file) = &sent.file {
+        post["comment"] = json!(format!("streamed from {}", file.display()));
+    }
     if let Some(entries) = doc["log"]["entries"].as_array_mut() {
         for entry in entries {
             if entry["request"]["bodySize"].as_i64().unwrap_or(0) > 0 {
@@ -333,7 +341,16 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
         .credentials
         .parse()
         .map_err(|e: session::net::Error| usage(format!("--credentials: {}", e.detail())))?;
+    // `--data-binary @FILE` streams the file as the request is sent, never read whole.
+    let streamed = match (&args.data, &args.data_binary) {
+        (None, Some(d)) => d.strip_prefix('@').filter(|s| *s != "-").map(PathBuf::from),
+        _ => None,
+    };
     let (body, default_type) = match (&args.data, &args.data_binary) {
+        (None, Some(_)) if streamed.is_some() => (
+            Vec::new(),
+            Some("application/x-www-form-urlencoded".to_string()),
+        ),
         (Some(d), _) => (
             read_data("-d", d, false)?,
             Some("application/x-www-form-urlencoded".to_string()),
@@ -360,7 +377,12 @@ async fn fetch(ctx: &Ctx, args: Args, started: Instant) -> Result<Outcome, CliEr
     };
     let mut sent = Sent {
         body: body.clone(),
+        file: streamed.clone(),
         mime: None,
+    };
+    let body = match streamed {
+        Some(path) => RequestBody::file(path),
+        None => body.into(),
     };
     let mut request = new_request(method, &args.url, body).map_err(net_error)?;
     // Names go out as written (curl does the same), on HTTP/1.1.

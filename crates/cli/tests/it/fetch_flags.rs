@@ -71,6 +71,27 @@ fn data_from_a_file_stdin_and_binary() {
     let out = run.ses(&["fetch", "-d", "@/nonexistent/x", &url]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x"));
+    // --data-binary @FILE streams the file: its length goes as Content-Length, and a missing
+    // one fails the fetch with Chromium's error.
+    let big = run.ud.path().join("big.bin");
+    let bytes: Vec<u8> = (0..1_000_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    std::fs::write(&big, &bytes).expect("write");
+    let echo = echo_of(&run.ses(&[
+        "fetch",
+        "--data-binary",
+        &format!("@{}", big.display()),
+        &url,
+    ]));
+    assert_eq!(echo["bodyLength"], 1_000_000);
+    assert_eq!(echo["body"].as_str().map(str::as_bytes), Some(&bytes[..]));
+    assert_eq!(header(&echo, "content-length").as_deref(), Some("1000000"));
+    let out = run.ses(&["fetch", "--data-binary", "@/nonexistent/x", &url]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/x") && err.contains("net::ERR_FILE_NOT_FOUND"),
+        "{err}"
+    );
 }
 
 #[test]

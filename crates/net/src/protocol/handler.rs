@@ -13,7 +13,7 @@ use super::responder::{ServeDir, ServeFile, request_url};
 use super::scheme::check_scheme;
 use crate::body::Body;
 use crate::error::{Error, NetError, Result};
-use crate::request::{FetchOptions, RequestBody};
+use crate::request::{FetchOptions, RequestBody, UploadData};
 
 /// What a handler returns: a response with any status, headers and a streamed body.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>>> + Send>>;
@@ -328,16 +328,10 @@ pub struct ProtocolRequest {
     pub method: String,
     /// The request headers (repeated ones joined with `, `).
     pub headers: BTreeMap<String, String>,
-    /// The request body, as Electron's `uploadData` (one element with `bytes`), if any.
+    /// The request body as Electron's `uploadData`: one element per part of a body of parts
+    /// (bytes, a file's path, a blob's UUID; files are not read), else one element with the
+    /// bytes of the body (a stream is read to give them); empty without a body.
     pub upload_data: Vec<UploadData>,
-}
-
-/// One element of `uploadData`.
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct UploadData {
-    /// The bytes.
-    pub bytes: Bytes,
 }
 
 impl ProtocolRequest {
@@ -357,25 +351,31 @@ impl ProtocolRequest {
                 })
                 .or_insert(v);
         }
-        let bytes = http_body_util::BodyExt::collect(body)
-            .await
-            .map_err(|e| {
-                Error::new(
-                    NetError::Failed,
-                    format!("reading the request body of {url} failed: {e}"),
-                )
-            })?
-            .to_bytes();
+        let upload_data = match body.upload_data() {
+            Some(list) => list,
+            None => {
+                let bytes = http_body_util::BodyExt::collect(body)
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            NetError::Failed,
+                            format!("reading the request body of {url} failed: {e}"),
+                        )
+                    })?
+                    .to_bytes();
+                if bytes.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![UploadData::bytes(bytes)]
+                }
+            }
+        };
         Ok(ProtocolRequest {
             referrer: headers.get("referer").cloned().unwrap_or_default(),
             url,
             method: parts.method.to_string(),
             headers,
-            upload_data: if bytes.is_empty() {
-                Vec::new()
-            } else {
-                vec![UploadData { bytes }]
-            },
+            upload_data,
         })
     }
 }

@@ -58,9 +58,10 @@ mod responder;
 pub mod scheme;
 mod stage;
 
+pub use crate::request::UploadData;
 pub use handler::{
     HandlerFuture, Protocol, ProtocolData, ProtocolHandler, ProtocolRequest, ProtocolResponse,
-    ProtocolType, Registration, UploadData, is_builtin_scheme, relay,
+    ProtocolType, Registration, is_builtin_scheme, relay,
 };
 pub(crate) use responder::respond;
 pub use responder::{ServeDir, ServeFile, relative_path, request_url, serve_dir, serve_file};

@@ -182,8 +182,9 @@ pub struct RequestContext {
     pub has_body: bool,
     /// The protocol handler that answers this hop in place of the transport.
     pub(crate) handler: Option<crate::protocol::Handled>,
-    /// The request body when it is held in memory and not empty (webRequest's `uploadData`).
-    pub upload: Option<bytes::Bytes>,
+    /// The request body as webRequest's `uploadData` (one element per part), when it has one
+    /// and it is not a stream ([`crate::RequestBody::upload_data`]).
+    pub upload: Option<Vec<crate::UploadData>>,
     /// Per-request scratch space: a stage can leave data on the request side (the cache entry it
     /// looked up) and pick it up on the response side (to merge a 304).
     pub extensions: http::Extensions,

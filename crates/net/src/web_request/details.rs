@@ -1,28 +1,14 @@
 //! What a listener is told: Electron's webRequest `details`.
 
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Version};
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use crate::request::ResourceType;
+use crate::request::{ResourceType, UploadData};
 use crate::response::HopResponse;
 use crate::stages::RequestContext;
-
-/// One part of a request body (Electron's `UploadData`). Requests of this crate carry bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UploadData {
-    /// The bytes of the part.
-    pub bytes: Option<Bytes>,
-    /// A file the part comes from.
-    pub file: Option<PathBuf>,
-    /// The UUID of a blob the part comes from.
-    pub blob_uuid: Option<String>,
-}
 
 /// The details of one webRequest event. Fields an event does not have are `None` (Electron
 /// leaves them out): `request_headers` for `onBeforeSendHeaders` / `onSendHeaders`;
@@ -44,7 +30,8 @@ pub struct Details {
     pub referrer: String,
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
-    /// The request body, when it is held in memory and not empty.
+    /// `uploadData`: the request body, one element per part (bytes, a file's path, a blob's
+    /// UUID); `None` without a body and for a streamed one.
     pub upload_data: Option<Vec<UploadData>>,
     /// `requestHeaders`.
     pub request_headers: Option<HeaderMap>,
@@ -89,13 +76,6 @@ impl Details {
 
     /// The details every event has, for the hop `ctx` describes.
     pub(crate) fn of(ctx: &RequestContext) -> Details {
-        let upload = ctx.upload.as_ref().filter(|b| !b.is_empty()).map(|b| {
-            vec![UploadData {
-                bytes: Some(b.clone()),
-                file: None,
-                blob_uuid: None,
-            }]
-        });
         Details {
             id: ctx.id,
             url: ctx.url.clone(),
@@ -107,7 +87,7 @@ impl Details {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
                 .unwrap_or_default(),
             timestamp: Details::now(),
-            upload_data: upload,
+            upload_data: ctx.upload.clone(),
             request_headers: None,
             response_headers: None,
             status_line: None,
@@ -143,11 +123,17 @@ impl Details {
             let parts: Vec<Value> = parts
                 .iter()
                 .map(|p| {
-                    json!({
-                        "bytes": p.bytes.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
-                        "file": p.file.as_ref().map(|f| f.display().to_string()),
-                        "blobUUID": p.blob_uuid,
-                    })
+                    let mut e = Map::new();
+                    if let Some(b) = &p.bytes {
+                        e.insert("bytes".into(), json!(String::from_utf8_lossy(b)));
+                    }
+                    if let Some(f) = &p.file {
+                        e.insert("file".into(), json!(f.display().to_string()));
+                    }
+                    if let Some(u) = &p.blob_uuid {
+                        e.insert("blobUUID".into(), json!(u));
+                    }
+                    Value::Object(e)
                 })
                 .collect();
             o.insert("uploadData".into(), Value::Array(parts));

@@ -66,8 +66,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body::Body as _;
 use url::Url;
 
-pub use crate::request::ResourceType;
-pub use details::{Details, UploadData};
+pub use crate::request::{ResourceType, UploadData};
+pub use details::Details;
 pub use filter::Filter;
 pub use merge::{Answer, Merged, merge, merge_headers};
 

@@ -136,6 +136,24 @@ async fn the_body_is_replayed_and_a_stream_gets_the_401() {
     let echo = json(&body);
     assert_eq!(echo["bodyLength"], 1024);
     assert_eq!(echo["body"].as_str().map(str::as_bytes), Some(&payload[..]));
+    // A file body is read again for the retry.
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("upload.txt");
+    std::fs::write(&path, &payload).expect("write");
+    let (status, body, _) = status_and_body(
+        &net,
+        request(
+            Method::POST,
+            &site.http_url("c.test", "/auth/basic/upload"),
+            RequestBody::file(&path),
+            FetchOptions::new(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let echo = json(&body);
+    assert_eq!(echo["bodyLength"], 1024);
+    assert_eq!(echo["body"].as_str().map(str::as_bytes), Some(&payload[..]));
     // A one-shot stream cannot be sent twice: the 401 comes back.
     let other = site.http_url("b.test", "/auth/basic/upload");
     let stream = RequestBody::from_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(

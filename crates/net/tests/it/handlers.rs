@@ -536,7 +536,7 @@ async fn deprecated_handlers_answer_as_electron() {
             let bytes = r
                 .upload_data
                 .first()
-                .map(|u| u.bytes.clone())
+                .and_then(|u| u.bytes.clone())
                 .unwrap_or_default();
             ProtocolResponse::bytes(bytes)
         },
@@ -891,7 +891,7 @@ async fn a_stream_handler_redirect_is_followed_and_drops_the_post_body() {
                         .status(302)
                         .header("location", target)
                 } else {
-                    let posted = r.upload_data.first().map(|u| u.bytes.clone());
+                    let posted = r.upload_data.first().and_then(|u| u.bytes.clone());
                     ProtocolResponse::stream(Body::full(
                         posted.unwrap_or_else(|| Bytes::from(format!("{} {}", r.method, r.url))),
                     ))

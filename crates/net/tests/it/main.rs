@@ -18,6 +18,7 @@ mod redirects;
 mod sockets;
 mod stages;
 mod tls;
+mod upload;
 mod web_request;
 
 use bytes::Bytes;

@@ -104,6 +104,71 @@ async fn form_and_basic_auth_set_their_headers() {
 }
 
 #[tokio::test]
+async fn file_and_blob_bodies_are_streamed_and_shown_as_parts() {
+    // WR-12: uploadData shows a file by its path and a blob by its blobUUID.
+    let site = TestSite::start();
+    let ud = tempfile::tempdir().expect("tempdir");
+    let sessions = Sessions::new(ud.path());
+    let s = session(&sessions, "rb-parts", &site);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let _h =
+        s.web_request()
+            .add_before_request(session::net::web_request::Filter::all(), move |d| {
+                seen2.lock().expect("lock").push(d.upload_data);
+                async { session::net::web_request::Answer::proceed() }
+            });
+    let path = ud.path().join("upload.txt");
+    std::fs::write(&path, "from a file").expect("write");
+    let echo: serde_json::Value = s
+        .post(site.http_url("a.test", "/echo"))
+        .body_file(&path)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(echo["body"], "from a file");
+    assert_eq!(header(&echo, "content-length"), ["11"]);
+    let uuid = s.register_blob(&b"from a blob"[..], "text/plain");
+    let echo: serde_json::Value = s
+        .put(site.http_url("a.test", "/echo"))
+        .body_blob(&uuid)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(echo["body"], "from a blob");
+    let seen = seen.lock().expect("lock").clone();
+    let file = seen[0].as_ref().expect("uploadData");
+    assert_eq!(file[0].file.as_deref(), Some(path.as_path()));
+    let blob = seen[1].as_ref().expect("uploadData");
+    assert_eq!(blob[0].blob_uuid.as_deref(), Some(uuid.as_str()));
+    // An unknown blob and a missing file fail at send, naming them.
+    let e = s
+        .post(site.http_url("a.test", "/echo"))
+        .body_blob("00000000-0000-0000-0000-000000000000")
+        .send()
+        .await
+        .expect_err("unknown blob");
+    assert!(
+        e.detail().contains("00000000-0000-0000-0000-000000000000"),
+        "{e}"
+    );
+    let e = s
+        .post(site.http_url("a.test", "/echo"))
+        .body_file(ud.path().join("missing.txt"))
+        .send()
+        .await
+        .expect_err("missing file");
+    assert_eq!(e.kind(), NetError::FileNotFound);
+    assert!(e.detail().contains("missing.txt"), "{e}");
+}
+
+#[tokio::test]
 async fn error_for_status_names_the_status_and_keeps_success() {
     let site = TestSite::start();
     let ud = tempfile::tempdir().expect("tempdir");
