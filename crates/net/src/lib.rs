@@ -140,7 +140,7 @@ pub use request::{
     AbortHandle, BodyPart, CacheMode, CredentialsMode, FetchOptions, RedirectMode, RequestBody,
     ResourceType, UploadData,
 };
-pub use response::{HopResponse, RawHeaders, Response, UrlChain};
+pub use response::{HopResponse, InternalRedirectReason, RawHeaders, Response, UrlChain};
 pub use session_base::host_rules::HostRules;
 pub use tls::{
     CertificateVerdict, CertificateVerifyProc, CertificateVerifyRequest, SslConfig, TlsVersion,

@@ -58,6 +58,69 @@ impl HopResponse {
             trusted_tls: false,
         }
     }
+
+    /// Chrome's answer when the session itself sends a hop elsewhere: `307 Internal Redirect`
+    /// to `to`, with `Non-Authoritative-Reason` naming `reason` and the headers Chrome adds for
+    /// that reason (for HSTS, `Cross-Origin-Resource-Policy` and, when `request` carries an
+    /// `Origin`, the CORS pair). It is followed like a server's redirect: it shows in the URL
+    /// chain, in `onBeforeRedirect` and in the net log.
+    ///
+    /// Example: `HopResponse::internal_redirect(&url, InternalRedirectReason::WebRequest,
+    /// &ctx.headers)` from a stage's `on_request`, wrapped in `Flow::Respond`.
+    pub fn internal_redirect(
+        to: &Url,
+        reason: InternalRedirectReason,
+        request: &HeaderMap,
+    ) -> Self {
+        let mut pairs = vec![("Location".to_string(), to.as_str().to_string())];
+        if reason == InternalRedirectReason::Hsts {
+            pairs.push(("Cross-Origin-Resource-Policy".into(), "Cross-Origin".into()));
+        }
+        pairs.push(("Non-Authoritative-Reason".into(), reason.as_str().into()));
+        if reason == InternalRedirectReason::Hsts
+            && let Some(origin) = request
+                .get(http::header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+        {
+            pairs.push(("Access-Control-Allow-Origin".into(), origin.to_string()));
+            pairs.push(("Access-Control-Allow-Credentials".into(), "true".into()));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &pairs {
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) {
+                headers.append(n, v);
+            }
+        }
+        let mut r = HopResponse::new(StatusCode::TEMPORARY_REDIRECT, headers, Body::empty());
+        r.status_text = "Internal Redirect".into();
+        r.raw_headers = RawHeaders::from_pairs(pairs);
+        r
+    }
+}
+
+/// Why the session answered a hop with [`HopResponse::internal_redirect`]: Chrome's
+/// `Non-Authoritative-Reason` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InternalRedirectReason {
+    /// An `http:` URL of a host with an HSTS policy, sent to `https:` (`HSTS`).
+    Hsts,
+    /// A webRequest listener's or an extension's declarativeNetRequest redirect
+    /// (`WebRequest API`: Chrome applies both in its webRequest layer).
+    WebRequest,
+}
+
+impl InternalRedirectReason {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InternalRedirectReason::Hsts => "HSTS",
+            InternalRedirectReason::WebRequest => "WebRequest API",
+        }
+    }
 }
 
 /// The raw header lines of a response: the HTTP/1.x head as read from the socket (parsed on
@@ -444,5 +507,54 @@ impl UrlChain {
     /// The final URL.
     pub fn url(&self) -> Option<&Url> {
         self.0.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(r: &HopResponse) -> Vec<(String, String)> {
+        r.raw_headers.get(&r.headers).to_vec()
+    }
+
+    #[test]
+    fn internal_redirects_carry_chromes_headers_for_each_reason() {
+        let to = Url::parse("https://a.test/x").expect("url");
+        let mut request = HeaderMap::new();
+        let r = HopResponse::internal_redirect(&to, InternalRedirectReason::Hsts, &request);
+        assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(r.status_text, "Internal Redirect");
+        let names: Vec<String> = pairs(&r).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "Location",
+                "Cross-Origin-Resource-Policy",
+                "Non-Authoritative-Reason"
+            ]
+        );
+        request.insert(
+            http::header::ORIGIN,
+            "http://b.test".parse().expect("value"),
+        );
+        let r = HopResponse::internal_redirect(&to, InternalRedirectReason::Hsts, &request);
+        assert_eq!(
+            r.headers
+                .get("access-control-allow-origin")
+                .map(|v| v.as_bytes()),
+            Some(&b"http://b.test"[..])
+        );
+        let r = HopResponse::internal_redirect(&to, InternalRedirectReason::WebRequest, &request);
+        assert_eq!(
+            pairs(&r),
+            [
+                ("Location".to_string(), "https://a.test/x".to_string()),
+                (
+                    "Non-Authoritative-Reason".to_string(),
+                    "WebRequest API".to_string()
+                ),
+            ]
+        );
     }
 }

@@ -53,7 +53,8 @@ impl Session {
 /// The declarativeNetRequest stage of the session's pipeline (stage 2, before webRequest
 /// listeners): on each hop, the rules of every loaded extension decide. A block fails the
 /// request with `net::ERR_BLOCKED_BY_CLIENT`; a redirect or scheme upgrade answers the hop with
-/// an internal `307` (`Non-Authoritative-Reason: DNR`) that is followed like a server's and
+/// an internal `307 Internal Redirect` (`Non-Authoritative-Reason: WebRequest API`, as Chrome,
+/// which applies DNR in its webRequest layer) that is followed like a server's and
 /// counts toward the redirect limit; request header edits apply before the request leaves and
 /// response header edits when its response arrives. With no extension loaded the stage costs
 /// one read of an empty rule list. It holds the session weakly (the session owns the pipeline).
@@ -128,21 +129,13 @@ impl session_net::stages::Stage for DnrStage {
                     ctx.url
                 ),
             )),
-            Some(dnr::Decision::Redirect(to)) if to != ctx.url => {
-                let mut headers = http::HeaderMap::new();
-                if let Ok(v) = http::HeaderValue::from_str(to.as_str()) {
-                    headers.insert(http::header::LOCATION, v);
-                }
-                headers.insert(
-                    "non-authoritative-reason",
-                    http::HeaderValue::from_static("DNR"),
-                );
-                Ok(Flow::Respond(Box::new(session_net::HopResponse::new(
-                    http::StatusCode::TEMPORARY_REDIRECT,
-                    headers,
-                    session_net::Body::empty(),
-                ))))
-            }
+            Some(dnr::Decision::Redirect(to)) if to != ctx.url => Ok(Flow::Respond(Box::new(
+                session_net::HopResponse::internal_redirect(
+                    &to,
+                    session_net::InternalRedirectReason::WebRequest,
+                    &ctx.headers,
+                ),
+            ))),
             _ => {
                 dnr::apply_header_edits(&mut ctx.headers, &outcome.request_headers);
                 if !outcome.response_headers.is_empty() {

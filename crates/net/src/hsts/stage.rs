@@ -2,52 +2,17 @@
 //! is answered with Chrome's internal `307`), and on the response side it notes
 //! `Strict-Transport-Security` of responses that came over trusted TLS.
 
-use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::json;
 
 use super::TransportSecurity;
-use crate::body::Body;
 use crate::error::Result;
 use crate::netlog::{EventType, NetLog, Phase};
-use crate::response::{HopResponse, RawHeaders};
+use crate::response::{HopResponse, InternalRedirectReason};
 use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 
 pub(crate) struct HstsStage {
     pub(crate) policies: TransportSecurity,
     pub(crate) netlog: NetLog,
-}
-
-/// Chrome's `URLRequestRedirectJob` answer for `reason` (`HSTS`): the same head, header order
-/// and spelling, with the CORS headers it adds when the request carries an `Origin`.
-pub(crate) fn internal_redirect(to: &url::Url, reason: &str, request: &HeaderMap) -> HopResponse {
-    let mut pairs = vec![
-        ("Location".to_string(), to.as_str().to_string()),
-        (
-            "Cross-Origin-Resource-Policy".to_string(),
-            "Cross-Origin".to_string(),
-        ),
-        ("Non-Authoritative-Reason".to_string(), reason.to_string()),
-    ];
-    if let Some(origin) = request
-        .get(http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        pairs.push(("Access-Control-Allow-Origin".into(), origin.to_string()));
-        pairs.push(("Access-Control-Allow-Credentials".into(), "true".into()));
-    }
-    let mut headers = HeaderMap::new();
-    for (name, value) in &pairs {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            headers.append(n, v);
-        }
-    }
-    let mut r = HopResponse::new(StatusCode::TEMPORARY_REDIRECT, headers, Body::empty());
-    r.status_text = "Internal Redirect".into();
-    r.raw_headers = RawHeaders::from_pairs(pairs);
-    r
 }
 
 impl Stage for HstsStage {
@@ -67,7 +32,11 @@ impl Stage for HstsStage {
                         Some(json!({"reason": "HSTS"}))
                     });
             }
-            Flow::Respond(Box::new(internal_redirect(&to, "HSTS", &ctx.headers)))
+            Flow::Respond(Box::new(HopResponse::internal_redirect(
+                &to,
+                InternalRedirectReason::Hsts,
+                &ctx.headers,
+            )))
         });
         Box::pin(std::future::ready(Ok(flow)))
     }

@@ -62,7 +62,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use http_body::Body as _;
 use url::Url;
 
@@ -74,7 +74,7 @@ pub use merge::{Answer, Merged, merge, merge_headers};
 use crate::body::{Body, ConnSource};
 use crate::error::{Error, NetError, Result};
 use crate::netlog::NetLog;
-use crate::response::{HopResponse, RawHeaders};
+use crate::response::{HopResponse, InternalRedirectReason, RawHeaders};
 use crate::stages::{Flow, RequestContext, RequestEvent, ResponseFlow, Slot, Stage};
 
 /// A listener of a blocking event.
@@ -593,24 +593,18 @@ fn blocked(name: &str, url: &Url) -> Error {
 }
 
 /// The `307 Internal Redirect` a listener's `redirect_url` turns into.
-fn internal_redirect(to: &str, from: &Url) -> Result<HopResponse> {
+fn internal_redirect(to: &str, from: &Url, request: &HeaderMap) -> Result<HopResponse> {
     let target = from.join(to).map_err(|e| {
         Error::new(
             NetError::InvalidUrl,
             format!("webRequest redirect of {from} to '{to}': not a valid URL: {e}"),
         )
     })?;
-    let value = HeaderValue::from_str(target.as_str()).map_err(|_| {
-        Error::new(
-            NetError::InvalidUrl,
-            format!("webRequest redirect of {from} to '{target}' is not a valid header value"),
-        )
-    })?;
-    let mut headers = HeaderMap::new();
-    headers.insert(http::header::LOCATION, value);
-    let mut r = HopResponse::new(StatusCode::TEMPORARY_REDIRECT, headers, Body::empty());
-    r.status_text = "Internal Redirect".into();
-    Ok(r)
+    Ok(HopResponse::internal_redirect(
+        &target,
+        InternalRedirectReason::WebRequest,
+        request,
+    ))
 }
 
 /// Applies `HTTP/1.1 404 Not Found` to a response; a line that does not parse is ignored.
@@ -655,7 +649,11 @@ impl Stage for WebRequestStage {
                     return Err(blocked(name, &ctx.url));
                 }
                 if let Some(to) = &m.redirect_url {
-                    return Ok(Flow::Respond(Box::new(internal_redirect(to, &ctx.url)?)));
+                    return Ok(Flow::Respond(Box::new(internal_redirect(
+                        to,
+                        &ctx.url,
+                        &ctx.headers,
+                    )?)));
                 }
                 return Ok(Flow::Continue);
             }

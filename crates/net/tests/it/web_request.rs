@@ -109,6 +109,13 @@ async fn a_listener_redirect_is_followed_and_seen_on_every_hop() {
     );
     assert_eq!(d.redirect_url.as_deref(), Some(target.as_str()));
     assert_eq!(d.from_cache, Some(false));
+    // Chrome's reason for a redirect made by its webRequest layer.
+    let reason = d
+        .response_headers
+        .as_ref()
+        .and_then(|h| h.get("non-authoritative-reason"))
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(reason, Some("WebRequest API"));
 }
 
 #[tokio::test]
