@@ -2,10 +2,12 @@
 //! `Range` + `If-Range`, and exactly one terminal state per run.
 //!
 //! Bytes flow from the response body (polled on the runtime) straight into the temporary file
-//! //! with `std::fs`, from the task; not polling the body while paused is TCP backpressure. Every
-//! second or 16 MiB, whichever comes first, the file is fsynced from a cloned handle on another
-//! thread (the writer keeps writing) and then the synced length is journaled, so a crash loses
-//! at most that much progress and never trusts unsynced bytes. An application shutting down
+//! with `std::fs`, from the task; not polling the body while paused is TCP backpressure. The
+//! promise: what the journal says is on disk is never more than about one second or 16 MiB
+//! behind what was received, so a crash loses at most that much progress and never trusts
+//! unsynced bytes. To keep it while the disk takes time to sync, a checkpoint starts every half
+//! second or 8 MiB (whichever comes first): the file is fsynced from a cloned handle on another
+//! thread (the writer keeps writing) and then the synced length is journaled. An application shutting down
 //! ([`DownloadItem::interrupt_for_shutdown`]) gets the file synced and journaled at once. On completion the
 //! file is fsynced (unless [`DownloadsConfig::sync_on_complete`] is off) and renamed into place.
 //!
@@ -45,13 +47,15 @@ enum End {
     Interrupted(InterruptReason, String),
 }
 
-/// Progress is fsynced and journaled after this long or [`CHECKPOINT_BYTES`] more bytes,
-/// whichever comes first, so a crash (a kill, a power cut) loses at most one checkpoint's worth,
-/// which the resume fetches again. The fsync runs on a thread of its own while writing goes on,
-/// and a checkpoint never starts while the previous one is still syncing.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// A checkpoint (fsync, then the synced length journaled) starts this long or
+/// [`CHECKPOINT_BYTES`] after the previous one started, whichever comes first. Both are half of
+/// what a crash (a kill, a power cut) may lose — one second or 16 MiB, fetched again by the
+/// resume — so a checkpoint that takes up to as long again to reach the disk keeps that bound.
+/// The fsync runs on a thread of its own while writing goes on, and a checkpoint never starts
+/// while the previous one is still syncing.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 /// See [`CHECKPOINT_INTERVAL`].
-const CHECKPOINT_BYTES: u64 = 16 << 20;
+const CHECKPOINT_BYTES: u64 = 8 << 20;
 /// First pause before a retry; doubled after each (at most 32 times this).
 const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 /// `updated` events at most this often.

@@ -265,10 +265,10 @@ pub(crate) fn download_crashes(trials: u64, rng: &mut Rng) -> Result<Section, St
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
     let median = refetched.get(refetched.len() / 2).copied().unwrap_or(0);
     let max = refetched.last().copied().unwrap_or(0);
-    // One checkpoint's worth: 1 s at the child's rate, or 16 MiB, whichever is less.
+    // The engine's promise: at most 1 s of progress at the child's rate, or 16 MiB, whichever
+    // is less (checkpoints start every half of that, so a sync may take as long again).
     let bound = CHILD_RATE.min(16 << 20);
-    // The throttle is a token bucket, and a checkpoint waits for the previous fsync: allow one
-    // more read's worth of slack over the bound.
+    // The throttle is a token bucket: allow one more read's worth of slack over the bound.
     let within = refetched
         .iter()
         .filter(|&&b| b <= bound + (1 << 20))
@@ -292,7 +292,8 @@ pub(crate) fn download_crashes(trials: u64, rng: &mut Rng) -> Result<Section, St
     ));
     md.push_str(&format!(
         "Re-fetched after the crash (bytes in the part file at the kill that were not yet checkpointed): median {:.2} MiB, \
-         max {:.2} MiB; within one checkpoint (1 s or 16 MiB, here {:.0} MiB, plus 1 MiB of slack): {within} of {}.\n",
+         max {:.2} MiB; within the engine's promise (1 s of progress or 16 MiB, here {:.0} MiB, plus 1 MiB of slack; \
+         checkpoints start every half of that): {within} of {}.\n",
         mib(median),
         mib(max),
         mib(bound),

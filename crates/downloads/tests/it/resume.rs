@@ -508,7 +508,7 @@ fn journaled_bytes(env: &Env, id: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_is_checkpointed_while_bytes_flow() {
-    // A crash loses at most one checkpoint (1 s or 16 MiB): the journal shows progress while
+    // A crash loses at most about 1 s or 16 MiB of progress: the journal shows progress while
     // the download still runs, never more than the part file holds.
     let env = Env::new();
     let item = env
