@@ -37,6 +37,8 @@ enum Command {
     Devices(cmd::devices::Args),
     /// Fetch a URL through the session (body to stdout).
     Fetch(Box<cmd::fetch::Args>),
+    /// A WebSocket through the session: stdin lines sent as text, messages printed.
+    Ws(cmd::ws::Args),
     /// Resolve a host name (host rules, host cache, system resolver).
     Resolve(cmd::resolve::Args),
     /// Proxy lookups with the global proxy options (`resolve_proxy`).
@@ -146,6 +148,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Info => cmd::info::run(&ctx),
         Command::Devices(args) => cmd::devices::run(&ctx, args).await,
         Command::Fetch(args) => cmd::fetch::run(&ctx, *args).await,
+        Command::Ws(args) => cmd::ws::run(&ctx, args).await,
         Command::Resolve(args) => cmd::resolve::run(&ctx, args).await,
         Command::Proxy(command) => cmd::proxy::run(&ctx, command).await,
         Command::Cookies(args) => cmd::cookies::run(&ctx, args),

@@ -155,8 +155,9 @@ impl Stage for CacheStage {
     }
 
     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
-        // A protocol handler's answers are never stored or served from the cache.
-        if ctx.is_handled() {
+        // A protocol handler's answers are never stored or served from the cache, nor is a
+        // WebSocket handshake.
+        if ctx.is_handled() || ctx.is_websocket() {
             return Box::pin(std::future::ready(Ok(Flow::Continue)));
         }
         let site = ctx.site_for_cookies.as_ref().map(Site::from_url);

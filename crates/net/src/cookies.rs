@@ -58,7 +58,7 @@ fn cookie_context(ctx: &RequestContext) -> session_cookies::RequestContext {
 /// Cookies go with `http`/`https` hops the network answers; never with other schemes nor with
 /// a hop a protocol handler answers.
 fn carries_cookies(ctx: &RequestContext) -> bool {
-    matches!(ctx.url.scheme(), "http" | "https") && !ctx.is_handled()
+    matches!(ctx.url.scheme(), "http" | "https" | "ws" | "wss") && !ctx.is_handled()
 }
 
 impl Stage for CookieStage {

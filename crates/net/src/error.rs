@@ -87,6 +87,13 @@ net_errors! {
     UnableToReuseConnectionForProxyAuth = -170, "ERR_UNABLE_TO_REUSE_CONNECTION_FOR_PROXY_AUTH";
     /// The TCP connection attempt timed out.
     ConnectionTimedOut = -118, "ERR_CONNECTION_TIMED_OUT";
+    /// A WebSocket message is larger than the limit ([`crate::websocket::WebSocketConfig`]).
+    MsgTooBig = -142, "ERR_MSG_TOO_BIG";
+    /// A WebSocket peer broke RFC 6455 (a bad frame, text that is not UTF-8, a bad close code).
+    WsProtocolError = -145, "ERR_WS_PROTOCOL_ERROR";
+    /// A WebSocket handshake succeeded and the connection now speaks WebSocket: what
+    /// webRequest's `onCompleted` reports as `error` for a WebSocket, as Chromium does.
+    WsUpgrade = -173, "ERR_WS_UPGRADE";
     /// The certificate's name does not match the host.
     CertCommonNameInvalid = -200, "ERR_CERT_COMMON_NAME_INVALID";
     /// The certificate is expired or not yet valid.

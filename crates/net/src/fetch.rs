@@ -172,6 +172,13 @@ async fn run(
     running.reported = true;
     match result {
         Ok(hop) => {
+            // A WebSocket handshake's answer is checked before anything reports it started.
+            if let Some(handshake) = &running.ctx.websocket
+                && let Err(e) = handshake.check(hop.status, &hop.headers)
+            {
+                running.report(&e);
+                return Err(e);
+            }
             let mut response = finish(p, &mut running.ctx, hop);
             for stage in &running.stages.request {
                 stage.on_event(
@@ -231,12 +238,14 @@ async fn hops(
         // Stage 1 names the handler of this hop's scheme, if any.
         ctx.handler = None;
         let mut answered = None;
+        // Whether a stage answered the hop (an internal redirect), not the server.
         for stage in &stages.request {
             if let Flow::Respond(r) = stage.on_request(ctx).await? {
                 answered = Some(*r);
                 break;
             }
         }
+        let internal = answered.is_some();
         let mut hop = match answered {
             Some(r) => {
                 log_head(netlog, log, &r, false);
@@ -285,8 +294,10 @@ async fn hops(
                 }
             }
         };
+        // A WebSocket follows internal redirects only (a server's is an unexpected answer).
         if redirect::is_redirect(hop.status)
             && ctx.redirect != RedirectMode::Manual
+            && (internal || !ctx.is_websocket())
             && let Some(next) =
                 redirect::next_url(&ctx.url, &hop.headers, |s| p.protocol.handles(s))?
         {
@@ -395,7 +406,21 @@ async fn transport(
         return crate::protocol::answer(handled, ctx, body).await;
     }
     match ctx.url.scheme() {
-        "http" | "https" => {
+        "http" | "https" => {}
+        "ws" | "wss" if ctx.is_websocket() => {}
+        "ws" | "wss" => {
+            return Err(Error::new(
+                NetError::UnknownUrlScheme,
+                format!(
+                    "cannot fetch '{}': a WebSocket URL is opened with Net::websocket",
+                    ctx.url
+                ),
+            ));
+        }
+        _ => {}
+    }
+    match ctx.url.scheme() {
+        "http" | "https" | "ws" | "wss" => {
             let routes = match routing {
                 Routing::Direct => vec![None],
                 Routing::Proxied => p.proxy.route(&ctx.url).await,

@@ -69,6 +69,10 @@
 //!   (stage 1: `handle`/`unhandle`, the deprecated family, a handler in place of the transport),
 //!   custom schemes and the file responder; [`blob`] the blob registry and `BlobStage`, stage 1
 //!   for `blob:` URLs.
+//! - [`websocket`]: WebSockets ([`Net::websocket`]): the opening handshake as a request of
+//!   type `webSocket` through the same hop loop and stages (its checks in
+//!   `websocket/handshake.rs`, run by the hop loop before the response is reported started),
+//!   the transport handing back the upgraded HTTP/1.1 connection, then RFC 6455 frames.
 //! - [`hsts`]: HSTS per partition (Chromium's `TransportSecurityState`): the
 //!   `Strict-Transport-Security` parser, the policies and their `TransportSecurity` file, and the
 //!   stage that upgrades `http:` hops with an internal `307` (first of slot 3).
@@ -79,7 +83,8 @@
 //!
 //! Modules do not import each other in a loop: `error` ← `upload` ← `request` ← `body` ← `response` ←
 //! `stages`; `netlog`, `dns`, `tls`, `proxy` and `web_request` stand on those; `transport` on
-//! all of them; `fetch` and `net` on top.
+//! all of them; `fetch` and `net` on top; `websocket` over `net` (its `handshake.rs`, which
+//! the request carries, stands on `error` alone).
 //!
 //! # Behaviour notes
 //!
@@ -123,6 +128,7 @@ pub mod tls;
 mod transport;
 mod upload;
 pub mod web_request;
+pub mod websocket;
 
 pub use body::Body;
 pub use certificate::{Certificate, CertificatePrincipal};

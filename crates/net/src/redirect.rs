@@ -32,9 +32,12 @@ pub(crate) fn next_url(
             e,
         )
     })?;
+    // A WebSocket is redirected (HSTS, a webRequest listener) only to a WebSocket URL.
+    let websocket = matches!(base.scheme(), "ws" | "wss");
     match next.scheme() {
-        "http" | "https" => {}
-        s if handled(s) => {}
+        "http" | "https" if !websocket => {}
+        "ws" | "wss" if websocket => {}
+        s if handled(s) && !websocket => {}
         s => {
             return Err(Error::new(
                 NetError::UnsafeRedirect,

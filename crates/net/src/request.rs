@@ -136,6 +136,8 @@ pub struct FetchOptions {
     /// Chromium spells its own headers; HTTP/2 sends every name in lower case (the protocol's
     /// rule). `http::HeaderMap` keeps names in lower case, so the spelling travels here.
     pub header_case: Vec<String>,
+    /// The opening handshake when the request opens a WebSocket ([`crate::websocket`]).
+    pub(crate) websocket: Option<std::sync::Arc<crate::websocket::Handshake>>,
 }
 
 impl FetchOptions {

@@ -40,6 +40,23 @@ pub struct HopResponse {
     /// Whether the response came over TLS whose certificate the default verifier trusted (not
     /// one the verify proc accepted in spite of it): only such a response sets HSTS.
     pub(crate) trusted_tls: bool,
+    /// The connection of a WebSocket handshake's `101`, to be taken over.
+    pub(crate) upgrade: Option<Upgrade>,
+}
+
+/// The connection of a WebSocket handshake answered `101`: hyper hands it over once it has
+/// let go of it (see [`crate::websocket`]).
+pub(crate) struct Upgrade {
+    pub(crate) on: hyper::upgrade::OnUpgrade,
+    /// The HTTP/1.1 connection's handle, kept until the upgrade completes (dropping it
+    /// earlier could close the connection first).
+    pub(crate) keep: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Upgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upgrade").finish_non_exhaustive()
+    }
 }
 
 impl HopResponse {
@@ -56,6 +73,7 @@ impl HopResponse {
             from_cache: false,
             remote_addr: None,
             trusted_tls: false,
+            upgrade: None,
         }
     }
 

@@ -440,18 +440,25 @@ impl Tls {
     /// TLS over `tcp` to `host`, verified; returns the stream, whether ALPN chose h2 and
     /// whether the default verifier trusted the certificate. For a `strict` host (one with an
     /// HSTS policy) the verify proc cannot accept a certificate the default verifier refused.
+    /// `http1_only` offers ALPN `http/1.1` alone (a WebSocket handshake, as Chromium's).
     pub(crate) async fn connect(
         &self,
         host: &str,
         tcp: Throttled<TcpStream>,
         strict: bool,
+        http1_only: bool,
     ) -> Result<(TlsStream<Throttled<TcpStream>>, bool, bool)> {
-        let config = {
+        let mut config = {
             let g = self.inner.read().unwrap_or_else(|e| e.into_inner());
             g.client
                 .get_or_init(|| client_config(&self.provider, &g.ssl))
                 .clone()?
         };
+        if http1_only {
+            let mut own = (*config).clone();
+            own.alpn_protocols = vec![b"http/1.1".to_vec()];
+            config = Arc::new(own);
+        }
         let server_name = ServerName::try_from(host.to_string()).map_err(|_| {
             Error::new(
                 NetError::InvalidUrl,

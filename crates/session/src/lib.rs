@@ -59,6 +59,7 @@ mod service;
 mod session;
 pub mod spellcheck;
 mod web_request;
+mod websocket;
 
 pub use clear::{
     ClearDataOptions, ClearStorageDataOptions, ClearedCounts, DataType, OriginFilter,

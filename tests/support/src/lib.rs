@@ -42,6 +42,7 @@
 //! | `/auth/multi` | Basic, Digest MD5 and Digest SHA-256 challenges at once; any right answer passes |
 //! | `/auth/endless` | 401 `Basic` whatever is sent |
 //! | `/auth/raw?h=V[&h=V2]` | 401 with the given `WWW-Authenticate` values (malformed ones included) |
+//! | `/ws[?protocols=A,B][&cookie=C..][&user=U&pass=P][&status=N][&accept=wrong][&extension=E][&answer_protocol=P]` | a WebSocket server (HTTP/1.1, so `ws://` and `wss://`): `101` choosing the first offered subprotocol it lists, a `Set-Cookie` per `cookie`, `401` Basic until U:P; `status` answers N instead, `accept=wrong` a wrong `Sec-WebSocket-Accept`, `extension` and `answer_protocol` headers it was not asked for. It echoes messages, except the texts `headers` (the handshake's request headers as JSON pairs), `close CODE REASON`, `big N` (N bytes binary), `bad-utf8` (a text frame that is not UTF-8) and `drop` (the TCP connection closed) |
 //!
 //! [`RawServer`] answers every connection with fixed bytes (malformed heads, wrong lengths) and
 //! keeps the raw request bytes it read, to check header order and case on the wire;
@@ -70,6 +71,7 @@ mod proxy;
 mod raw;
 mod routes;
 mod site;
+mod websocket;
 
 pub use body::{ENCODED_TEXT, pattern_bytes};
 pub use handshakes::HandshakeLog;

@@ -36,6 +36,7 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
 
     match segments.as_slice() {
         ["echo"] => echo(req).await,
+        ["ws"] => Ok(crate::websocket::route(req, &query)),
         ["auth", rest @ ..] => crate::auth::route(req, rest, &query, &shared.auth).await,
         ["dictionary", name] => Ok(crate::dictionary::route(&req, name, q("coding"))),
         ["status", code] => {

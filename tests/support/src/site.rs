@@ -330,7 +330,7 @@ where
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().max_buf_size(1024 * 1024);
-    let _ = builder.serve_connection(io, service).await;
+    let _ = builder.serve_connection_with_upgrades(io, service).await;
 }
 
 fn log(shared: &Shared, req: &Request<Incoming>, tls: bool) {

@@ -17,3 +17,4 @@ pub(crate) mod proxy;
 pub(crate) mod resolve;
 pub(crate) mod spell;
 pub(crate) mod web_request;
+pub(crate) mod ws;

@@ -15,6 +15,7 @@ mod net;
 mod netlog;
 mod proxy;
 mod spell;
+mod ws;
 
 use std::process::{Command, Output};
 

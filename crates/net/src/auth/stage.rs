@@ -55,7 +55,9 @@ pub(crate) fn log_token(netlog: &NetLog, value: &http::HeaderValue, source: Opti
 impl AuthStage {
     fn before(&self, ctx: &mut RequestContext) {
         ctx.extensions.remove::<Hop>();
-        if !ctx.credentials_allowed() || !matches!(ctx.url.scheme(), "http" | "https") {
+        if !ctx.credentials_allowed()
+            || !matches!(ctx.url.scheme(), "http" | "https" | "ws" | "wss")
+        {
             return;
         }
         let mut controller = AuthController::new(

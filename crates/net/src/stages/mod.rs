@@ -185,6 +185,8 @@ pub struct RequestContext {
     /// The request body as webRequest's `uploadData` (one element per part), when it has one
     /// and it is not a stream ([`crate::RequestBody::upload_data`]).
     pub upload: Option<Vec<crate::UploadData>>,
+    /// The opening handshake of a WebSocket ([`RequestContext::is_websocket`]).
+    pub(crate) websocket: Option<Arc<crate::websocket::Handshake>>,
     /// Per-request scratch space: a stage can leave data on the request side (the cache entry it
     /// looked up) and pick it up on the response side (to merge a 304).
     pub extensions: http::Extensions,
@@ -225,6 +227,7 @@ impl RequestContext {
             header_case: options.header_case.clone().into(),
             has_body: false,
             handler: None,
+            websocket: options.websocket.clone(),
             extensions: http::Extensions::new(),
         }
     }
@@ -254,6 +257,14 @@ impl RequestContext {
     /// Whether a protocol handler answers this hop ([`RequestContext::answer_with`]).
     pub fn is_handled(&self) -> bool {
         self.handler.is_some()
+    }
+
+    /// Whether the request is a WebSocket's opening handshake (a `ws:`/`wss:` URL, resource
+    /// type `webSocket`): no cache, cookies and auth as for `http:`/`https:`, server redirects
+    /// not followed (a stage's internal redirect is), and the connection handed back
+    /// upgraded after a `101`.
+    pub fn is_websocket(&self) -> bool {
+        self.websocket.is_some()
     }
 
     /// The URL whose site decides SameSite: `site_for_cookies`, else this hop's URL.

@@ -343,7 +343,7 @@ impl Dialer {
             let host = key.host.trim_start_matches('[').trim_end_matches(']');
             let strict = self.hsts.is_strict(host);
             self.netlog.step_begin(log, EventType::SslConnect, None);
-            let tls = self.tls.connect(host, stream, strict).await;
+            let tls = self.tls.connect(host, stream, strict, key.websocket).await;
             self.netlog
                 .step_end(log, EventType::SslConnect, &tls, |(s, _, _)| {
                     Some(crate::tls::connect_params(s.get_ref().1))
@@ -403,7 +403,12 @@ impl Dialer {
                 .handshake(TokioIo::new(Tapped::new(socket, tap.clone())))
                 .await
                 .map_err(handshake_err)?;
-            let task = tokio::spawn(conn).abort_handle();
+            // A WebSocket handshake's connection is handed back upgraded after its `101`.
+            let task = if key.websocket {
+                tokio::spawn(conn.with_upgrades()).abort_handle()
+            } else {
+                tokio::spawn(conn).abort_handle()
+            };
             Ok((Conn::H1(H1Conn { sender, tap, info }), Some(task)))
         }
     }

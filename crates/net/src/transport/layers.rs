@@ -102,7 +102,7 @@ impl<'a> Attempt<'a> {
 
     /// Whether requests on this route are absolute-form (`http:` through an HTTP proxy).
     pub(crate) fn absolute_form(&self) -> bool {
-        !self.routes[self.route].https
+        !self.routes[self.route].tunnelled()
             && self.proxy().is_some_and(|p| p.scheme == ProxyScheme::Http)
     }
 

@@ -427,6 +427,7 @@ mod tests {
             host: host.into(),
             port: 80,
             proxy: None,
+            websocket: false,
         }
     }
 

@@ -46,13 +46,19 @@ pub(crate) struct Key {
     port: u16,
     /// The proxy the connection goes through (`None`: direct).
     proxy: Option<crate::proxy::ProxyServer>,
+    /// A WebSocket handshake (`ws:`/`wss:`): an HTTP/1.1 connection of its own (ALPN
+    /// `http/1.1` only), never pooled, tunnelled through an HTTP proxy even for `ws:` (as
+    /// Chromium does), and handed back upgraded after a `101`.
+    websocket: bool,
 }
 
 impl Key {
     pub(crate) fn from_url(url: &Url) -> Result<Key> {
-        let https = match url.scheme() {
-            "https" => true,
-            "http" => false,
+        let (https, websocket) = match url.scheme() {
+            "https" => (true, false),
+            "http" => (false, false),
+            "wss" => (true, true),
+            "ws" => (false, true),
             s => {
                 return Err(Error::new(
                     NetError::UnknownUrlScheme,
@@ -72,7 +78,14 @@ impl Key {
             host: host.to_string(),
             port,
             proxy: None,
+            websocket,
         })
+    }
+
+    /// Whether a connection through an HTTP proxy needs a `CONNECT` tunnel (`https:`, and
+    /// WebSockets of either scheme) rather than absolute-form requests.
+    pub(crate) fn tunnelled(&self) -> bool {
+        self.https || self.websocket
     }
 }
 

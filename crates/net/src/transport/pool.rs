@@ -334,13 +334,16 @@ impl Pool {
 
     fn hop(
         self: &Arc<Self>,
-        resp: http::Response<Incoming>,
-        h1: Option<(Key, H1Conn)>,
+        mut resp: http::Response<Incoming>,
+        mut h1: Option<(Key, H1Conn)>,
         info: Arc<ConnInfo>,
         url: &Url,
         h2: bool,
         held: Option<Arc<Held>>,
     ) -> Result<HopResponse> {
+        let on_upgrade = (resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
+            && h1.as_ref().is_some_and(|(k, _)| k.websocket))
+        .then(|| hyper::upgrade::on(&mut resp));
         let (parts, incoming) = resp.into_parts();
         let too_big = |what: String| {
             Error::new(
@@ -358,6 +361,19 @@ impl Pool {
                 )));
             }
         };
+        // A WebSocket handshake's connection never goes back to the pool; after a `101` it is
+        // handed over to the caller, nothing of it HTTP any more.
+        let mut upgrade = None;
+        if h1.as_ref().is_some_and(|(k, _)| k.websocket)
+            && let Some((_, conn)) = h1.take()
+            && parts.status == http::StatusCode::SWITCHING_PROTOCOLS
+        {
+            conn.tap.detach();
+            upgrade = on_upgrade.map(|on| crate::response::Upgrade {
+                on,
+                keep: Box::new(conn),
+            });
+        }
         if parts.headers.len() > self.dialer.limits.max_headers {
             return Err(too_big(format!(
                 "more than {} header lines",
@@ -412,6 +428,7 @@ impl Pool {
         }
         hop.remote_addr = Some(info.remote);
         hop.trusted_tls = info.trusted_tls;
+        hop.upgrade = upgrade;
         Ok(hop)
     }
 }
@@ -422,8 +439,10 @@ impl SendHop for Arc<Pool> {
         let key = &routes[att.route];
         // A connection held for this hop goes first; a fresh send closes it.
         let held = att.held.as_ref().and_then(|h| h.take());
+        // A WebSocket handshake has a connection of its own (it is handed back upgraded).
+        let fresh = att.fresh || key.websocket;
         let pooled = match held {
-            _ if att.fresh => None,
+            _ if fresh => None,
             Some(c) => Some(Conn::H1(c)),
             None => self.checkout(key),
         };
@@ -432,7 +451,7 @@ impl SendHop for Arc<Pool> {
             Some(c) => c,
             None => {
                 let (c, reused) =
-                    Box::pin(self.open(key, att.fresh, att.proxy_credentials.as_mut())).await?;
+                    Box::pin(self.open(key, fresh, att.proxy_credentials.as_mut())).await?;
                 att.reused = reused;
                 c
             }
@@ -447,6 +466,10 @@ impl SendHop for Arc<Pool> {
             ));
         };
         let mut req = build_request(att.url, att.method, att.headers, body, h2 || absolute, h2)?;
+        if key.websocket {
+            // Chromium's handshake carries no `Accept`.
+            req.headers_mut().remove(header::ACCEPT);
+        }
         if absolute
             && let Some(value) = att
                 .proxy_credentials

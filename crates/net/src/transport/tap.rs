@@ -22,6 +22,8 @@ enum Mode {
     Capturing,
     /// The head is complete and waits to be taken.
     Done,
+    /// The connection was upgraded: nothing is captured or respelled any more.
+    Off,
 }
 
 #[derive(Debug, Default)]
@@ -55,9 +57,11 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// A `1xx` head other than `101 Switching Protocols` (which ends the HTTP exchange: hyper
+/// hands it over as the response).
 fn is_informational(head: &[u8]) -> bool {
     // "HTTP/1.1 1xx"
-    head.len() > 9 && head.get(9) == Some(&b'1')
+    head.len() > 9 && head.get(9) == Some(&b'1') && head.get(10..12) != Some(b"01")
 }
 
 impl HeadTap {
@@ -118,6 +122,15 @@ impl HeadTap {
             s.mode = Mode::Done;
             self.1.store(false, Ordering::Release);
         }
+    }
+
+    /// Stops watching the connection for good: it was upgraded (a WebSocket), and what flows
+    /// now is not HTTP.
+    pub(crate) fn detach(&self) {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        s.mode = Mode::Off;
+        s.buf = Vec::new();
+        self.1.store(false, Ordering::Release);
     }
 
     /// Whether the next write starts a new request.

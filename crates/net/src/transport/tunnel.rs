@@ -23,7 +23,7 @@ fn tunnel_error(proxy: &ProxyServer, what: impl std::fmt::Display) -> Error {
 }
 
 /// Prepares `tcp` (connected to `proxy`) to carry the bytes of `key`'s origin. An `https:`
-/// origin behind an HTTP proxy needs a `CONNECT` tunnel, carrying the `Proxy-Authorization` of
+/// origin (or a WebSocket of either scheme) behind an HTTP proxy needs a `CONNECT` tunnel, carrying the `Proxy-Authorization` of
 /// `credentials`; a `407` is answered through them, again on this socket when the proxy keeps
 /// it open (NTLM's legs must be), else it fails with `net::ERR_PROXY_AUTH_REQUESTED` (and
 /// `credentials.restart` says whether the answer should go on a new connection). An `http:`
@@ -35,7 +35,7 @@ pub(super) async fn open(
     resolver: &Resolver,
     mut credentials: Option<&mut ProxyCredentials>,
 ) -> Result<()> {
-    let (host, port, tls) = (key.host.as_str(), key.port, key.https);
+    let (host, port, tls) = (key.host.as_str(), key.port, key.tunnelled());
     let io = |e: std::io::Error| tunnel_error(proxy, e);
     match proxy.scheme {
         ProxyScheme::Http if !tls => Ok(()),

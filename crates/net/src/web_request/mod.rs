@@ -737,7 +737,15 @@ impl Stage for WebRequestStage {
                 self.observe(Event::ResponseStarted, ctx, || {
                     Details::of(ctx).with_response(response)
                 });
-                if response.body.is_end_stream() {
+                if ctx.is_websocket() && response.upgrade.is_some() {
+                    // An upgraded WebSocket completes at once with `net::ERR_WS_UPGRADE`, as
+                    // Chromium reports it (WR-40).
+                    self.observe(Event::Completed, ctx, || {
+                        let mut d = Details::of(ctx).with_response(response);
+                        d.error = Some(NetError::WsUpgrade.name().into());
+                        d
+                    });
+                } else if response.body.is_end_stream() {
                     self.observe(Event::Completed, ctx, || {
                         let mut d = Details::of(ctx).with_response(response);
                         d.error = Some("net::OK".into());

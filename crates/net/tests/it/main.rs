@@ -20,6 +20,7 @@ mod stages;
 mod tls;
 mod upload;
 mod web_request;
+mod websocket;
 
 use bytes::Bytes;
 use http::Method;

@@ -20,3 +20,4 @@ mod request;
 mod service;
 mod spellcheck;
 mod web_request;
+mod websocket;
