@@ -12,7 +12,7 @@ use crate::decode;
 use crate::error::{Error, NetError, Result};
 use crate::file;
 use crate::net::Limits;
-use crate::netlog::{NetLog, RequestLog, Source};
+use crate::netlog::{HeadFrom, NetLog, RequestLog, Source};
 use crate::protocol::Protocol;
 use crate::proxy::ProxyResolver;
 use crate::redirect::{self, MAX_REDIRECTS};
@@ -248,7 +248,7 @@ async fn hops(
         let internal = answered.is_some();
         let mut hop = match answered {
             Some(r) => {
-                log_head(netlog, log, &r, false);
+                log_head(netlog, log, &r, HeadFrom::Stage);
                 r
             }
             None => {
@@ -265,7 +265,16 @@ async fn hops(
                         *e = failed.clone();
                     }
                     match &r {
-                        Ok(r) => log_head(netlog, log, r, !ctx.is_handled()),
+                        Ok(r) => {
+                            let from = if ctx.is_handled() {
+                                HeadFrom::Stage
+                            } else if ctx.is_websocket() {
+                                HeadFrom::WebSocket
+                            } else {
+                                HeadFrom::Network
+                            };
+                            log_head(netlog, log, r, from)
+                        }
                         Err(e) => netlog.hop_failed(log, e),
                     }
                     let mut r = r?;
@@ -384,13 +393,13 @@ fn drain_in_background(mut body: Body, content_length: Option<&http::HeaderValue
 }
 
 /// The response head of a hop into the net log, when one runs.
-fn log_head(netlog: &NetLog, log: Option<&Source>, hop: &HopResponse, network: bool) {
+fn log_head(netlog: &NetLog, log: Option<&Source>, hop: &HopResponse, from: HeadFrom) {
     if log.is_some() {
         netlog.hop_response(
             log,
             (hop.version, hop.status, &hop.status_text),
             hop.raw_headers.get(&hop.headers),
-            network,
+            from,
         );
     }
 }

@@ -26,6 +26,8 @@ event_types! {
     UrlRequestFakeResponseHeadersCreated = "URL_REQUEST_FAKE_RESPONSE_HEADERS_CREATED",
     HttpTransactionSendRequestHeaders = "HTTP_TRANSACTION_SEND_REQUEST_HEADERS",
     HttpTransactionReadResponseHeaders = "HTTP_TRANSACTION_READ_RESPONSE_HEADERS",
+    WebsocketSendRequestHeaders = "WEBSOCKET_SEND_REQUEST_HEADERS",
+    WebsocketReadResponseHeaders = "WEBSOCKET_READ_RESPONSE_HEADERS",
     Failed = "FAILED",
     SocketAlive = "SOCKET_ALIVE",
     HostResolverManagerRequest = "HOST_RESOLVER_MANAGER_REQUEST",

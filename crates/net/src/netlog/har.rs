@@ -181,10 +181,13 @@ pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Val
                     .flatten()
                     .filter_map(Value::as_str)
             };
-            if Some(kind) == ty("HTTP_TRANSACTION_SEND_REQUEST_HEADERS") {
+            if Some(kind) == ty("HTTP_TRANSACTION_SEND_REQUEST_HEADERS")
+                || Some(kind) == ty("WEBSOCKET_SEND_REQUEST_HEADERS")
+            {
                 hop.sent = Some(t);
                 hop.request_headers = lines().map(split_header).collect();
             } else if Some(kind) == ty("HTTP_TRANSACTION_READ_RESPONSE_HEADERS")
+                || Some(kind) == ty("WEBSOCKET_READ_RESPONSE_HEADERS")
                 || Some(kind) == ty("URL_REQUEST_FAKE_RESPONSE_HEADERS_CREATED")
             {
                 hop.headers_at = Some(t);

@@ -142,6 +142,17 @@ pub(crate) enum SourceType {
     Socket = 2,
 }
 
+/// Where a hop's response head came from, which names its event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeadFrom {
+    /// A server (`HTTP_TRANSACTION_READ_RESPONSE_HEADERS`).
+    Network,
+    /// A server answering a WebSocket handshake (`WEBSOCKET_READ_RESPONSE_HEADERS`).
+    WebSocket,
+    /// A stage or a protocol handler (`URL_REQUEST_FAKE_RESPONSE_HEADERS_CREATED`).
+    Stage,
+}
+
 /// A NetLog event phase (`constants.logEventPhase`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -487,44 +498,44 @@ impl NetLog {
         let Some(src) = Self::current_request() else {
             return;
         };
-        self.add(
-            &src,
-            EventType::HttpTransactionSendRequestHeaders,
-            Phase::None,
-            |mode| {
-                let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-                let mut lines = Vec::with_capacity(req.headers().len() + 1);
-                if req.version() != http::Version::HTTP_2
-                    && let Some(host) = url.host_str()
-                {
-                    let host = match url.port() {
-                        Some(p) => format!("{host}:{p}"),
-                        None => host.to_string(),
-                    };
-                    if !req.headers().contains_key(http::header::HOST) {
-                        lines.push(format!("Host: {host}"));
-                    }
+        // A WebSocket handshake's headers go under Chrome's WebSocket event names.
+        let ty = match url.scheme() {
+            "ws" | "wss" => EventType::WebsocketSendRequestHeaders,
+            _ => EventType::HttpTransactionSendRequestHeaders,
+        };
+        self.add(&src, ty, Phase::None, |mode| {
+            let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+            let mut lines = Vec::with_capacity(req.headers().len() + 1);
+            if req.version() != http::Version::HTTP_2
+                && let Some(host) = url.host_str()
+            {
+                let host = match url.port() {
+                    Some(p) => format!("{host}:{p}"),
+                    None => host.to_string(),
+                };
+                if !req.headers().contains_key(http::header::HOST) {
+                    lines.push(format!("Host: {host}"));
                 }
-                let h1 = req.version() != http::Version::HTTP_2;
-                for (name, value) in req.headers() {
-                    // HTTP/1.1 names go out as the caller spelled them, else in Title-Case.
-                    let name = if h1 {
-                        header_case
-                            .iter()
-                            .find(|s| s.eq_ignore_ascii_case(name.as_str()))
-                            .cloned()
-                            .unwrap_or_else(|| title_case(name.as_str()))
-                    } else {
-                        name.as_str().to_string()
-                    };
-                    lines.push(header_line(&name, value.as_bytes(), mode));
-                }
-                Some(json!({
-                    "line": format!("{} {target} HTTP/1.1\r\n", req.method()),
-                    "headers": lines,
-                }))
-            },
-        );
+            }
+            let h1 = req.version() != http::Version::HTTP_2;
+            for (name, value) in req.headers() {
+                // HTTP/1.1 names go out as the caller spelled them, else in Title-Case.
+                let name = if h1 {
+                    header_case
+                        .iter()
+                        .find(|s| s.eq_ignore_ascii_case(name.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| title_case(name.as_str()))
+                } else {
+                    name.as_str().to_string()
+                };
+                lines.push(header_line(&name, value.as_bytes(), mode));
+            }
+            Some(json!({
+                "line": format!("{} {target} HTTP/1.1\r\n", req.method()),
+                "headers": lines,
+            }))
+        });
     }
 }
 
@@ -656,13 +667,13 @@ impl NetLog {
         src: Option<&Source>,
         status_line: (http::Version, http::StatusCode, &str),
         headers: &[(String, String)],
-        network: bool,
+        from: HeadFrom,
     ) {
         let Some(src) = src else { return };
-        let ty = if network {
-            EventType::HttpTransactionReadResponseHeaders
-        } else {
-            EventType::UrlRequestFakeResponseHeadersCreated
+        let ty = match from {
+            HeadFrom::Network => EventType::HttpTransactionReadResponseHeaders,
+            HeadFrom::WebSocket => EventType::WebsocketReadResponseHeaders,
+            HeadFrom::Stage => EventType::UrlRequestFakeResponseHeadersCreated,
         };
         let (version, status, status_text) = status_line;
         self.add(src, ty, Phase::None, |mode| {

@@ -712,3 +712,49 @@ async fn a_real_server_from_the_wild() {
     let theirs = ws.close(1000, "bye").await.expect("close");
     assert_eq!(theirs.map(|f| f.code), Some(1000));
 }
+
+#[tokio::test]
+async fn the_net_log_names_the_handshake_with_chromes_websocket_events() {
+    let site = TestSite::start();
+    let net = net(&site);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("net.json");
+    net.net_log()
+        .start_logging(&log, session_net::NetLogOptions::new())
+        .expect("log");
+    let mut ws = net
+        .websocket(&ws_url(&site, "/ws"))
+        .connect()
+        .await
+        .expect("connect");
+    echo_round(&mut ws).await;
+    net.net_log().stop_logging().expect("stop");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&log).expect("log file")).expect("json");
+    let ty = |name: &str| v["constants"]["logEventTypes"][name].as_u64().expect(name);
+    let events = v["events"].as_array().expect("events");
+    let of = |t: u64| -> Vec<&serde_json::Value> {
+        events
+            .iter()
+            .filter(|e| e["type"].as_u64() == Some(t))
+            .collect()
+    };
+    let sent = of(ty("WEBSOCKET_SEND_REQUEST_HEADERS"));
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let lines = sent[0]["params"]["headers"].to_string();
+    assert!(lines.contains("Upgrade: websocket"), "{lines}");
+    let read = of(ty("WEBSOCKET_READ_RESPONSE_HEADERS"));
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(
+        read[0]["params"]["headers"][0]
+            .as_str()
+            .is_some_and(|l| l.contains("101"))
+    );
+    assert!(
+        of(ty("HTTP_TRANSACTION_SEND_REQUEST_HEADERS")).is_empty(),
+        "not logged as an HTTP transaction"
+    );
+    // A HAR of the log has the handshake as an entry.
+    let har = session_net::netlog::har_from_net_log(&v, None).expect("har");
+    assert!(har.to_string().contains("\"status\":101"), "{har}");
+}
