@@ -27,6 +27,23 @@ type BoxStream = std::sync::Mutex<Pin<Box<dyn Stream<Item = Result<Bytes>> + Sen
 /// A response body. Implements [`http_body::Body`] and [`Stream`]; read it with
 /// [`Body::chunk`], or collect it with [`Body::bytes`] / [`Body::text`]. Dropping it mid-way
 /// closes an HTTP/1.1 connection (it cannot be reused) or resets an HTTP/2 stream.
+///
+/// ```
+/// use bytes::Bytes;
+/// use session_net::Body;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut body = Body::from_stream(futures_util::stream::iter([
+///     Ok(Bytes::from("hello ")),
+///     Ok(Bytes::from("world")),
+/// ]));
+/// assert_eq!(body.chunk().await?, Some(Bytes::from("hello ")));
+/// assert_eq!(body.text().await?, "world"); // the rest
+///
+/// assert_eq!(Body::full("abc").bytes().await?, Bytes::from("abc"));
+/// assert_eq!(Body::empty().chunk().await?, None);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub struct Body {
     kind: Kind,
     abort: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -41,6 +58,8 @@ enum Kind {
 
 impl Body {
     /// An empty body.
+    ///
+    /// Example: see [`Body`].
     pub fn empty() -> Self {
         Body {
             kind: Kind::Empty,
@@ -49,6 +68,8 @@ impl Body {
     }
 
     /// A body of these bytes.
+    ///
+    /// Example: see [`Body`].
     pub fn full(bytes: impl Into<Bytes>) -> Self {
         let bytes = bytes.into();
         if bytes.is_empty() {
@@ -61,6 +82,8 @@ impl Body {
     }
 
     /// A body read from `stream`; a stage (the cache) uses this to tee or replace a body.
+    ///
+    /// Example: see [`Body`].
     pub fn from_stream<S>(stream: S) -> Self
     where
         S: Stream<Item = Result<Bytes>> + Send + 'static,
@@ -88,11 +111,15 @@ impl Body {
     /// The next chunk of data, `None` at the end.
     ///
     /// Dropping the future loses nothing: no data is taken until it completes.
+    ///
+    /// Example: see [`Body`].
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_chunk(cx)).await
     }
 
     /// The whole body (use for small bodies; a large body is better read by chunks).
+    ///
+    /// Example: see [`Body`].
     pub async fn bytes(mut self) -> Result<Bytes> {
         let first = match self.chunk().await? {
             None => return Ok(Bytes::new()),
@@ -111,6 +138,8 @@ impl Body {
     }
 
     /// The whole body as UTF-8 text (invalid sequences replaced, as `Response.text()` does).
+    ///
+    /// Example: see [`Body`].
     pub async fn text(self) -> Result<String> {
         let bytes = self.bytes().await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())

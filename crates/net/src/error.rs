@@ -7,6 +7,15 @@ macro_rules! net_errors {
     ($($(#[$doc:meta])* $variant:ident = $code:literal, $name:literal;)*) => {
         /// A Chromium net error (`net/base/net_error_list.h`): what Electron users see as
         /// `net::ERR_NAME_NOT_RESOLVED` and search for.
+        ///
+        /// ```
+        /// use session_net::NetError;
+        ///
+        /// assert_eq!(NetError::NameNotResolved.code(), -105);
+        /// assert_eq!(NetError::NameNotResolved.name(), "net::ERR_NAME_NOT_RESOLVED");
+        /// assert_eq!(NetError::from_code(-105), Some(NetError::NameNotResolved));
+        /// assert_eq!(NetError::from_code(1), None);
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum NetError {
@@ -15,11 +24,15 @@ macro_rules! net_errors {
 
         impl NetError {
             /// Chromium's numeric code (negative), e.g. -105 for `NameNotResolved`.
+            ///
+            /// Example: see [`NetError`].
             pub fn code(self) -> i32 {
                 match self { $(NetError::$variant => $code,)* }
             }
 
             /// Chromium's name with the `net::` prefix, e.g. `net::ERR_NAME_NOT_RESOLVED`.
+            ///
+            /// Example: see [`NetError`].
             pub fn name(self) -> &'static str {
                 match self { $(NetError::$variant => concat!("net::", $name),)* }
             }
@@ -28,6 +41,8 @@ macro_rules! net_errors {
             pub(crate) const ALL: &'static [NetError] = &[$(NetError::$variant,)*];
 
             /// The error with Chromium code `code`, if it is one this crate knows.
+            ///
+            /// Example: see [`NetError`].
             pub fn from_code(code: i32) -> Option<NetError> {
                 match code { $($code => Some(NetError::$variant),)* _ => None }
             }
@@ -180,6 +195,13 @@ impl fmt::Display for NetError {
 /// let e = Error::with_source(NetError::ConnectionRefused, "cannot connect to a.test", io);
 /// assert_eq!(e.to_string(), "net::ERR_CONNECTION_REFUSED: cannot connect to a.test");
 /// assert_eq!(e.source().map(|s| s.to_string()).as_deref(), Some("refused by peer"));
+/// assert_eq!(e.kind(), NetError::ConnectionRefused);
+/// assert_eq!(e.code(), -102);
+/// assert_eq!(e.detail(), "cannot connect to a.test");
+/// assert!(!e.is_timeout() && e.status().is_none());
+///
+/// let timeout = Error::new(NetError::TimedOut, "no answer from a.test in 5 s");
+/// assert!(timeout.is_timeout());
 /// ```
 #[derive(Clone, Debug)]
 pub struct Error {
@@ -200,6 +222,8 @@ impl Eq for Error {}
 
 impl Error {
     /// An error of `kind` with a message naming the input.
+    ///
+    /// Example: see [`Error`].
     pub fn new(kind: NetError, detail: impl Into<String>) -> Self {
         Error {
             kind,
@@ -211,6 +235,8 @@ impl Error {
 
     /// An error of `kind` with a message naming the input, caused by `source` (returned by
     /// [`std::error::Error::source`], not repeated in the message).
+    ///
+    /// Example: see [`Error`].
     pub fn with_source(
         kind: NetError,
         detail: impl Into<String>,
@@ -239,27 +265,37 @@ impl Error {
     }
 
     /// The Chromium net error.
+    ///
+    /// Example: see [`Error`].
     pub fn kind(&self) -> NetError {
         self.kind
     }
 
     /// Chromium's numeric code.
+    ///
+    /// Example: see [`Error`].
     pub fn code(&self) -> i32 {
         self.kind.code()
     }
 
     /// The detail sentence, without the Chromium name.
+    ///
+    /// Example: see [`Error`].
     pub fn detail(&self) -> &str {
         &self.detail
     }
 
     /// The HTTP status of an error made by `error_for_status`.
+    ///
+    /// Example: see [`Response`](crate::Response) (its `error_for_status`).
     pub fn status(&self) -> Option<http::StatusCode> {
         self.status
     }
 
     /// Whether the request timed out (`net::ERR_TIMED_OUT`, or `net::ERR_CONNECTION_TIMED_OUT`
     /// while connecting).
+    ///
+    /// Example: see [`Error`].
     pub fn is_timeout(&self) -> bool {
         matches!(self.kind, NetError::TimedOut | NetError::ConnectionTimedOut)
     }
@@ -290,6 +326,8 @@ impl From<NetError> for Error {
 }
 
 /// `Result` with this crate's [`Error`].
+///
+/// Example: see [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -28,6 +28,18 @@ use session_base::host_rules::HostRules;
 pub(crate) const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
 
 /// Limits against hostile servers.
+///
+/// ```
+/// use session_net::{Limits, Net, NetConfig};
+///
+/// let mut limits = Limits::default();
+/// assert_eq!(limits.max_header_bytes, 256 * 1024); // Chromium's
+/// limits.max_headers = 200;
+/// let mut config = NetConfig::default();
+/// config.limits = limits;
+/// let net = Net::new(config).unwrap();
+/// # drop(net);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -57,6 +69,18 @@ impl Default for Limits {
 }
 
 /// How a [`Net`] starts.
+///
+/// ```
+/// use session_net::{Net, NetConfig};
+///
+/// let mut config = NetConfig::default();
+/// assert_eq!(config.user_agent, session_net::default_user_agent());
+/// config.user_agent = "crawler/2.0".into();
+/// config.accept_languages = Some("de,en".into());
+/// config.host_rules = "MAP *.test 127.0.0.1".parse().unwrap();
+/// let net = Net::new(config).unwrap();
+/// assert_eq!(net.user_agent(), "crawler/2.0");
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct NetConfig {
@@ -95,6 +119,12 @@ impl Default for NetConfig {
 }
 
 /// The default User-Agent of a `Net` made without one: Electron's format, naming no application.
+///
+/// ```
+/// let ua = session_net::default_user_agent();
+/// assert!(ua.starts_with("Mozilla/5.0 ("));
+/// assert!(ua.contains("Chrome/"));
+/// ```
 pub fn default_user_agent() -> String {
     session_base::user_agent::default_user_agent("", "")
 }
@@ -103,6 +133,21 @@ pub use session_base::user_agent::accept_language_header;
 
 /// Builds a request for `url` (any scheme `fetch` serves, `file:` included: URLs that do not fit
 /// `http::Uri` travel in [`FetchOptions::url`]), with default options.
+///
+/// ```
+/// use session_net::{FetchOptions, NetError, new_request};
+///
+/// let request = new_request(http::Method::POST, "https://a.example/api?q=1", "payload").unwrap();
+/// assert_eq!(request.uri(), "https://a.example/api?q=1");
+/// assert_eq!(request.body().len(), Some(7));
+/// let options = request.extensions().get::<FetchOptions>().unwrap();
+/// assert_eq!(options.url.as_ref().unwrap().path(), "/api");
+///
+/// let err = new_request(http::Method::GET, "no scheme", ()).unwrap_err();
+/// assert_eq!(err.kind(), NetError::InvalidUrl);
+/// ```
+///
+/// Sending one: see [`Net`].
 pub fn new_request(
     method: http::Method,
     url: &str,
@@ -130,6 +175,14 @@ pub fn new_request(
 }
 
 /// Options of [`Net::preconnect`] (Electron's `preconnect` options).
+///
+/// ```
+/// let mut options = session_net::PreconnectOptions::new("https://a.example/page");
+/// assert_eq!(options.num_sockets, 1);
+/// options.num_sockets = 4;
+/// ```
+///
+/// Preconnecting: see [`Net`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreconnectOptions {
     /// The URL; only its origin matters.
@@ -140,6 +193,8 @@ pub struct PreconnectOptions {
 
 impl PreconnectOptions {
     /// One socket to `url`'s origin.
+    ///
+    /// Example: see [`PreconnectOptions`].
     pub fn new(url: impl Into<String>) -> Self {
         PreconnectOptions {
             url: url.into(),
@@ -149,6 +204,84 @@ impl PreconnectOptions {
 }
 
 /// One session's network context. Cheap to clone (a handle); `Send + Sync`.
+///
+/// ```
+/// use session_net::proxy::ProxyConfig;
+/// use session_net::{HostRules, Net, NetConfig, PreconnectOptions, SocketLimits};
+/// # let site = session_test_support::TestSite::start(); // a loopback site serving `/echo`
+/// # let host_rules = session_test_support::HOST_RULES; // "MAP *.test 127.0.0.1"
+/// # let ca_pem = site.ca_pem().as_bytes();
+/// # let url = site.https_url("a.test", "/echo");
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules(host_rules.parse::<HostRules>().unwrap());
+/// assert_eq!(net.host_rules().to_string(), "MAP *.test 127.0.0.1");
+/// assert_eq!(net.add_trusted_roots_pem(ca_pem)?, 1);
+/// net.set_user_agent("demo/1.0", Some("fr,en"))?;
+/// assert_eq!(net.user_agent(), "demo/1.0");
+///
+/// let request = session_net::new_request(http::Method::GET, &url, ())?;
+/// let response = net.fetch(request).await?;
+/// assert!(response.ok());
+/// assert!(response.text().await?.contains("demo/1.0")); // `/echo` echoes the request headers
+/// assert_eq!(net.pooled_connections(), 1); // the connection went back to the pool
+/// net.close_idle_connections();
+/// assert_eq!(net.pooled_connections(), 0);
+///
+/// // Preconnect checks its options as Electron does.
+/// assert!(net.preconnect(PreconnectOptions::new("not a url")).await.is_err());
+///
+/// net.set_socket_limits(SocketLimits::new(2, 8, 64));
+/// assert_eq!(net.socket_limits().per_host, 2);
+///
+/// net.set_proxy(ProxyConfig::rules("http=proxy.example:3128")).await?;
+/// assert_eq!(net.resolve_proxy("http://a.test/").await?, "PROXY proxy.example:3128");
+/// assert_eq!(net.resolve_proxy("https://a.test/").await?, "DIRECT");
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
+///
+/// Settings, each for new connections of this `Net` only:
+///
+/// ```
+/// use session_net::proxy::pac::PacLimits;
+/// use session_net::{NetError, NetworkEmulation, ResolveHostOptions, SslConfig, TlsVersion};
+/// # let site = session_test_support::TestSite::start();
+/// # let url = site.http_url("a.test", "/echo");
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = session_net::Net::new(session_net::NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let host = net.resolve_host("a.test", ResolveHostOptions::default()).await?;
+/// assert_eq!(host.endpoints[0].address, "127.0.0.1");
+/// net.clear_host_resolver_cache();
+///
+/// let mut ssl = SslConfig::default();
+/// ssl.min_version = Some(TlsVersion::Tls1_3);
+/// net.set_ssl_config(ssl.clone())?;
+/// assert_eq!(net.ssl_config(), ssl);
+///
+/// net.enable_network_emulation(NetworkEmulation { offline: true, ..Default::default() });
+/// let request = session_net::new_request(http::Method::GET, &url, ())?;
+/// assert_eq!(net.fetch(request).await.unwrap_err().kind(), NetError::InternetDisconnected);
+/// net.disable_network_emulation();
+/// let request = session_net::new_request(http::Method::GET, &url, ())?;
+/// assert!(net.fetch(request).await?.ok());
+/// assert_eq!(net.queued_for_sockets(), 0);
+/// net.close_all_connections();
+/// assert_eq!(net.open_sockets(), 0);
+///
+/// net.set_pac_limits(PacLimits::default());
+/// net.clear_auth_cache();
+/// net.allow_ntlm_credentials_for_domains("*.corp.example");
+/// let proxies = net.proxy_for_url(&url::Url::parse("https://a.test/").unwrap()).await?;
+/// assert_eq!(proxies.to_pac_string(), "DIRECT");
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
+///
+/// The session's parts have examples of their own: [`Net::protocol`] ([`protocol::Protocol`]),
+/// [`Net::web_request`] ([`WebRequest`]), [`Net::net_log`] ([`NetLog`]),
+/// [`Net::transport_security`] ([`TransportSecurity`]), [`Net::insert_stage`] ([`stages`]).
 #[derive(Clone)]
 pub struct Net {
     pub(crate) pipeline: Arc<Pipeline>,
@@ -196,6 +329,8 @@ impl Net {
     }
 
     /// A network context with its own pool, host cache and TLS state.
+    ///
+    /// Example: see [`Net`].
     pub fn new(config: NetConfig) -> Result<Net> {
         let tls = tls::Tls::new(Vec::new())?;
         for pem in &config.extra_roots_pem {
@@ -272,6 +407,8 @@ impl Net {
 
     /// The session's protocol handlers (`ses.protocol`): `handle`, `unhandle`,
     /// `is_protocol_handled` and Electron's deprecated `register*`/`intercept*` family.
+    ///
+    /// Example: see [`protocol::Protocol`].
     pub fn protocol(&self) -> &protocol::Protocol {
         &self.pipeline.protocol
     }
@@ -280,35 +417,47 @@ impl Net {
     /// the body streams. Options ride in the request's extensions ([`FetchOptions`]).
     ///
     /// Dropping the future cancels the request (its connection is closed if it was in use).
+    ///
+    /// Example: see [`Net`].
     pub async fn fetch(&self, request: http::Request<RequestBody>) -> Result<Response> {
         fetch::fetch(&self.pipeline, request, Routing::Proxied).await
     }
 
     /// The session's net log (`netLog`): a handle on the log every request and socket of this
     /// `Net` writes to while it runs.
+    ///
+    /// Example: see [`NetLog`].
     pub fn net_log(&self) -> NetLog {
         self.pipeline.netlog.clone()
     }
 
     /// The session's webRequest (`ses.webRequest`): listeners that see, and may change,
     /// every request of this `Net` (fetches, downloads, PAC scripts, cache hits).
+    ///
+    /// Example: see [`WebRequest`].
     pub fn web_request(&self) -> &WebRequest {
         &self.web_request
     }
 
     /// The session's HSTS policies (Chromium's `TransportSecurityState`): what is noted from
     /// `Strict-Transport-Security`, looked up, added and deleted (see [`crate::hsts`]).
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn transport_security(&self) -> &TransportSecurity {
         &self.dialer().hsts
     }
 
     /// Adds a stage to the pipeline (see [`stages`]).
+    ///
+    /// Example: see [`stages`].
     pub fn insert_stage(&self, stage: Arc<dyn stages::Stage>) {
         self.pipeline.stages.insert(stage);
     }
 
     /// `setUserAgent(userAgent, acceptLanguages)`: new defaults for requests that set neither
     /// header. `accept_languages: None` keeps the current `Accept-Language`.
+    ///
+    /// Example: see [`Net`].
     pub fn set_user_agent(&self, user_agent: &str, accept_languages: Option<&str>) -> Result<()> {
         let mut guard = self
             .pipeline
@@ -347,11 +496,15 @@ impl Net {
     }
 
     /// The `User-Agent` requests get by default.
+    ///
+    /// Example: see [`Net`].
     pub fn user_agent(&self) -> String {
         String::from_utf8_lossy(self.pipeline.defaults().user_agent.as_bytes()).into_owned()
     }
 
     /// `resolveHost`.
+    ///
+    /// Example: see [`Net`].
     ///
     /// Dropping the future abandons the lookup (a system lookup already started finishes on
     /// the blocking pool and is discarded).
@@ -364,12 +517,16 @@ impl Net {
     }
 
     /// `clearHostResolverCache`.
+    ///
+    /// Example: see [`Net`].
     pub fn clear_host_resolver_cache(&self) {
         self.dialer().resolver.clear_cache();
     }
 
     /// Replaces the host rules (`--host-resolver-rules`); idle connections are dropped so new
     /// requests resolve by the new rules.
+    ///
+    /// Example: see [`Net`].
     pub fn set_host_rules(&self, rules: HostRules) {
         self.dialer().resolver.set_rules(rules);
         self.dialer().resolver.clear_cache();
@@ -377,6 +534,8 @@ impl Net {
     }
 
     /// The host rules in force.
+    ///
+    /// Example: see [`Net`].
     pub fn host_rules(&self) -> HostRules {
         (*self.dialer().resolver.rules()).clone()
     }
@@ -386,6 +545,8 @@ impl Net {
     /// they are open; failures to connect are not errors (as in Electron), only bad options are.
     ///
     /// Dropping the future stops opening sockets.
+    ///
+    /// Example: see [`Net`].
     pub async fn preconnect(&self, options: PreconnectOptions) -> Result<()> {
         let url = Url::parse(&options.url)
             .ok()
@@ -422,6 +583,8 @@ impl Net {
     /// `closeAllConnections`: closes every connection of the session; requests in flight fail
     /// with `net::ERR_ABORTED`. The TLS session tickets go too: the next connection to every
     /// host is a full handshake.
+    ///
+    /// Example: see [`Net`].
     pub fn close_all_connections(&self) {
         self.pool().close_all();
         self.dialer().tls.forget_sessions();
@@ -430,11 +593,15 @@ impl Net {
     /// Closes the idle connections of the session; connections in use finish their request
     /// and are then closed instead of pooled (nothing in flight fails, unlike
     /// [`Net::close_all_connections`]).
+    ///
+    /// Example: see [`Net`].
     pub fn close_idle_connections(&self) {
         self.pool().flush_idle();
     }
 
     /// Connections kept in the pool (idle HTTP/1.1 plus HTTP/2), for observation.
+    ///
+    /// Example: see [`Net`].
     pub fn pooled_connections(&self) -> usize {
         self.pool().pooled_connections()
     }
@@ -444,32 +611,44 @@ impl Net {
     /// beyond them waits in a first-come-first-served queue for a socket to go idle or close;
     /// HTTP/2 multiplexes on one connection instead. New limits apply at once (a raise serves
     /// waiting requests; a cut closes nothing, the counts fall as sockets close).
+    ///
+    /// Example: see [`Net`].
     pub fn set_socket_limits(&self, limits: SocketLimits) {
         self.pool().limiter.set_limits(limits);
     }
 
     /// The socket limits in force (see [`Net::set_socket_limits`]).
+    ///
+    /// Example: see [`Net`].
     pub fn socket_limits(&self) -> SocketLimits {
         self.pool().limiter.limits()
     }
 
     /// Sockets of the session open or being opened (idle pooled ones included), for
     /// observation.
+    ///
+    /// Example: see [`Net`].
     pub fn open_sockets(&self) -> usize {
         self.pool().limiter.open()
     }
 
     /// Requests waiting for a socket under the limits, for observation.
+    ///
+    /// Example: see [`Net`].
     pub fn queued_for_sockets(&self) -> usize {
         self.pool().limiter.queued()
     }
 
     /// `enableNetworkEmulation`.
+    ///
+    /// Example: see [`Net`].
     pub fn enable_network_emulation(&self, options: NetworkEmulation) {
         self.dialer().emulation.enable(options);
     }
 
     /// `disableNetworkEmulation`.
+    ///
+    /// Example: see [`Net`].
     pub fn disable_network_emulation(&self) {
         self.dialer().emulation.disable();
     }
@@ -483,6 +662,8 @@ impl Net {
     }
 
     /// `setSSLConfig`: applies to new connections; idle ones are not reused.
+    ///
+    /// Example: see [`Net`].
     pub fn set_ssl_config(&self, config: SslConfig) -> Result<()> {
         self.dialer().tls.set_ssl_config(config)?;
         self.pool().flush_idle();
@@ -490,12 +671,16 @@ impl Net {
     }
 
     /// The SSL config in force.
+    ///
+    /// Example: see [`Net`].
     pub fn ssl_config(&self) -> SslConfig {
         self.dialer().tls.ssl_config()
     }
 
     /// Trusts the root certificates in `pem` (one or more `CERTIFICATE` blocks) for this
     /// session, in addition to webpki-roots; returns how many were added.
+    ///
+    /// Example: see [`Net`].
     pub fn add_trusted_roots_pem(&self, pem: &[u8]) -> Result<usize> {
         let n = self.dialer().tls.add_roots_pem(pem)?;
         self.pool().flush_idle();
@@ -518,6 +703,8 @@ impl Net {
     /// `http_proxy` in `system` mode) answer that proxy's challenges (Basic, Digest) without
     /// the login handler. A rule that cannot be used fails with `net::ERR_INVALID_ARGUMENT`
     /// naming it (Chromium drops it, and requests would go DIRECT).
+    ///
+    /// Example: see [`Net`].
     pub async fn set_proxy(&self, config: ProxyConfig) -> Result<()> {
         self.pipeline.proxy.set(&config).await?;
         self.auth
@@ -536,6 +723,8 @@ impl Net {
 
     /// `clearAuthCache()`: forgets every cached credential (servers and proxies). Requests in
     /// flight are not aborted.
+    ///
+    /// Example: see [`Net`].
     pub fn clear_auth_cache(&self) {
         self.auth.clear_cache();
     }
@@ -544,11 +733,15 @@ impl Net {
     /// that get cached NTLM credentials without the login handler being asked again; `""`
     /// for none (the default). Proxies are not subject to it: as in Chromium, a proxy that
     /// challenges with NTLM gets the session's cached credentials for it.
+    ///
+    /// Example: see [`Net`].
     pub fn allow_ntlm_credentials_for_domains(&self, domains: &str) {
         self.auth.set_ntlm_allow_list(domains);
     }
 
     /// Sets the limits PAC scripts run under.
+    ///
+    /// Example: see [`Net`].
     pub fn set_pac_limits(&self, limits: pac::PacLimits) {
         self.pipeline.proxy.set_pac_limits(limits);
     }
@@ -563,12 +756,16 @@ impl Net {
     /// The proxies for `url`, in fail-over order (`[DIRECT]` when none applies). Fails
     /// with `net::ERR_PAC_SCRIPT_FAILED` naming the script when a PAC script cannot be
     /// fetched or run.
+    ///
+    /// Example: see [`Net`].
     pub async fn proxy_for_url(&self, url: &Url) -> Result<crate::proxy::ProxyList> {
         self.pipeline.proxy.proxy_for_url(url).await
     }
 
     /// `resolveProxy(url)`: the proxies for `url` as a PAC string (`PROXY a:80;DIRECT`).
     /// Electron resolves with an empty string where this fails.
+    ///
+    /// Example: see [`Net`].
     pub async fn resolve_proxy(&self, url: &str) -> Result<String> {
         self.pipeline.proxy.resolve_proxy(url).await
     }

@@ -15,6 +15,18 @@ use crate::upload::Parts;
 pub use crate::upload::{BodyPart, UploadData};
 
 /// `redirect` of RequestInit.
+///
+/// ```
+/// use session_net::RedirectMode;
+///
+/// let mode: RedirectMode = "manual".parse().unwrap();
+/// assert_eq!(mode, RedirectMode::Manual);
+/// assert_eq!(mode.as_str(), "manual");
+/// assert!("sideways".parse::<RedirectMode>().is_err());
+/// assert_eq!(RedirectMode::default(), RedirectMode::Follow);
+/// ```
+///
+/// A fetch with it: see [`FetchOptions`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RedirectMode {
     /// Follow up to 20 redirects (the default).
@@ -27,6 +39,14 @@ pub enum RedirectMode {
 }
 
 /// `credentials` of RequestInit: whether cookies (and HTTP auth) go with the request.
+///
+/// ```
+/// use session_net::CredentialsMode;
+///
+/// assert_eq!("same-origin".parse::<CredentialsMode>().unwrap(), CredentialsMode::SameOrigin);
+/// assert_eq!(CredentialsMode::Omit.to_string(), "omit");
+/// assert_eq!(CredentialsMode::default(), CredentialsMode::SameOrigin);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CredentialsMode {
     /// Never send or store credentials.
@@ -56,6 +76,8 @@ macro_rules! string_enum {
         }
         impl $ty {
             /// The RequestInit spelling.
+            ///
+            /// Example: see [`RedirectMode`] and [`CredentialsMode`].
             pub fn as_str(self) -> &'static str {
                 match self { $($ty::$v => $s,)* }
             }
@@ -75,6 +97,25 @@ string_enum!(CredentialsMode, "credentials should be one of include, omit or sam
 
 /// Cancels a fetch: aborting fails the pending `fetch` and any body still streaming with
 /// `net::ERR_ABORTED`. Cloning shares the same signal.
+///
+/// ```
+/// use session_net::{AbortHandle, FetchOptions, NetError};
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("page.html");
+/// # std::fs::write(&path, "<p>hi</p>").unwrap();
+/// # let url = url::Url::from_file_path(&path).unwrap();
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = session_net::Net::new(session_net::NetConfig::default())?;
+/// let abort = AbortHandle::new();
+/// let mut request = session_net::new_request(http::Method::GET, url.as_str(), ())?;
+/// request.extensions_mut().insert(FetchOptions::new().url(url.clone()).abort(abort.clone()));
+/// abort.abort();
+/// assert!(abort.is_aborted());
+/// let err = net.fetch(request).await.unwrap_err();
+/// assert_eq!(err.kind(), NetError::Aborted);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct AbortHandle {
     token: CancellationToken,
@@ -82,16 +123,22 @@ pub struct AbortHandle {
 
 impl AbortHandle {
     /// A new, not yet aborted handle.
+    ///
+    /// Example: see [`AbortHandle`].
     pub fn new() -> Self {
         AbortHandle::default()
     }
 
     /// Aborts every fetch carrying this handle. Aborting twice is the same as once.
+    ///
+    /// Example: see [`AbortHandle`].
     pub fn abort(&self) {
         self.token.cancel();
     }
 
     /// Whether `abort` was called.
+    ///
+    /// Example: see [`AbortHandle`].
     pub fn is_aborted(&self) -> bool {
         self.token.is_cancelled()
     }
@@ -104,6 +151,31 @@ impl AbortHandle {
 /// Options of one fetch, as Electron's RequestInit where they apply. Put them in the request's
 /// extensions (`request.extensions_mut().insert(options)`); a request without them uses the
 /// defaults.
+///
+/// ```
+/// use session_net::{CacheMode, CredentialsMode, FetchOptions, RedirectMode, ResourceType};
+/// # let site = session_test_support::TestSite::start(); // a loopback site with `/redirect/N`
+/// # let url = site.http_url("127.0.0.1", "/redirect/1"); // a 302 to /redirect/0
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = session_net::Net::new(session_net::NetConfig::default())?;
+/// let mut request = session_net::new_request(http::Method::GET, &url, ())?;
+/// let options = FetchOptions::new()
+///     .redirect(RedirectMode::Manual)
+///     .credentials(CredentialsMode::Omit)
+///     .cache(CacheMode::NoStore)
+///     .resource_type(ResourceType::Xhr)
+///     .origin(url::Url::parse("https://app.example").unwrap())
+///     .site_for_cookies(url::Url::parse("https://app.example/").unwrap())
+///     .header_case("X-Trace-ID");
+/// request.extensions_mut().insert(options);
+/// request.headers_mut().insert("x-trace-id", "42".parse().unwrap());
+///
+/// let response = net.fetch(request).await?;
+/// assert_eq!(response.status(), 302); // returned, not followed
+/// assert!(response.header("location").unwrap().ends_with("/redirect/0"));
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FetchOptions {
@@ -142,60 +214,80 @@ pub struct FetchOptions {
 
 impl FetchOptions {
     /// Default options.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn new() -> Self {
         FetchOptions::default()
     }
 
     /// Sends the header named `name` (any case) spelled as `name` on HTTP/1.1; see
     /// [`FetchOptions::header_case`].
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn header_case(mut self, name: impl Into<String>) -> Self {
         self.header_case.push(name.into());
         self
     }
 
     /// Sets `redirect`.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn redirect(mut self, mode: RedirectMode) -> Self {
         self.redirect = mode;
         self
     }
 
     /// Sets `credentials`.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn credentials(mut self, mode: CredentialsMode) -> Self {
         self.credentials = mode;
         self
     }
 
     /// Sets `cache`.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn cache(mut self, mode: CacheMode) -> Self {
         self.cache = mode;
         self
     }
 
     /// Sets the abort handle.
+    ///
+    /// Example: see [`AbortHandle`].
     pub fn abort(mut self, handle: AbortHandle) -> Self {
         self.abort = Some(handle);
         self
     }
 
     /// Sets the URL to fetch, overriding the request's URI.
+    ///
+    /// Example: see [`AbortHandle`].
     pub fn url(mut self, url: Url) -> Self {
         self.url = Some(url);
         self
     }
 
     /// Sets the initiator origin.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn origin(mut self, origin: Url) -> Self {
         self.origin = Some(origin);
         self
     }
 
     /// Sets the site for cookies.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn site_for_cookies(mut self, url: Url) -> Self {
         self.site_for_cookies = Some(url);
         self
     }
 
     /// Sets the resource type.
+    ///
+    /// Example: see [`FetchOptions`].
     pub fn resource_type(mut self, resource_type: ResourceType) -> Self {
         self.resource_type = Some(resource_type);
         self
@@ -203,6 +295,20 @@ impl FetchOptions {
 }
 
 /// What a request is for: Electron's webRequest `resourceType` names (WR-50).
+///
+/// ```
+/// use session_net::ResourceType;
+///
+/// assert_eq!(ResourceType::parse("mainFrame").unwrap(), ResourceType::MainFrame);
+/// assert_eq!(ResourceType::Xhr.as_str(), "xhr");
+/// assert_eq!(ResourceType::parse("page").unwrap_err().detail(), "Invalid type page");
+/// assert_eq!(ResourceType::ALL.len(), 13);
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("sec-fetch-dest", "script".parse().unwrap());
+/// assert_eq!(ResourceType::infer(false, &headers), ResourceType::Script);
+/// assert_eq!(ResourceType::infer(true, &headers), ResourceType::MainFrame);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResourceType {
@@ -237,6 +343,8 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every type, in Electron's order.
+    ///
+    /// Example: see [`ResourceType`].
     pub const ALL: [ResourceType; 13] = [
         ResourceType::MainFrame,
         ResourceType::SubFrame,
@@ -254,6 +362,8 @@ impl ResourceType {
     ];
 
     /// Electron's name (`mainFrame`, `xhr`, ...).
+    ///
+    /// Example: see [`ResourceType`].
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceType::MainFrame => "mainFrame",
@@ -273,6 +383,8 @@ impl ResourceType {
     }
 
     /// Parses Electron's name; an unknown one fails with Electron's `Invalid type <t>`.
+    ///
+    /// Example: see [`ResourceType`].
     pub fn parse(name: &str) -> Result<ResourceType> {
         ResourceType::ALL
             .into_iter()
@@ -283,6 +395,8 @@ impl ResourceType {
     /// The type of a request that did not say: `mainFrame` for a top-level navigation, else
     /// by its `Sec-Fetch-Dest` header (`script`, `style`, `image`, `font`, `iframe`/`frame`,
     /// `audio`/`video`/`track`, `object`/`embed`, `report`, `empty` for a page's fetch), else `other`.
+    ///
+    /// Example: see [`ResourceType`].
     pub fn infer(top_level_navigation: bool, headers: &http::HeaderMap) -> ResourceType {
         if top_level_navigation {
             return ResourceType::MainFrame;
@@ -325,6 +439,16 @@ type ByteStream = std::sync::Mutex<Pin<Box<dyn Stream<Item = std::io::Result<Byt
 /// let body = RequestBody::from_parts([BodyPart::bytes("--boundary\r\n"), BodyPart::file(&path)]);
 /// let parts = body.upload_data().unwrap();
 /// assert_eq!(parts[1].file.as_deref(), Some(path.as_path()));
+/// assert_eq!(body.len(), None); // a file's length is found when the request is sent
+/// assert!(!body.is_empty());
+///
+/// assert!(RequestBody::empty().is_empty());
+/// let form = RequestBody::from_parts([BodyPart::bytes("a=1"), BodyPart::bytes("&b=2")]);
+/// assert_eq!(form.len(), Some(7));
+/// assert_eq!(RequestBody::file(&path).upload_data().unwrap()[0].file.as_deref(), Some(path.as_path()));
+/// let streamed = RequestBody::from_stream(futures_util::stream::empty());
+/// assert_eq!(streamed.len(), None); // not known in advance
+/// assert!(streamed.upload_data().is_none());
 /// # }
 /// ```
 #[derive(Default)]
@@ -345,11 +469,15 @@ pub(crate) enum BodyKind {
 
 impl RequestBody {
     /// No body.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn empty() -> Self {
         RequestBody::default()
     }
 
     /// A body read from `stream` as the request is sent.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn from_stream<S>(stream: S) -> Self
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
@@ -364,6 +492,8 @@ impl RequestBody {
     /// one that changes size while it is sent with `net::ERR_UPLOAD_FILE_CHANGED`) and blobs.
     /// The length goes out as `Content-Length` when every part's is known (a pipe is not:
     /// the body is then chunked). Replayed on a 307/308 redirect or a retry, files reopened.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn from_parts(parts: impl IntoIterator<Item = BodyPart>) -> Self {
         let parts: Vec<BodyPart> = parts.into_iter().collect();
         if parts.is_empty() {
@@ -376,11 +506,15 @@ impl RequestBody {
 
     /// The whole file at `path`, streamed from disk when the request is sent
     /// ([`RequestBody::from_parts`] of one [`BodyPart::file`]).
+    ///
+    /// Example: see [`RequestBody`].
     pub fn file(path: impl Into<std::path::PathBuf>) -> Self {
         RequestBody::from_parts([BodyPart::file(path)])
     }
 
     /// The length when known in advance.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn len(&self) -> Option<u64> {
         match &self.kind {
             BodyKind::Empty => Some(0),
@@ -391,6 +525,8 @@ impl RequestBody {
     }
 
     /// Whether the body is known to be empty.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn is_empty(&self) -> bool {
         self.len() == Some(0)
     }
@@ -398,6 +534,8 @@ impl RequestBody {
     /// The body as Electron's `uploadData`: one element per part (bytes: the bytes; a file:
     /// its path; a blob: its UUID). `None` for no body and for a stream, which is not held to
     /// be shown.
+    ///
+    /// Example: see [`RequestBody`].
     pub fn upload_data(&self) -> Option<Vec<UploadData>> {
         match &self.kind {
             BodyKind::Bytes(b) => Some(vec![UploadData::bytes(b.clone())]),

@@ -25,6 +25,18 @@ use crate::error::{Error, NetError, Result};
 const CHUNK: usize = 64 * 1024;
 
 /// One part of a request body made of parts ([`crate::RequestBody::from_parts`]).
+///
+/// ```
+/// use session_net::BodyPart;
+///
+/// let part = BodyPart::file_range("/srv/upload.bin", 1024, Some(4096));
+/// assert!(matches!(part, BodyPart::File { offset: 1024, length: Some(4096), .. }));
+/// let shown = part.upload_data(); // as webRequest and protocol handlers show it
+/// assert_eq!(shown.file.as_deref(), Some(std::path::Path::new("/srv/upload.bin")));
+/// assert_eq!(BodyPart::bytes("abc").upload_data().bytes.as_deref(), Some(&b"abc"[..]));
+/// ```
+///
+/// A body of parts: see [`RequestBody`](crate::RequestBody).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BodyPart {
@@ -46,11 +58,15 @@ pub enum BodyPart {
 
 impl BodyPart {
     /// A part of bytes.
+    ///
+    /// Example: see [`BodyPart`].
     pub fn bytes(bytes: impl Into<Bytes>) -> Self {
         BodyPart::Bytes(bytes.into())
     }
 
     /// The whole file at `path`, as it is when the request is sent.
+    ///
+    /// Example: see [`RequestBody`](crate::RequestBody).
     pub fn file(path: impl Into<PathBuf>) -> Self {
         BodyPart::File {
             path: path.into(),
@@ -60,6 +76,8 @@ impl BodyPart {
     }
 
     /// `length` bytes (or the rest) of the file at `path` from `offset`.
+    ///
+    /// Example: see [`BodyPart`].
     pub fn file_range(path: impl Into<PathBuf>, offset: u64, length: Option<u64>) -> Self {
         BodyPart::File {
             path: path.into(),
@@ -69,6 +87,8 @@ impl BodyPart {
     }
 
     /// The part as Electron's `UploadData` shows it: its bytes, its file, or its blob's UUID.
+    ///
+    /// Example: see [`BodyPart`].
     pub fn upload_data(&self) -> UploadData {
         let mut u = UploadData {
             bytes: None,
@@ -86,6 +106,16 @@ impl BodyPart {
 
 /// One element of Electron's `UploadData`: a part of a request body as webRequest's details
 /// and protocol handlers' `ProtocolRequest` show it. Exactly one field is set.
+///
+/// ```
+/// use session_net::UploadData;
+///
+/// let element = UploadData::bytes("name=value");
+/// assert_eq!(element.bytes.as_deref(), Some(&b"name=value"[..]));
+/// assert!(element.file.is_none() && element.blob_uuid.is_none());
+/// ```
+///
+/// From a body: see [`RequestBody`](crate::RequestBody) and [`BodyPart`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadData {
@@ -99,6 +129,8 @@ pub struct UploadData {
 
 impl UploadData {
     /// An element of bytes.
+    ///
+    /// Example: see [`UploadData`].
     pub fn bytes(bytes: impl Into<Bytes>) -> Self {
         BodyPart::bytes(bytes).upload_data()
     }

@@ -61,6 +61,13 @@ impl ProtocolHandler for ServeFile {
 }
 
 /// The schemes `handle` intercepts rather than registers (Electron's built-in schemes).
+///
+/// ```
+/// use session_net::protocol::is_builtin_scheme;
+///
+/// assert!(is_builtin_scheme("https") && is_builtin_scheme("file"));
+/// assert!(!is_builtin_scheme("app"));
+/// ```
 pub fn is_builtin_scheme(scheme: &str) -> bool {
     matches!(scheme, "http" | "https" | "file")
 }
@@ -75,6 +82,37 @@ struct Handlers {
 
 /// The protocol handlers of one session (Electron's `ses.protocol`). Cheap to clone; every
 /// clone edits the same set. Handlers apply to requests that start after the change.
+///
+/// ```
+/// use session_net::protocol::{Protocol, ProtocolResponse};
+/// use session_net::{Body, RequestBody};
+///
+/// let protocol = Protocol::new();
+/// assert!(protocol.is_empty());
+/// protocol.handle("app", |_req: http::Request<RequestBody>| async {
+///     Ok(http::Response::new(Body::full("hi")))
+/// }).unwrap();
+/// assert!(protocol.is_protocol_handled("app"));
+/// // A second handler for the same scheme is refused, as in Electron.
+/// let again = protocol.handle("app", |_req: http::Request<RequestBody>| async {
+///     Ok(http::Response::new(Body::empty()))
+/// });
+/// assert_eq!(again.unwrap_err().detail(), "Failed to register protocol: app");
+/// protocol.unhandle("app");
+/// assert!(!protocol.is_protocol_handled("app"));
+///
+/// // Electron's deprecated family: registered and intercepted schemes are kept apart.
+/// assert!(protocol.register_string_protocol("legacy", |_req| async { ProtocolResponse::text("old") }));
+/// assert!(protocol.is_protocol_registered("legacy"));
+/// assert!(protocol.intercept_buffer_protocol("https", |_req| async { ProtocolResponse::bytes("x") }));
+/// assert!(protocol.is_protocol_intercepted("https"));
+/// assert!(protocol.unintercept_protocol("https"));
+/// assert!(protocol.unregister_protocol("legacy"));
+/// assert!(protocol.is_empty());
+/// ```
+///
+/// Requests answered through a session: see [the module](crate::protocol) and
+/// [`ProtocolResponse`].
 #[derive(Clone, Default)]
 pub struct Protocol {
     handlers: Arc<RwLock<Handlers>>,
@@ -96,6 +134,8 @@ impl std::fmt::Debug for Protocol {
 
 impl Protocol {
     /// No handlers.
+    ///
+    /// Example: see [`Protocol`].
     pub fn new() -> Self {
         Protocol::default()
     }
@@ -128,6 +168,8 @@ impl Protocol {
     }
 
     /// Whether nothing is registered or intercepted.
+    ///
+    /// Example: see [`Protocol`].
     pub fn is_empty(&self) -> bool {
         let h = self.read();
         h.registered.is_empty() && h.intercepted.is_empty()
@@ -174,6 +216,8 @@ impl Protocol {
     /// `protocol.handle(scheme, handler)`: serves `scheme` with `handler`; for `http`,
     /// `https` and `file` it intercepts the built-in handling. Fails if the scheme is not a valid
     /// scheme name or already has a handler (`Failed to register protocol: <scheme>`).
+    ///
+    /// Example: see [`Protocol`].
     pub fn handle(&self, scheme: &str, handler: impl ProtocolHandler) -> Result<()> {
         let name = check_scheme(scheme)?;
         if self.insert(is_builtin_scheme(&name), &name, Arc::new(handler)) {
@@ -188,12 +232,16 @@ impl Protocol {
 
     /// `protocol.unhandle(scheme)`: removes the handler `handle` installed; a scheme without
     /// one is left alone.
+    ///
+    /// Example: see [`Protocol`].
     pub fn unhandle(&self, scheme: &str) {
         let name = scheme.to_ascii_lowercase();
         self.remove(is_builtin_scheme(&name), &name);
     }
 
     /// `protocol.isProtocolHandled(scheme)`.
+    ///
+    /// Example: see [`Protocol`].
     pub fn is_protocol_handled(&self, scheme: &str) -> bool {
         let name = scheme.to_ascii_lowercase();
         self.has(is_builtin_scheme(&name), &name)
@@ -201,22 +249,30 @@ impl Protocol {
 
     /// `protocol.unregisterProtocol(scheme)` _(deprecated in Electron)_: whether a handler
     /// was removed.
+    ///
+    /// Example: see [`Protocol`].
     pub fn unregister_protocol(&self, scheme: &str) -> bool {
         self.remove(false, scheme)
     }
 
     /// `protocol.isProtocolRegistered(scheme)` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol`].
     pub fn is_protocol_registered(&self, scheme: &str) -> bool {
         self.has(false, scheme)
     }
 
     /// `protocol.uninterceptProtocol(scheme)` _(deprecated in Electron)_: whether an
     /// interceptor was removed.
+    ///
+    /// Example: see [`Protocol`].
     pub fn unintercept_protocol(&self, scheme: &str) -> bool {
         self.remove(true, scheme)
     }
 
     /// `protocol.isProtocolIntercepted(scheme)` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol`].
     pub fn is_protocol_intercepted(&self, scheme: &str) -> bool {
         self.has(true, scheme)
     }
@@ -225,6 +281,8 @@ impl Protocol {
     /// `intercept*Protocol`: `handler` gets Electron's `ProtocolRequest` and answers a
     /// [`ProtocolResponse`], read as `kind` says. Returns false if the scheme already has a
     /// handler of the same family (registered or intercepted) or is not a valid name.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn register_typed<F, Fut>(
         &self,
         how: Registration,
@@ -274,6 +332,8 @@ typed_registrations! {
     /// `protocol.registerBufferProtocol` _(deprecated in Electron)_.
     register_buffer_protocol => Register, Buffer;
     /// `protocol.registerStringProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`ProtocolResponse`].
     register_string_protocol => Register, String;
     /// `protocol.registerHttpProtocol` _(deprecated in Electron)_.
     register_http_protocol => Register, Http;
@@ -282,6 +342,8 @@ typed_registrations! {
     /// `protocol.interceptFileProtocol` _(deprecated in Electron)_.
     intercept_file_protocol => Intercept, File;
     /// `protocol.interceptBufferProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol`].
     intercept_buffer_protocol => Intercept, Buffer;
     /// `protocol.interceptStringProtocol` _(deprecated in Electron)_.
     intercept_string_protocol => Intercept, String;
@@ -396,6 +458,34 @@ pub enum ProtocolData {
 }
 
 /// Electron's `ProtocolResponse`, what a deprecated handler answers.
+///
+/// ```
+/// use session_net::protocol::ProtocolResponse;
+/// use session_net::{Net, NetConfig, NetError, new_request};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().register_string_protocol("notes", |request| async move {
+///     if request.url.ends_with("/missing") {
+///         return ProtocolResponse::error(NetError::FileNotFound.code());
+///     }
+///     ProtocolResponse::text(format!("{} {}", request.method, request.url))
+///         .status(201)
+///         .mime_type("text/plain")
+///         .charset("utf-8")
+///         .header("x-notes", "1")
+/// });
+///
+/// let response = net.fetch(new_request(http::Method::GET, "notes://box/today", ())?).await?;
+/// assert_eq!(response.status(), 201);
+/// assert_eq!(response.header("x-notes").as_deref(), Some("1"));
+/// assert_eq!(response.header("content-type").as_deref(), Some("text/plain; charset=utf-8"));
+/// assert_eq!(response.text().await?, "GET notes://box/today");
+///
+/// let failed = net.fetch(new_request(http::Method::GET, "notes://box/missing", ())?).await;
+/// assert_eq!(failed.unwrap_err().kind(), NetError::FileNotFound);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct ProtocolResponse {
@@ -432,6 +522,8 @@ impl ProtocolResponse {
     }
 
     /// A string body.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn text(data: impl Into<String>) -> Self {
         ProtocolResponse {
             data: ProtocolData::Text(data.into()),
@@ -472,6 +564,8 @@ impl ProtocolResponse {
     }
 
     /// Fails the request with net error `code`.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn error(code: i32) -> Self {
         ProtocolResponse {
             error: Some(code),
@@ -480,24 +574,32 @@ impl ProtocolResponse {
     }
 
     /// Sets the status.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn status(mut self, code: u16) -> Self {
         self.status_code = Some(code);
         self
     }
 
     /// Sets the MIME type.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn mime_type(mut self, mime: impl Into<String>) -> Self {
         self.mime_type = Some(mime.into());
         self
     }
 
     /// Sets the charset.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn charset(mut self, charset: impl Into<String>) -> Self {
         self.charset = Some(charset.into());
         self
     }
 
     /// Adds a header.
+    ///
+    /// Example: see [`ProtocolResponse`].
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self

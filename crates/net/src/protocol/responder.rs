@@ -171,6 +171,12 @@ fn with_headers(status: StatusCode, headers: HeaderMap) -> http::Response<Body> 
 
 /// The URL a protocol handler's request is for: the [`Url`] in its extensions (the pipeline
 /// always puts it there; URLs such as `app:///x` do not fit `http::Uri`), else its URI.
+///
+/// ```
+/// let request = http::Request::get("app://bundle/index.html").body(()).unwrap();
+/// let url = session_net::protocol::request_url(&request).unwrap();
+/// assert_eq!(url.host_str(), Some("bundle"));
+/// ```
 pub fn request_url<B>(request: &http::Request<B>) -> Option<Url> {
     if let Some(url) = request.extensions().get::<Url>() {
         return Some(url.clone());
@@ -182,6 +188,15 @@ pub fn request_url<B>(request: &http::Request<B>) -> Option<Url> {
 /// each segment is percent-decoded and refused (`None`) if it is `.` or `..`, contains `/`,
 /// `\` or NUL, or is not UTF-8. An empty path or one ending in `/` names `index`
 /// (`index.html`). Pure: no file system access.
+///
+/// ```
+/// use std::path::PathBuf;
+/// use session_net::protocol::relative_path;
+///
+/// assert_eq!(relative_path("/a/b%20c.txt", "index.html"), Some(PathBuf::from("a/b c.txt")));
+/// assert_eq!(relative_path("/docs/", "index.html"), Some(PathBuf::from("docs/index.html")));
+/// assert_eq!(relative_path("/a/%2e%2e/b", "index.html"), None);
+/// ```
 pub fn relative_path(url_path: &str, index: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     let mut segments = url_path.split('/').peekable();
@@ -220,6 +235,28 @@ type PathFilter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// is outside the root. A [`ServeDir::filter`] can restrict the served paths further (an
 /// extension's `web_accessible_resources`). Hand it to `handle` as the scheme's handler, or
 /// call [`ServeDir::serve`] from a handler of your own.
+///
+/// ```
+/// use session_net::protocol::serve_dir;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(dir.path().join("docs")).unwrap();
+/// std::fs::write(dir.path().join("docs/home.html"), "<h1>home</h1>").unwrap();
+/// std::fs::write(dir.path().join("secret.key"), "k").unwrap();
+///
+/// let files = serve_dir(dir.path())
+///     .index("home.html")
+///     .filter(|path| !path.ends_with(".key"));
+/// assert_eq!(files.root(), dir.path());
+/// let get = |url: &str| http::Request::get(url).body(()).unwrap();
+/// let page = files.serve(&get("app://x/docs/")).await?; // the directory's index
+/// assert_eq!(page.status(), 200);
+/// assert_eq!(page.into_body().text().await?, "<h1>home</h1>");
+/// assert_eq!(files.serve(&get("app://x/secret.key")).await?.status(), 404); // filtered out
+/// assert_eq!(files.serve(&get("app://x/%2e%2e/etc/passwd")).await?.status(), 404); // outside
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct ServeDir {
     root: PathBuf,
@@ -238,6 +275,8 @@ impl std::fmt::Debug for ServeDir {
 }
 
 /// A [`ServeDir`] for `root`.
+///
+/// Example: see [`ServeDir`].
 pub fn serve_dir(root: impl Into<PathBuf>) -> ServeDir {
     ServeDir {
         root: root.into(),
@@ -249,24 +288,32 @@ pub fn serve_dir(root: impl Into<PathBuf>) -> ServeDir {
 impl ServeDir {
     /// Serves only the paths for which `allow` returns true; it sees the path relative to the
     /// root with `/` separators (`img/logo.png`), after the traversal checks. Others are 404.
+    ///
+    /// Example: see [`ServeDir`].
     pub fn filter(mut self, allow: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
         self.filter = Some(Arc::new(allow));
         self
     }
 
     /// The file a directory path serves (default `index.html`).
+    ///
+    /// Example: see [`ServeDir`].
     pub fn index(mut self, name: impl Into<String>) -> Self {
         self.index = name.into();
         self
     }
 
     /// The root directory.
+    ///
+    /// Example: see [`ServeDir`].
     pub fn root(&self) -> &Path {
         &self.root
     }
 
     /// Answers `request` (`GET` / `HEAD`; other methods get `405`). Fails only on I/O errors
     /// other than a missing file or a refused path (those are 404 / 403 responses).
+    ///
+    /// Example: see [`ServeDir`].
     pub async fn serve<B>(&self, request: &http::Request<B>) -> Result<http::Response<Body>> {
         let Some(url) = request_url(request) else {
             return Ok(status_only(StatusCode::NOT_FOUND));
@@ -319,23 +366,46 @@ impl ServeDir {
 
 /// A responder serving one file, whatever the URL's path (ranges, validators and
 /// conditionals as [`ServeDir`]).
+///
+/// ```
+/// use session_net::protocol::serve_file;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("app.js");
+/// std::fs::write(&path, "console.log(1)").unwrap();
+///
+/// let file = serve_file(&path);
+/// assert_eq!(file.path(), path);
+/// let request = http::Request::get("app://any/path/at/all").body(()).unwrap();
+/// let response = file.serve(&request).await?;
+/// assert_eq!(response.headers()["content-type"], "text/javascript");
+/// assert!(response.headers().contains_key("etag"));
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct ServeFile {
     path: PathBuf,
 }
 
 /// A [`ServeFile`] for `path`.
+///
+/// Example: see [`ServeFile`].
 pub fn serve_file(path: impl Into<PathBuf>) -> ServeFile {
     ServeFile { path: path.into() }
 }
 
 impl ServeFile {
     /// The file served.
+    ///
+    /// Example: see [`ServeFile`].
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Answers `request` from the file: 404 when it is missing or a directory.
+    ///
+    /// Example: see [`ServeFile`].
     pub async fn serve<B>(&self, request: &http::Request<B>) -> Result<http::Response<Body>> {
         match respond(&self.path, request.method(), request.headers()).await {
             Ok(r) => Ok(r),

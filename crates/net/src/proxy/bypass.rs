@@ -40,6 +40,22 @@ enum Verdict {
 }
 
 /// A parsed `proxyBypassRules` list.
+///
+/// ```
+/// use session_net::proxy::BypassRules;
+///
+/// let url = |u: &str| url::Url::parse(u).unwrap();
+/// let mut rules = BypassRules::parse(".corp.example, 10.0.0.0/8");
+/// assert_eq!(rules.to_strings(), ["*.corp.example", "10.0.0.0/8"]);
+/// assert!(rules.matches(&url("http://wiki.corp.example/"), false));
+/// assert!(rules.matches(&url("http://10.1.2.3/"), false));
+/// assert!(!rules.matches(&url("http://a.example/"), false));
+/// // Loopback bypasses the proxy implicitly, unless `<-loopback>` says otherwise.
+/// assert!(rules.bypassed_implicitly(&url("http://127.0.0.1:8080/")));
+/// rules.subtract_implicit();
+/// assert!(!rules.matches(&url("http://127.0.0.1:8080/"), false));
+/// assert!(BypassRules::parse_rule("<local>").is_some());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BypassRules {
     rules: Vec<Rule>,
@@ -47,6 +63,8 @@ pub struct BypassRules {
 
 impl BypassRules {
     /// Parses a rule list; invalid rules are skipped (as Chromium does).
+    ///
+    /// Example: see [`BypassRules`].
     pub fn parse(text: &str) -> BypassRules {
         BypassRules {
             rules: text
@@ -57,22 +75,30 @@ impl BypassRules {
     }
 
     /// Parses one rule; `None` when it is not valid.
+    ///
+    /// Example: see [`BypassRules`].
     pub fn parse_rule(text: &str) -> Option<BypassRules> {
         parse_rule(text.trim()).map(|r| BypassRules { rules: vec![r] })
     }
 
     /// The normalized rules, one string each (`.foo.com` becomes `*.foo.com`).
+    ///
+    /// Example: see [`BypassRules`].
     pub fn to_strings(&self) -> Vec<String> {
         self.rules.iter().map(rule_string).collect()
     }
 
     /// Appends `<-loopback>`.
+    ///
+    /// Example: see [`BypassRules`].
     pub fn subtract_implicit(&mut self) {
         self.rules.push(Rule::SubtractImplicit);
     }
 
     /// Whether `url` bypasses the proxy. With `reverse`, the list names the URLs that
     /// use the proxy instead.
+    ///
+    /// Example: see [`BypassRules`].
     pub fn matches(&self, url: &Url, reverse: bool) -> bool {
         match self.explicit_verdict(url) {
             Verdict::Bypass => !reverse,
@@ -83,6 +109,8 @@ impl BypassRules {
 
     /// Whether `url` bypasses the proxy because of the implicit rules alone (no rule of the
     /// list decided it, and it is a loopback or link-local destination).
+    ///
+    /// Example: see [`BypassRules`].
     pub fn bypassed_implicitly(&self, url: &Url) -> bool {
         self.explicit_verdict(url) == Verdict::NoMatch && matches_implicit(url)
     }
@@ -309,6 +337,16 @@ fn evaluate(rule: &Rule, url: &Url) -> Verdict {
 }
 
 /// The implicit rules: localhost names, loopback and link-local addresses.
+///
+/// ```
+/// use session_net::proxy::matches_implicit;
+///
+/// let url = |u: &str| url::Url::parse(u).unwrap();
+/// assert!(matches_implicit(&url("http://localhost:3000/")));
+/// assert!(matches_implicit(&url("http://[::1]/")));
+/// assert!(matches_implicit(&url("http://169.254.1.1/")));
+/// assert!(!matches_implicit(&url("http://10.0.0.1/")));
+/// ```
 pub fn matches_implicit(url: &Url) -> bool {
     if let Some(ip) = url_ip(url) {
         let ip = match ip {

@@ -35,11 +35,24 @@ use crate::dns::Resolver;
 use crate::error::{Error, NetError, Result};
 
 /// Largest PAC script accepted, bytes.
+///
+/// ```
+/// assert_eq!(session_net::proxy::MAX_PAC_SCRIPT_BYTES, 4 * 1024 * 1024);
+/// ```
 pub const MAX_PAC_SCRIPT_BYTES: usize = 4 * 1024 * 1024;
 
 const WPAD_URL: &str = "http://wpad/wpad.dat";
 
 /// Electron's proxy `mode`.
+///
+/// ```
+/// use session_net::proxy::ProxyMode;
+///
+/// assert_eq!(ProxyMode::parse("pac_script").unwrap(), ProxyMode::PacScript);
+/// assert!(ProxyMode::parse("manual").is_err());
+/// ```
+///
+/// A config's effective mode: see [`ProxyConfig`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProxyMode {
@@ -57,6 +70,8 @@ pub enum ProxyMode {
 
 impl ProxyMode {
     /// Parses Electron's mode names.
+    ///
+    /// Example: see [`ProxyMode`].
     pub fn parse(text: &str) -> Result<ProxyMode> {
         Ok(match text {
             "direct" => ProxyMode::Direct,
@@ -75,6 +90,22 @@ impl ProxyMode {
 }
 
 /// Electron's `ProxyConfig` (`session.setProxy(config)`).
+///
+/// ```
+/// use session_net::proxy::{ProxyConfig, ProxyMode};
+///
+/// let fixed = ProxyConfig::rules("http=proxy:3128;https=secure:3129").with_bypass("<local>,*.corp");
+/// assert_eq!(fixed.effective_mode().unwrap(), ProxyMode::FixedServers);
+/// assert_eq!(fixed.proxy_bypass_rules.as_deref(), Some("<local>,*.corp"));
+///
+/// let pac = ProxyConfig::pac("http://wpad.corp/proxy.pac");
+/// assert_eq!(pac.effective_mode().unwrap(), ProxyMode::PacScript);
+/// let system = ProxyConfig::default().with_mode("system");
+/// assert_eq!(system.effective_mode().unwrap(), ProxyMode::System);
+/// assert!(ProxyConfig::default().with_mode("bogus").effective_mode().is_err());
+/// ```
+///
+/// Applying one to a session: see [`Net`](crate::Net).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -92,6 +123,8 @@ pub struct ProxyConfig {
 
 impl ProxyConfig {
     /// A config of fixed proxy rules.
+    ///
+    /// Example: see [`ProxyConfig`].
     pub fn rules(rules: impl Into<String>) -> ProxyConfig {
         ProxyConfig {
             proxy_rules: Some(rules.into()),
@@ -100,6 +133,8 @@ impl ProxyConfig {
     }
 
     /// A config of a PAC script URL.
+    ///
+    /// Example: see [`ProxyConfig`].
     pub fn pac(url: impl Into<String>) -> ProxyConfig {
         ProxyConfig {
             pac_script: Some(url.into()),
@@ -108,18 +143,24 @@ impl ProxyConfig {
     }
 
     /// Sets the mode.
+    ///
+    /// Example: see [`ProxyConfig`].
     pub fn with_mode(mut self, mode: impl Into<String>) -> ProxyConfig {
         self.mode = Some(mode.into());
         self
     }
 
     /// Sets the bypass rules.
+    ///
+    /// Example: see [`ProxyConfig`].
     pub fn with_bypass(mut self, rules: impl Into<String>) -> ProxyConfig {
         self.proxy_bypass_rules = Some(rules.into());
         self
     }
 
     /// The effective mode (validates `mode`).
+    ///
+    /// Example: see [`ProxyConfig`].
     pub fn effective_mode(&self) -> Result<ProxyMode> {
         match self.mode.as_deref() {
             Some(m) => ProxyMode::parse(m),

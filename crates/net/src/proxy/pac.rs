@@ -16,9 +16,13 @@ use super::bypass::ip_in_prefix;
 const LIBRARY: &str = include_str!("pac_library.js");
 
 /// Host lookups for `dnsResolve` / `isResolvable` / `isInNet`.
+///
+/// Example: see [`PacRun`].
 pub type PacDns = Arc<dyn Fn(&str) -> Vec<IpAddr> + Send + Sync>;
 
 /// Limits of one PAC evaluation.
+///
+/// Example: see [`PacRun`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacLimits {
     /// Wall time for loading the script plus one `FindProxyForURL` call.
@@ -38,6 +42,14 @@ impl Default for PacLimits {
 
 /// The URL a PAC script sees: no credentials, no fragment; for `https:` (and `wss:`) only the
 /// origin, as Chromium strips paths and queries of secure URLs.
+///
+/// ```
+/// use session_net::proxy::pac::sanitized_url;
+///
+/// let url = |u: &str| url::Url::parse(u).unwrap();
+/// assert_eq!(sanitized_url(&url("https://u:p@bank.example/account?id=7")), "https://bank.example/");
+/// assert_eq!(sanitized_url(&url("http://u:p@a.example/x?q=1#top")), "http://a.example/x?q=1");
+/// ```
 pub fn sanitized_url(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
@@ -109,6 +121,8 @@ fn my_ip_addresses() -> Vec<IpAddr> {
 }
 
 /// Why a PAC evaluation failed.
+///
+/// Example: see [`PacRun`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacError(pub String);
 
@@ -177,6 +191,27 @@ fn describe(err: CaughtError<'_>, script: &str) -> String {
 }
 
 /// A PAC environment: the helper functions plus `prelude` scripts, then `body`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use session_net::proxy::pac::{PacLimits, PacRun};
+///
+/// let run = PacRun {
+///     name: "http://wpad/wpad.dat",
+///     dns: Arc::new(|_host: &str| vec!["10.1.2.3".parse().unwrap()]),
+///     limits: PacLimits::default(),
+/// };
+/// let script = r#"
+///     function FindProxyForURL(url, host) {
+///         if (isInNet(dnsResolve(host), "10.0.0.0", "255.0.0.0")) return "DIRECT";
+///         return "PROXY proxy.example:8080";
+///     }"#;
+/// let url = url::Url::parse("http://intranet.example/").unwrap();
+/// assert_eq!(run.find_proxy(script, &url).unwrap(), "DIRECT");
+/// assert_eq!(run.eval_to_string("shExpMatch('a.example', '*.example')").unwrap(), "true");
+/// let broken = run.find_proxy("function FindProxyForURL(", &url).unwrap_err();
+/// assert!(!broken.0.is_empty());
+/// ```
 pub struct PacRun<'a> {
     /// The script's name for messages (its URL).
     pub name: &'a str,
@@ -276,6 +311,8 @@ impl PacRun<'_> {
     }
 
     /// Loads `script` and calls `FindProxyForURL(url, host)`; returns its string result.
+    ///
+    /// Example: see [`PacRun`].
     pub fn find_proxy(&self, script: &str, url: &Url) -> Result<String, PacError> {
         let started = Instant::now();
         let (_rt, context) = self.runtime()?;
@@ -352,6 +389,8 @@ impl PacRun<'_> {
 
     /// Runs `source` after the helper functions and returns its completion value coerced to a
     /// string (used to test the helpers).
+    ///
+    /// Example: see [`PacRun`].
     pub fn eval_to_string(&self, source: &str) -> Result<String, PacError> {
         let (_rt, context) = self.runtime()?;
         context.with(|ctx| {

@@ -8,6 +8,8 @@ use super::server::{
 use crate::auth::Credentials;
 
 /// Whether the rules name one list for every URL or a list per URL scheme.
+///
+/// Example: see [`ProxyRules`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RulesType {
     /// No rules: DIRECT.
@@ -19,6 +21,19 @@ pub enum RulesType {
 }
 
 /// Parsed `proxyRules`.
+///
+/// ```
+/// use session_net::proxy::{ProxyRules, RulesType};
+///
+/// let rules = ProxyRules::parse("http=alice:pw@proxy:3128;https=secure:443,direct://;bogus=x:1");
+/// assert_eq!(rules.kind, RulesType::PerScheme);
+/// let url = |u: &str| url::Url::parse(u).unwrap();
+/// assert_eq!(rules.list_for(&url("http://a.example/")).to_pac_string(), "PROXY proxy:3128");
+/// assert_eq!(rules.list_for(&url("https://a.example/")).to_pac_string(), "PROXY secure:443;DIRECT");
+/// assert!(rules.list_for(&url("ftp://a.example/")).is_empty()); // DIRECT
+/// assert_eq!(rules.credentials[0].1.username, "alice");
+/// assert_eq!(rules.unusable, ["bogus=x:1"]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyRules {
     /// Which form the rules have (decided by their first entry).
@@ -43,6 +58,8 @@ pub struct ProxyRules {
 impl ProxyRules {
     /// Parses a rules string; entries that cannot be used are left out of the lists and named
     /// in [`ProxyRules::unusable`] (Chromium drops them silently).
+    ///
+    /// Example: see [`ProxyRules`].
     pub fn parse(text: &str) -> ProxyRules {
         let mut rules = ProxyRules {
             kind: RulesType::Empty,
@@ -98,6 +115,8 @@ impl ProxyRules {
     }
 
     /// The list for `url` before bypass rules; empty means DIRECT.
+    ///
+    /// Example: see [`ProxyRules`].
     pub fn list_for(&self, url: &Url) -> ProxyList {
         let pick = |l: &ProxyList| (!l.is_empty()).then(|| l.clone());
         match self.kind {

@@ -3,6 +3,8 @@
 use std::fmt;
 
 /// The protocol spoken to a proxy.
+///
+/// Example: see [`parse_proxy_uri`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ProxyScheme {
@@ -60,6 +62,22 @@ impl ProxyScheme {
 }
 
 /// A proxy server: scheme plus canonical host (IPv6 without brackets) and port.
+///
+/// ```
+/// use session_net::proxy::{ProxyChoice, ProxyList, parse_pac_element, parse_pac_result};
+///
+/// let Some(ProxyChoice::Proxy(server)) = parse_pac_element("SOCKS5 [::1]:1080") else { panic!() };
+/// assert_eq!(server.host, "::1");
+/// assert_eq!(server.host_port(), "[::1]:1080");
+/// assert_eq!(server.to_uri(), "socks5://[::1]:1080");
+/// assert_eq!(server.to_pac(), "SOCKS5 [::1]:1080");
+///
+/// let list = parse_pac_result("PROXY a.example:80; nonsense; DIRECT");
+/// assert_eq!(list.to_pac_string(), "PROXY a.example:80;DIRECT");
+/// assert_eq!(list.0[1].to_pac(), "DIRECT");
+/// assert_eq!(ProxyList::direct().to_pac_string(), "DIRECT");
+/// assert!(!list.is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProxyServer {
     /// How to talk to it.
@@ -72,6 +90,8 @@ pub struct ProxyServer {
 
 impl ProxyServer {
     /// `host:port` with IPv6 hosts in brackets.
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn host_port(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
@@ -81,17 +101,23 @@ impl ProxyServer {
     }
 
     /// The URI form Chromium prints: `host:port` for HTTP, `scheme://host:port` otherwise.
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn to_uri(&self) -> String {
         format!("{}{}", self.scheme.uri_prefix(), self.host_port())
     }
 
     /// The PAC form: `PROXY host:port`, `SOCKS5 host:port` ...
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn to_pac(&self) -> String {
         format!("{} {}", self.scheme.pac_name(), self.host_port())
     }
 }
 
 /// One element of a proxy list: a server or `DIRECT`.
+///
+/// Example: see [`ProxyServer`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProxyChoice {
     /// Connect without a proxy.
@@ -102,6 +128,8 @@ pub enum ProxyChoice {
 
 impl ProxyChoice {
     /// The PAC form (`DIRECT` or `PROXY host:port`).
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn to_pac(&self) -> String {
         match self {
             ProxyChoice::Direct => "DIRECT".into(),
@@ -117,16 +145,22 @@ impl fmt::Display for ProxyChoice {
 }
 
 /// Proxies to try in order (fail-over).
+///
+/// Example: see [`ProxyServer`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProxyList(pub Vec<ProxyChoice>);
 
 impl ProxyList {
     /// Only `DIRECT`.
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn direct() -> ProxyList {
         ProxyList(vec![ProxyChoice::Direct])
     }
 
     /// Chromium's `ProxyList::ToPacString`: elements joined by `;` with no space.
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn to_pac_string(&self) -> String {
         self.0
             .iter()
@@ -136,6 +170,8 @@ impl ProxyList {
     }
 
     /// True when the list is empty.
+    ///
+    /// Example: see [`ProxyServer`].
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -175,6 +211,15 @@ pub(crate) fn canonical_host_port(text: &str) -> Option<(String, Option<u16>)> {
 /// Parses a proxy URI `[scheme://]host[:port]` (Chromium's `ProxyUriToProxyChain`).
 /// `default_scheme` applies when the text names none. `direct://` gives
 /// [`ProxyChoice::Direct`] when `allow_direct`.
+///
+/// ```
+/// use session_net::proxy::{ProxyChoice, ProxyScheme, parse_proxy_uri};
+///
+/// let Some(ProxyChoice::Proxy(p)) = parse_proxy_uri("Proxy.Example", ProxyScheme::Http, false) else { panic!() };
+/// assert_eq!((p.scheme, p.host.as_str(), p.port), (ProxyScheme::Http, "proxy.example", 80));
+/// assert_eq!(parse_proxy_uri("direct://", ProxyScheme::Http, true), Some(ProxyChoice::Direct));
+/// assert_eq!(parse_proxy_uri("direct://", ProxyScheme::Http, false), None);
+/// ```
 pub fn parse_proxy_uri(
     text: &str,
     default_scheme: ProxyScheme,
@@ -222,6 +267,8 @@ pub(crate) fn split_user_info(text: &str) -> (Option<crate::auth::Credentials>, 
 }
 
 /// Parses one element of a PAC result (`PROXY host:port`, `SOCKS5 h`, `DIRECT`).
+///
+/// Example: see [`ProxyServer`].
 pub fn parse_pac_element(text: &str) -> Option<ProxyChoice> {
     let text = text.trim();
     let (kind, rest) = match text.split_once([' ', '\t']) {
@@ -249,6 +296,8 @@ pub fn parse_pac_element(text: &str) -> Option<ProxyChoice> {
 }
 
 /// Parses a whole PAC result (`PROXY a:80; DIRECT`); invalid elements are skipped.
+///
+/// Example: see [`ProxyServer`].
 pub fn parse_pac_result(text: &str) -> ProxyList {
     ProxyList(text.split(';').filter_map(parse_pac_element).collect())
 }

@@ -59,6 +59,45 @@
 //! - [`Stage::on_event`] observes; it must return at once (work that takes time is spawned).
 //! - A pipeline with no stage registered costs one empty-slice check per hop; a stage with
 //!   nothing to do should return a ready future.
+//!
+//! # Example
+//!
+//! A stage in slot 2 that answers requests to one host itself, so they never reach the network,
+//! and marks the others with a header:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use session_net::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+//! use session_net::{Body, HopResponse, Net, NetConfig, Result};
+//!
+//! struct Blocker;
+//!
+//! impl Stage for Blocker {
+//!     fn slot(&self) -> Slot {
+//!         Slot::BeforeRequest
+//!     }
+//!
+//!     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+//!         let flow = if ctx.url.host_str() == Some("ads.example") {
+//!             let body = Body::full("blocked");
+//!             Flow::Respond(Box::new(HopResponse::new(http::StatusCode::FORBIDDEN, Default::default(), body)))
+//!         } else {
+//!             ctx.headers.insert("x-checked", http::HeaderValue::from_static("1"));
+//!             Flow::Continue
+//!         };
+//!         Box::pin(std::future::ready(Ok(flow)))
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let net = Net::new(NetConfig::default())?;
+//! net.insert_stage(Arc::new(Blocker));
+//! let request = session_net::new_request(http::Method::GET, "https://ads.example/banner.js", ())?;
+//! let response = net.fetch(request).await?;
+//! assert_eq!(response.status(), 403);
+//! assert_eq!(response.text().await?, "blocked");
+//! # Ok::<_, session_net::Error>(()) }).unwrap();
+//! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -74,6 +113,15 @@ use crate::response::HopResponse;
 pub use futures_util::future::BoxFuture;
 
 /// Where a stage sits in the request order of DESIGN.md.
+///
+/// ```
+/// use session_net::stages::Slot;
+///
+/// assert!(Slot::ProtocolHandlers < Slot::Cookies); // request side: in slot order
+/// assert!(Slot::Cookies.response_rank() < Slot::Cache.response_rank()); // Set-Cookie stored first
+/// ```
+///
+/// A stage in a slot: see [the module](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Slot {
@@ -97,6 +145,8 @@ impl Slot {
     /// The order on the response side (stage 7 of DESIGN.md): headers received, then
     /// `Set-Cookie` stored, then auth, then the cache store; protocol handlers and
     /// `onBeforeRequest` last (they rarely look at responses).
+    ///
+    /// Example: see [`Slot`].
     pub fn response_rank(self) -> u8 {
         match self {
             Slot::BeforeSendHeaders => 0,
@@ -110,6 +160,8 @@ impl Slot {
 }
 
 /// What a request hook decided.
+///
+/// Example: see [the module](self).
 #[derive(Debug)]
 pub enum Flow {
     /// Go on to the next stage, and finally the transport.
@@ -146,6 +198,8 @@ pub enum RequestEvent<'a> {
 }
 
 /// The request as the stages see it, for one hop.
+///
+/// Example: see [the module](self) (a stage reading `url` and editing `headers`).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RequestContext {
@@ -274,6 +328,8 @@ impl RequestContext {
 }
 
 /// A pipeline stage. Implement the hooks you need; the defaults do nothing.
+///
+/// Example: see [the module](self).
 pub trait Stage: Send + Sync + 'static {
     /// Where the stage sits.
     fn slot(&self) -> Slot;
