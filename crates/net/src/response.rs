@@ -51,6 +51,8 @@ pub(crate) struct Upgrade {
     /// The HTTP/1.1 connection's handle, kept until the upgrade completes (dropping it
     /// earlier could close the connection first).
     pub(crate) keep: Box<dyn std::any::Any + Send + Sync>,
+    /// Cancelled when the session closes all its connections (`close_all_connections`).
+    pub(crate) closed: tokio_util::sync::CancellationToken,
 }
 
 impl std::fmt::Debug for Upgrade {

@@ -369,9 +369,11 @@ impl Pool {
             && parts.status == http::StatusCode::SWITCHING_PROTOCOLS
         {
             conn.tap.detach();
+            let closed = info.token.clone();
             upgrade = on_upgrade.map(|on| crate::response::Upgrade {
                 on,
                 keep: Box::new(conn),
+                closed,
             });
         }
         if parts.headers.len() > self.dialer.limits.max_headers {

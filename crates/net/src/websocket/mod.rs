@@ -9,8 +9,9 @@
 //!   type) and may cancel it, redirect it to another WebSocket URL or edit its headers;
 //!   `onCompleted` reports `error: "net::ERR_WS_UPGRADE"` for an upgraded connection, as
 //!   Chromium does;
-//! - cookies go with it and its `Set-Cookie` lines are stored (credentials always included,
-//!   SameSite judged against [`WebSocketBuilder::site_for_cookies`]);
+//! - cookies go with it and its `Set-Cookie` lines are stored (unless
+//!   [`WebSocketBuilder::credentials`] says `Omit`; SameSite judged against
+//!   [`WebSocketBuilder::site_for_cookies`]);
 //! - a `401` is answered by the login handler or the auth cache, on a new connection;
 //! - proxies: through an HTTP proxy a WebSocket of either scheme goes in a `CONNECT` tunnel
 //!   (as Chromium's), SOCKS as any request; TLS policy and certificate checks as any `https:`
@@ -214,6 +215,7 @@ fn frame_error(url: &Url, e: tungstenite::Error) -> Error {
                     NetError::ConnectionReset
                 }
                 std::io::ErrorKind::UnexpectedEof => NetError::ConnectionClosed,
+                std::io::ErrorKind::ConnectionAborted => NetError::Aborted,
                 _ => NetError::ConnectionFailed,
             },
             io.to_string(),
@@ -239,6 +241,7 @@ pub struct WebSocketBuilder {
     protocols: Vec<String>,
     origin: Option<Url>,
     site_for_cookies: Option<Url>,
+    credentials: CredentialsMode,
     config: WebSocketConfig,
     error: Option<Error>,
 }
@@ -264,6 +267,7 @@ impl Net {
             protocols: Vec::new(),
             origin: None,
             site_for_cookies: None,
+            credentials: CredentialsMode::Include,
             config: WebSocketConfig::default(),
             error: None,
         }
@@ -323,6 +327,16 @@ impl WebSocketBuilder {
     /// own URL, so `SameSite` cookies of its site go with it.
     pub fn site_for_cookies(mut self, url: Url) -> Self {
         self.site_for_cookies = Some(url);
+        self
+    }
+
+    /// Whether the session's cookies go with the handshake and its `Set-Cookie` lines are
+    /// stored, and whether the login handler answers a `401`: `Include` (the default, as a
+    /// page's WebSocket in the session) or `Omit` (as Electron's `net.WebSocket` without
+    /// `useSessionCookies`). `SameOrigin` compares [`WebSocketBuilder::origin`] with the
+    /// WebSocket's URL.
+    pub fn credentials(mut self, mode: CredentialsMode) -> Self {
+        self.credentials = mode;
         self
     }
 
@@ -407,7 +421,7 @@ impl WebSocketBuilder {
         handshake.add_headers(&mut headers)?;
         let mut options = FetchOptions::new()
             .url(url.clone())
-            .credentials(CredentialsMode::Include)
+            .credentials(self.credentials)
             .resource_type(ResourceType::WebSocket);
         options.header_case = self.header_case;
         options.origin = self.origin;
@@ -439,7 +453,7 @@ impl WebSocketBuilder {
         })?;
         drop(upgrade.keep);
         let stream = WebSocketStream::from_raw_socket(
-            Upgraded(std::sync::Mutex::new(TokioIo::new(upgraded))),
+            Upgraded::new(upgraded, upgrade.closed),
             tungstenite::protocol::Role::Client,
             Some(self.config.tungstenite()),
         )
@@ -455,18 +469,41 @@ impl WebSocketBuilder {
     }
 }
 
-/// The upgraded connection. In a `Mutex` only to make [`WebSocket`] `Sync` (hyper's upgraded
-/// IO is not); reached through `get_mut`, never locked.
-struct Upgraded(std::sync::Mutex<TokioIo<hyper::upgrade::Upgraded>>);
+/// The upgraded connection, which fails with `ConnectionAborted` once the session closes its
+/// connections. In a `Mutex` only to make [`WebSocket`] `Sync` (hyper's upgraded IO is not);
+/// reached through `get_mut`, never locked.
+struct Upgraded(std::sync::Mutex<UpgradedIo>);
+
+struct UpgradedIo {
+    io: TokioIo<hyper::upgrade::Upgraded>,
+    closed: Pin<Box<tokio_util::sync::WaitForCancellationFutureOwned>>,
+}
 
 impl Upgraded {
-    fn io(self: Pin<&mut Self>) -> Pin<&mut TokioIo<hyper::upgrade::Upgraded>> {
-        Pin::new(
-            self.get_mut()
-                .0
-                .get_mut()
-                .unwrap_or_else(|e| e.into_inner()),
-        )
+    fn new(io: hyper::upgrade::Upgraded, closed: tokio_util::sync::CancellationToken) -> Self {
+        Upgraded(std::sync::Mutex::new(UpgradedIo {
+            io: TokioIo::new(io),
+            closed: Box::pin(closed.cancelled_owned()),
+        }))
+    }
+
+    /// The IO, or the error once the session closed its connections.
+    fn io(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Result<Pin<&mut TokioIo<hyper::upgrade::Upgraded>>, std::io::Error> {
+        let inner = self
+            .get_mut()
+            .0
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        if inner.closed.as_mut().poll(cx).is_ready() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "the session closed its connections",
+            ));
+        }
+        Ok(Pin::new(&mut inner.io))
     }
 }
 
@@ -476,7 +513,10 @@ impl tokio::io::AsyncRead for Upgraded {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        self.io().poll_read(cx, buf)
+        match self.io(cx) {
+            Ok(io) => io.poll_read(cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 
@@ -486,34 +526,33 @@ impl tokio::io::AsyncWrite for Upgraded {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        self.io().poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        self.io().poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
+        match self.io(cx) {
+            Ok(io) => io.poll_write(cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        self.io().poll_flush(cx)
+        match self.io(cx) {
+            Ok(io) => io.poll_flush(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        self.io().poll_shutdown(cx)
+        match self.io(cx) {
+            Ok(io) => io.poll_shutdown(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 
 /// An open WebSocket. Its async methods send and receive one message at a time; it is also a
 /// [`Stream`] of received [`Message`]s (pongs to received pings are sent by the connection
-/// itself as it reads) and a [`Sink`] of messages to send. Dropping it closes the TCP
-/// connection without a closing handshake (call [`WebSocket::close`] first).
+/// itself as it reads) and a [`Sink`] of messages to send, so `futures_util::StreamExt::split`
+/// gives halves for a reading task and a writing task. Dropping it closes the TCP connection
+/// without a closing handshake (call [`WebSocket::close`] first); the session's
+/// `close_all_connections` fails it with `net::ERR_ABORTED`.
 pub struct WebSocket {
     stream: WebSocketStream<Upgraded>,
     url: Url,

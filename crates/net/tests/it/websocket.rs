@@ -758,3 +758,39 @@ async fn the_net_log_names_the_handshake_with_chromes_websocket_events() {
     let har = session_net::netlog::har_from_net_log(&v, None).expect("har");
     assert!(har.to_string().contains("\"status\":101"), "{har}");
 }
+
+#[tokio::test]
+async fn closing_the_sessions_connections_ends_open_websockets() {
+    use futures_util::{SinkExt, StreamExt};
+    let site = TestSite::start();
+    let net = net(&site);
+    let ws = net
+        .websocket(&ws_url(&site, "/ws"))
+        .connect()
+        .await
+        .expect("connect");
+    // Halves for a writer and a reader.
+    let (mut tx, mut rx) = ws.split();
+    tx.send(Message::Text("before".into())).await.expect("send");
+    let got = tokio::time::timeout(DEADLINE, rx.next())
+        .await
+        .expect("in time")
+        .expect("open")
+        .expect("message");
+    assert_eq!(got, Message::Text("before".into()));
+    net.close_all_connections();
+    let e = tokio::time::timeout(DEADLINE, rx.next())
+        .await
+        .expect("in time")
+        .expect("an item")
+        .expect_err("aborted");
+    assert_eq!(e.kind(), NetError::Aborted);
+    assert!(e.to_string().contains("closed its connections"), "{e}");
+    // The session opens new ones.
+    let mut ws = net
+        .websocket(&ws_url(&site, "/ws"))
+        .connect()
+        .await
+        .expect("connect again");
+    echo_round(&mut ws).await;
+}

@@ -129,3 +129,43 @@ async fn declarative_net_request_blocks_a_websocket_by_resource_type() {
         "the route refuses a request that is not a handshake"
     );
 }
+
+#[tokio::test]
+async fn credentials_omit_sends_and_stores_no_cookie() {
+    // COOKIES-37: Electron's `net.WebSocket` sends no session cookie unless asked to; here
+    // that is `credentials(Omit)` (the default, `Include`, is a page's WebSocket).
+    let site = TestSite::start();
+    let ud = temp_user_data();
+    let sessions = Sessions::new(ud.path());
+    let s = open(&sessions, "omit");
+    let port = site.http_port();
+    s.get(format!("http://a.test:{port}/headers?Set-Cookie=sid%3D1"))
+        .send()
+        .await
+        .expect("fetch")
+        .bytes()
+        .await
+        .expect("body");
+    let mut ws = s
+        .websocket(format!("ws://a.test:{port}/ws?cookie=other%3D2"))
+        .credentials(session::net::CredentialsMode::Omit)
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(cookie_header(&server_saw(&mut ws).await), None);
+    let names: Vec<String> = s
+        .cookies()
+        .get(&session::cookies::CookieFilter::default())
+        .expect("get")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["sid"], "the handshake's Set-Cookie was not stored");
+    // With the default the session's cookie goes.
+    let mut ws = s
+        .websocket(format!("ws://a.test:{port}/ws"))
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(cookie_header(&server_saw(&mut ws).await).as_deref(), Some("sid=1"));
+}
