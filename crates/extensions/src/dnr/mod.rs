@@ -17,11 +17,13 @@ pub mod index;
 pub mod rule;
 pub mod url_filter;
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use url::{Position, Url};
 
-use index::{RuleIndex, url_tokens};
+use index::{RuleIndex, url_tags, url_tokens};
 use rule::{Action, CompiledRule, HeaderInfo, Redirect, Rule, method_bit, resource_type_bit};
 
 /// Static rulesets an extension may declare.
@@ -61,18 +63,20 @@ pub struct Request<'a> {
     pub initiator: Option<&'a Url>,
 }
 
-/// A request with what every rule check needs computed once.
+/// A request with what every rule check needs computed once (whether it is third-party only
+/// when a candidate rule asks).
 #[derive(Debug)]
 pub(crate) struct Prepared<'a> {
     pub(crate) spec: &'a str,
-    pub(crate) lower: String,
+    pub(crate) lower: Cow<'a, str>,
     pub(crate) host_range: (usize, usize),
     pub(crate) host: &'a str,
     pub(crate) initiator_host: Option<&'a str>,
     pub(crate) type_bit: u16,
     pub(crate) method_bit: u16,
-    pub(crate) third_party: bool,
-    pub(crate) tokens: Vec<u64>,
+    third_party: Cell<Option<bool>>,
+    pub(crate) tokens: Vec<u32>,
+    pub(crate) tags: [u64; 16],
     scheme: &'a str,
 }
 
@@ -80,31 +84,44 @@ impl<'a> Prepared<'a> {
     pub(crate) fn new(req: &Request<'a>) -> Prepared<'a> {
         let url = req.url;
         let spec = &url.as_str()[..url[..Position::AfterQuery].len()];
-        let lower = spec.to_ascii_lowercase();
+        let lower = if spec.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(spec.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(spec)
+        };
         let host_range = (
             url[..Position::BeforeHost].len(),
             url[..Position::AfterHost].len(),
         );
-        let host = url.host_str().unwrap_or("");
-        let initiator_host = req.initiator.and_then(Url::host_str);
-        let third_party = match initiator_host {
-            None => false,
-            Some(ih) => site_of(ih) != site_of(host),
-        };
+        let tokens = url_tokens(lower.as_bytes());
         Prepared {
-            tokens: url_tokens(lower.as_bytes()),
+            tags: url_tags(&tokens),
+            tokens,
             spec,
             lower,
             host_range,
-            host,
-            initiator_host,
+            host: url.host_str().unwrap_or(""),
+            initiator_host: req.initiator.and_then(Url::host_str),
             type_bit: resource_type_bit(req.resource_type)
                 .or_else(|| resource_type_bit("other"))
                 .unwrap_or(0),
             method_bit: method_bit(req.method),
-            third_party,
+            third_party: Cell::new(None),
             scheme: url.scheme(),
         }
+    }
+
+    /// Whether the initiator is of another site than the URL.
+    pub(crate) fn third_party(&self) -> bool {
+        if let Some(known) = self.third_party.get() {
+            return known;
+        }
+        let third = match self.initiator_host {
+            None => false,
+            Some(ih) => site_of(ih) != site_of(self.host),
+        };
+        self.third_party.set(Some(third));
+        third
     }
 }
 
@@ -223,7 +240,7 @@ pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>)
                     return;
                 }
                 match &r.action {
-                    Action::ModifyHeaders { .. } => headers.push((r.priority, ruleset, r)),
+                    Action::ModifyHeaders(_) => headers.push((r.priority, ruleset, r)),
                     a => {
                         if matches!(a, Action::Allow | Action::AllowAllRequests) {
                             max_allow = Some(max_allow.map_or(r.priority, |m| m.max(r.priority)));
@@ -280,13 +297,13 @@ pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>)
     // Most recently loaded extension first, then priority.
     header_rules.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     for (ext_i, _, ruleset, r) in header_rules {
-        let Action::ModifyHeaders { request, response } = &r.action else {
+        let Action::ModifyHeaders(changes) = &r.action else {
             continue;
         };
         let ext_id = &extensions[ext_i].0;
         for (list, out) in [
-            (request, &mut outcome.request_headers),
-            (response, &mut outcome.response_headers),
+            (&changes.request, &mut outcome.request_headers),
+            (&changes.response, &mut outcome.response_headers),
         ] {
             for info in list {
                 out.push(HeaderEdit {

@@ -210,10 +210,9 @@ pub fn resource_type_bit(name: &str) -> Option<u16> {
 
 /// The bit of a request method (unknown methods are `other`).
 pub fn method_bit(method: &str) -> u16 {
-    let lower = method.to_ascii_lowercase();
     let i = REQUEST_METHODS
         .iter()
-        .position(|m| *m == lower)
+        .position(|m| m.eq_ignore_ascii_case(method))
         .unwrap_or(REQUEST_METHODS.len() - 1);
     1 << i
 }
@@ -232,12 +231,16 @@ pub enum Action {
     /// Redirect.
     Redirect(Box<Redirect>),
     /// Edit request and response headers.
-    ModifyHeaders {
-        /// Request header edits.
-        request: Vec<HeaderInfo>,
-        /// Response header edits.
-        response: Vec<HeaderInfo>,
-    },
+    ModifyHeaders(Box<HeaderChanges>),
+}
+
+/// The edits of a `modifyHeaders` rule (boxed in [`Action`], which most rules keep small).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderChanges {
+    /// Request header edits.
+    pub request: Vec<HeaderInfo>,
+    /// Response header edits.
+    pub response: Vec<HeaderInfo>,
 }
 
 impl Action {
@@ -250,7 +253,7 @@ impl Action {
             Action::Block => 3,
             Action::UpgradeScheme => 2,
             Action::Redirect(_) => 1,
-            Action::ModifyHeaders { .. } => 0,
+            Action::ModifyHeaders(_) => 0,
         }
     }
 
@@ -262,7 +265,7 @@ impl Action {
             Action::Block => "block",
             Action::UpgradeScheme => "upgradeScheme",
             Action::Redirect(_) => "redirect",
-            Action::ModifyHeaders { .. } => "modifyHeaders",
+            Action::ModifyHeaders(_) => "modifyHeaders",
         }
     }
 }
@@ -281,7 +284,20 @@ pub enum Filter {
 /// A domain list, lower-cased, for "host or its subdomain" checks.
 pub type Domains = Option<Box<[Box<str>]>>;
 
-/// A validated rule, ready for the index.
+/// The domain conditions of a rule, boxed in [`CompiledRule`]: few rules have any.
+#[derive(Clone, Debug, Default)]
+pub struct RuleDomains {
+    /// `requestDomains`.
+    pub request: Domains,
+    /// `excludedRequestDomains`.
+    pub excluded_request: Domains,
+    /// `initiatorDomains`.
+    pub initiator: Domains,
+    /// `excludedInitiatorDomains`.
+    pub excluded_initiator: Domains,
+}
+
+/// A validated rule, ready for the index: 64 bytes, one cache line, for the common rule.
 #[derive(Clone, Debug)]
 pub struct CompiledRule {
     /// Rule id.
@@ -298,14 +314,8 @@ pub struct CompiledRule {
     pub methods: u16,
     /// `Some(true)` first party only, `Some(false)` third party only.
     pub first_party: Option<bool>,
-    /// `requestDomains`.
-    pub request_domains: Domains,
-    /// `excludedRequestDomains`.
-    pub excluded_request_domains: Domains,
-    /// `initiatorDomains`.
-    pub initiator_domains: Domains,
-    /// `excludedInitiatorDomains`.
-    pub excluded_initiator_domains: Domains,
+    /// Request and initiator domain conditions, when the rule has any.
+    pub domains: Option<Box<RuleDomains>>,
 }
 
 /// The compiled-size limit for `regexFilter`: the `regex` crate measures compiled programs
@@ -639,7 +649,7 @@ pub fn compile(rule: &Rule, regex_size_limit: usize) -> Result<CompiledRule, Str
                     }
                 }
             }
-            Action::ModifyHeaders { request, response }
+            Action::ModifyHeaders(Box::new(HeaderChanges { request, response }))
         }
         other => {
             return Err(err(
@@ -648,6 +658,16 @@ pub fn compile(rule: &Rule, regex_size_limit: usize) -> Result<CompiledRule, Str
             ));
         }
     };
+    let domains = RuleDomains {
+        request: request_domains,
+        excluded_request: excluded_request_domains,
+        initiator: initiator_domains,
+        excluded_initiator: excluded_initiator_domains,
+    };
+    let any_domains = domains.request.is_some()
+        || domains.excluded_request.is_some()
+        || domains.initiator.is_some()
+        || domains.excluded_initiator.is_some();
     Ok(CompiledRule {
         id: id as u32,
         priority,
@@ -656,10 +676,7 @@ pub fn compile(rule: &Rule, regex_size_limit: usize) -> Result<CompiledRule, Str
         resource_types: types,
         methods,
         first_party,
-        request_domains,
-        excluded_request_domains,
-        initiator_domains,
-        excluded_initiator_domains,
+        domains: any_domains.then(|| Box::new(domains)),
     })
 }
 
