@@ -236,7 +236,7 @@ fn main() {
     let t = Instant::now();
     let index = Arc::new(build_ours(&rules));
     let build = t.elapsed();
-    let n_compiled = index.rules().len();
+    let n_compiled = index.len();
     let unindexed = index.unindexed();
     let extension = ExtensionRules {
         static_sets: vec![("lists".into(), true, index)],

@@ -537,12 +537,7 @@ impl Extensions {
             .entry(id)
             .ok_or_else(|| DnrError::NoExtension(id.to_owned()))?;
         let cur = entry.rules.clone();
-        let regex_count = |idx: &RuleIndex| {
-            idx.rules()
-                .iter()
-                .filter(|r| matches!(r.filter, dnr::rule::Filter::Regex(_)))
-                .count()
-        };
+        let regex_count = |idx: &RuleIndex| idx.regex_rules();
         let (list, compiled) = if dynamic {
             dnr::updated_rules(
                 &cur.dynamic_rules,
@@ -653,7 +648,7 @@ impl Extensions {
                 e.rules
                     .static_sets
                     .iter()
-                    .map(|(sid, on, idx)| (sid.clone(), *on, idx.rules().len()))
+                    .map(|(sid, on, idx)| (sid.clone(), *on, idx.len()))
                     .collect()
             })
             .unwrap_or_default()
@@ -696,7 +691,7 @@ impl Extensions {
         let total: usize = sets
             .iter()
             .filter(|(_, on, _)| *on)
-            .map(|(_, _, i)| i.rules().len())
+            .map(|(_, _, i)| i.len())
             .sum();
         if total > dnr::GUARANTEED_MINIMUM_STATIC_RULES + dnr::GLOBAL_STATIC_RULE_LIMIT {
             return Err(DnrError::Limit(

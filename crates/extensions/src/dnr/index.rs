@@ -2,13 +2,17 @@
 //! URL it can match contains whole, the rarest such token of its `urlFilter` (or of its
 //! `requestDomains`). A request looks up only the buckets of its URL's own tokens, plus the
 //! few rules that have no token (regex filters, `*`-only filters): never a scan of every rule.
+//! A filing also carries a 10-bit tag of the rule's rarest other token; a request skips a
+//! filing whose tag none of its tokens has, without reading the rule. Block, allow,
+//! allowAllRequests and upgradeScheme rules without domain conditions (nearly all of a filter
+//! list) are kept as 20-byte records, their patterns in one shared array; other rules whole.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Prepared;
-use super::rule::{CompiledRule, Filter, domains_allow};
-use super::url_filter::is_token_byte;
+use super::rule::{Action, CompiledRule, Filter, domains_allow};
+use super::url_filter::{FilterRef, LeftAnchor, is_token_byte};
 
 /// A hasher for keys that are already hashes: one multiplication spreads them over all 64 bits
 /// (the table uses both the low and the high bits).
@@ -107,17 +111,120 @@ impl Candidate {
     }
 }
 
-/// Rules of one ruleset, indexed. Each bucket's filings (rule number and tag) sit in one shared
+/// Actions a compact rule can have; other rules are kept whole.
+static SIMPLE_ACTIONS: [Action; 4] = [
+    Action::Block,
+    Action::Allow,
+    Action::AllowAllRequests,
+    Action::UpgradeScheme,
+];
+
+/// The URL condition of compact rules (they need none for their action).
+static NO_FILTER: Filter = Filter::Any;
+
+/// `Compact::kind` of a rule kept whole in `RuleIndex::full`.
+const WHOLE: u8 = u8::MAX;
+
+// `Compact::bits`.
+const LEFT_BOUNDARY: u8 = 1;
+const LEFT_SUBDOMAIN: u8 = 2;
+const RIGHT_BOUNDARY: u8 = 4;
+const MATCH_CASE: u8 = 8;
+const HAS_STAR: u8 = 16;
+const NO_URL_FILTER: u8 = 32;
+const FIRST_PARTY: u8 = 64;
+const THIRD_PARTY: u8 = 128;
+
+/// A rule in 20 bytes: what the common rule (block, allow, allowAllRequests or upgradeScheme
+/// with a url filter and no domain condition) needs, its pattern in the index's shared array.
+#[derive(Clone, Copy, Debug)]
+struct Compact {
+    id: u32,
+    priority: u32,
+    /// Pattern offset in `RuleIndex::patterns`, or the rule's place in `RuleIndex::full`.
+    start: u32,
+    len: u16,
+    resource_types: u16,
+    methods: u16,
+    /// Index into `SIMPLE_ACTIONS`, or `WHOLE`.
+    kind: u8,
+    bits: u8,
+}
+
+/// A matching rule as the evaluation reads it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit<'s> {
+    pub(crate) id: u32,
+    pub(crate) priority: u32,
+    pub(crate) action: &'s Action,
+    pub(crate) filter: &'s Filter,
+}
+
+/// Rules of one ruleset, indexed. Common rules are kept compact (their patterns in one shared
+/// array), the others whole; each bucket's filings (rule number and tag) sit in one shared
 /// array, so the index costs a table slot per distinct token and four bytes per rule filed.
 #[derive(Debug, Default)]
 pub struct RuleIndex {
-    rules: Box<[CompiledRule]>,
+    rules: Box<[Compact]>,
+    patterns: Box<[u8]>,
+    full: Box<[CompiledRule]>,
     buckets: TokenMap,
     /// Bucket `b` holds `filed[starts[b]..starts[b + 1]]`.
     starts: Box<[u32]>,
     filed: Box<[u32]>,
     tagged: bool,
     fallback: Box<[u32]>,
+}
+
+/// The compact form of a rule, when it has one.
+fn compact(r: &CompiledRule, patterns: &mut Vec<u8>) -> Option<Compact> {
+    let kind = SIMPLE_ACTIONS.iter().position(|a| *a == r.action)? as u8;
+    if r.domains.is_some() {
+        return None;
+    }
+    let mut bits = match r.first_party {
+        None => 0,
+        Some(true) => FIRST_PARTY,
+        Some(false) => THIRD_PARTY,
+    };
+    let (start, len) = match &r.filter {
+        Filter::Regex(_) => return None,
+        Filter::Any => {
+            bits |= NO_URL_FILTER;
+            (0, 0)
+        }
+        Filter::Url(f) => {
+            let f = f.as_ref();
+            let len = u16::try_from(f.pattern.len()).ok()?;
+            let start = u32::try_from(patterns.len()).ok()?;
+            patterns.extend_from_slice(f.pattern);
+            bits |= match f.left {
+                LeftAnchor::None => 0,
+                LeftAnchor::Boundary => LEFT_BOUNDARY,
+                LeftAnchor::Subdomain => LEFT_SUBDOMAIN,
+            };
+            for (on, bit) in [
+                (f.right_boundary, RIGHT_BOUNDARY),
+                (f.match_case, MATCH_CASE),
+                (f.has_star, HAS_STAR),
+            ] {
+                if on {
+                    bits |= bit;
+                }
+            }
+            (start, len)
+        }
+    };
+    Some(Compact {
+        id: r.id,
+        priority: r.priority,
+        start,
+        len,
+        resource_types: r.resource_types,
+        methods: r.methods,
+        kind,
+        bits,
+    })
 }
 
 impl RuleIndex {
@@ -187,8 +294,32 @@ impl RuleIndex {
         }
         starts.push(filed.len() as u32);
         buckets.shrink_to_fit();
+        drop(filings);
+        let mut patterns = Vec::new();
+        let mut full = Vec::new();
+        let compacts: Vec<Compact> = rules
+            .into_iter()
+            .map(|r| {
+                compact(&r, &mut patterns).unwrap_or_else(|| {
+                    let c = Compact {
+                        id: r.id,
+                        priority: r.priority,
+                        start: full.len() as u32,
+                        len: 0,
+                        resource_types: r.resource_types,
+                        methods: r.methods,
+                        kind: WHOLE,
+                        bits: 0,
+                    };
+                    full.push(r);
+                    c
+                })
+            })
+            .collect();
         RuleIndex {
-            rules: rules.into_boxed_slice(),
+            rules: compacts.into_boxed_slice(),
+            patterns: patterns.into_boxed_slice(),
+            full: full.into_boxed_slice(),
             buckets,
             starts: starts.into_boxed_slice(),
             filed: filed.into_boxed_slice(),
@@ -197,9 +328,22 @@ impl RuleIndex {
         }
     }
 
-    /// The rules, in the order given.
-    pub fn rules(&self) -> &[CompiledRule] {
-        &self.rules
+    /// How many rules the index holds.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the index holds no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// How many rules have a `regexFilter`.
+    pub fn regex_rules(&self) -> usize {
+        self.full
+            .iter()
+            .filter(|r| matches!(r.filter, Filter::Regex(_)))
+            .count()
     }
 
     /// How many rules had to go to the unindexed list.
@@ -207,20 +351,62 @@ impl RuleIndex {
         self.fallback.len()
     }
 
+    /// Rule `i` if it matches the request.
+    fn check(&self, i: u32, req: &Prepared<'_>) -> Option<Hit<'_>> {
+        let c = &self.rules[i as usize];
+        if c.resource_types & req.type_bit == 0 || c.methods & req.method_bit == 0 {
+            return None;
+        }
+        if c.kind == WHOLE {
+            let r = &self.full[c.start as usize];
+            return rule_matches(r, req).then_some(Hit {
+                id: r.id,
+                priority: r.priority,
+                action: &r.action,
+                filter: &r.filter,
+            });
+        }
+        if c.bits & NO_URL_FILTER == 0 {
+            let start = c.start as usize;
+            let filter = FilterRef {
+                pattern: &self.patterns[start..start + usize::from(c.len)],
+                left: if c.bits & LEFT_SUBDOMAIN != 0 {
+                    LeftAnchor::Subdomain
+                } else if c.bits & LEFT_BOUNDARY != 0 {
+                    LeftAnchor::Boundary
+                } else {
+                    LeftAnchor::None
+                },
+                right_boundary: c.bits & RIGHT_BOUNDARY != 0,
+                match_case: c.bits & MATCH_CASE != 0,
+                has_star: c.bits & HAS_STAR != 0,
+            };
+            if !filter.matches(req.spec, &req.lower, req.host_range) {
+                return None;
+            }
+        }
+        if c.bits & (FIRST_PARTY | THIRD_PARTY) != 0
+            && (c.bits & FIRST_PARTY != 0) == req.third_party()
+        {
+            return None;
+        }
+        Some(Hit {
+            id: c.id,
+            priority: c.priority,
+            action: &SIMPLE_ACTIONS[usize::from(c.kind)],
+            filter: &NO_FILTER,
+        })
+    }
+
     /// Calls `f` with every rule matching the request (each once).
-    pub(crate) fn for_each_match<'s>(
-        &'s self,
-        req: &Prepared<'_>,
-        mut f: impl FnMut(&'s CompiledRule),
-    ) {
+    pub(crate) fn for_each_match<'s>(&'s self, req: &Prepared<'_>, mut f: impl FnMut(Hit<'s>)) {
         if self.rules.is_empty() {
             return;
         }
         let mut seen: Vec<u32> = Vec::new();
         for &i in &self.fallback {
-            let r = &self.rules[i as usize];
-            if rule_matches(r, req) {
-                f(r);
+            if let Some(hit) = self.check(i, req) {
+                f(hit);
             }
         }
         for t in &req.tokens {
@@ -241,17 +427,23 @@ impl RuleIndex {
                 } else {
                     filing
                 };
-                let r = &self.rules[i as usize];
-                if rule_matches(r, req) {
-                    // A rule filed under several domain tokens may be met twice.
-                    if r.domains.as_ref().is_some_and(|d| d.request.is_some()) {
-                        if seen.contains(&i) {
-                            continue;
-                        }
-                        seen.push(i);
+                let Some(hit) = self.check(i, req) else {
+                    continue;
+                };
+                // A rule filed under several domain tokens may be met twice.
+                let c = &self.rules[i as usize];
+                if c.kind == WHOLE
+                    && self.full[c.start as usize]
+                        .domains
+                        .as_ref()
+                        .is_some_and(|d| d.request.is_some())
+                {
+                    if seen.contains(&i) {
+                        continue;
                     }
-                    f(r);
+                    seen.push(i);
                 }
+                f(hit);
             }
         }
     }
@@ -284,12 +476,9 @@ fn candidate_groups(r: &CompiledRule) -> Vec<Vec<Candidate>> {
     Vec::new()
 }
 
-/// Whether one rule's condition holds for the request: the cheap bit tests first, then the URL,
-/// then the party and the domains.
-pub(crate) fn rule_matches(r: &CompiledRule, req: &Prepared<'_>) -> bool {
-    if r.resource_types & req.type_bit == 0 || r.methods & req.method_bit == 0 {
-        return false;
-    }
+/// Whether one rule kept whole matches the request (its resource type and method already
+/// checked): the URL, then the party and the domains.
+fn rule_matches(r: &CompiledRule, req: &Prepared<'_>) -> bool {
     let url_ok = match &r.filter {
         Filter::Any => true,
         Filter::Url(f) => f.matches(req.spec, &req.lower, req.host_range),

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use url::{Position, Url};
 
-use index::{RuleIndex, url_tags, url_tokens};
+use index::{Hit, RuleIndex, url_tags, url_tokens};
 use rule::{Action, CompiledRule, HeaderInfo, Redirect, Rule, method_bit, resource_type_bit};
 
 /// Static rulesets an extension may declare.
@@ -166,7 +166,7 @@ impl ExtensionRules {
         self.static_sets
             .iter()
             .filter(|(_, on, _)| *on)
-            .map(|(_, _, i)| i.rules().len())
+            .map(|(_, _, i)| i.len())
             .sum()
     }
 }
@@ -217,7 +217,7 @@ pub struct Outcome {
 }
 
 struct Best<'r> {
-    rule: &'r CompiledRule,
+    rule: Hit<'r>,
     ruleset: &'r str,
 }
 
@@ -227,19 +227,19 @@ pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>)
     let mut outcome = Outcome::default();
     // (cross-extension rank, extension index, decision, matched rule)
     let mut chosen: Option<(u8, Decision, MatchedRule)> = None;
-    let mut header_rules: Vec<(usize, u32, &str, &CompiledRule)> = Vec::new();
+    let mut header_rules: Vec<(usize, u32, &str, Hit<'_>)> = Vec::new();
     for (ext_i, (ext_id, rules)) in extensions.iter().enumerate().rev() {
         let mut best: Option<Best<'_>> = None;
         let mut max_allow: Option<u32> = None;
-        let mut headers: Vec<(u32, &str, &CompiledRule)> = Vec::new();
+        let mut headers: Vec<(u32, &str, Hit<'_>)> = Vec::new();
         for (ruleset, idx) in rules.enabled() {
             idx.for_each_match(&prepared, |r| {
-                if r.action == Action::UpgradeScheme
+                if *r.action == Action::UpgradeScheme
                     && !matches!(prepared.scheme, "http" | "ftp" | "ws")
                 {
                     return;
                 }
-                match &r.action {
+                match r.action {
                     Action::ModifyHeaders(_) => headers.push((r.priority, ruleset, r)),
                     a => {
                         if matches!(a, Action::Allow | Action::AllowAllRequests) {
@@ -265,9 +265,9 @@ pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>)
             }
         }
         let Some(b) = best else { continue };
-        let (rank, decision) = match &b.rule.action {
+        let (rank, decision) = match b.rule.action {
             Action::Block => (3, Decision::Block),
-            Action::Redirect(r) => match redirect_url(r, req.url, &b.rule.filter, ext_id) {
+            Action::Redirect(r) => match redirect_url(r, req.url, b.rule.filter, ext_id) {
                 Some(u) => (2, Decision::Redirect(u)),
                 None => continue,
             },
@@ -297,7 +297,7 @@ pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>)
     // Most recently loaded extension first, then priority.
     header_rules.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     for (ext_i, _, ruleset, r) in header_rules {
-        let Action::ModifyHeaders(changes) = &r.action else {
+        let Action::ModifyHeaders(changes) = r.action else {
             continue;
         };
         let ext_id = &extensions[ext_i].0;

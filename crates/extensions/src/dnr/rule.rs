@@ -297,7 +297,7 @@ pub struct RuleDomains {
     pub excluded_initiator: Domains,
 }
 
-/// A validated rule, ready for the index: 64 bytes, one cache line, for the common rule.
+/// A validated rule, ready for the index (which keeps the common ones in a 20-byte form).
 #[derive(Clone, Debug)]
 pub struct CompiledRule {
     /// Rule id.

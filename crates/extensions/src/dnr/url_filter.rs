@@ -25,6 +25,81 @@ pub struct UrlFilter {
     has_star: bool,
 }
 
+/// A url filter borrowed: its pattern bytes and flags.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FilterRef<'p> {
+    pub(crate) pattern: &'p [u8],
+    pub(crate) left: LeftAnchor,
+    pub(crate) right_boundary: bool,
+    pub(crate) match_case: bool,
+    pub(crate) has_star: bool,
+}
+
+impl FilterRef<'_> {
+    /// See [`UrlFilter::matches`].
+    pub(crate) fn matches(self, spec: &str, lower: &str, host: (usize, usize)) -> bool {
+        let text = if self.match_case {
+            spec.as_bytes()
+        } else {
+            lower.as_bytes()
+        };
+        match self.left {
+            LeftAnchor::Boundary => self.match_from(text, 0, true),
+            LeftAnchor::None => self.match_from(text, 0, false),
+            LeftAnchor::Subdomain => {
+                let (start, end) = host;
+                if start > text.len() || end > text.len() {
+                    return false;
+                }
+                if self.match_from(text, start, true) {
+                    return true;
+                }
+                (start..end)
+                    .filter(|&i| text[i] == b'.')
+                    .any(|i| self.match_from(text, i + 1, true))
+            }
+        }
+    }
+
+    /// Glob match of `text[start..]`: the pattern's `*`-free segments in order, each at its
+    /// leftmost place after the previous one (the first at `start` when `anchored`, the last
+    /// ending at the end of the text when right-anchored). Leftmost is enough: a segment has a
+    /// fixed length, so its earliest place leaves the most text to the segments after it.
+    fn match_from(self, text: &[u8], start: usize, anchored: bool) -> bool {
+        let p = self.pattern;
+        if !self.has_star {
+            // One segment: the common case, without splitting.
+            return match (anchored, self.right_boundary) {
+                (true, false) => match_at(p, text, start).is_some(),
+                (true, true) => match_at(p, text, start) == Some(text.len()),
+                (false, false) => find(p, text, start).is_some(),
+                (false, true) => ends_with(p, text, start),
+            };
+        }
+        let n = p.split(|&b| b == b'*').count();
+        let mut pos = start;
+        for (i, seg) in p.split(|&b| b == b'*').enumerate() {
+            let first_anchored = i == 0 && anchored;
+            if i + 1 == n && self.right_boundary {
+                return if first_anchored {
+                    match_at(seg, text, pos) == Some(text.len())
+                } else {
+                    ends_with(seg, text, pos)
+                };
+            }
+            pos = match if first_anchored {
+                match_at(seg, text, pos)
+            } else {
+                find(seg, text, pos)
+            } {
+                Some(end) => end,
+                None => return false,
+            };
+        }
+        true
+    }
+}
+
 /// Whether `b` is a separator for `^`.
 pub fn is_separator(b: u8) -> bool {
     !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%'))
@@ -131,65 +206,18 @@ impl UrlFilter {
     /// Matches against the URL spec. `lower` is the spec lower-cased (ASCII) and `host` the byte
     /// range of the host in it.
     pub fn matches(&self, spec: &str, lower: &str, host: (usize, usize)) -> bool {
-        let text = if self.match_case {
-            spec.as_bytes()
-        } else {
-            lower.as_bytes()
-        };
-        match self.left {
-            LeftAnchor::Boundary => self.match_from(text, 0, true),
-            LeftAnchor::None => self.match_from(text, 0, false),
-            LeftAnchor::Subdomain => {
-                let (start, end) = host;
-                if start > text.len() || end > text.len() {
-                    return false;
-                }
-                if self.match_from(text, start, true) {
-                    return true;
-                }
-                (start..end)
-                    .filter(|&i| text[i] == b'.')
-                    .any(|i| self.match_from(text, i + 1, true))
-            }
-        }
+        self.as_ref().matches(spec, lower, host)
     }
 
-    /// Glob match of `text[start..]`: the pattern's `*`-free segments in order, each at its
-    /// leftmost place after the previous one (the first at `start` when `anchored`, the last
-    /// ending at the end of the text when right-anchored). Leftmost is enough: a segment has a
-    /// fixed length, so its earliest place leaves the most text to the segments after it.
-    fn match_from(&self, text: &[u8], start: usize, anchored: bool) -> bool {
-        let p = &self.pattern[..];
-        if !self.has_star {
-            // One segment: the common case, without splitting.
-            return match (anchored, self.right_boundary) {
-                (true, false) => match_at(p, text, start).is_some(),
-                (true, true) => match_at(p, text, start) == Some(text.len()),
-                (false, false) => find(p, text, start).is_some(),
-                (false, true) => ends_with(p, text, start),
-            };
+    /// The filter as a borrowed view (what the index keeps: the bytes in a shared array).
+    pub(crate) fn as_ref(&self) -> FilterRef<'_> {
+        FilterRef {
+            pattern: &self.pattern,
+            left: self.left,
+            right_boundary: self.right_boundary,
+            match_case: self.match_case,
+            has_star: self.has_star,
         }
-        let n = p.split(|&b| b == b'*').count();
-        let mut pos = start;
-        for (i, seg) in p.split(|&b| b == b'*').enumerate() {
-            let first_anchored = i == 0 && anchored;
-            if i + 1 == n && self.right_boundary {
-                return if first_anchored {
-                    match_at(seg, text, pos) == Some(text.len())
-                } else {
-                    ends_with(seg, text, pos)
-                };
-            }
-            pos = match if first_anchored {
-                match_at(seg, text, pos)
-            } else {
-                find(seg, text, pos)
-            } {
-                Some(end) => end,
-                None => return false,
-            };
-        }
-        true
     }
 
     /// Tokens (maximal runs of `[a-z0-9%]`, lower-cased) that any URL this filter matches
