@@ -167,5 +167,8 @@ async fn credentials_omit_sends_and_stores_no_cookie() {
         .connect()
         .await
         .expect("connect");
-    assert_eq!(cookie_header(&server_saw(&mut ws).await).as_deref(), Some("sid=1"));
+    assert_eq!(
+        cookie_header(&server_saw(&mut ws).await).as_deref(),
+        Some("sid=1")
+    );
 }
