@@ -11,6 +11,8 @@ pub use session_cache::*;
 use std::path::Path;
 
 /// The cache directory inside a persistent partition (Chromium's `Cache`).
+///
+/// Example: see [`COOKIES_FILE`](crate::cookies::COOKIES_FILE).
 pub const CACHE_DIR: &str = "Cache";
 
 /// Opens the cache of a new session: `None` when disabled. A disk store that cannot be opened

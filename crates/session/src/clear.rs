@@ -7,6 +7,15 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 /// A type of data `clear_data` removes (Electron's `dataTypes` strings).
+///
+/// ```
+/// use session::DataType;
+///
+/// assert_eq!(DataType::IndexedDb.as_str(), "indexedDB");
+/// assert_eq!("webSQL".parse::<DataType>().unwrap(), DataType::WebSql);
+/// assert!(DataType::ALL.iter().all(|t| t.as_str().parse::<DataType>().unwrap() == *t));
+/// assert!("indexeddb".parse::<DataType>().is_err()); // Electron's spelling only
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DataType {
@@ -32,6 +41,8 @@ pub enum DataType {
 
 impl DataType {
     /// Every data type (what `clear_data` clears when none is given).
+    ///
+    /// Example: see [`DataType`].
     pub const ALL: [DataType; 9] = [
         DataType::BackgroundFetch,
         DataType::Cache,
@@ -45,6 +56,8 @@ impl DataType {
     ];
 
     /// Electron's string for the type.
+    ///
+    /// Example: see [`DataType`].
     pub fn as_str(self) -> &'static str {
         match self {
             DataType::BackgroundFetch => "backgroundFetch",
@@ -71,6 +84,8 @@ impl FromStr for DataType {
 }
 
 /// How data is matched to origins (Electron's `originMatchingMode`).
+///
+/// Example: see [`ClearDataOptions`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OriginMatchingMode {
     /// Origin in first-party contexts, top-level site in third-party contexts (default).
@@ -81,6 +96,42 @@ pub enum OriginMatchingMode {
 }
 
 /// Options of [`Session::clear_data`](crate::Session::clear_data).
+///
+/// ```
+/// use session::{ClearDataOptions, DataType, OriginMatchingMode, SessionOptions, Sessions};
+/// use session::cookies::{CookieDetails, CookieFilter};
+///
+/// let user_data = tempfile::tempdir().unwrap();
+/// let session = Sessions::new(user_data.path())
+///     .from_partition("scratch", SessionOptions::default())
+///     .unwrap();
+/// for url in ["https://a.test", "https://www.a.test", "https://b.test"] {
+///     let cookie = CookieDetails { url: url.into(), name: "sid".into(), ..Default::default() };
+///     session.cookies().set(&cookie).unwrap();
+/// }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cleared = session
+///     .clear_data(ClearDataOptions {
+///         data_types: Some(vec![DataType::Cookies]),
+///         origins: Some(vec!["https://www.a.test".into()]),
+///         origin_matching_mode: OriginMatchingMode::OriginInAllContexts,
+///         ..Default::default()
+///     })
+///     .await
+///     .unwrap();
+/// // Cookies go by registrable domain: both a.test cookies, not b.test's.
+/// assert_eq!(cleared.cookies, 2);
+/// assert_eq!(session.cookies().get(&CookieFilter::default()).unwrap().len(), 1);
+///
+/// // Both lists at once is an error, as in Electron.
+/// let both = ClearDataOptions {
+///     origins: Some(vec!["https://a.test".into()]),
+///     exclude_origins: Some(vec!["https://b.test".into()]),
+///     ..Default::default()
+/// };
+/// assert!(session.clear_data(both).await.is_err());
+/// # });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ClearDataOptions {
     /// Types to clear; `None` clears every type.
@@ -99,6 +150,24 @@ pub struct ClearDataOptions {
 /// Which data a clear applies to, by origin. Cookies are matched at registrable-domain
 /// granularity (clearing `https://a.example.com` clears every cookie of `example.com`),
 /// as Electron documents.
+///
+/// ```
+/// use session::OriginFilter;
+/// use session::base::origin::Origin;
+///
+/// let only = OriginFilter::from_lists(Some(&["https://www.a.test".to_owned()]), None).unwrap();
+/// assert!(only.covers_domain("a.test") && only.covers_domain(".cdn.a.test"));
+/// assert!(!only.covers_domain("b.test"));
+/// assert_eq!(only.listed_domains(), ["a.test".to_owned()].into());
+/// // Cache entries go by origin, not registrable domain.
+/// assert!(only.covers_origin(&Origin::parse("https://www.a.test").unwrap()));
+/// assert!(!only.covers_origin(&Origin::parse("https://a.test").unwrap()));
+///
+/// let except = OriginFilter::from_lists(None, Some(&["https://b.test".to_owned()])).unwrap();
+/// assert!(except.covers_domain("a.test") && !except.covers_domain("b.test"));
+/// assert_eq!(OriginFilter::from_lists(None, None).unwrap(), OriginFilter::All);
+/// assert!(OriginFilter::from_lists(Some(&["not an origin".to_owned()]), None).is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OriginFilter {
     /// Every origin.
@@ -111,6 +180,8 @@ pub enum OriginFilter {
 
 impl OriginFilter {
     /// Builds the filter from Electron's `origins` / `excludeOrigins` (SESSION-19).
+    ///
+    /// Example: see [`OriginFilter`].
     pub fn from_lists(
         origins: Option<&[String]>,
         exclude_origins: Option<&[String]>,
@@ -132,6 +203,8 @@ impl OriginFilter {
 
     /// Whether data stored for `host` (a cookie's domain, without a leading dot) is covered,
     /// comparing registrable domains (or whole hosts when they have none, e.g. IP addresses).
+    ///
+    /// Example: see [`OriginFilter`].
     pub fn covers_domain(&self, host: &str) -> bool {
         let key = site_key(host.trim_start_matches('.'));
         let in_list = |list: &[Origin]| -> bool {
@@ -147,6 +220,8 @@ impl OriginFilter {
     }
 
     /// The registrable domains (or hosts) the filter lists, for stores indexed by them.
+    ///
+    /// Example: see [`OriginFilter`].
     pub fn listed_domains(&self) -> HashSet<String> {
         match self {
             OriginFilter::All => HashSet::new(),
@@ -157,6 +232,8 @@ impl OriginFilter {
     }
 
     /// Whether a stored URL's origin is covered at origin granularity (cache entries).
+    ///
+    /// Example: see [`OriginFilter`].
     pub fn covers_origin(&self, origin: &Origin) -> bool {
         match self {
             OriginFilter::All => true,
@@ -167,6 +244,15 @@ impl OriginFilter {
 }
 
 /// A storage `clear_storage_data` removes (Electron's `storages` strings).
+///
+/// ```
+/// use session::StorageType;
+///
+/// assert_eq!(StorageType::IndexDb.as_str(), "indexdb");
+/// assert_eq!("cachestorage".parse::<StorageType>().unwrap(), StorageType::CacheStorage);
+/// assert_eq!(StorageType::ALL.len(), 7);
+/// assert!("cookie".parse::<StorageType>().is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StorageType {
@@ -188,6 +274,8 @@ pub enum StorageType {
 
 impl StorageType {
     /// Every storage type.
+    ///
+    /// Example: see [`StorageType`].
     pub const ALL: [StorageType; 7] = [
         StorageType::Cookies,
         StorageType::FileSystem,
@@ -199,6 +287,8 @@ impl StorageType {
     ];
 
     /// Electron's string for the storage.
+    ///
+    /// Example: see [`StorageType`].
     pub fn as_str(self) -> &'static str {
         match self {
             StorageType::Cookies => "cookies",
@@ -223,6 +313,29 @@ impl FromStr for StorageType {
 }
 
 /// Options of [`Session::clear_storage_data`].
+///
+/// ```
+/// use session::{ClearStorageDataOptions, SessionOptions, Sessions, StorageType};
+/// use session::cookies::CookieDetails;
+///
+/// let user_data = tempfile::tempdir().unwrap();
+/// let session = Sessions::new(user_data.path())
+///     .from_partition("scratch", SessionOptions::default())
+///     .unwrap();
+/// for url in ["https://a.test", "https://b.test"] {
+///     let cookie = CookieDetails { url: url.into(), name: "sid".into(), ..Default::default() };
+///     session.cookies().set(&cookie).unwrap();
+/// }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let options = ClearStorageDataOptions {
+///     origin: Some("https://b.test".into()),
+///     storages: Some(vec![StorageType::Cookies, StorageType::LocalStorage]),
+/// };
+/// let cleared = session.clear_storage_data(options).await.unwrap();
+/// assert_eq!(cleared.cookies, 1);
+/// assert_eq!(session.cookies().len(), 1);
+/// # });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ClearStorageDataOptions {
     /// Only data of this origin (`scheme://host[:port]`); `None` for every origin.
@@ -232,6 +345,8 @@ pub struct ClearStorageDataOptions {
 }
 
 /// What a clear removed, per kind of data this library stores.
+///
+/// Example: see [`ClearDataOptions`] and [`ClearStorageDataOptions`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClearedCounts {
     /// Cookies removed.
@@ -269,6 +384,8 @@ impl Session {
     /// match by origin.
     ///
     /// The work runs on a blocking thread; dropping the future does not stop it.
+    ///
+    /// Example: see [`ClearDataOptions`].
     pub async fn clear_data(&self, options: ClearDataOptions) -> Result<ClearedCounts, Error> {
         let filter = OriginFilter::from_lists(
             options.origins.as_deref(),
@@ -312,6 +429,8 @@ impl Session {
     /// which this library does not have.
     ///
     /// The work runs on a blocking thread; dropping the future does not stop it.
+    ///
+    /// Example: see [`ClearStorageDataOptions`].
     pub async fn clear_storage_data(
         &self,
         options: ClearStorageDataOptions,

@@ -9,6 +9,21 @@ pub use session_cookies::*;
 use std::path::Path;
 
 /// The file name of the cookie store inside a persistent partition (Chromium's).
+///
+/// ```
+/// use session::cache::CACHE_DIR;
+/// use session::cookies::COOKIES_FILE;
+/// use session::dictionaries::SHARED_DICTIONARY_DIR;
+/// use session::{SessionOptions, Sessions};
+///
+/// let user_data = tempfile::tempdir().unwrap();
+/// let sessions = Sessions::new(user_data.path());
+/// let work = sessions.from_partition("persist:work", SessionOptions::default()).unwrap();
+/// let dir = work.storage_path().unwrap();
+/// assert!(dir.join(COOKIES_FILE).is_file());
+/// assert!(dir.join(CACHE_DIR).is_dir());
+/// assert!(dir.join(SHARED_DICTIONARY_DIR).is_dir());
+/// ```
 pub const COOKIES_FILE: &str = "Cookies";
 
 /// Opens the jar of a new session; a store that had to be replaced yields a warning.
@@ -52,6 +67,8 @@ pub(crate) fn attach_to_net(net: &session_net::Net, cookies: &Cookies) {
 impl SessionOptions {
     /// Keep session cookies (no expiry) across restarts of a persistent partition (default
     /// `false`, as Chromium): the logins that use session cookies survive.
+    ///
+    /// Example: see [`SessionOptions`].
     pub fn persist_session_cookies(mut self, yes: bool) -> Self {
         self.persist_session_cookies = yes;
         self

@@ -23,6 +23,8 @@ use crate::session::Session;
 use session_base::origin::Origin;
 
 /// The dictionary directory inside a persistent partition (Chromium's `Shared Dictionary`).
+///
+/// Example: see [`COOKIES_FILE`](crate::cookies::COOKIES_FILE).
 pub const SHARED_DICTIONARY_DIR: &str = "Shared Dictionary";
 
 /// Opens the dictionary store of a new session: on disk for persistent partitions (falling back
@@ -63,12 +65,16 @@ fn key_error(e: DictionaryError) -> Error {
 
 impl Session {
     /// The session's shared dictionary store.
+    ///
+    /// Example: see [`Session::get_shared_dictionary_info`].
     pub fn shared_dictionaries(&self) -> &SharedDictionaries {
         &self.inner.dictionaries
     }
 
     /// `ses.getSharedDictionaryUsageInfo()`: bytes stored per isolation key (SESSION-22: `[]`
     /// on a fresh session).
+    ///
+    /// Example: see [`Session::get_shared_dictionary_info`].
     pub fn get_shared_dictionary_usage_info(&self) -> Vec<DictionaryUsageInfo> {
         self.inner.dictionaries.usage_info()
     }
@@ -76,6 +82,31 @@ impl Session {
     /// `ses.getSharedDictionaryInfo({frameOrigin, topFrameSite})`: the dictionaries of one
     /// isolation key; URLs that are not http(s) get Electron's "Invalid URLs provided for
     /// frameOrigin or topFrameSite" (SESSION-23).
+    ///
+    /// ```
+    /// use session::{SessionOptions, Sessions};
+    ///
+    /// let user_data = tempfile::tempdir().unwrap();
+    /// let session = Sessions::new(user_data.path())
+    ///     .from_partition("app", SessionOptions::default())
+    ///     .unwrap();
+    /// // A fresh session has no dictionaries (SESSION-22).
+    /// assert!(session.get_shared_dictionary_usage_info().is_empty());
+    /// assert!(session.shared_dictionaries().usage_info().is_empty());
+    /// let info = session.get_shared_dictionary_info("https://a.test", "https://a.test").unwrap();
+    /// assert!(info.is_empty());
+    /// let err = session.get_shared_dictionary_info("file:///x", "https://a.test").unwrap_err();
+    /// assert!(err.to_string().contains("Invalid URLs provided"), "{err}");
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// session.clear_shared_dictionary_cache().await;
+    /// session
+    ///     .clear_shared_dictionary_cache_for_isolation_key("https://a.test", "https://a.test")
+    ///     .await
+    ///     .unwrap();
+    /// assert!(session.clear_shared_dictionary_cache_for_isolation_key("a.test", "").await.is_err());
+    /// # });
+    /// ```
     pub fn get_shared_dictionary_info(
         &self,
         frame_origin: &str,
@@ -87,6 +118,8 @@ impl Session {
 
     /// `ses.clearSharedDictionaryCache()` (SESSION-24): every dictionary, in memory and on disk.
     /// Returns once the files are gone.
+    ///
+    /// Example: see [`Session::get_shared_dictionary_info`].
     pub async fn clear_shared_dictionary_cache(&self) {
         let store = self.inner.dictionaries.clone();
         let _ = tokio::task::spawn_blocking(move || {
@@ -98,6 +131,8 @@ impl Session {
 
     /// `ses.clearSharedDictionaryCacheForIsolationKey({frameOrigin, topFrameSite})`
     /// (SESSION-25). Returns once the files are gone.
+    ///
+    /// Example: see [`Session::get_shared_dictionary_info`].
     pub async fn clear_shared_dictionary_cache_for_isolation_key(
         &self,
         frame_origin: &str,
@@ -133,11 +168,38 @@ impl Session {
     }
 
     /// The session's blob registry.
+    ///
+    /// Example: see [`Session::register_blob`].
     pub fn blobs(&self) -> &Blobs {
         &self.inner.blobs
     }
 
     /// Registers `bytes` as a blob; returns its UUID.
+    ///
+    /// ```
+    /// use session::{SessionOptions, Sessions};
+    ///
+    /// let user_data = tempfile::tempdir().unwrap();
+    /// let session = Sessions::new(user_data.path())
+    ///     .from_partition("app", SessionOptions::default())
+    ///     .unwrap();
+    /// let file = user_data.path().join("data.bin");
+    /// std::fs::write(&file, b"0123456789").unwrap();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let id = session.register_blob("hello blob", "text/plain");
+    /// assert_eq!(session.get_blob_data(&id).await.unwrap(), "hello blob");
+    /// let tail = session.get_blob_data_range(&id, 6, None).await.unwrap();
+    /// assert_eq!(tail.text().await.unwrap(), "blob");
+    ///
+    /// // A file range is read when the blob is, never copied.
+    /// let part = session.register_blob_file(&file, 2, Some(3), "application/octet-stream").unwrap();
+    /// assert_eq!(session.get_blob_data(&part).await.unwrap(), "234");
+    /// assert!(session.register_blob_file(&file, 8, Some(5), "").is_err(), "past the end");
+    ///
+    /// assert!(session.get_blob_data("no-such-uuid").await.is_err());
+    /// # });
+    /// ```
     pub fn register_blob(&self, bytes: impl Into<Bytes>, content_type: &str) -> String {
         self.inner
             .blobs
@@ -147,6 +209,8 @@ impl Session {
     /// Registers `length` bytes (or the rest) of the file at `path` from `offset` as a blob;
     /// the file is read when the blob is, never copied. An `Err` names a file that does not
     /// hold the range.
+    ///
+    /// Example: see [`Session::register_blob`].
     pub fn register_blob_file(
         &self,
         path: impl AsRef<Path>,
@@ -163,6 +227,8 @@ impl Session {
     /// `ses.getBlobData(identifier)`: the whole blob. Unknown UUIDs are rejected with
     /// Electron's "Could not get blob data handle" (SESSION-29). There is no size ceiling; for
     /// large blobs read a range with [`Session::get_blob_data_range`], which streams.
+    ///
+    /// Example: see [`Session::register_blob`].
     pub async fn get_blob_data(&self, uuid: &str) -> Result<Bytes, Error> {
         self.get_blob_data_range(uuid, 0, None)
             .await?
@@ -172,6 +238,8 @@ impl Session {
     }
 
     /// `length` bytes (or the rest) of a blob from `offset`, as a streamed body.
+    ///
+    /// Example: see [`Session::register_blob`].
     pub async fn get_blob_data_range(
         &self,
         uuid: &str,

@@ -91,6 +91,8 @@ impl Error {
     }
 
     /// The kind of failure.
+    ///
+    /// Example: see [`Error`].
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

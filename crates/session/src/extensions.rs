@@ -18,12 +18,16 @@ pub(crate) fn new_extensions(storage_path: Option<&Path>) -> Extensions {
 
 impl Session {
     /// `session.extensions`: load, remove, list, events, content scripts, DNR.
+    ///
+    /// Example: see [`Extensions::load_extension`].
     pub fn extensions(&self) -> &Extensions {
         &self.inner.extensions
     }
 
     /// Electron's deprecated `ses.loadExtension`; forwards to
     /// [`Extensions::load_extension`].
+    ///
+    /// Example: see [`Extensions::load_extension`].
     #[deprecated(note = "use session.extensions().load_extension")]
     pub fn load_extension(&self, path: &Path, options: LoadOptions) -> Result<Loaded, LoadError> {
         self.extensions().load_extension(path, options)
@@ -31,12 +35,16 @@ impl Session {
 
     /// Electron's deprecated `ses.removeExtension`; forwards to
     /// [`Extensions::remove_extension`].
+    ///
+    /// Example: see [`Extensions::load_extension`].
     #[deprecated(note = "use session.extensions().remove_extension")]
     pub fn remove_extension(&self, id: &str) {
         self.extensions().remove_extension(id)
     }
 
     /// Electron's deprecated `ses.getExtension`; forwards to [`Extensions::get_extension`].
+    ///
+    /// Example: see [`Extensions::load_extension`].
     #[deprecated(note = "use session.extensions().get_extension")]
     pub fn get_extension(&self, id: &str) -> Option<Extension> {
         self.extensions().get_extension(id)
@@ -44,6 +52,8 @@ impl Session {
 
     /// Electron's deprecated `ses.getAllExtensions`; forwards to
     /// [`Extensions::get_all_extensions`].
+    ///
+    /// Example: see [`Extensions::load_extension`].
     #[deprecated(note = "use session.extensions().get_all_extensions")]
     pub fn get_all_extensions(&self) -> Vec<Extension> {
         self.extensions().get_all_extensions()

@@ -35,6 +35,8 @@ pub(crate) fn new_permissions(
 impl SessionOptions {
     /// Sets what permissions no handler decides get ([`PermissionPolicy::DenyByDefault`] to
     /// deny them).
+    ///
+    /// Example: see [`SessionOptions`].
     pub fn permission_policy(mut self, policy: PermissionPolicy) -> Self {
         self.permission_policy = policy;
         self
@@ -42,6 +44,8 @@ impl SessionOptions {
 
     /// Keeps permission and device grants of a persistent partition on disk
     /// (`Permission Grants.json`) across restarts.
+    ///
+    /// Example: see [`SessionOptions`].
     pub fn persist_permission_grants(mut self, enabled: bool) -> Self {
         self.persist_permission_grants = enabled;
         self

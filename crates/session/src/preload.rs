@@ -9,6 +9,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 /// The context a preload script runs in.
+///
+/// Example: see [`PreloadScriptRegistration`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PreloadScriptType {
@@ -19,6 +21,40 @@ pub enum PreloadScriptType {
 }
 
 /// What `register_preload_script` takes (Electron's `PreloadScriptRegistration`).
+///
+/// ```
+/// use session::{PreloadScriptRegistration, PreloadScriptType, SessionOptions, Sessions};
+///
+/// let user_data = tempfile::tempdir().unwrap();
+/// let session = Sessions::new(user_data.path())
+///     .from_partition("app", SessionOptions::default())
+///     .unwrap();
+/// let script = user_data.path().join("preload.js");
+/// let id = session
+///     .register_preload_script(PreloadScriptRegistration {
+///         script_type: PreloadScriptType::Frame,
+///         id: Some("main".into()),
+///         file_path: script.clone(),
+///     })
+///     .unwrap();
+/// assert_eq!(id, "main");
+/// let listed = session.preload_scripts();
+/// assert_eq!((listed[0].id.as_str(), &listed[0].file_path), ("main", &script));
+/// assert_eq!(session.preloads(), [script.clone()]);
+///
+/// // Ids are unique and paths absolute, as in Electron.
+/// let again = PreloadScriptRegistration {
+///     script_type: PreloadScriptType::ServiceWorker,
+///     id: Some("main".into()),
+///     file_path: script.clone(),
+/// };
+/// assert!(session.register_preload_script(again).is_err());
+/// assert!(session.set_preloads(vec!["relative.js".into()]).is_err());
+///
+/// session.unregister_preload_script("main").unwrap();
+/// assert!(session.preload_scripts().is_empty());
+/// assert!(session.unregister_preload_script("main").is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreloadScriptRegistration {
@@ -32,6 +68,8 @@ pub struct PreloadScriptRegistration {
 }
 
 /// A registered preload script (Electron's `PreloadScript`).
+///
+/// Example: see [`PreloadScriptRegistration`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreloadScript {

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// Announced once for every session the registry creates (Electron's `session-created`).
+///
+/// Example: see [`Sessions`].
 #[derive(Clone, Debug)]
 pub struct SessionCreated {
     /// The new session, the very handle `from_partition` returned (SESSION-08).
@@ -32,6 +34,46 @@ pub struct SessionCreated {
 /// naming the partition, never a shared store. Sessions live as long as the registry.
 ///
 /// [`ErrorKind::PartitionInUse`]: crate::ErrorKind::PartitionInUse
+///
+/// ```
+/// use session::net::protocol::{CustomScheme, Privileges};
+/// use session::{SessionOptions, Sessions};
+///
+/// let root = tempfile::tempdir().unwrap();
+/// let sessions = Sessions::for_app_at(root.path().join("My App"), "My App", "1.2.0");
+/// assert_eq!(sessions.user_data(), root.path().join("My App"));
+///
+/// // Privileged schemes are registered before the first session exists.
+/// let app = CustomScheme::new("app", Privileges::new().standard(true).secure(true));
+/// sessions.register_schemes_as_privileged(&[app.clone()]).unwrap();
+/// assert!(sessions.privileged_schemes().privileges("app").is_some());
+///
+/// let mut created = sessions.subscribe();
+/// let default = sessions.default_session().unwrap();
+/// assert_eq!(default.storage_path(), Some(sessions.user_data()));
+/// assert!(default.user_agent().contains(" MyApp/1.2.0 "));
+/// assert!(created.try_recv().unwrap().session.same_session(&default));
+/// assert!(sessions.register_schemes_as_privileged(&[app]).is_err(), "too late");
+///
+/// // A session at a directory of your choice (absolute paths only).
+/// let profile = root.path().join("profile");
+/// let custom = sessions.from_path(&profile, SessionOptions::default()).unwrap();
+/// assert_eq!(custom.partition(), profile.to_str().unwrap());
+/// assert!(sessions.from_path("relative/dir", SessionOptions::default()).is_err());
+/// assert!(sessions.delete_path(&profile).is_err(), "open in this process");
+/// drop((sessions, created, default, custom)); // the last handles: the partitions close
+///
+/// // Once no registry holds them, partitions can be deleted.
+/// let later = Sessions::new(root.path().join("My App"));
+/// later.delete_path(&profile).unwrap();
+/// assert!(!profile.exists());
+/// let work = later.from_partition("persist:work", SessionOptions::default()).unwrap();
+/// let dir = work.storage_path().unwrap().to_path_buf();
+/// drop((work, later));
+/// let removed = Sessions::new(root.path().join("My App")).delete_partition("persist:work").unwrap();
+/// assert_eq!(removed, dir);
+/// assert!(!dir.exists());
+/// ```
 #[derive(Clone)]
 pub struct Sessions {
     inner: Arc<RegistryInner>,
@@ -57,7 +99,7 @@ impl Sessions {
     /// config directory joined with `name` (as Electron's `app.getPath('userData')`) and the
     /// default user agent carries `<name without spaces>/<version>`.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn for_app(name: &str, version: &str) -> Self {
         Self::build(
             paths::default_user_data(name),
@@ -67,7 +109,7 @@ impl Sessions {
 
     /// Like [`Sessions::for_app`] with an explicit `user_data` root.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn for_app_at(user_data: impl Into<PathBuf>, name: &str, version: &str) -> Self {
         Self::build(
             user_data.into(),
@@ -95,7 +137,7 @@ impl Sessions {
     /// its new privileges). As in Electron this is for before sessions exist: once the registry
     /// has created its first session it is an error, and nothing changes.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn register_schemes_as_privileged(&self, schemes: &[CustomScheme]) -> Result<(), Error> {
         let sessions = self
             .inner
@@ -116,7 +158,7 @@ impl Sessions {
 
     /// The privileged schemes (see [`Sessions::register_schemes_as_privileged`]).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn privileged_schemes(&self) -> Schemes {
         self.inner
             .schemes
@@ -127,21 +169,21 @@ impl Sessions {
 
     /// The application data root.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn user_data(&self) -> &Path {
         &self.inner.user_data
     }
 
     /// Subscribes to `session-created` events.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn subscribe(&self) -> broadcast::Receiver<SessionCreated> {
         self.inner.created.subscribe()
     }
 
     /// The default session (`from_partition("")`).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn default_session(&self) -> Result<Session, Error> {
         self.from_partition("", SessionOptions::default())
     }
@@ -175,7 +217,7 @@ impl Sessions {
 
     /// The session stored at the absolute directory `path` (SESSION-03, 04).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn from_path(
         &self,
         path: impl AsRef<Path>,
@@ -199,7 +241,7 @@ impl Sessions {
     /// The default session is refused: it is stored in `user_data` itself, beside every other
     /// partition. In-memory partitions have nothing on disk and are refused too.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn delete_partition(&self, partition: &str) -> Result<PathBuf, Error> {
         let name = match partition.strip_prefix("persist:") {
             Some(name) if !name.is_empty() => name,
@@ -223,7 +265,7 @@ impl Sessions {
     /// Deletes the directory of a session stored with [`Sessions::from_path`]; same rules as
     /// [`Sessions::delete_partition`].
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Sessions`].
     pub fn delete_path(&self, path: impl AsRef<Path>) -> Result<PathBuf, Error> {
         let path = path.as_ref();
         if path.as_os_str().is_empty() {

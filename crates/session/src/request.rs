@@ -141,8 +141,20 @@ impl Session {
 
 /// A header name as [`RequestBuilder::header`] takes it: text (`&str`, `String`), whose
 /// spelling goes on the wire on HTTP/1.1, or an [`http::HeaderName`], sent in Title-Case.
+///
+/// ```
+/// use session::IntoHeaderName;
+///
+/// let (name, spelling) = "X-API-Key".into_header_name().unwrap();
+/// assert_eq!((name.as_str(), spelling.as_deref()), ("x-api-key", Some("X-API-Key")));
+/// let (name, spelling) = http::header::ACCEPT.into_header_name().unwrap();
+/// assert_eq!((name.as_str(), spelling), ("accept", None));
+/// assert!("bad header".into_header_name().is_err());
+/// ```
 pub trait IntoHeaderName {
     /// The name, and its spelling when it was given as text.
+    ///
+    /// Example: see [`IntoHeaderName`].
     fn into_header_name(
         self,
     ) -> std::result::Result<(HeaderName, Option<String>), http::header::InvalidHeaderName>;
@@ -302,6 +314,32 @@ impl RequestBuilder {
     /// `net::ERR_FILE_NOT_FOUND`, one that changes size while it is sent with
     /// `net::ERR_UPLOAD_FILE_CHANGED`. For a body of several parts (bytes, file ranges, blobs)
     /// pass [`RequestBody::from_parts`] to [`RequestBuilder::body`].
+    ///
+    /// ```
+    /// use session::{SessionOptions, Sessions};
+    /// # let site = session_test_support::TestSite::start(); // a loopback site; `/echo` returns the request as JSON
+    /// # let url = site.http_url("a.test", "/echo");
+    ///
+    /// let user_data = tempfile::tempdir().unwrap();
+    /// let session = Sessions::new(user_data.path())
+    ///     .from_partition("app", SessionOptions::default())
+    ///     .unwrap();
+    /// # session.net().set_host_rules(session_test_support::HOST_RULES.parse().unwrap());
+    /// let upload = user_data.path().join("upload.txt");
+    /// std::fs::write(&upload, "file body").unwrap();
+    /// let blob = session.register_blob("blob body", "text/plain");
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let echoed: serde_json::Value = session.put(&url).body_file(&upload).send().await?.json().await?;
+    /// assert_eq!(echoed["body"], "file body");
+    /// let echoed: serde_json::Value = session.post(&url).body_blob(&blob).send().await?.json().await?;
+    /// assert_eq!(echoed["body"], "blob body");
+    ///
+    /// assert!(session.post(&url).body_blob("no-such-blob").send().await.is_err());
+    /// let missing = session.post(&url).body_file(user_data.path().join("gone")).send().await;
+    /// assert_eq!(missing.unwrap_err().code(), -6); // net::ERR_FILE_NOT_FOUND
+    /// # Ok::<_, session::net::Error>(()) }).unwrap();
+    /// ```
     pub fn body_file(self, path: impl Into<std::path::PathBuf>) -> Self {
         let path = path.into();
         self.with(|p| {
@@ -312,6 +350,8 @@ impl RequestBuilder {
 
     /// The session's registered blob `uuid` ([`Session::register_blob`]) as the body; webRequest
     /// shows it as its `blobUUID`. A UUID the session does not know is returned by `send`.
+    ///
+    /// Example: see [`RequestBuilder::body_file`].
     pub fn body_blob(self, uuid: &str) -> Self {
         let part = self.session.blobs().body_part(uuid);
         self.with(|p| {

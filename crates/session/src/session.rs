@@ -11,6 +11,31 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Options of a new session; they apply only when the session is first created
 /// (Electron's `fromPartition(partition, options)`, SESSION-32).
+///
+/// ```
+/// use session::cookies::CookieDetails;
+/// use session::permissions::PermissionPolicy;
+/// use session::{SessionOptions, Sessions};
+///
+/// let user_data = tempfile::tempdir().unwrap();
+/// let options = SessionOptions::default()
+///     .cache(false)
+///     .persist_session_cookies(true)
+///     .persist_permission_grants(true)
+///     .permission_policy(PermissionPolicy::DenyByDefault);
+/// {
+///     let sessions = Sessions::new(user_data.path());
+///     let crawler = sessions.from_partition("persist:crawler", options.clone()).unwrap();
+///     assert!(crawler.http_cache().is_none());
+///     assert_eq!(crawler.options().permission_policy, PermissionPolicy::DenyByDefault);
+///     let login = CookieDetails { url: "https://a.test".into(), name: "login".into(), ..Default::default() };
+///     crawler.cookies().set(&login).unwrap(); // a session cookie: no expiry
+/// }
+/// // After a restart the session cookie is still there.
+/// let sessions = Sessions::new(user_data.path());
+/// let crawler = sessions.from_partition("persist:crawler", options).unwrap();
+/// assert_eq!(crawler.cookies().len(), 1);
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionOptions {
@@ -38,6 +63,8 @@ impl Default for SessionOptions {
 
 impl SessionOptions {
     /// Enables or disables the HTTP cache.
+    ///
+    /// Example: see [`SessionOptions`].
     pub fn cache(mut self, enabled: bool) -> Self {
         self.cache = enabled;
         self
@@ -49,6 +76,9 @@ impl SessionOptions {
 /// Cheap to clone: clones are handles to the same session. Obtained only from
 /// [`Sessions`](crate::Sessions) (there is no public constructor, as Electron's sessions cannot be
 /// created with `new`, SESSION-31).
+///
+/// Example: see [the crate's example](crate); each part has its own (the jar:
+/// [`Cookies::get`](crate::cookies::Cookies::get), requests: [`Session::get`]).
 #[derive(Clone)]
 pub struct Session {
     pub(crate) inner: Arc<Inner>,
@@ -319,7 +349,7 @@ impl Session {
 
     /// Registers a preload script and returns its id (SESSION-26, 27).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`PreloadScriptRegistration`](crate::PreloadScriptRegistration).
     pub fn register_preload_script(
         &self,
         script: PreloadScriptRegistration,
@@ -329,14 +359,14 @@ impl Session {
 
     /// Unregisters the preload script with `id` (SESSION-27).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`PreloadScriptRegistration`](crate::PreloadScriptRegistration).
     pub fn unregister_preload_script(&self, id: &str) -> Result<(), Error> {
         self.state().preloads.unregister(id)
     }
 
     /// Every registered preload script, in registration order.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`PreloadScriptRegistration`](crate::PreloadScriptRegistration).
     pub fn preload_scripts(&self) -> Vec<PreloadScript> {
         self.state().preloads.scripts()
     }
@@ -344,7 +374,7 @@ impl Session {
     /// Replaces the `frame` preload scripts with `paths` (deprecated in Electron for
     /// [`Session::register_preload_script`]; SESSION-28). Every path must be absolute.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`PreloadScriptRegistration`](crate::PreloadScriptRegistration).
     pub fn set_preloads(&self, paths: Vec<PathBuf>) -> Result<(), Error> {
         self.state().preloads.set_frame_paths(paths)
     }
@@ -352,7 +382,7 @@ impl Session {
     /// The paths of the `frame` preload scripts (deprecated in Electron for
     /// [`Session::preload_scripts`]).
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`PreloadScriptRegistration`](crate::PreloadScriptRegistration).
     pub fn preloads(&self) -> Vec<PathBuf> {
         self.state().preloads.frame_paths()
     }
