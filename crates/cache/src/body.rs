@@ -11,12 +11,16 @@ use pin_project_lite::pin_project;
 use crate::store::{EntryWriter, StoredBody};
 
 /// A boxed error, the error type of [`CacheBody`].
+///
+/// Example: see [`CacheBody`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pin_project! {
     /// A network body that is written into the store chunk by chunk as the consumer reads it.
     /// The entry is committed when the body ends with all its declared bytes; an error, a short
     /// body or dropping the body early discards it.
+    ///
+    /// Example: see [the crate's example](crate): the body of a miss is one, read to its end.
     pub struct TeeBody<B> {
         #[pin]
         inner: B,
@@ -89,6 +93,22 @@ fn finish(writer: &mut Option<Box<EntryWriter>>, declared: Option<u64>, written:
 
 pin_project! {
     /// The body of a response that passed the cache stage.
+    ///
+    /// ```
+    /// use http::{Request, Response};
+    /// use http_body_util::Full;
+    /// use session_cache::{Cache, CacheMode, Lookup};
+    ///
+    /// let cache = Cache::memory(None);
+    /// let (parts, ()) = Request::get("http://a.test/").body(()).unwrap().into_parts();
+    /// let Lookup::Network(pending) = cache.lookup(&parts, CacheMode::NoStore) else { panic!() };
+    /// let response = cache.complete(pending, Response::new(Full::new(bytes::Bytes::from("x"))));
+    /// // Nothing is written from a no-store response: the network body comes back as it was.
+    /// assert!(!response.body().is_stored());
+    /// let body: Full<bytes::Bytes> = response.into_body().into_untouched().ok().unwrap();
+    /// # drop(body);
+    /// ```
+    /// A stored body: see [`Cache`](crate::Cache).
     pub struct CacheBody<B> {
         #[pin]
         inner: Inner<B>,
@@ -117,6 +137,8 @@ impl<B> CacheBody<B> {
     }
 
     /// The network body unchanged, when nothing is being written from it into the store.
+    ///
+    /// Example: see [`CacheBody`].
     pub fn into_untouched(self) -> Result<B, Self> {
         match self.inner {
             Inner::Network { body } if body.writer.is_none() => Ok(body.inner),
@@ -125,6 +147,8 @@ impl<B> CacheBody<B> {
     }
 
     /// Whether the body is read from the store.
+    ///
+    /// Example: see [`CacheBody`].
     pub fn is_stored(&self) -> bool {
         matches!(self.inner, Inner::Stored { .. })
     }

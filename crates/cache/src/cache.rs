@@ -21,6 +21,16 @@ use crate::store::{Slot, Store, StoredBody};
 /// Fetch's request cache mode (`RequestInit.cache`), which Chromium maps to load flags
 /// (no-store → DISABLE_CACHE, no-cache → VALIDATE_CACHE, reload → BYPASS_CACHE, force-cache →
 /// SKIP_CACHE_VALIDATION, only-if-cached → ONLY_FROM_CACHE|SKIP_CACHE_VALIDATION).
+///
+/// ```
+/// use session_cache::CacheMode;
+///
+/// let mode: CacheMode = "only-if-cached".parse().unwrap();
+/// assert_eq!(mode, CacheMode::OnlyIfCached);
+/// assert_eq!(mode.as_str(), "only-if-cached");
+/// assert!("no_store".parse::<CacheMode>().is_err()); // Fetch spells it no-store
+/// ```
+/// A request in each mode: see [`Cache`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum CacheMode {
     /// Use fresh stored responses, validate stale ones, store what is storable.
@@ -40,6 +50,8 @@ pub enum CacheMode {
 
 impl CacheMode {
     /// The Fetch name of the mode (`"no-store"`, ...).
+    ///
+    /// Example: see [`CacheMode`].
     pub fn as_str(self) -> &'static str {
         match self {
             CacheMode::Default => "default",
@@ -74,10 +86,14 @@ impl FromStr for CacheMode {
 
 /// The top-frame site a request is made for. Put it in the request's extensions and the cache
 /// key is partitioned like Chromium's (top-frame site + URL); without it the key is the URL.
+///
+/// Example: see [`Cache`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopFrameSite(pub Site);
 
 /// Where a response came from; the cache stage puts it in the response's extensions.
+///
+/// Example: see [`Cache`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheStatus {
     /// Served from the cache without contacting the origin.
@@ -90,12 +106,16 @@ pub enum CacheStatus {
 
 impl CacheStatus {
     /// Electron's `fromCache`: true only for responses served without the network.
+    ///
+    /// Example: see [`Cache`].
     pub fn from_cache(self) -> bool {
         self == CacheStatus::Hit
     }
 }
 
 /// The outcome of [`Cache::lookup`].
+///
+/// Example: see [the crate's example](crate) (a miss, then a hit) and [`Cache`].
 #[derive(Debug)]
 pub enum Lookup {
     /// Serve this response without the network. When `revalidate` is set (within
@@ -117,6 +137,8 @@ pub enum Lookup {
 
 /// A request that went past the cache to the network, with what the cache needs to handle the
 /// response.
+///
+/// Example: see [`Cache`].
 #[derive(Clone)]
 pub struct Pending {
     key: Option<String>,
@@ -147,6 +169,8 @@ impl Pending {
     /// stale response (`If-None-Match`, `If-Modified-Since`) and Fetch's headers for the cache
     /// mode (`Cache-Control: max-age=0` for no-cache; `Cache-Control`/`Pragma: no-cache` for
     /// no-store and reload). A header the request already has is left alone.
+    ///
+    /// Example: see [`Cache`].
     pub fn apply(&self, headers: &mut HeaderMap) {
         for (name, value) in &self.add_headers {
             if !headers.contains_key(name) {
@@ -156,23 +180,101 @@ impl Pending {
     }
 
     /// The headers [`Pending::apply`] adds.
+    ///
+    /// Example: see [`Cache`].
     pub fn added_headers(&self) -> &HeaderMap {
         &self.add_headers
     }
 
     /// Whether this request validates a stored response.
+    ///
+    /// Example: see [`Cache`].
     pub fn is_revalidation(&self) -> bool {
         self.stale.is_some()
     }
 
     /// Whether [`Cache::complete`] has nothing to do for the response: a safe method whose
     /// response will not be stored and validates nothing. A pipeline may then skip it.
+    ///
+    /// Example: see [`Cache`].
     pub fn is_noop(&self) -> bool {
         !self.store && self.stale.is_none() && policy::is_safe(&self.method)
     }
 }
 
 /// A private HTTP cache: cheap to clone, shared by every request of a session.
+///
+/// Storing and reusing: see [the crate's example](crate); on disk: [`Cache::open`]. Validation,
+/// cache modes and partitioning:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// use bytes::Bytes;
+/// use http::{Request, Response};
+/// use http_body_util::{BodyExt, Full};
+/// use session_base::origin::Site;
+/// use session_cache::{Cache, CacheMode, CacheStatus, HandleError, Lookup, TopFrameSite};
+///
+/// let cache = Cache::memory(None);
+/// let sent = Arc::new(AtomicUsize::new(0));
+/// // The rest of the pipeline: an origin that answers 304 to a matching If-None-Match.
+/// let origin = {
+///     let sent = sent.clone();
+///     move |request: Request<()>| {
+///         sent.fetch_add(1, Ordering::SeqCst);
+///         let validating = request.headers().get("if-none-match").is_some_and(|v| v == "\"v1\"");
+///         async move {
+///             let response = Response::builder().header("etag", "\"v1\"");
+///             let response = if validating {
+///                 response.status(304).body(Full::new(Bytes::new()))
+///             } else {
+///                 response.header("cache-control", "no-cache").body(Full::new(Bytes::from("hello")))
+///             };
+///             Ok::<_, std::convert::Infallible>(response.unwrap())
+///         }
+///     }
+/// };
+/// let get = |url: &str| Request::get(url).body(()).unwrap();
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let first = cache.handle(get("http://a.test/"), CacheMode::Default, origin.clone()).await.unwrap();
+///     assert_eq!(first.extensions().get::<CacheStatus>(), Some(&CacheStatus::Miss));
+///     assert_eq!(first.into_body().collect().await.unwrap().to_bytes(), "hello");
+///
+///     // `no-cache`: validated with the origin, which answers 304; the stored body is served.
+///     let second = cache.handle(get("http://a.test/"), CacheMode::Default, origin.clone()).await.unwrap();
+///     assert_eq!(second.extensions().get::<CacheStatus>(), Some(&CacheStatus::Validated));
+///     assert!(!CacheStatus::Validated.from_cache()); // Electron's fromCache: no network at all
+///     assert!(second.body().is_stored());
+///     assert_eq!(second.into_body().collect().await.unwrap().to_bytes(), "hello");
+///     assert_eq!(sent.load(Ordering::SeqCst), 2);
+///
+///     // `only-if-cached` with nothing stored fails without the network.
+///     let miss = cache.handle(get("http://a.test/new"), CacheMode::OnlyIfCached, origin.clone()).await;
+///     let Err(HandleError::Cache(e)) = miss else { panic!("expected a cache miss") };
+///     assert_eq!(e.net_error(), "net::ERR_CACHE_MISS");
+///     assert_eq!(sent.load(Ordering::SeqCst), 2);
+/// });
+///
+/// // The stage by hand: what goes out with the next request for the stored response.
+/// let (parts, ()) = get("http://a.test/").into_parts();
+/// let Lookup::Network(pending) = cache.lookup(&parts, CacheMode::Default) else { panic!() };
+/// assert!(pending.is_revalidation() && !pending.is_noop());
+/// assert_eq!(pending.added_headers()["if-none-match"], "\"v1\"");
+/// let mut headers = http::HeaderMap::new();
+/// pending.apply(&mut headers);
+/// assert_eq!(headers["if-none-match"], "\"v1\"");
+///
+/// // Under a top-frame site, the key is partitioned: nothing is stored for b.test's frames.
+/// let mut request = get("http://a.test/");
+/// request.extensions_mut().insert(TopFrameSite(Site::from_url(&"https://b.test/".parse().unwrap())));
+/// let (parts, ()) = request.into_parts();
+/// assert!(matches!(cache.lookup(&parts, CacheMode::ForceCache), Lookup::Network(_)));
+/// assert_eq!(cache.remove_where(|url| url.host_str() == Some("a.test")), 1);
+/// ```
 #[derive(Clone)]
 pub struct Cache {
     store: Arc<Store>,
@@ -706,6 +808,8 @@ fn network<B>(
 }
 
 /// The error of [`Cache::handle`].
+///
+/// Example: see [`Cache`].
 #[derive(Debug)]
 pub enum HandleError<E> {
     /// The cache refused (`only-if-cached` miss).

@@ -1,5 +1,44 @@
 //! Header parsing: `Cache-Control` directives (RFC 9111 §5.2), `Age` (§5.1), HTTP dates
 //! (RFC 9110 §5.6.7) and the request-header normalisation `Vary` matching needs (§4.1).
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//!
+//! use http::HeaderMap;
+//! use http::header::{AGE, CACHE_CONTROL, DATE, EXPIRES, PRAGMA};
+//! use session_cache::directives::*;
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.append(CACHE_CONTROL, "max-age=60, no-cache".parse().unwrap());
+//! headers.append(CACHE_CONTROL, "max-age=5, stale-if-error=x".parse().unwrap());
+//! headers.insert(AGE, "30, 40".parse().unwrap());
+//! headers.insert(DATE, "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+//! headers.insert(EXPIRES, "0".parse().unwrap());
+//!
+//! let cc = CacheControl::from_headers(&headers);
+//! assert_eq!(cc.max_age, Some(Seconds::Valid(60))); // the first occurrence wins
+//! assert!(cc.no_cache);
+//! assert_eq!(cc.stale_if_error, Some(Seconds::Invalid));
+//! assert_eq!(Seconds::Invalid.value(), 0); // counted as stale
+//! assert_eq!(age(&headers), 30);
+//!
+//! let date = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+//! assert_eq!(date_header(&headers, &DATE), Some(date));
+//! assert!(has(&headers, &EXPIRES) && date_header(&headers, &EXPIRES).is_none()); // invalid date
+//! assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT"), Some(date)); // RFC 850
+//! assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994"), Some(date)); // asctime
+//! assert_eq!(fmt_http_date(date), "Sun, 06 Nov 1994 08:49:37 GMT");
+//!
+//! assert_eq!(parse_delta_seconds(b"99999999999"), Seconds::Valid(DELTA_SECONDS_MAX));
+//! assert_eq!(parse_delta_seconds(b"-1"), Seconds::Invalid);
+//! let items: Vec<&[u8]> = split_list(br#"a, "b,c" ,, d"#).collect();
+//! assert_eq!(items, [&b"a"[..], br#""b,c""#, b"d"]);
+//!
+//! let mut request = HeaderMap::new();
+//! request.insert(PRAGMA, "no-cache".parse().unwrap());
+//! let cc = CacheControl::from_headers(&request);
+//! assert!(CacheControl::request_no_cache(&request, &cc));
+//! ```
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,9 +46,13 @@ use http::HeaderMap;
 use http::header::{AGE, CACHE_CONTROL, HeaderName, PRAGMA};
 
 /// The largest delta-seconds value kept; larger ones are clamped to it (RFC 9111 §1.2.2).
+///
+/// Example: see [the module's example](self).
 pub const DELTA_SECONDS_MAX: u64 = 2_147_483_648;
 
 /// A parsed `delta-seconds` directive argument.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Seconds {
     /// A valid non-negative integer, clamped to [`DELTA_SECONDS_MAX`].
@@ -20,6 +63,8 @@ pub enum Seconds {
 
 impl Seconds {
     /// The value, with an invalid argument counted as zero (stale).
+    ///
+    /// Example: see [the module's example](self).
     pub fn value(self) -> u64 {
         match self {
             Seconds::Valid(v) => v,
@@ -30,6 +75,8 @@ impl Seconds {
 
 /// The directives of all `Cache-Control` lines of a message, with the first occurrence of a
 /// directive winning (RFC 9111 §4.2.1).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CacheControl {
     /// `max-age`.
@@ -60,6 +107,8 @@ pub struct CacheControl {
 
 impl CacheControl {
     /// Parses every `Cache-Control` line of `headers`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut cc = CacheControl::default();
         for value in headers.get_all(CACHE_CONTROL) {
@@ -70,6 +119,8 @@ impl CacheControl {
 
     /// Whether the request headers ask to bypass stored responses: `Cache-Control: no-cache`, or
     /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4).
+    ///
+    /// Example: see [the module's example](self).
     pub fn request_no_cache(headers: &HeaderMap, cc: &CacheControl) -> bool {
         cc.no_cache
             || (!headers.contains_key(CACHE_CONTROL)
@@ -126,6 +177,8 @@ impl CacheControl {
 
 /// Splits a comma-separated list, ignoring commas inside quoted strings, trimming optional
 /// whitespace and skipping empty items.
+///
+/// Example: see [the module's example](self).
 pub fn split_list(line: &[u8]) -> impl Iterator<Item = &[u8]> {
     session_base::header::split_unquoted(line, b',')
 }
@@ -157,6 +210,8 @@ fn is_token(s: &[u8]) -> bool {
 }
 
 /// Parses `delta-seconds` (`1*DIGIT`), clamping at [`DELTA_SECONDS_MAX`].
+///
+/// Example: see [the module's example](self).
 pub fn parse_delta_seconds(s: &[u8]) -> Seconds {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return Seconds::Invalid;
@@ -173,6 +228,8 @@ pub fn parse_delta_seconds(s: &[u8]) -> Seconds {
 
 /// The `Age` of a response: the first value of the first line, without parameters; an invalid
 /// value is ignored (RFC 9111 §5.1).
+///
+/// Example: see [the module's example](self).
 pub fn age(headers: &HeaderMap) -> u64 {
     headers
         .get(AGE)
@@ -186,6 +243,8 @@ pub fn age(headers: &HeaderMap) -> u64 {
 }
 
 /// The single valid HTTP-date of header `name`; `None` when absent, repeated or invalid.
+///
+/// Example: see [the module's example](self).
 pub fn date_header(headers: &HeaderMap, name: &HeaderName) -> Option<SystemTime> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?;
@@ -196,6 +255,8 @@ pub fn date_header(headers: &HeaderMap, name: &HeaderName) -> Option<SystemTime>
 }
 
 /// Whether header `name` is present (valid or not).
+///
+/// Example: see [the module's example](self).
 pub fn has(headers: &HeaderMap, name: &HeaderName) -> bool {
     headers.contains_key(name)
 }
@@ -217,6 +278,8 @@ const LONG_DAYS: [&[u8]; 7] = [
 /// Parses an HTTP-date: IMF-fixdate, or the obsolete RFC 850 and asctime forms (RFC 9110
 /// §5.6.7). Names compare case-insensitively; anything else (other zones, missing comma, two
 /// digit years in IMF-fixdate, one digit hours) is invalid.
+///
+/// Example: see [the module's example](self).
 pub fn parse_http_date(s: &[u8]) -> Option<SystemTime> {
     let s = trim(s);
     imf_fixdate(s).or_else(|| rfc850(s)).or_else(|| asctime(s))
@@ -328,6 +391,8 @@ fn asctime(s: &[u8]) -> Option<SystemTime> {
 }
 
 /// Formats `t` as an IMF-fixdate.
+///
+/// Example: see [the module's example](self).
 pub fn fmt_http_date(t: SystemTime) -> String {
     let secs = t
         .duration_since(UNIX_EPOCH)

@@ -14,6 +14,18 @@ const MAGIC_V1: &[u8; 8] = b"SCACHE01";
 /// of its header names. The cache keeps it with the entry, so that a response served from the
 /// cache looks as it did from the network. A pipeline puts it in the network response's
 /// extensions before [`crate::Cache::complete`]; stored responses carry it in theirs.
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_cache::WireForm;
+///
+/// let form = WireForm { reason: "Okay".into(), header_names: vec!["X-Request-ID".into()] };
+/// assert_eq!(form.spelling("x-request-id"), "X-Request-ID");
+/// assert_eq!(form.spelling("content-type"), "content-type");
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-request-id", "7".parse().unwrap());
+/// assert_eq!(form.pairs(&headers), [("X-Request-ID".to_owned(), "7".to_owned())]);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WireForm {
     /// The reason phrase as received (`""` for HTTP/2, which has none).
@@ -24,6 +36,8 @@ pub struct WireForm {
 
 impl WireForm {
     /// The spelling of `name` as received, or `name` itself.
+    ///
+    /// Example: see [`WireForm`].
     pub fn spelling<'a>(&'a self, name: &'a str) -> &'a str {
         self.header_names
             .iter()
@@ -32,6 +46,8 @@ impl WireForm {
     }
 
     /// `headers` as raw `(name, value)` pairs with the names spelled as received.
+    ///
+    /// Example: see [`WireForm`].
     pub fn pairs(&self, headers: &HeaderMap) -> Vec<(String, String)> {
         headers
             .iter()

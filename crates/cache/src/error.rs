@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// What kind of failure an [`Error`] is.
+///
+/// Example: see [`Error`].
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -18,6 +20,18 @@ pub enum ErrorKind {
 }
 
 /// An error of the HTTP cache.
+///
+/// ```
+/// use session_cache::{Cache, ErrorKind};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = dir.path().join("not-a-dir");
+/// std::fs::write(&file, b"").unwrap();
+/// let err = Cache::open(&file, None).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+/// assert_eq!(err.net_error(), "net::ERR_INVALID_ARGUMENT");
+/// ```
+/// A cache miss: see [`Cache`](crate::Cache).
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
@@ -27,11 +41,15 @@ pub struct Error {
 
 impl Error {
     /// The kind of failure.
+    ///
+    /// Example: see [`Error`].
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// Chromium's net error name for this failure, as Electron reports it.
+    ///
+    /// Example: see [`Error`].
     pub fn net_error(&self) -> &'static str {
         match self.kind {
             ErrorKind::CacheMiss => "net::ERR_CACHE_MISS",
@@ -86,4 +104,6 @@ impl std::error::Error for Error {
 }
 
 /// The crate's result type.
+///
+/// Example: see [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

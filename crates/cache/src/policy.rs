@@ -1,6 +1,68 @@
 //! The rules of RFC 9111 for a private cache, as functions over headers: storability (§3),
 //! freshness and age (§4.2), what a stored response may be reused for (§4), validation (§4.3),
 //! invalidation (§4.4).
+//!
+//! One response through every rule, as the cache applies them:
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//!
+//! use http::{HeaderMap, HeaderName, Method, StatusCode};
+//! use session_cache::directives::CacheControl;
+//! use session_cache::policy::*;
+//!
+//! fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+//!     pairs.iter().map(|(n, v)| (HeaderName::from_static(n), v.parse().unwrap())).collect()
+//! }
+//! let request = headers(&[("accept-language", "fr")]);
+//! let response = headers(&[
+//!     ("cache-control", "max-age=60, stale-while-revalidate=30"),
+//!     ("etag", "\"v1\""),
+//!     ("vary", "Accept-Language"),
+//!     ("connection", "x-hop"),
+//!     ("x-hop", "1"),
+//! ]);
+//! let req_cc = CacheControl::from_headers(&request);
+//! let res_cc = CacheControl::from_headers(&response);
+//!
+//! // §3: may it be stored, and under which secondary key?
+//! assert!(storable(&Method::GET, &req_cc, StatusCode::OK, &response, &res_cc));
+//! assert!(!storable(&Method::POST, &req_cc, StatusCode::OK, &response, &res_cc));
+//! assert!(heuristically_cacheable(StatusCode::NOT_FOUND) && understood(StatusCode::OK));
+//! let names = vary_names(&response).unwrap();
+//! assert_eq!(vary_value(&request, &names[0]).as_deref(), Some("fr"));
+//! let key = secondary_key(&request, &names);
+//! assert!(vary_matches(&request, &key));
+//! assert!(!vary_matches(&headers(&[("accept-language", "de")]), &key));
+//! let mut stored = response.clone();
+//! strip_unstorable(&mut stored); // hop-by-hop headers are not stored
+//! assert!(stored.get("x-hop").is_none() && stored.get("connection").is_none());
+//!
+//! // §4.2: fresh for 60 s, then 30 s of stale-while-revalidate, then validate.
+//! let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! let lifetime = freshness_lifetime(StatusCode::OK, &stored, &res_cc, t0);
+//! assert!(lifetime < MAX_HEURISTIC);
+//! let age = |secs| current_age(&stored, t0, t0, t0 + Duration::from_secs(secs));
+//! assert_eq!(age(10), Duration::from_secs(10));
+//! let plain = CacheControl::default();
+//! assert_eq!(usability(&res_cc, lifetime, age(10), &plain, false), Usability::Fresh);
+//! assert_eq!(usability(&res_cc, lifetime, age(70), &plain, false), Usability::StaleWhileRevalidate);
+//! assert_eq!(usability(&res_cc, lifetime, age(100), &plain, false), Usability::Validate);
+//! assert_eq!(age_header(age(70)), "70");
+//!
+//! // §4.3: validate with the ETag; a 304 updates the stored headers.
+//! assert_eq!(conditional_headers(&stored)["if-none-match"], "\"v1\"");
+//! merge_not_modified(&mut stored, &headers(&[("cache-control", "max-age=600")]));
+//! assert_eq!(stored["cache-control"], "max-age=600");
+//!
+//! // §4.4: a successful POST invalidates its target and a same-origin Location.
+//! let target = url::Url::parse("https://a.test/items").unwrap();
+//! let created = headers(&[("location", "/items/7"), ("content-location", "https://b.test/x")]);
+//! let urls = invalidated_urls(&Method::POST, StatusCode::CREATED, &target, &created);
+//! let urls: Vec<&str> = urls.iter().map(|u| u.as_str()).collect();
+//! assert_eq!(urls, ["https://a.test/items", "https://a.test/items/7"]);
+//! assert!(is_safe(&Method::GET) && !is_safe(&Method::POST));
+//! ```
 
 use std::time::{Duration, SystemTime};
 
@@ -14,9 +76,13 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use crate::directives::{self, CacheControl, split_list};
 
 /// The longest heuristic freshness lifetime given to a response (one week, like Firefox).
+///
+/// Example: see [the module's example](self) and [`freshness_lifetime`].
 pub const MAX_HEURISTIC: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Status codes that are heuristically cacheable (RFC 9110 §15.1).
+///
+/// Example: see [the module's example](self).
 pub fn heuristically_cacheable(status: StatusCode) -> bool {
     matches!(
         status.as_u16(),
@@ -25,6 +91,8 @@ pub fn heuristically_cacheable(status: StatusCode) -> bool {
 }
 
 /// Status codes whose semantics this cache understands (for `must-understand`, RFC 9111 §5.2.2.3).
+///
+/// Example: see [the module's example](self).
 pub fn understood(status: StatusCode) -> bool {
     matches!(
         status.as_u16(),
@@ -34,6 +102,8 @@ pub fn understood(status: StatusCode) -> bool {
 
 /// Whether a response to `method` may be stored by a private cache (RFC 9111 §3). Partial
 /// content (206) and 304 are never stored as a full response.
+///
+/// Example: see [the module's example](self).
 pub fn storable(
     method: &Method,
     req_cc: &CacheControl,
@@ -67,6 +137,8 @@ pub fn storable(
 }
 
 /// The header names a response varies on; `None` for `Vary: *` (never reusable).
+///
+/// Example: see [the module's example](self).
 pub fn vary_names(res_headers: &HeaderMap) -> Option<Vec<HeaderName>> {
     let mut names = Vec::new();
     for line in res_headers.get_all(VARY) {
@@ -86,6 +158,8 @@ pub fn vary_names(res_headers: &HeaderMap) -> Option<Vec<HeaderName>> {
 
 /// The normalised value of request header `name` that `Vary` compares: all lines combined,
 /// list items trimmed and joined by `,`; `None` when the header is absent (RFC 9111 §4.1).
+///
+/// Example: see [the module's example](self).
 pub fn vary_value(req_headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     let mut values = req_headers.get_all(name).iter().peekable();
     values.peek()?;
@@ -102,6 +176,8 @@ pub fn vary_value(req_headers: &HeaderMap, name: &HeaderName) -> Option<String> 
 }
 
 /// The request values selected by the response's `Vary`, to store with the response.
+///
+/// Example: see [the module's example](self).
 pub fn secondary_key(
     req_headers: &HeaderMap,
     names: &[HeaderName],
@@ -113,6 +189,8 @@ pub fn secondary_key(
 }
 
 /// Whether a request matches a stored secondary key.
+///
+/// Example: see [the module's example](self).
 pub fn vary_matches(req_headers: &HeaderMap, stored: &[(HeaderName, Option<String>)]) -> bool {
     stored
         .iter()
@@ -174,6 +252,8 @@ pub fn freshness_lifetime(
 }
 
 /// The current age of a stored response (RFC 9111 §4.2.3).
+///
+/// Example: see [the module's example](self).
 pub fn current_age(
     headers: &HeaderMap,
     request_time: SystemTime,
@@ -194,6 +274,8 @@ pub fn current_age(
 
 /// What a stored response may be used for, given the request (RFC 9111 §4.2, §4.2.4, §5.2.1;
 /// RFC 5861 §3).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usability {
     /// Fresh enough: serve without contacting the origin.
@@ -205,6 +287,8 @@ pub enum Usability {
 }
 
 /// Decides whether a stored response can be served for a request.
+///
+/// Example: see [the module's example](self).
 pub fn usability(
     res_cc: &CacheControl,
     lifetime: Duration,
@@ -248,6 +332,8 @@ pub fn usability(
 
 /// The conditional headers that validate a stored response (RFC 9111 §4.3.1): `If-None-Match`
 /// from `ETag`, `If-Modified-Since` from `Last-Modified`. Empty when it has no validator.
+///
+/// Example: see [the module's example](self).
 pub fn conditional_headers(stored: &HeaderMap) -> HeaderMap {
     let mut out = HeaderMap::new();
     if let Some(etag) = stored.get(ETAG) {
@@ -263,6 +349,8 @@ pub fn conditional_headers(stored: &HeaderMap) -> HeaderMap {
 
 /// Headers a cache never stores: hop-by-hop fields (RFC 9110 §7.6.1), those listed in
 /// `Connection`, and those named by `no-cache="..."` (RFC 9111 §3.1, §5.2.2.4).
+///
+/// Example: see [the module's example](self).
 pub fn strip_unstorable(headers: &mut HeaderMap) {
     let mut listed: Vec<HeaderName> = headers
         .get_all(CONNECTION)
@@ -311,6 +399,8 @@ pub fn strip_unstorable(headers: &mut HeaderMap) {
 /// Merges the headers of a 304 into the stored ones (RFC 9111 §3.2, §4.3.4): every field of
 /// the 304 replaces the stored field of that name, except `Content-Length` and fields that are
 /// never stored.
+///
+/// Example: see [the module's example](self).
 pub fn merge_not_modified(stored: &mut HeaderMap, not_modified: &HeaderMap) {
     let mut update = not_modified.clone();
     strip_unstorable(&mut update);
@@ -332,6 +422,8 @@ pub fn merge_not_modified(stored: &mut HeaderMap, not_modified: &HeaderMap) {
 }
 
 /// Whether a method is safe (RFC 9110 §9.2.1); responses to unsafe methods invalidate.
+///
+/// Example: see [the module's example](self).
 pub fn is_safe(method: &Method) -> bool {
     matches!(
         *method,
@@ -341,6 +433,8 @@ pub fn is_safe(method: &Method) -> bool {
 
 /// The URLs a response to an unsafe request invalidates (RFC 9111 §4.4): the target, and the
 /// same-origin `Location` and `Content-Location` targets, for a non-error status.
+///
+/// Example: see [the module's example](self).
 pub fn invalidated_urls(
     method: &Method,
     status: StatusCode,
@@ -366,6 +460,8 @@ pub fn invalidated_urls(
 }
 
 /// The `Age` header value to send with a response served from the cache.
+///
+/// Example: see [the module's example](self).
 pub fn age_header(age: Duration) -> HeaderValue {
     HeaderValue::from(age.as_secs().min(directives::DELTA_SECONDS_MAX))
 }

@@ -31,14 +31,28 @@ use crate::error::{Error, Result};
 use crate::writer::{self, BATCH, DiskWriter, EntryFile, Op, Shared};
 
 /// Chromium's default in-memory cache size (`kDefaultInMemoryCacheSize`, 10 MiB).
+///
+/// Example: see [`auto_disk_budget`].
 pub const DEFAULT_MEMORY_BUDGET: u64 = 10 * 1024 * 1024;
 /// Chromium's base disk cache size (`kDefaultCacheSize`, 80 MiB), from which the auto size is
 /// derived.
+///
+/// Example: see [`auto_disk_budget`].
 pub const DEFAULT_DISK_BASE: u64 = 80 * 1024 * 1024;
 
 /// Chromium's automatic disk cache size for `available` free bytes (`PreferredCacheSize`):
 /// 80% of free space when that is below 100 MiB, 80 MiB up to 800 MiB free, 10% of free space
 /// up to 2 GiB free, 200 MiB up to 20 GiB free, then 1% of free space, at most 2^31-1 bytes.
+///
+/// ```
+/// use session_cache::{Cache, DEFAULT_DISK_BASE, DEFAULT_MEMORY_BUDGET, auto_disk_budget};
+///
+/// const MIB: u64 = 1024 * 1024;
+/// assert_eq!(auto_disk_budget(50 * MIB), 40 * MIB); // 80% of a little free space
+/// assert_eq!(auto_disk_budget(500 * MIB), DEFAULT_DISK_BASE);
+/// assert_eq!(auto_disk_budget(100 * 1024 * MIB), 1024 * MIB); // 1% of 100 GiB
+/// assert_eq!(Cache::memory(None).budget(), DEFAULT_MEMORY_BUDGET);
+/// ```
 pub fn auto_disk_budget(available: u64) -> u64 {
     let base = DEFAULT_DISK_BASE;
     let size = if available < base * 10 / 8 {
@@ -740,6 +754,8 @@ enum Source {
 
 /// A body read from the cache, chunk by chunk (disk bodies in 64 KiB reads, so a large entry
 /// never sits in memory).
+///
+/// Example: see [`Cache`](crate::Cache) (the body of a validated response).
 pub struct StoredBody {
     source: Source,
     remaining: u64,
@@ -747,6 +763,11 @@ pub struct StoredBody {
 
 impl StoredBody {
     /// An empty body (a HEAD served from a stored GET, a synthesised 504).
+    ///
+    /// ```
+    /// use http_body::Body;
+    /// assert!(session_cache::StoredBody::empty().is_end_stream());
+    /// ```
     pub fn empty() -> StoredBody {
         StoredBody {
             source: Source::Memory {

@@ -3,9 +3,13 @@
 use std::fmt;
 
 /// The largest `id` a dictionary may declare (RFC 9842: 1024 characters).
+///
+/// Example: see [`parse_use_as_dictionary`].
 pub const MAX_ID_LEN: usize = 1024;
 
 /// What a `Use-As-Dictionary` header declares.
+///
+/// Example: see [`parse_use_as_dictionary`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UseAsDictionary {
     /// The `match` URL pattern (required).
@@ -17,6 +21,8 @@ pub struct UseAsDictionary {
 }
 
 /// Why a `Use-As-Dictionary` value is not a usable dictionary declaration.
+///
+/// Example: see [`parse_use_as_dictionary`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderError {
     value: String,
@@ -57,6 +63,21 @@ enum Member {
 /// `match` must be a string, `match-dest` an inner list of strings, `id` a string of at most
 /// 1024 characters, and `type`, when present, the token `raw` (other types are not dictionaries
 /// this client understands, as in Chromium).
+///
+/// ```
+/// use session_cache::dictionary::{MAX_ID_LEN, parse_use_as_dictionary};
+///
+/// let header = parse_use_as_dictionary(r#"match="/js/*", match-dest=("script"), id="v1", x=1"#).unwrap();
+/// assert_eq!(header.match_pattern, "/js/*");
+/// assert_eq!(header.match_dest, ["script"]);
+/// assert_eq!(header.id, "v1");
+///
+/// assert!(parse_use_as_dictionary(r#"id="v1""#).is_err()); // `match` is required
+/// assert!(parse_use_as_dictionary(r#"match="/*", type=zstd"#).is_err()); // only `raw`
+/// let long_id = format!(r#"match="/*", id="{}""#, "x".repeat(MAX_ID_LEN + 1));
+/// let err = parse_use_as_dictionary(&long_id).unwrap_err();
+/// assert!(err.to_string().starts_with("Use-As-Dictionary"));
+/// ```
 pub fn parse_use_as_dictionary(value: &str) -> Result<UseAsDictionary, HeaderError> {
     let err = |reason: &str| HeaderError {
         value: value.to_owned(),

@@ -49,6 +49,19 @@ pub use store::{
 
 /// The partition of the dictionary store a request reads and writes: the origin of the frame
 /// that makes it and the site of the top-level frame.
+///
+/// ```
+/// use session_cache::dictionary::{INVALID_KEY_MESSAGE, IsolationKey};
+///
+/// let key = IsolationKey::new("https://cdn.a.test:8443/frame.html", "https://www.b.test/").unwrap();
+/// assert_eq!(key.frame_origin(), "https://cdn.a.test:8443");
+/// assert_eq!(key.top_frame_site(), "https://b.test");
+/// let top = IsolationKey::top_level(&"https://www.a.test/page".parse().unwrap()).unwrap();
+/// assert_eq!((top.frame_origin(), top.top_frame_site()), ("https://www.a.test", "https://a.test"));
+///
+/// let err = IsolationKey::new("file:///x", "https://b.test").unwrap_err();
+/// assert_eq!(err.to_string(), INVALID_KEY_MESSAGE);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IsolationKey {
     frame_origin: String,
@@ -56,12 +69,16 @@ pub struct IsolationKey {
 }
 
 /// Electron's rejection of bad `frameOrigin` / `topFrameSite` values.
+///
+/// Example: see [`IsolationKey`].
 pub const INVALID_KEY_MESSAGE: &str = "Invalid URLs provided for frameOrigin or topFrameSite";
 
 impl IsolationKey {
     /// The key of a frame at `frame_origin` inside a top-level frame at `top_frame_site` (both
     /// URLs; only their origin and site are kept). Electron's message when either is not an
     /// http(s) URL.
+    ///
+    /// Example: see [`IsolationKey`].
     pub fn new(frame_origin: &str, top_frame_site: &str) -> Result<Self, DictionaryError> {
         let bad = || DictionaryError::InvalidKey(INVALID_KEY_MESSAGE.to_owned());
         let frame = Url::parse(frame_origin).map_err(|_| bad())?;
@@ -77,6 +94,8 @@ impl IsolationKey {
     }
 
     /// The key of a top-level request to `url` (the default when a fetch names no frame).
+    ///
+    /// Example: see [`IsolationKey`].
     pub fn top_level(url: &Url) -> Result<Self, DictionaryError> {
         Self::new(url.as_str(), url.as_str())
     }
@@ -89,11 +108,15 @@ impl IsolationKey {
     }
 
     /// The frame origin, serialized (`https://a.test`).
+    ///
+    /// Example: see [`IsolationKey`].
     pub fn frame_origin(&self) -> &str {
         &self.frame_origin
     }
 
     /// The top-frame site, serialized (`https://a.test`).
+    ///
+    /// Example: see [`IsolationKey`].
     pub fn top_frame_site(&self) -> &str {
         &self.top_frame_site
     }
@@ -101,6 +124,26 @@ impl IsolationKey {
 
 /// How long a dictionary from this response may be used: the response's remaining freshness
 /// (RFC 9842 section 2.1: dictionaries expire with the cached response).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// use http::{HeaderMap, StatusCode};
+/// use session_cache::dictionary::{allowed_for, expiration};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("cache-control", "max-age=3600".parse().unwrap());
+/// headers.insert("age", "600".parse().unwrap());
+/// let now = SystemTime::now();
+/// assert_eq!(expiration(StatusCode::OK, &headers, now, now), Duration::from_secs(3000));
+/// headers.insert("cache-control", "max-age=3600, no-store".parse().unwrap());
+/// assert_eq!(expiration(StatusCode::OK, &headers, now, now), Duration::ZERO);
+///
+/// // Dictionaries need a secure context.
+/// assert!(allowed_for(&"https://a.test/".parse().unwrap()));
+/// assert!(allowed_for(&"http://127.0.0.1:8080/".parse().unwrap()));
+/// assert!(!allowed_for(&"http://a.test/".parse().unwrap()));
+/// ```
 pub fn expiration(
     status: StatusCode,
     headers: &HeaderMap,
@@ -118,11 +161,15 @@ pub fn expiration(
 
 /// Whether a request to `url` may advertise or use dictionaries: RFC 9842 requires a secure
 /// context, so HTTPS, or plain HTTP to a loopback host.
+///
+/// Example: see [`expiration`].
 pub fn allowed_for(url: &Url) -> bool {
     Origin::from_url(url).is_potentially_trustworthy() && matches!(url.scheme(), "http" | "https")
 }
 
 /// Errors of the dictionary store.
+///
+/// Example: see [`IsolationKey`] and [`SharedDictionaries`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum DictionaryError {

@@ -18,6 +18,8 @@ use url::Url;
 const MAX_PARTS: usize = 256;
 
 /// Why a `match` pattern cannot be used.
+///
+/// Example: see [`DictionaryPattern`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatternError {
     pattern: String,
@@ -46,6 +48,23 @@ enum Part {
 }
 
 /// A compiled `match` pattern, bound to its dictionary's origin.
+///
+/// ```
+/// use session_cache::dictionary::DictionaryPattern;
+/// use url::Url;
+///
+/// let dictionary = Url::parse("https://a.test/app/v1.js").unwrap();
+/// let pattern = DictionaryPattern::compile("/app/:version/*.js?lang=*", &dictionary).unwrap();
+/// assert!(pattern.matches(&Url::parse("https://a.test/app/v2/main.js?lang=fr").unwrap()));
+/// assert!(!pattern.matches(&Url::parse("https://a.test/app/main.js?lang=fr").unwrap()));
+/// // Bound to the dictionary's origin.
+/// assert!(!pattern.matches(&Url::parse("https://b.test/app/v2/main.js?lang=fr").unwrap()));
+/// let relative = DictionaryPattern::compile("*.css", &dictionary).unwrap(); // relative to /app/
+/// assert!(relative.matches(&Url::parse("https://a.test/app/site.css").unwrap()));
+///
+/// let err = DictionaryPattern::compile("https://b.test/*", &dictionary).unwrap_err();
+/// assert!(err.to_string().contains("not usable"), "{err}");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DictionaryPattern {
     origin: url::Origin,
@@ -56,6 +75,8 @@ pub struct DictionaryPattern {
 
 impl DictionaryPattern {
     /// Compiles `pattern` relative to `dictionary_url`.
+    ///
+    /// Example: see [`DictionaryPattern`].
     pub fn compile(pattern: &str, dictionary_url: &Url) -> Result<Self, PatternError> {
         let err = |reason: &str| PatternError {
             pattern: pattern.to_owned(),
@@ -116,6 +137,8 @@ impl DictionaryPattern {
     }
 
     /// Whether `url` (same origin, matching path and query) is covered by the pattern.
+    ///
+    /// Example: see [`DictionaryPattern`].
     pub fn matches(&self, url: &Url) -> bool {
         if url.origin() != self.origin {
             return false;

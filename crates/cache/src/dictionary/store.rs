@@ -24,6 +24,16 @@ const INDEX: &str = "index.json";
 const EXT: &str = "dict";
 
 /// Bounds of a dictionary store.
+///
+/// ```
+/// use session_cache::dictionary::{DictionaryLimits, SharedDictionaries};
+///
+/// let mut limits = DictionaryLimits::default();
+/// assert_eq!(limits.max_dictionary_size, 100 * 1024 * 1024); // Chromium's
+/// limits.max_count = 10;
+/// let store = SharedDictionaries::memory(limits);
+/// assert_eq!(store.limits().max_count, 10);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DictionaryLimits {
@@ -53,6 +63,8 @@ impl Default for DictionaryLimits {
 
 /// A stored dictionary chosen for a request: what the request advertises and what decodes its
 /// response.
+///
+/// Example: see [`SharedDictionaries`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dictionary {
     /// SHA-256 of the bytes (sent in `Available-Dictionary`, checked against `dcb`/`dcz`).
@@ -64,6 +76,8 @@ pub struct Dictionary {
 }
 
 /// Electron's `SharedDictionaryInfo`.
+///
+/// Example: see [`SharedDictionaries`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DictionaryInfo {
     /// The `match` pattern as declared.
@@ -89,6 +103,8 @@ pub struct DictionaryInfo {
 }
 
 /// Electron's `SharedDictionaryUsageInfo`: bytes stored per isolation key.
+///
+/// Example: see [`SharedDictionaries`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DictionaryUsageInfo {
     /// The frame origin of the key.
@@ -163,6 +179,51 @@ enum Op {
 }
 
 /// The shared dictionaries of one session (RFC 9842). Cheap to clone; `Send + Sync`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// use session_cache::dictionary::{
+///     DictionaryLimits, IsolationKey, SharedDictionaries, parse_use_as_dictionary,
+/// };
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let url = url::Url::parse("https://a.test/app/v1.js").unwrap();
+/// let next = url::Url::parse("https://a.test/app/v2.js").unwrap();
+/// let key = IsolationKey::top_level(&url).unwrap();
+/// let header = parse_use_as_dictionary(r#"match="/app/*", id="app""#).unwrap();
+/// {
+///     let store = SharedDictionaries::open(dir.path(), DictionaryLimits::default()).unwrap();
+///     assert!(store.is_persistent());
+///     let hour = Duration::from_secs(3600);
+///     let stored = store.register(&key, &url, &header, "function app() {}".into(), SystemTime::now(), hour);
+///     assert_eq!(stored.unwrap().id, "app");
+///     store.flush(); // on disk before the next open
+/// }
+/// let store = SharedDictionaries::open(dir.path(), DictionaryLimits::default()).unwrap();
+/// let info = store.info(&key);
+/// assert_eq!((info[0].id.as_str(), info[0].size), ("app", 17));
+/// assert_eq!(info[0].match_pattern, "/app/*");
+/// assert_eq!(store.usage_info()[0].top_frame_site, "https://a.test");
+/// assert_eq!(store.total_size(), 17);
+/// let found = store.find(&key, &next, "script").unwrap();
+/// assert_eq!(found.bytes, "function app() {}");
+/// // Never offered under another top-frame site.
+/// let framed = IsolationKey::new("https://a.test", "https://b.test").unwrap();
+/// assert!(store.find(&framed, &next, "script").is_none());
+///
+/// assert_eq!(store.clear_where(|_, url| url.path().ends_with("/v1.js")), 1);
+/// assert_eq!(store.total_size(), 0);
+/// store.clear_for_key(&key);
+/// store.clear();
+/// assert!(store.usage_info().is_empty());
+///
+/// // A response with no freshness left is not a dictionary.
+/// let memory = SharedDictionaries::memory(DictionaryLimits::default());
+/// assert!(!memory.is_persistent());
+/// let stale = memory.register(&key, &url, &header, "x".into(), SystemTime::now(), Duration::ZERO);
+/// assert!(stale.is_err());
+/// ```
 #[derive(Clone)]
 pub struct SharedDictionaries {
     inner: Arc<Inner>,
@@ -220,6 +281,8 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 impl SharedDictionaries {
     /// A store in memory (in-memory partitions): nothing is written.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn memory(limits: DictionaryLimits) -> Self {
         SharedDictionaries {
             inner: Arc::new(Inner {
@@ -234,6 +297,8 @@ impl SharedDictionaries {
     /// file is missing, cut short or does not hash to what the index says are dropped, as are
     /// files the index does not know; an unreadable index is moved aside as
     /// `index.json.corrupt` and the store starts empty.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn open(dir: &Path, limits: DictionaryLimits) -> Result<Self, DictionaryError> {
         fs::create_dir_all(dir).map_err(|e| DictionaryError::io("create", dir, e))?;
         let index_path = dir.join(INDEX);
@@ -293,11 +358,15 @@ impl SharedDictionaries {
     }
 
     /// Whether the store keeps its dictionaries on disk (reads may then touch the disk).
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn is_persistent(&self) -> bool {
         self.inner.disk.is_some()
     }
 
     /// The limits the store enforces.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn limits(&self) -> &DictionaryLimits {
         &self.inner.limits
     }
@@ -335,6 +404,8 @@ impl SharedDictionaries {
     }
 
     /// Waits until every change made so far is on disk (no-op in memory).
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn flush(&self) {
         if self.inner.disk.is_none() {
             return;
@@ -348,6 +419,8 @@ impl SharedDictionaries {
     /// its body completed. `expiration` is the response's remaining freshness; a dictionary
     /// with none is not stored. A dictionary with the same key, `match` and `match-dest`
     /// replaces the earlier one.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn register(
         &self,
         key: &IsolationKey,
@@ -435,6 +508,8 @@ impl SharedDictionaries {
     /// with the longest `match`, then the most recently fetched. Reading a dictionary's file
     /// (disk stores, when it is not loaded) happens outside the store's lock; a file that no
     /// longer hashes to its entry drops the entry.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn find(&self, key: &IsolationKey, url: &Url, destination: &str) -> Option<Dictionary> {
         let now = SystemTime::now();
         let (token, hash, id, bytes) = {
@@ -528,6 +603,8 @@ impl SharedDictionaries {
     }
 
     /// `getSharedDictionaryUsageInfo`: bytes per isolation key.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn usage_info(&self) -> Vec<DictionaryUsageInfo> {
         let state = self.lock();
         let mut out: Vec<DictionaryUsageInfo> = Vec::new();
@@ -547,6 +624,8 @@ impl SharedDictionaries {
     }
 
     /// `getSharedDictionaryInfo`: the dictionaries of one isolation key.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn info(&self, key: &IsolationKey) -> Vec<DictionaryInfo> {
         self.lock()
             .entries
@@ -557,22 +636,30 @@ impl SharedDictionaries {
     }
 
     /// Bytes of all stored dictionaries.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn total_size(&self) -> u64 {
         self.lock().entries.iter().map(|e| e.row.size).sum()
     }
 
     /// `clearSharedDictionaryCache`.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn clear(&self) {
         self.clear_where(|_, _| true);
     }
 
     /// `clearSharedDictionaryCacheForIsolationKey`.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn clear_for_key(&self, key: &IsolationKey) {
         self.clear_where(|k, _| k == key);
     }
 
     /// Removes the dictionaries for which `pred(key, dictionary_url)` holds (the origin filter
     /// of `clear_data`); returns how many.
+    ///
+    /// Example: see [`SharedDictionaries`].
     pub fn clear_where(&self, pred: impl Fn(&IsolationKey, &Url) -> bool) -> usize {
         let mut state = self.lock();
         let tokens: Vec<String> = state
