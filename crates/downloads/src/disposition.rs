@@ -20,6 +20,8 @@ use base64::Engine as _;
 use encoding_rs::Encoding;
 
 /// The disposition type of a `Content-Disposition` header.
+///
+/// Example: see [`ContentDisposition`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DispositionType {
@@ -30,26 +32,66 @@ pub enum DispositionType {
 }
 
 /// Bits describing what the parser met, as Chromium's `ParseResultFlags` (same values).
+///
+/// Example: see [`ContentDisposition`].
 pub mod flags {
     /// A disposition type token was present.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_DISPOSITION_TYPE: u32 = 1;
     /// The type token was neither `inline` nor `attachment`.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_UNKNOWN_DISPOSITION_TYPE: u32 = 2;
     /// A usable `filename` parameter was found.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_FILENAME: u32 = 4;
     /// A usable `filename*` parameter was found.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_EXT_FILENAME: u32 = 8;
     /// The `filename` value held raw non-ASCII bytes.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_NON_ASCII_STRINGS: u32 = 16;
     /// The `filename` value held percent escapes.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_PERCENT_ENCODED_STRINGS: u32 = 32;
     /// The `filename` value held RFC 2047 encoded words.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_RFC2047_ENCODED_STRINGS: u32 = 64;
     /// The `filename` value starts with a single quote.
+    ///
+    /// Example: see [`ContentDisposition`](super::ContentDisposition).
     pub const HAS_SINGLE_QUOTED_FILENAME: u32 = 128;
 }
 
 /// A parsed `Content-Disposition` header.
+///
+/// ```
+/// use session_downloads::disposition::flags;
+/// use session_downloads::{ContentDisposition, DispositionType};
+///
+/// let cd = ContentDisposition::parse_str(r#"attachment; filename="a b.txt"; filename*=UTF-8''%E2%82%AC.txt"#);
+/// assert!(cd.is_attachment());
+/// assert_eq!(cd.filename, "€.txt"); // filename* wins
+/// assert_eq!(cd.parse_flags, flags::HAS_DISPOSITION_TYPE | flags::HAS_FILENAME | flags::HAS_EXT_FILENAME);
+///
+/// // RFC 2047 words, and raw bytes in the referrer's charset.
+/// let cd = ContentDisposition::parse_str("inline; filename==?UTF-8?B?w6l0w6kuanBn?=");
+/// assert_eq!((cd.disposition_type, cd.filename.as_str()), (DispositionType::Inline, "été.jpg"));
+/// assert_ne!(cd.parse_flags & flags::HAS_RFC2047_ENCODED_STRINGS, 0);
+/// let cd = ContentDisposition::parse(b"attachment; filename=\xe9t\xe9.txt", "windows-1252");
+/// assert_eq!(cd.filename, "été.txt");
+///
+/// // Unknown types count as attachment; nothing usable gives no name, never an error.
+/// let cd = ContentDisposition::parse_str("download; filename=x.bin");
+/// assert!(cd.is_attachment() && cd.parse_flags & flags::HAS_UNKNOWN_DISPOSITION_TYPE != 0);
+/// assert_eq!(ContentDisposition::parse_str(";;;").filename, "");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentDisposition {
     /// The disposition type.
@@ -66,6 +108,8 @@ impl ContentDisposition {
     /// `referrer_charset` (an encoding label such as `windows-1253`, or `""`) decodes raw
     /// non-ASCII bytes that are not UTF-8. Parsing never fails: an unusable header yields an
     /// empty `filename` and type `inline`.
+    ///
+    /// Example: see [`ContentDisposition`].
     pub fn parse(header: &[u8], referrer_charset: &str) -> Self {
         let mut flags = 0;
         let (disposition_type, params_start) = consume_type(header, &mut flags);
@@ -106,11 +150,15 @@ impl ContentDisposition {
 
     /// Parses a header value given as a string (each char below U+0100 taken as one byte when
     /// the string is not plain UTF-8 text from the wire; normally just its UTF-8 bytes).
+    ///
+    /// Example: see [`ContentDisposition`].
     pub fn parse_str(header: &str) -> Self {
         Self::parse(header.as_bytes(), "")
     }
 
     /// Whether the header asks for the body to be saved (`attachment`).
+    ///
+    /// Example: see [`ContentDisposition`].
     pub fn is_attachment(&self) -> bool {
         self.disposition_type == DispositionType::Attachment
     }

@@ -1,6 +1,8 @@
 //! The crate's error type.
 
 /// What went wrong, for matching without parsing messages.
+///
+/// Example: see [`Fetcher`](crate::Fetcher) (an unusable URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -23,6 +25,8 @@ pub enum ErrorKind {
 }
 
 /// An error of `session-downloads`; the message names the input that was wrong.
+///
+/// Example: see [`Fetcher`](crate::Fetcher) (an unusable URL) and [`Journal`](crate::Journal) (a damaged file).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -54,10 +58,14 @@ impl Error {
     }
 
     /// What kind of failure this is.
+    ///
+    /// Example: see [`Fetcher`](crate::Fetcher).
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 }
 
 /// `Result` with this crate's [`Error`].
+///
+/// Example: see [`Journal`](crate::Journal).
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -15,6 +15,8 @@ use crate::state::InterruptReason;
 
 /// A download request: `GET url` with these headers (the engine adds `Range`/`If-Range` and
 /// `Accept-Encoding: identity`).
+///
+/// Example: see [`Fetcher`].
 #[derive(Debug, Clone)]
 pub struct FetchRequest {
     /// The URL to get.
@@ -25,9 +27,13 @@ pub struct FetchRequest {
 
 /// The body of a response: chunks as they arrive. Not polling it stops reading from the
 /// socket (pause is backpressure).
+///
+/// Example: see [`Fetcher`].
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, FetchError>> + Send>>;
 
 /// A response to a [`FetchRequest`], redirects already followed.
+///
+/// Example: see [`Fetcher`].
 pub struct FetchResponse {
     /// Status code of the final response.
     pub status: u16,
@@ -50,6 +56,8 @@ impl std::fmt::Debug for FetchResponse {
 }
 
 /// A failed request or body read, with the interrupt reason it means for a download.
+///
+/// Example: see [`Fetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchError {
     /// What the download reports.
@@ -60,6 +68,8 @@ pub struct FetchError {
 
 impl FetchError {
     /// An error for a Chromium net error name (`net::ERR_CONNECTION_RESET` or without prefix).
+    ///
+    /// Example: see [`Fetcher`].
     pub fn from_net_error(name: &str, message: impl Into<String>) -> Self {
         FetchError {
             reason: reason_for_net_error(name),
@@ -77,6 +87,75 @@ impl std::fmt::Display for FetchError {
 impl std::error::Error for FetchError {}
 
 /// Issues download requests; implemented over the session's request pipeline.
+///
+/// A session's downloads use [`NetFetcher`](crate::NetFetcher) (see [`Downloads`](crate::Downloads));
+/// this one serves them from memory, and shows the `will-download` decisions and events:
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use futures_util::future::BoxFuture;
+/// use session_downloads::fetch::{BodyStream, FetchError, FetchRequest, FetchResponse, Fetcher};
+/// use session_downloads::{
+///     DownloadEvent, DownloadOptions, DownloadState, Downloads, DownloadsConfig, ErrorKind,
+///     InterruptReason, Journal, WillDownloadDecision,
+/// };
+///
+/// /// Serves `hello` for every URL, and fails `/reset` as a reset connection would.
+/// struct Memory;
+///
+/// impl Fetcher for Memory {
+///     fn fetch(&self, request: FetchRequest) -> BoxFuture<'static, Result<FetchResponse, FetchError>> {
+///         Box::pin(async move {
+///             if request.url.path() == "/reset" {
+///                 return Err(FetchError::from_net_error("net::ERR_CONNECTION_RESET", "reset"));
+///             }
+///             assert_eq!(request.headers["x-token"], "t1"); // DownloadOptions::headers
+///             let body: BodyStream = Box::pin(futures_util::stream::iter([Ok("hello".into())]));
+///             let headers = http::HeaderMap::new();
+///             Ok(FetchResponse { status: 200, headers, url_chain: vec![request.url], body })
+///         })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let dir = tempfile::tempdir().unwrap();
+/// let config = DownloadsConfig::new(Arc::new(Memory), Journal::in_memory(), dir.path());
+/// let downloads = Downloads::new(config.sync_on_complete(false));
+/// let elsewhere = dir.path().join("kept/greeting.txt");
+/// let target = elsewhere.clone();
+/// downloads.set_will_download_handler(Some(move |item: session_downloads::DownloadItem| {
+///     let target = target.clone();
+///     async move {
+///         match item.filename().as_str() {
+///             "secret.txt" => WillDownloadDecision::Cancel,
+///             "greeting.txt" => WillDownloadDecision::SaveTo(target),
+///             _ => WillDownloadDecision::Continue,
+///         }
+///     }
+/// }));
+/// let options = DownloadOptions { headers: vec![("X-Token".into(), "t1".into())] };
+///
+/// let item = downloads.download_url("https://a.test/greeting.txt", options.clone()).unwrap();
+/// let mut events = item.subscribe();
+/// assert_eq!(item.done().await, DownloadState::Completed);
+/// assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "hello");
+/// let last = std::iter::from_fn(|| events.try_recv().ok()).last();
+/// assert!(matches!(last, Some(DownloadEvent::Done { state: DownloadState::Completed, .. })));
+///
+/// let item = downloads.download_url("https://a.test/secret.txt", options.clone()).unwrap();
+/// assert_eq!(item.done().await, DownloadState::Cancelled);
+///
+/// let item = downloads.download_url("https://a.test/reset", options.clone()).unwrap();
+/// assert_eq!(item.done().await, DownloadState::Interrupted);
+/// assert_eq!(item.interrupt_reason(), Some(InterruptReason::NetworkDisconnected));
+/// assert!(item.can_resume());
+///
+/// let err = downloads.download_url("ftp://a.test/x", options).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidUrl);
+/// # }
+/// ```
 pub trait Fetcher: Send + Sync + 'static {
     /// Sends `request`; resolves once the final response head arrived. Dropping the future
     /// abandons the request.
@@ -86,6 +165,15 @@ pub trait Fetcher: Send + Sync + 'static {
 
 /// The interrupt reason for a Chromium net error name, the way Chromium's download code maps
 /// them (`ConvertNetErrorToInterruptReason`).
+///
+/// ```
+/// use session_downloads::InterruptReason;
+/// use session_downloads::fetch::reason_for_net_error;
+///
+/// assert_eq!(reason_for_net_error("net::ERR_CONNECTION_RESET"), InterruptReason::NetworkDisconnected);
+/// assert_eq!(reason_for_net_error("ERR_CERT_DATE_INVALID"), InterruptReason::ServerCertProblem);
+/// assert_eq!(reason_for_net_error("ERR_SOMETHING_NEW"), InterruptReason::NetworkFailed);
+/// ```
 pub fn reason_for_net_error(name: &str) -> InterruptReason {
     let name = name.strip_prefix("net::").unwrap_or(name);
     match name {

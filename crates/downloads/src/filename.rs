@@ -6,6 +6,34 @@
 //! sends, [`sanitize_filename`] reduces it to one plain path component: no separators, no `.` or
 //! `..`, no control or reserved characters, no Windows device names, at most
 //! [`MAX_FILENAME_BYTES`] bytes.
+//!
+//! ```
+//! use session_downloads::filename::*;
+//! use url::Url;
+//!
+//! let url = Url::parse("https://a.test/files/Annual%20report.tar.gz?x=1").unwrap();
+//! assert_eq!(filename_from_url(&url, ""), "Annual report.tar.gz");
+//! assert_eq!(extension_of("Annual report.tar.gz"), Some("tar.gz"));
+//! assert_eq!(extension_of("README"), None);
+//! assert_eq!(extension_for_mime("application/pdf; charset=binary"), Some("pdf"));
+//! assert_eq!(extension_for_mime("application/octet-stream"), None);
+//!
+//! // No name anywhere: Electron's default, with an extension from the type.
+//! let bare = Url::parse("https://a.test/").unwrap();
+//! assert_eq!(generate_filename(&bare, None, "image/png", ""), format!("{DEFAULT_NAME}.png"));
+//!
+//! // Whatever the server says, one plain component of bounded length.
+//! assert_eq!(sanitize_filename("../../etc/passwd"), "_.._etc_passwd");
+//! assert_eq!(sanitize_filename("CON.txt"), "_CON.txt");
+//! assert!(sanitize_filename(&"x".repeat(500)).len() <= MAX_FILENAME_BYTES);
+//!
+//! // Beside an existing file, `name (1).ext`; the bytes go to `<name>.part` first.
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("report.pdf"), b"old").unwrap();
+//! let target = unique_path(dir.path(), "report.pdf");
+//! assert_eq!(target, dir.path().join("report (1).pdf"));
+//! assert_eq!(temp_path_for(&target), dir.path().join(format!("report (1).pdf{TEMP_SUFFIX}")));
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -14,19 +42,27 @@ use url::Url;
 use crate::disposition::{ContentDisposition, percent_decode};
 
 /// The name used when neither the header nor the URL gives one (Electron passes `download`).
+///
+/// Example: see [the module's example](self).
 pub const DEFAULT_NAME: &str = "download";
 
 /// Longest generated file name in bytes, leaving room under the usual 255-byte limit for a
 /// ` (n)` uniquifier and the temporary file's suffix.
+///
+/// Example: see [the module's example](self).
 pub const MAX_FILENAME_BYTES: usize = 200;
 
 /// Suffix of the temporary file a download writes before it is renamed into place.
+///
+/// Example: see [the module's example](self).
 pub const TEMP_SUFFIX: &str = ".part";
 
 /// The file name Chromium would suggest for a response, sanitised.
 ///
 /// `content_disposition` is the raw header value, `mime_type` the response's type (may be
 /// empty), `referrer_charset` decodes non-UTF-8 bytes (may be empty).
+///
+/// Example: see [the module's example](self) and [the crate's](crate).
 pub fn generate_filename(
     url: &Url,
     content_disposition: Option<&[u8]>,
@@ -53,6 +89,8 @@ pub fn generate_filename(
 }
 
 /// Reduces any string to a safe single file name: never empty, never a path.
+///
+/// Example: see [the module's example](self).
 pub fn sanitize_filename(name: &str) -> String {
     let name = sanitize_component(name);
     if name.is_empty() {
@@ -67,6 +105,8 @@ fn finish(name: String) -> String {
 
 /// The last path segment of `url`, percent-decoded (UTF-8, else the referrer charset). Empty
 /// for URLs without a hierarchical path (`data:`, `about:`) or ending in `/`.
+///
+/// Example: see [the module's example](self).
 pub fn filename_from_url(url: &Url, referrer_charset: &str) -> String {
     if url.cannot_be_a_base() || url.scheme() == "data" || url.scheme() == "about" {
         return String::new();
@@ -127,6 +167,8 @@ fn avoid_reserved(name: String) -> String {
 }
 
 /// The extension of `name` without the dot, treating `.tar.gz`-style pairs as one.
+///
+/// Example: see [the module's example](self).
 pub fn extension_of(name: &str) -> Option<&str> {
     let dot = name.rfind('.')?;
     if dot == 0 || dot + 1 == name.len() {
@@ -169,6 +211,8 @@ fn truncate_name(name: &str, max: usize) -> String {
 
 /// The preferred extension for a MIME type (parameters ignored); `None` for unknown types and
 /// `application/octet-stream`, as Chromium adds none there.
+///
+/// Example: see [the module's example](self).
 pub fn extension_for_mime(mime_type: &str) -> Option<&'static str> {
     let essence = mime_type
         .split(';')
@@ -208,6 +252,8 @@ pub fn extension_for_mime(mime_type: &str) -> Option<&'static str> {
 
 /// `dir/name`, or `dir/stem (n).ext` for the first `n` whose file and temporary file are both
 /// free. The name is sanitised first, so the result is always directly inside `dir`.
+///
+/// Example: see [the module's example](self).
 pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let name = sanitize_filename(name);
     let candidate = dir.join(&name);
@@ -230,6 +276,8 @@ fn is_free(path: &Path) -> bool {
 }
 
 /// The temporary file beside `target` that holds the bytes until completion.
+///
+/// Example: see [the module's example](self).
 pub fn temp_path_for(target: &Path) -> PathBuf {
     let mut name = target.file_name().unwrap_or_default().to_os_string();
     name.push(TEMP_SUFFIX);

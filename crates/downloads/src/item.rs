@@ -12,6 +12,8 @@ use crate::manager::ManagerInner;
 use crate::state::{DownloadRecord, DownloadState, DownloadSummary, InterruptReason};
 
 /// What a download announces. Every start or resume of an item ends in exactly one `Done`.
+///
+/// Example: see [`Fetcher`](crate::Fetcher).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DownloadEvent {
@@ -42,6 +44,9 @@ pub enum DownloadEvent {
 }
 
 /// Why a resume had to start again from byte 0.
+///
+/// Example: see [`Downloads`](crate::Downloads); a restart is announced as
+/// [`DownloadEvent::Restarted`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -76,6 +81,8 @@ struct Phase {
 
 /// A cloneable handle on one download. All clones see the same item; the item lives while a
 /// transfer runs even when no handle is kept, and is released when it stops.
+///
+/// Example: see [`Downloads`](crate::Downloads) and [`Fetcher`](crate::Fetcher).
 #[derive(Clone)]
 pub struct DownloadItem {
     pub(crate) inner: Arc<ItemInner>,

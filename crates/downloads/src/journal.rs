@@ -30,9 +30,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::state::{DownloadRecord, DownloadState, InterruptReason};
 
 /// File name of the journal inside a persistent partition's directory.
+///
+/// Example: see [`Journal`].
 pub const FILE_NAME: &str = "Download Journal.json";
 
 /// Completed and cancelled items kept (oldest dropped first); interrupted ones are always kept.
+///
+/// Example: see [`Journal`].
 pub const MAX_FINISHED: usize = 1000;
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +46,39 @@ struct Document {
 }
 
 /// The records of a partition's downloads, persisted when the partition is.
+///
+/// ```
+/// use session_downloads::journal::{FILE_NAME, Journal};
+/// use session_downloads::{DownloadRecord, DownloadState, InterruptReason};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(FILE_NAME);
+/// {
+///     let journal = Journal::open(&path).unwrap();
+///     assert_eq!(journal.path(), Some(path.as_path()));
+///     let id = journal.allocate_id();
+///     let mut record = DownloadRecord::new(id, vec!["https://a.test/big.iso".into()]);
+///     record.received_bytes = 1 << 20; // checkpointed after an fsync of the temporary file
+///     journal.put(&record).unwrap(); // on disk when this returns
+///     assert_eq!(journal.get(id).unwrap().received_bytes, 1 << 20);
+/// } // the process "dies" with the download running
+///
+/// let journal = Journal::open(&path).unwrap();
+/// let found = &journal.records()[0];
+/// assert_eq!(found.state, DownloadState::Interrupted);
+/// assert_eq!(found.interrupt_reason, Some(InterruptReason::Crash));
+/// assert!(found.can_resume());
+/// assert!(journal.allocate_id() > found.id); // ids continue across runs
+/// journal.remove(found.id).unwrap();
+/// assert!(journal.records().is_empty());
+///
+/// // A damaged journal is moved aside rather than keeping the partition closed.
+/// std::fs::write(&path, b"{ not json").unwrap();
+/// assert!(Journal::open(&path).is_err());
+/// let (journal, warning) = Journal::open_or_reset(&path).unwrap();
+/// assert!(warning.is_some() && journal.records().is_empty());
+/// assert_eq!(Journal::in_memory().path(), None);
+/// ```
 #[derive(Debug)]
 pub struct Journal {
     path: Option<PathBuf>,
@@ -61,6 +98,8 @@ struct State {
 
 impl Journal {
     /// A journal kept in memory only (in-memory partitions).
+    ///
+    /// Example: see [`Journal`].
     pub fn in_memory() -> Self {
         Journal {
             path: None,
@@ -74,6 +113,8 @@ impl Journal {
     }
 
     /// Opens (or starts) the journal at `path`; the parent directory must exist.
+    ///
+    /// Example: see [`Journal`].
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let mut records = BTreeMap::new();
@@ -128,6 +169,8 @@ impl Journal {
     /// `<name>.corrupt`, replacing an earlier one) and an empty journal starts, with a warning
     /// saying so: a damaged history must not keep the partition from opening. Read errors still
     /// fail.
+    ///
+    /// Example: see [`Journal`].
     pub fn open_or_reset(path: impl Into<PathBuf>) -> Result<(Self, Option<String>)> {
         let path = path.into();
         match Journal::open(&path) {
@@ -146,6 +189,8 @@ impl Journal {
     }
 
     /// Where the journal is stored; `None` in memory.
+    ///
+    /// Example: see [`Journal`].
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -157,6 +202,8 @@ impl Journal {
     }
 
     /// A new id, never used before in this partition.
+    ///
+    /// Example: see [`Journal`].
     pub fn allocate_id(&self) -> u64 {
         let mut state = self.lock();
         let id = state.next_id;
@@ -165,11 +212,15 @@ impl Journal {
     }
 
     /// The record with `id`.
+    ///
+    /// Example: see [`Journal`].
     pub fn get(&self, id: u64) -> Option<DownloadRecord> {
         self.lock().records.get(&id).cloned()
     }
 
     /// All records, oldest first.
+    ///
+    /// Example: see [`Journal`].
     pub fn records(&self) -> Vec<DownloadRecord> {
         self.lock().records.values().cloned().collect()
     }
@@ -177,6 +228,8 @@ impl Journal {
     /// Stores `record` (insert or replace) and writes the journal; returns once a version
     /// holding the change is on disk. Blocks on the fsync, but not while holding the lock the
     /// readers take.
+    ///
+    /// Example: see [`Journal`].
     pub fn put(&self, record: &DownloadRecord) -> Result<()> {
         let encoded = {
             let mut state = self.lock();
@@ -191,6 +244,8 @@ impl Journal {
     }
 
     /// Forgets the record with `id` and writes the journal.
+    ///
+    /// Example: see [`Journal`].
     pub fn remove(&self, id: u64) -> Result<()> {
         let encoded = {
             let mut state = self.lock();

@@ -15,6 +15,8 @@ use crate::journal::Journal;
 use crate::state::{DownloadRecord, DownloadState, InterruptReason};
 
 /// What the `will-download` handler decides, before any byte is written.
+///
+/// Example: see [`Fetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WillDownloadDecision {
@@ -29,10 +31,14 @@ pub enum WillDownloadDecision {
 
 /// The async `will-download` handler: sees the item (URL, file name, MIME type, size known)
 /// and decides; the download waits for it.
+///
+/// Example: see [`Fetcher`].
 pub type WillDownloadHandler =
     Arc<dyn Fn(DownloadItem) -> BoxFuture<'static, WillDownloadDecision> + Send + Sync>;
 
 /// Options of [`Downloads::download_url`].
+///
+/// Example: see [`Fetcher`].
 #[derive(Debug, Clone, Default)]
 pub struct DownloadOptions {
     /// Extra request headers (also sent on resume).
@@ -40,6 +46,8 @@ pub struct DownloadOptions {
 }
 
 /// Options of [`Downloads::create_interrupted_download`] (Electron's names).
+///
+/// Example: see [`Downloads::create_interrupted_download`].
 #[derive(Debug, Clone, Default)]
 pub struct InterruptedDownloadOptions {
     /// Absolute path of the download.
@@ -309,7 +317,41 @@ impl Downloads {
     /// [`DownloadItem::resume`] continues it with a range request. A partial file is looked for
     /// beside `path` (`path.part`), then at `path` itself.
     ///
-    /// Example: see [`Downloads`].
+    /// ```
+    /// use std::sync::Arc;
+    /// use session_downloads::{
+    ///     DownloadState, Downloads, DownloadsConfig, InterruptedDownloadOptions, Journal, NetFetcher,
+    /// };
+    /// use session_net::{Net, NetConfig};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let fetcher = Arc::new(NetFetcher::new(Net::new(NetConfig::default()).unwrap()));
+    /// let downloads = Downloads::new(DownloadsConfig::new(fetcher, Journal::in_memory(), dir.path()));
+    /// let path = dir.path().join("big.iso");
+    /// std::fs::write(dir.path().join("big.iso.part"), vec![0u8; 1024]).unwrap(); // what arrived
+    /// let item = downloads
+    ///     .create_interrupted_download(InterruptedDownloadOptions {
+    ///         path: path.clone(),
+    ///         url_chain: vec!["https://a.test/big.iso".into()],
+    ///         offset: 1024,
+    ///         length: 4096,
+    ///         etag: Some("\"v7\"".into()),
+    ///         ..Default::default()
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(item.state(), DownloadState::Interrupted);
+    /// assert_eq!((item.received_bytes(), item.total_bytes()), (1024, 4096));
+    /// assert_eq!(item.etag(), "\"v7\"");
+    /// assert_eq!(item.save_path(), Some(path));
+    /// assert!(item.can_resume()); // `resume()` sends `Range: bytes=1024-` and `If-Range: "v7"`
+    ///
+    /// let relative = InterruptedDownloadOptions { path: "big.iso".into(), ..Default::default() };
+    /// assert!(downloads.create_interrupted_download(relative).await.is_err());
+    /// # }
+    /// ```
     pub async fn create_interrupted_download(
         &self,
         options: InterruptedDownloadOptions,

@@ -17,6 +17,8 @@ pub struct NetFetcher {
 
 impl NetFetcher {
     /// Downloads over `net`.
+    ///
+    /// Example: see [`Downloads`](crate::Downloads).
     pub fn new(net: Net) -> Self {
         NetFetcher { net }
     }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// Electron's download states.
+///
+/// Example: see [`DownloadRecord`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DownloadState {
@@ -20,6 +22,8 @@ pub enum DownloadState {
 
 impl DownloadState {
     /// Electron's string for the state.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn as_str(self) -> &'static str {
         match self {
             DownloadState::Progressing => "progressing",
@@ -30,6 +34,8 @@ impl DownloadState {
     }
 
     /// Whether the item has stopped (completed, cancelled or interrupted).
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn is_terminal(self) -> bool {
         self != DownloadState::Progressing
     }
@@ -42,6 +48,23 @@ impl std::fmt::Display for DownloadState {
 }
 
 /// Why a download was interrupted: Chromium's `DownloadInterruptReason`, same names and codes.
+///
+/// ```
+/// use session_downloads::InterruptReason;
+///
+/// let reason = InterruptReason::from_status(503);
+/// assert_eq!((reason.name(), reason.code()), ("SERVER_FAILED", 30));
+/// assert!(reason.is_resumable() && reason.is_transient());
+///
+/// let gone = InterruptReason::from_status(404);
+/// assert_eq!(gone, InterruptReason::ServerUnreachable);
+/// assert!(!gone.is_resumable()); // a missing resource cannot resume
+///
+/// let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+/// let reason = InterruptReason::from_io(&full);
+/// assert_eq!((reason.name(), reason.code()), ("FILE_NO_SPACE", 3));
+/// assert!(reason.is_resumable() && !reason.is_transient()); // once space is made
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
@@ -98,6 +121,8 @@ pub enum InterruptReason {
 
 impl InterruptReason {
     /// Chromium's numeric code.
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn code(self) -> u32 {
         use InterruptReason::*;
         match self {
@@ -129,6 +154,8 @@ impl InterruptReason {
     }
 
     /// Chromium's name (`NETWORK_FAILED`).
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn name(self) -> &'static str {
         use InterruptReason::*;
         match self {
@@ -162,6 +189,8 @@ impl InterruptReason {
     /// Whether `resume()` can pick the item up again: network and transient failures, server
     /// errors (5xx), a full disk once space is made. Cancellation, authorisation, certificate
     /// failures and a missing resource (404/410) cannot resume.
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn is_resumable(self) -> bool {
         use InterruptReason::*;
         !matches!(
@@ -178,6 +207,8 @@ impl InterruptReason {
 
     /// Whether the failure may go away by itself (worth an automatic retry): network errors, a
     /// truncated body, a server error, a transient file error.
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn is_transient(self) -> bool {
         use InterruptReason::*;
         matches!(
@@ -193,6 +224,8 @@ impl InterruptReason {
     }
 
     /// The reason for an HTTP error status of a download response.
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn from_status(status: u16) -> Self {
         match status {
             401 | 407 => InterruptReason::ServerUnauthorized,
@@ -204,6 +237,8 @@ impl InterruptReason {
     }
 
     /// The reason for a failed file operation.
+    ///
+    /// Example: see [`InterruptReason`].
     pub fn from_io(err: &std::io::Error) -> Self {
         use std::io::ErrorKind as K;
         match err.kind() {
@@ -225,6 +260,33 @@ impl std::fmt::Display for InterruptReason {
 
 /// Everything known about one download; what the journal stores, and what every accessor of a
 /// `DownloadItem` reads.
+///
+/// ```
+/// use session_downloads::{DownloadRecord, DownloadState, InterruptReason};
+///
+/// let mut record = DownloadRecord::new(7, vec![
+///     "https://a.test/latest".into(),
+///     "https://cdn.a.test/v2/app.zip".into(), // after a redirect
+/// ]);
+/// assert_eq!(record.url(), "https://cdn.a.test/v2/app.zip");
+/// assert_eq!(record.state, DownloadState::Progressing);
+/// assert!(!record.state.is_terminal() && record.can_resume());
+/// assert_eq!(record.temp_path(), None); // no save path yet
+///
+/// record.save_path = Some("/downloads/app.zip".into());
+/// assert_eq!(record.temp_path().unwrap(), std::path::Path::new("/downloads/app.zip.part"));
+/// record.total_bytes = 400;
+/// record.received_bytes = 100;
+/// assert_eq!(record.percent_complete(), 25);
+///
+/// record.state = DownloadState::Interrupted;
+/// record.interrupt_reason = Some(InterruptReason::NetworkFailed);
+/// assert!(record.state.is_terminal() && record.can_resume());
+/// let summary = record.summary();
+/// assert_eq!((summary.state.as_str(), summary.interrupt_reason), ("interrupted", Some("NETWORK_FAILED")));
+/// assert!(summary.can_resume);
+/// assert!(summary.start_time <= session_downloads::state::now_seconds());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadRecord {
@@ -274,6 +336,8 @@ pub struct DownloadRecord {
 
 impl DownloadRecord {
     /// A fresh record for `url_chain` starting now.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn new(id: u64, url_chain: Vec<String>) -> Self {
         DownloadRecord {
             id,
@@ -299,11 +363,15 @@ impl DownloadRecord {
 
     /// The URL the bytes come from: the last of the chain, as Chromium's `GetURL` (and so
     /// Electron's `getURL`).
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn url(&self) -> &str {
         self.url_chain.last().map(String::as_str).unwrap_or("")
     }
 
     /// Whether `resume()` may continue this item.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn can_resume(&self) -> bool {
         match self.state {
             DownloadState::Interrupted => self
@@ -315,6 +383,8 @@ impl DownloadRecord {
     }
 
     /// Percent complete, 0 when the total is unknown.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn percent_complete(&self) -> u32 {
         if self.state == DownloadState::Completed {
             return 100;
@@ -327,6 +397,8 @@ impl DownloadRecord {
     }
 
     /// The temporary file beside the save path.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn temp_path(&self) -> Option<PathBuf> {
         self.save_path
             .as_deref()
@@ -334,6 +406,8 @@ impl DownloadRecord {
     }
 
     /// The CLI/JSON summary of this record.
+    ///
+    /// Example: see [`DownloadRecord`].
     pub fn summary(&self) -> DownloadSummary {
         DownloadSummary {
             id: self.id,
@@ -362,6 +436,8 @@ impl DownloadRecord {
 
 /// The summary `ses download`/`ses downloads` print (CLI.md's shape, plus `interruptReason`
 /// and `restarts`).
+///
+/// Example: see [`DownloadRecord`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadSummary {
@@ -401,6 +477,8 @@ pub struct DownloadSummary {
 }
 
 /// Seconds since the Unix epoch, as Electron reports times.
+///
+/// Example: see [`DownloadRecord`].
 pub fn now_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
