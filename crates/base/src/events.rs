@@ -13,6 +13,7 @@
 //! let mut rx = events.subscribe();
 //! assert!(events.send(2));
 //! assert_eq!(rx.try_recv().unwrap(), 2);
+//! assert_eq!(events.receiver_count(), 1);
 //! ```
 
 use std::sync::OnceLock;
@@ -20,6 +21,8 @@ use std::sync::OnceLock;
 use tokio_sync::sync::broadcast;
 
 /// A broadcast sender whose channel is made on first subscription.
+///
+/// Example: see [the module's example](self).
 #[derive(Debug)]
 pub struct LazySender<T> {
     capacity: usize,
@@ -28,6 +31,8 @@ pub struct LazySender<T> {
 
 impl<T: Clone> LazySender<T> {
     /// A sender whose channel, once made, keeps `capacity` events per lagging receiver.
+    ///
+    /// Example: see [the module's example](self).
     pub const fn new(capacity: usize) -> Self {
         LazySender {
             capacity,
@@ -36,6 +41,8 @@ impl<T: Clone> LazySender<T> {
     }
 
     /// A receiver of the events sent from now on.
+    ///
+    /// Example: see [the module's example](self).
     pub fn subscribe(&self) -> broadcast::Receiver<T> {
         self.tx
             .get_or_init(|| broadcast::Sender::new(self.capacity))
@@ -43,11 +50,15 @@ impl<T: Clone> LazySender<T> {
     }
 
     /// How many receivers are alive.
+    ///
+    /// Example: see [the module's example](self).
     pub fn receiver_count(&self) -> usize {
         self.tx.get().map_or(0, broadcast::Sender::receiver_count)
     }
 
     /// Sends `event` to every receiver; false when there is none (the event is dropped).
+    ///
+    /// Example: see [the module's example](self).
     pub fn send(&self, event: T) -> bool {
         self.tx.get().is_some_and(|tx| tx.send(event).is_ok())
     }

@@ -41,6 +41,25 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Fsyncs the directory holding `path`, so that a rename or create in it is durable.
 ///
 /// A no-op on platforms where directories cannot be opened for syncing.
+///
+/// ```
+/// use std::io::Write;
+///
+/// use session_base::fs::{sync_parent, temp_sibling};
+///
+/// // What `atomic_write` does, for a file written in several steps.
+/// let dir = tempfile::tempdir().unwrap();
+/// let target = dir.path().join("journal.json");
+/// let tmp = temp_sibling(&target).unwrap();
+/// assert_eq!(tmp.parent(), target.parent());
+/// assert!(tmp.file_name().unwrap().to_str().unwrap().starts_with(".journal.json.tmp-"));
+/// let mut file = std::fs::File::create(&tmp).unwrap();
+/// file.write_all(b"[]").unwrap();
+/// file.sync_all().unwrap();
+/// std::fs::rename(&tmp, &target).unwrap();
+/// sync_parent(&target).unwrap(); // the rename is durable now
+/// assert!(temp_sibling(std::path::Path::new("/")).is_err()); // not a file path
+/// ```
 pub fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -58,6 +77,8 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
 }
 
 /// A fresh, unused name beside `path` for a temporary file: `.<name>.tmp-<pid>-<n>`.
+///
+/// Example: see [`sync_parent`].
 pub fn temp_sibling(path: &Path) -> io::Result<PathBuf> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {

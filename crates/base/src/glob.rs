@@ -10,6 +10,7 @@
 //! assert!(g.matches("https://www.example.com/a"));
 //! assert!(!g.matches("https://example.com/a"));
 //! assert!(Glob::literal_except_star("/a?b*").matches("/a?bc"));
+//! assert_eq!(g.longest_literal(), b".example.com/"); // what an index can look up
 //! ```
 
 /// One unit of a compiled glob.
@@ -21,6 +22,8 @@ enum Tok {
 }
 
 /// A compiled glob; matching is linear in practice (backtracking only to the last `*`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Glob {
     toks: Vec<Tok>,
@@ -28,6 +31,8 @@ pub struct Glob {
 
 impl Glob {
     /// `*`, `?` and `\` escapes, as in `include_globs`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn new(pattern: &str) -> Glob {
         let mut toks = Vec::with_capacity(pattern.len());
         let mut bytes = pattern.bytes();
@@ -50,6 +55,8 @@ impl Glob {
     }
 
     /// Only `*` is special; `?` and `\` match themselves (match-pattern paths).
+    ///
+    /// Example: see [the module's example](self).
     pub fn literal_except_star(pattern: &str) -> Glob {
         let mut toks = Vec::with_capacity(pattern.len());
         for b in pattern.bytes() {
@@ -65,6 +72,8 @@ impl Glob {
     }
 
     /// The longest run of literal bytes (used by indexes to pick a cheap pre-check).
+    ///
+    /// Example: see [the module's example](self).
     pub fn longest_literal(&self) -> Vec<u8> {
         let mut best: Vec<u8> = Vec::new();
         let mut cur: Vec<u8> = Vec::new();
@@ -83,6 +92,8 @@ impl Glob {
     }
 
     /// Whether the whole of `text` matches.
+    ///
+    /// Example: see [the module's example](self).
     pub fn matches(&self, text: &str) -> bool {
         let text = text.as_bytes();
         let toks = &self.toks;

@@ -1,6 +1,8 @@
 //! Small pieces of HTTP header syntax (RFC 9110 §5.6) shared by the header parsers.
 
 /// `s` without leading and trailing optional whitespace (spaces and tabs).
+///
+/// Example: see [`split_unquoted`].
 pub fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', tail @ ..] = s {
         s = tail;
@@ -16,10 +18,16 @@ pub fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// skipping elements that are empty: `a, "b,c" ,,d` split on `,` gives `a`, `"b,c"`, `d`.
 ///
 /// ```
-/// use session_base::header::split_unquoted;
+/// use session_base::header::{split_unquoted, trim_ows};
 ///
 /// let parts: Vec<&[u8]> = split_unquoted(br#"a, "b,c" ,,d"#, b',').collect();
 /// assert_eq!(parts, [&b"a"[..], br#""b,c""#, b"d"]);
+///
+/// let mut rest = split_unquoted(b"first; bad; worse", b';');
+/// assert_eq!(rest.next(), Some(&b"first"[..]));
+/// rest.clear(); // stop at the first malformed element
+/// assert_eq!(rest.next(), None);
+/// assert_eq!(trim_ows(b" \tvalue "), b"value");
 /// ```
 pub fn split_unquoted(line: &[u8], delimiter: u8) -> SplitUnquoted<'_> {
     SplitUnquoted {
@@ -29,6 +37,8 @@ pub fn split_unquoted(line: &[u8], delimiter: u8) -> SplitUnquoted<'_> {
 }
 
 /// The iterator of [`split_unquoted`].
+///
+/// Example: see [`split_unquoted`].
 #[derive(Clone, Debug)]
 pub struct SplitUnquoted<'a> {
     rest: &'a [u8],
@@ -37,6 +47,8 @@ pub struct SplitUnquoted<'a> {
 
 impl SplitUnquoted<'_> {
     /// Drops the elements not yet returned (for parsers that stop at the first malformed one).
+    ///
+    /// Example: see [`split_unquoted`].
     pub fn clear(&mut self) {
         self.rest = &[];
     }

@@ -21,12 +21,16 @@
 //! assert_eq!(rules.map("a.test", 80), Mapping::To { host: "127.0.0.1".into(), port: 80 });
 //! assert_eq!(rules.map("gone.test", 443), Mapping::NotFound);
 //! assert_eq!(rules.map("example.com", 443), Mapping::Unchanged);
+//! assert!(!rules.is_empty() && HostRules::default().is_empty());
+//! assert!("MAP onlyonehost".parse::<HostRules>().is_err());
 //! ```
 
 use std::fmt;
 use std::str::FromStr;
 
 /// A parsed rule list; the empty list maps nothing.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostRules {
     rules: Vec<Rule>,
@@ -45,6 +49,8 @@ enum Target {
 }
 
 /// What the rules say about one `host:port`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mapping {
     /// No rule applies: resolve the host as it is.
@@ -62,6 +68,8 @@ pub enum Mapping {
 }
 
 /// A rule list that could not be parsed; the message names the offending rule.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostRulesError(String);
 
@@ -166,11 +174,15 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 
 impl HostRules {
     /// Whether the list has no rules.
+    ///
+    /// Example: see [the module's example](self).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
 
     /// What the rules say about `host` (lower-case, IPv6 without brackets) at `port`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn map(&self, host: &str, port: u16) -> Mapping {
         if self.rules.is_empty() {
             return Mapping::Unchanged;

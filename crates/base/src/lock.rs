@@ -5,6 +5,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Name of the lock file inside a partition's directory.
+///
+/// Example: see [`PartitionLock`].
 pub const LOCK_FILE_NAME: &str = "LOCK";
 
 /// An exclusive, advisory lock on a partition directory (`<dir>/LOCK`), held until dropped.
@@ -14,10 +16,11 @@ pub const LOCK_FILE_NAME: &str = "LOCK";
 /// so only a second process (or a second registry) ever meets a held lock.
 ///
 /// ```
-/// use session_base::lock::{LockError, PartitionLock};
+/// use session_base::lock::{LOCK_FILE_NAME, LockError, PartitionLock};
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let held = PartitionLock::acquire(dir.path()).unwrap();
+/// assert_eq!(held.path(), dir.path().join(LOCK_FILE_NAME));
 /// assert!(matches!(PartitionLock::acquire(dir.path()), Err(LockError::InUse { .. })));
 /// drop(held);
 /// assert!(PartitionLock::acquire(dir.path()).is_ok());
@@ -29,6 +32,8 @@ pub struct PartitionLock {
 }
 
 /// Why a partition lock could not be taken.
+///
+/// Example: see [`PartitionLock`].
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another process (or another registry in this one) holds the partition open.
@@ -52,6 +57,8 @@ pub enum LockError {
 
 impl PartitionLock {
     /// Creates `dir` if needed and takes the exclusive lock on `dir/LOCK` without waiting.
+    ///
+    /// Example: see [`PartitionLock`].
     pub fn acquire(dir: &Path) -> Result<Self, LockError> {
         let io_err = |source| LockError::Io {
             dir: dir.to_path_buf(),
@@ -77,6 +84,8 @@ impl PartitionLock {
     }
 
     /// The lock file's path.
+    ///
+    /// Example: see [`PartitionLock`].
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -1,7 +1,9 @@
 //! Origins and sites, as the web platform and Chromium define them.
 //!
 //! ```
-//! use session_base::origin::{Origin, Site, is_loopback_host, registrable_domain};
+//! use session_base::origin::{
+//!     Origin, Site, default_port, is_loopback_host, is_public_suffix, registrable_domain,
+//! };
 //! use url::Url;
 //!
 //! let url = Url::parse("https://www.Example.co.uk:8443/a?b").unwrap();
@@ -15,6 +17,10 @@
 //! assert!(Origin::parse("https://example.com/path").is_err());
 //! assert!(Origin::parse("http://127.0.0.1:3000").unwrap().is_potentially_trustworthy());
 //! assert!(is_loopback_host("app.localhost"));
+//! assert_eq!(origin.host(), Some("www.example.co.uk"));
+//! assert!(is_public_suffix("co.uk") && !is_public_suffix("example.co.uk"));
+//! assert_eq!((default_port("https"), default_port("app")), (Some(443), None));
+//! assert!(Site::try_from_url(&Url::parse("data:text/plain,x").unwrap()).is_none());
 //! ```
 
 use std::fmt;
@@ -24,6 +30,8 @@ use url::{Host, Url};
 /// is an IP address, a public suffix itself, or has no registrable part (`localhost`).
 ///
 /// The host is expected lower-case and without a trailing dot.
+///
+/// Example: see [the module's example](self).
 pub fn registrable_domain(host: &str) -> Option<&str> {
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
@@ -36,12 +44,16 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 }
 
 /// Whether `host` is itself a public suffix (`com`, `co.uk`, `github.io`).
+///
+/// Example: see [the module's example](self).
 pub fn is_public_suffix(host: &str) -> bool {
     psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes().len() == host.len())
 }
 
 /// A tuple origin: scheme, host and port, or an opaque origin (`data:`, `file:` ...); the
 /// [module example](self) shows it.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// An opaque origin, equal to no other.
@@ -59,6 +71,8 @@ pub enum Origin {
 
 impl Origin {
     /// The origin of `url`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn from_url(url: &Url) -> Self {
         match url.origin() {
             url::Origin::Opaque(_) => Origin::Opaque,
@@ -72,6 +86,8 @@ impl Origin {
 
     /// Parses an origin string such as `https://example.com`; anything with a path, query or
     /// fragment beyond `/`, or an opaque origin, is refused with a message naming the input.
+    ///
+    /// Example: see [the module's example](self).
     pub fn parse(s: &str) -> Result<Self, String> {
         let url = Url::parse(s).map_err(|_| format!("Invalid origin: '{s}'"))?;
         let origin = Origin::from_url(&url);
@@ -82,6 +98,8 @@ impl Origin {
     }
 
     /// The host, for tuple origins.
+    ///
+    /// Example: see [the module's example](self).
     pub fn host(&self) -> Option<&str> {
         match self {
             Origin::Opaque => None,
@@ -90,6 +108,8 @@ impl Origin {
     }
 
     /// Whether the origin is potentially trustworthy: https/wss, or a loopback host.
+    ///
+    /// Example: see [the module's example](self).
     pub fn is_potentially_trustworthy(&self) -> bool {
         match self {
             Origin::Opaque => false,
@@ -117,6 +137,8 @@ impl fmt::Display for Origin {
 
 /// A schemeful site: scheme plus registrable domain (or the whole host when it has none); the
 /// [module example](self) shows it.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Site {
     /// Lower-case scheme.
@@ -127,6 +149,8 @@ pub struct Site {
 
 impl Site {
     /// The site of `url`, or `None` for URLs without a host.
+    ///
+    /// Example: see [the module's example](self).
     pub fn try_from_url(url: &Url) -> Option<Self> {
         let host = match url.host()? {
             Host::Domain(d) => d.to_ascii_lowercase(),
@@ -141,6 +165,8 @@ impl Site {
     }
 
     /// The site of `url`; URLs without a host get an empty domain.
+    ///
+    /// Example: see [the module's example](self).
     pub fn from_url(url: &Url) -> Self {
         Self::try_from_url(url).unwrap_or_else(|| Site {
             scheme: url.scheme().to_owned(),
@@ -156,6 +182,8 @@ impl fmt::Display for Site {
 }
 
 /// The default port of a special scheme.
+///
+/// Example: see [the module's example](self).
 pub fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" | "ws" => Some(80),
@@ -166,6 +194,8 @@ pub fn default_port(scheme: &str) -> Option<u16> {
 }
 
 /// Whether `host` names the local machine: `localhost`, `*.localhost`, 127.0.0.0/8 or `[::1]`.
+///
+/// Example: see [the module's example](self).
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_end_matches('.');
     if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {

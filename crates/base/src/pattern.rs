@@ -31,6 +31,15 @@ use url::{Host, Url};
 use crate::glob::Glob;
 
 /// Which schemes a pattern may name and match (Chromium's `valid_schemes` mask).
+///
+/// ```
+/// use session_base::pattern::{MatchPattern, Schemes};
+///
+/// let web = Schemes::HTTP.union(Schemes::HTTPS);
+/// assert!(web.allows("https") && !web.allows("file"));
+/// assert!(Schemes::ALL.allows("chrome-extension") && Schemes::NAMED.allows("ws"));
+/// assert!(MatchPattern::parse_with("file:///*", web).is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Schemes(u32);
 
@@ -51,39 +60,69 @@ const NAMED: &[(&str, u32)] = &[
 
 impl Schemes {
     /// `http`.
+    ///
+    /// Example: see [`Schemes`].
     pub const HTTP: Schemes = Schemes(1 << 0);
     /// `https`.
+    ///
+    /// Example: see [`Schemes`].
     pub const HTTPS: Schemes = Schemes(1 << 1);
     /// `file`.
+    ///
+    /// Example: see [`Schemes`].
     pub const FILE: Schemes = Schemes(1 << 2);
     /// `ftp`.
+    ///
+    /// Example: see [`Schemes`].
     pub const FTP: Schemes = Schemes(1 << 3);
     /// `chrome` (WebUI).
+    ///
+    /// Example: see [`Schemes`].
     pub const CHROME_UI: Schemes = Schemes(1 << 4);
     /// `chrome-extension`.
+    ///
+    /// Example: see [`Schemes`].
     pub const EXTENSION: Schemes = Schemes(1 << 5);
     /// `filesystem`.
+    ///
+    /// Example: see [`Schemes`].
     pub const FILESYSTEM: Schemes = Schemes(1 << 6);
     /// `ws`.
+    ///
+    /// Example: see [`Schemes`].
     pub const WS: Schemes = Schemes(1 << 7);
     /// `wss`.
+    ///
+    /// Example: see [`Schemes`].
     pub const WSS: Schemes = Schemes(1 << 8);
     /// `data`.
+    ///
+    /// Example: see [`Schemes`].
     pub const DATA: Schemes = Schemes(1 << 9);
     /// `uuid-in-package`.
+    ///
+    /// Example: see [`Schemes`].
     pub const UUID_IN_PACKAGE: Schemes = Schemes(1 << 10);
     /// Every named scheme (Chromium's `kAllSchemes` in its tests).
+    ///
+    /// Example: see [`Schemes`].
     pub const NAMED: Schemes = Schemes((1 << 11) - 1);
     /// Any scheme at all, `about:` and `javascript:` included (`SCHEME_ALL`; Electron's
     /// `webRequest` filters).
+    ///
+    /// Example: see [`Schemes`].
     pub const ALL: Schemes = Schemes(u32::MAX);
 
     /// The union of two masks.
+    ///
+    /// Example: see [`Schemes`].
     pub const fn union(self, other: Schemes) -> Schemes {
         Schemes(self.0 | other.0)
     }
 
     /// Whether `scheme` is allowed by this mask.
+    ///
+    /// Example: see [`Schemes`].
     pub fn allows(self, scheme: &str) -> bool {
         if self == Schemes::ALL {
             return true;
@@ -110,6 +149,8 @@ impl Schemes {
 }
 
 /// Why a pattern did not parse: Chromium's `URLPattern::ParseResult` values.
+///
+/// Example: see [`PatternError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PatternErrorKind {
     /// No `:` at all.
@@ -132,6 +173,8 @@ pub enum PatternErrorKind {
 
 impl PatternErrorKind {
     /// Chromium's name for it (`kEmptyHost`), as conformance data spells it.
+    ///
+    /// Example: see [`PatternError`].
     pub fn chromium_name(self) -> &'static str {
         match self {
             PatternErrorKind::MissingSchemeSeparator => "kMissingSchemeSeparator",
@@ -146,6 +189,8 @@ impl PatternErrorKind {
     }
 
     /// Chromium's message for it (`Host can not be empty.`).
+    ///
+    /// Example: see [`PatternError`].
     pub fn message(self) -> &'static str {
         match self {
             PatternErrorKind::MissingSchemeSeparator => "Missing scheme separator.",
@@ -161,6 +206,17 @@ impl PatternErrorKind {
 }
 
 /// A pattern that did not parse, with the pattern itself.
+///
+/// ```
+/// use session_base::pattern::{MatchPattern, PatternErrorKind};
+///
+/// let err = MatchPattern::parse("https:///path").unwrap_err();
+/// assert_eq!(err.kind, PatternErrorKind::EmptyHost);
+/// assert_eq!(err.kind.chromium_name(), "kEmptyHost");
+/// assert_eq!(err.kind.message(), "Host can not be empty.");
+/// assert_eq!(err.to_string(), "URL pattern 'https:///path' is malformed: Host can not be empty.");
+/// assert_eq!(MatchPattern::parse("https://a.test:99999/").unwrap_err().kind, PatternErrorKind::InvalidPort);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("URL pattern '{pattern}' is malformed: {}", kind.message())]
 pub struct PatternError {
@@ -196,6 +252,30 @@ fn scheme_has_ports(scheme: &str) -> bool {
 }
 
 /// A parsed Chrome match pattern.
+///
+/// ```
+/// use session_base::pattern::{MatchPattern, Schemes};
+/// use url::Url;
+///
+/// let p = MatchPattern::parse("*://*.example.com:8080/api/*").unwrap();
+/// assert_eq!((p.scheme(), p.host(), p.port(), p.path()), ("*", "example.com", Some(8080), "/api/*"));
+/// assert!(p.match_subdomains() && !p.match_all_urls());
+/// assert_eq!(p.explicit_schemes(), ["http", "https"]);
+/// assert_eq!(p.convert_to_explicit_schemes()[1].to_string(), "https://*.example.com:8080/api/*");
+/// assert!(p.matches_scheme("https") && !p.matches_scheme("ws"));
+/// assert!(p.matches_host("cdn.example.com") && p.matches_path("/api/v1?x=1"));
+/// assert!(p.matches(&Url::parse("http://example.com:8080/api/").unwrap()));
+///
+/// // Set operations, as Chromium's permission code uses them.
+/// let all = MatchPattern::all_urls(Schemes::ALL);
+/// assert!(all.match_all_urls() && all.contains(&p) && all.overlaps(&p));
+/// let one = MatchPattern::parse("https://www.example.com:8080/api/v2").unwrap();
+/// assert!(one.matches_single_origin() && !p.matches_single_origin());
+/// assert_eq!(p.intersection(&one), Some(one.clone()));
+/// assert!(all.matches_effective_tld(false, false) && !p.matches_effective_tld(false, false));
+/// let web = MatchPattern::parse_with("*://*/*", Schemes::HTTP.union(Schemes::HTTPS)).unwrap();
+/// assert_eq!(web.valid_schemes(), Schemes::HTTP.union(Schemes::HTTPS));
+/// ```
 #[derive(Clone, Debug)]
 pub struct MatchPattern {
     valid: Schemes,
@@ -231,12 +311,16 @@ impl std::str::FromStr for MatchPattern {
 
 impl MatchPattern {
     /// Parses with every scheme allowed, as Electron's `webRequest` filters do.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn parse(pattern: &str) -> Result<MatchPattern, PatternError> {
         MatchPattern::parse_with(pattern, Schemes::ALL)
     }
 
     /// Parses allowing only the schemes in `valid` (content scripts and host permissions use
     /// narrower masks).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn parse_with(pattern: &str, valid: Schemes) -> Result<MatchPattern, PatternError> {
         parse(pattern, valid).map_err(|kind| PatternError {
             pattern: pattern.to_owned(),
@@ -245,6 +329,8 @@ impl MatchPattern {
     }
 
     /// `<all_urls>` over the given schemes.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn all_urls(valid: Schemes) -> MatchPattern {
         MatchPattern {
             valid,
@@ -259,41 +345,57 @@ impl MatchPattern {
     }
 
     /// The scheme (`*` for http-or-https and for `<all_urls>`).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn scheme(&self) -> &str {
         &self.scheme
     }
 
     /// The canonical host without the `*.` prefix; empty for "any host".
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn host(&self) -> &str {
         &self.host
     }
 
     /// Whether subdomains of [`host`](Self::host) match too (`*.`).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn match_subdomains(&self) -> bool {
         self.match_subdomains
     }
 
     /// Whether this is `<all_urls>`.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn match_all_urls(&self) -> bool {
         self.match_all_urls
     }
 
     /// The port, or `None` for any port.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn port(&self) -> Option<u16> {
         self.port
     }
 
     /// The path glob (path and query; only `*` is special).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The schemes this pattern was parsed with.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn valid_schemes(&self) -> Schemes {
         self.valid
     }
 
     /// Whether `scheme` is one this pattern matches.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches_scheme(&self, scheme: &str) -> bool {
         if !self.valid.allows(scheme) {
             return false;
@@ -306,6 +408,8 @@ impl MatchPattern {
 
     /// Whether `url` matches (for `filesystem:` URLs, their inner URL's origin and the joined
     /// path).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches(&self, url: &Url) -> bool {
         match UrlParts::of(url) {
             Some(parts) => self.matches_parts(&parts),
@@ -333,6 +437,8 @@ impl MatchPattern {
     }
 
     /// Whether `host` (canonical, as a URL's host) matches the host part.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches_host(&self, host: &str) -> bool {
         let is_ip = host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok();
         self.host_matches(&host.to_ascii_lowercase(), is_ip)
@@ -357,6 +463,8 @@ impl MatchPattern {
     }
 
     /// Whether the path-and-query `test` matches the path glob (`/foo` also matches `/foo/*`).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches_path(&self, test: &str) -> bool {
         if test.len() + 2 == self.path.len()
             && self.path.starts_with(test)
@@ -368,6 +476,8 @@ impl MatchPattern {
     }
 
     /// The schemes this pattern matches, spelled out (`*` becomes `http`, `https`).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn explicit_schemes(&self) -> Vec<&str> {
         if self.scheme != "*" && !self.match_all_urls && self.valid.allows(&self.scheme) {
             return vec![self.scheme.as_str()];
@@ -379,6 +489,8 @@ impl MatchPattern {
     }
 
     /// One pattern per explicit scheme (`<all_urls>` becomes `http://*/*`, `file:///*` ...).
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn convert_to_explicit_schemes(&self) -> Vec<MatchPattern> {
         self.explicit_schemes()
             .into_iter()
@@ -392,6 +504,8 @@ impl MatchPattern {
     }
 
     /// Whether some URL matches both patterns.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn overlaps(&self, other: &MatchPattern) -> bool {
         if self.match_all_urls || other.match_all_urls {
             return true;
@@ -412,6 +526,8 @@ impl MatchPattern {
     }
 
     /// Whether every URL `other` matches is matched by this pattern.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn contains(&self, other: &MatchPattern) -> bool {
         if self.match_all_urls && self.valid.contains(other.valid) {
             return true;
@@ -427,6 +543,8 @@ impl MatchPattern {
     }
 
     /// The pattern matching exactly the URLs both match, when Chromium can express it.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn intersection(&self, other: &MatchPattern) -> Option<MatchPattern> {
         let valid = self.valid.intersect(other.valid);
         if self.match_all_urls && other.match_all_urls {
@@ -483,6 +601,8 @@ impl MatchPattern {
     }
 
     /// Whether the pattern is one scheme, one host, no subdomains.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches_single_origin(&self) -> bool {
         !self.match_all_urls && self.scheme != "*" && !self.match_subdomains
     }
@@ -490,6 +610,8 @@ impl MatchPattern {
     /// Whether the pattern grants every host under an effective TLD (`*://*.com/*`, `<all_urls>`,
     /// `http://*/*`), by the public suffix list; `include_private` counts private registries
     /// (`appspot.com`), `include_unknown` treats an unknown last label as a registry.
+    ///
+    /// Example: see [`MatchPattern`].
     pub fn matches_effective_tld(&self, include_private: bool, include_unknown: bool) -> bool {
         if self.match_all_urls || (self.match_subdomains && self.host.is_empty()) {
             return true;
@@ -778,6 +900,20 @@ impl<'a> UrlParts<'a> {
 
 /// Many patterns, indexed by host: a URL is checked only against the patterns naming its host
 /// or one of its parent domains, plus those for every host.
+///
+/// ```
+/// use session_base::pattern::{MatchPattern, MatchPatternSet};
+/// use url::Url;
+///
+/// let mut set = MatchPatternSet::new([MatchPattern::parse("https://a.test/*").unwrap()]);
+/// set.push(MatchPattern::parse("*://*.b.test/x*").unwrap());
+/// assert_eq!((set.len(), set.is_empty()), (2, false));
+/// assert_eq!(set.patterns()[1].host(), "b.test");
+/// let url = Url::parse("http://c.b.test/xy").unwrap();
+/// assert!(set.matches(&url));
+/// assert_eq!(set.matching(&url), [1]);
+/// assert!(!set.matches(&Url::parse("https://c.test/").unwrap()));
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MatchPatternSet {
     patterns: Vec<MatchPattern>,
@@ -791,6 +927,8 @@ pub struct MatchPatternSet {
 
 impl MatchPatternSet {
     /// Indexes `patterns`; indices in results are positions in this order.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn new(patterns: impl IntoIterator<Item = MatchPattern>) -> MatchPatternSet {
         let mut set = MatchPatternSet::default();
         for p in patterns {
@@ -800,6 +938,8 @@ impl MatchPatternSet {
     }
 
     /// Adds one pattern; its index is the previous [`len`](Self::len).
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn push(&mut self, pattern: MatchPattern) {
         let idx = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
         let scheme = pattern.scheme.as_str();
@@ -822,21 +962,29 @@ impl MatchPatternSet {
     }
 
     /// The patterns, in insertion order.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn patterns(&self) -> &[MatchPattern] {
         &self.patterns
     }
 
     /// How many patterns.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn len(&self) -> usize {
         self.patterns.len()
     }
 
     /// Whether there are none.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
     /// Whether any pattern matches `url`.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn matches(&self, url: &Url) -> bool {
         let Some(parts) = UrlParts::of(url) else {
             return false;
@@ -853,6 +1001,8 @@ impl MatchPatternSet {
     }
 
     /// Indices of every pattern matching `url`, ascending.
+    ///
+    /// Example: see [`MatchPatternSet`].
     pub fn matching(&self, url: &Url) -> Vec<usize> {
         let Some(parts) = UrlParts::of(url) else {
             return Vec::new();

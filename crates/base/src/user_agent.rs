@@ -2,6 +2,8 @@
 
 /// The Chrome version token of the default User-Agent: the Chromium release whose network
 /// defaults this library follows, reported in full four-part form as Electron does.
+///
+/// Example: see [`default_user_agent`].
 pub const CHROME_VERSION: &str = "142.0.7444.59";
 
 /// The default User-Agent of an application, in Electron's format:
