@@ -3,6 +3,41 @@
 //! The file holds the words sorted and unique, one per line (`\n`), followed by
 //! `checksum_v1 = <md5 hex of everything before it>`. A copy is kept beside it as
 //! `Custom Dictionary.txt.backup`; when the checksum does not match, the backup is used.
+//!
+//! ```
+//! use session_spellcheck::custom::*;
+//!
+//! let partition = tempfile::tempdir().unwrap();
+//! let mut words = CustomDictionary::load(partition.path()).unwrap();
+//! assert_eq!(words.outcome(), LoadOutcome::Missing);
+//! assert!(words.add("rustacean").unwrap());
+//! assert!(words.add("Ferris").unwrap());
+//! assert!(!words.add("rustacean").unwrap(), "already there");
+//! assert!(!words.add(" padded").unwrap() && !is_valid_word(" padded"));
+//! assert!(!is_valid_word(&"x".repeat(MAX_WORD_BYTES + 1)));
+//! assert!(words.remove("Ferris").unwrap());
+//! assert!(words.contains("rustacean") && !words.is_in_memory());
+//!
+//! // The file: sorted words and an MD5 checksum, with a backup beside it.
+//! let file = partition.path().join(FILE_NAME);
+//! let bytes = std::fs::read(&file).unwrap();
+//! assert!(String::from_utf8_lossy(&bytes).starts_with("rustacean\nchecksum_v1 = "));
+//! assert_eq!(parse(&bytes).unwrap(), ["rustacean".to_owned()].into());
+//! assert_eq!(serialize(&parse(&bytes).unwrap()), bytes);
+//!
+//! // A damaged file is restored from its backup.
+//! std::fs::write(&file, b"rustacean\nchecksum_v1 = 0000\n").unwrap();
+//! assert!(parse(&std::fs::read(&file).unwrap()).is_err());
+//! let mut backup = file.clone().into_os_string();
+//! backup.push(BACKUP_SUFFIX);
+//! assert!(std::path::Path::new(&backup).exists());
+//! let reloaded = CustomDictionary::load(partition.path()).unwrap();
+//! assert_eq!(reloaded.outcome(), LoadOutcome::RecoveredFromBackup);
+//! assert_eq!(reloaded.words().collect::<Vec<_>>(), ["rustacean"]);
+//!
+//! // In-memory sessions refuse changes, as Electron's do.
+//! assert!(!CustomDictionary::in_memory().add("word").unwrap());
+//! ```
 
 use std::collections::BTreeSet;
 use std::io;
@@ -14,16 +49,24 @@ use session_base::fs::atomic_write;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The file name Chromium uses, inside the partition's directory.
+///
+/// Example: see [the module's example](self).
 pub const FILE_NAME: &str = "Custom Dictionary.txt";
 /// Appended to the file name for the backup copy.
+///
+/// Example: see [the module's example](self).
 pub const BACKUP_SUFFIX: &str = ".backup";
 /// The longest word accepted, in bytes of UTF-8.
+///
+/// Example: see [the module's example](self).
 pub const MAX_WORD_BYTES: usize = 99;
 const CHECKSUM_PREFIX: &str = "checksum_v1 = ";
 
 /// Whether `word` may be stored: non-empty, at most [`MAX_WORD_BYTES`] bytes, no leading or
 /// trailing ASCII whitespace (Chromium's rule), and no line break or other control character,
 /// which the one-word-per-line file could not hold.
+///
+/// Example: see [the module's example](self).
 pub fn is_valid_word(word: &str) -> bool {
     !word.is_empty()
         && word.len() <= MAX_WORD_BYTES
@@ -32,6 +75,8 @@ pub fn is_valid_word(word: &str) -> bool {
 }
 
 /// How the words were found on disk.
+///
+/// Example: see [the module's example](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoadOutcome {
@@ -47,6 +92,8 @@ pub enum LoadOutcome {
 
 /// A custom dictionary: in memory for in-memory sessions (which refuse changes, as Electron's
 /// do), or backed by `Custom Dictionary.txt` in a partition directory.
+///
+/// Example: see [the module's example](self).
 #[derive(Debug)]
 pub struct CustomDictionary {
     path: Option<PathBuf>,
@@ -57,6 +104,8 @@ pub struct CustomDictionary {
 impl CustomDictionary {
     /// The dictionary of an in-memory session: always empty; adding and removing return false
     /// (SPELL-06).
+    ///
+    /// Example: see [the module's example](self).
     pub fn in_memory() -> Self {
         Self {
             path: None,
@@ -67,6 +116,8 @@ impl CustomDictionary {
 
     /// Loads `<dir>/Custom Dictionary.txt`, falling back to the backup when the checksum fails.
     /// Invalid and duplicate words in the file are dropped.
+    ///
+    /// Example: see [the module's example](self).
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(FILE_NAME);
         let backup = backup_path(&path);
@@ -92,27 +143,37 @@ impl CustomDictionary {
     }
 
     /// How the words were found on disk.
+    ///
+    /// Example: see [the module's example](self).
     pub fn outcome(&self) -> LoadOutcome {
         self.outcome
     }
 
     /// Whether changes are refused (in-memory session).
+    ///
+    /// Example: see [the module's example](self).
     pub fn is_in_memory(&self) -> bool {
         self.path.is_none()
     }
 
     /// The words, sorted.
+    ///
+    /// Example: see [the module's example](self).
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.words.iter().map(String::as_str)
     }
 
     /// Whether `word` is in the dictionary (exactly).
+    ///
+    /// Example: see [the module's example](self).
     pub fn contains(&self, word: &str) -> bool {
         self.words.contains(word)
     }
 
     /// Adds `word` and writes the file. `Ok(false)` for an in-memory session, an invalid word
     /// or one already present (SPELL-02, 04, 05, 06).
+    ///
+    /// Example: see [the module's example](self).
     pub fn add(&mut self, word: &str) -> Result<bool> {
         let Some(path) = &self.path else {
             return Ok(false);
@@ -129,6 +190,8 @@ impl CustomDictionary {
 
     /// Removes `word` and writes the file. `Ok(false)` for an in-memory session or a word not
     /// present (SPELL-06, 10, 11).
+    ///
+    /// Example: see [the module's example](self).
     pub fn remove(&mut self, word: &str) -> Result<bool> {
         let Some(path) = &self.path else {
             return Ok(false);
@@ -151,6 +214,8 @@ fn backup_path(path: &Path) -> PathBuf {
 }
 
 /// The file's bytes for `words`.
+///
+/// Example: see [the module's example](self).
 pub fn serialize(words: &BTreeSet<String>) -> Vec<u8> {
     let mut content = String::new();
     for word in words {
@@ -165,6 +230,8 @@ pub fn serialize(words: &BTreeSet<String>) -> Vec<u8> {
 
 /// Parses the file's bytes: `Err(reason)` when the checksum does not match or the text is not
 /// UTF-8. A file without a checksum line (an older format) is accepted.
+///
+/// Example: see [the module's example](self).
 pub fn parse(bytes: &[u8]) -> std::result::Result<BTreeSet<String>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8: {e}"))?;
     let body = match text.rfind(CHECKSUM_PREFIX) {

@@ -6,16 +6,46 @@ use std::sync::Arc;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A loaded hunspell dictionary: the little the spellchecker needs from an engine.
+///
+/// ```
+/// use session_spellcheck::{Dictionary, Engine};
+///
+/// let aff = "SET UTF-8\nTRY esianrtolcdugmphbyfvkw\n";
+/// let dic = "2\nhello\nworld\n";
+/// let dictionary = Engine::Spellbook.load_str("en_US", aff, dic).unwrap();
+/// assert_eq!(dictionary.engine(), Engine::Spellbook);
+/// assert!(dictionary.check("hello") && !dictionary.check("helo"));
+/// let mut out = Vec::new();
+/// dictionary.suggest("helo", &mut out);
+/// assert_eq!(out[0], "hello");
+/// ```
 pub trait Dictionary: Send + Sync + fmt::Debug {
     /// Which engine answers.
+    ///
+    /// Example: see [`Dictionary`].
     fn engine(&self) -> Engine;
     /// Whether `word` (one word, no surrounding punctuation) is spelled correctly.
+    ///
+    /// Example: see [`Dictionary`].
     fn check(&self, word: &str) -> bool;
     /// Corrections for `word`, best first, appended to `out`.
+    ///
+    /// Example: see [`Dictionary`].
     fn suggest(&self, word: &str, out: &mut Vec<String>);
 }
 
 /// The engines this build can load dictionaries with.
+///
+/// ```
+/// use session_spellcheck::Engine;
+///
+/// assert_eq!(Engine::all()[0], Engine::default());
+/// assert_eq!(Engine::Spellbook.name(), "spellbook");
+/// // Raw bytes are decoded with the `.aff`'s `SET` (ISO8859-1 here).
+/// let dictionary = Engine::Spellbook.load("fr_FR", b"SET ISO8859-1\n", b"1\nd\xe9j\xe0\n").unwrap();
+/// assert!(dictionary.check("déjà"));
+/// assert!(Engine::Spellbook.load("bad", b"SET UTF-8\n", b"1\n\xff\n").is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Engine {
@@ -30,6 +60,8 @@ pub enum Engine {
 
 impl Engine {
     /// Every engine compiled into this build, the default first.
+    ///
+    /// Example: see [`Engine`].
     pub fn all() -> &'static [Engine] {
         &[
             Engine::Spellbook,
@@ -39,6 +71,8 @@ impl Engine {
     }
 
     /// The engine's crate name.
+    ///
+    /// Example: see [`Engine`].
     pub fn name(self) -> &'static str {
         match self {
             Engine::Spellbook => "spellbook",
@@ -49,12 +83,16 @@ impl Engine {
 
     /// Loads a dictionary from the raw bytes of its `.aff` and `.dic` files, decoding them from
     /// the `.aff`'s `SET` encoding. `name` names the dictionary in errors.
+    ///
+    /// Example: see [`Engine`].
     pub fn load(self, name: &str, aff: &[u8], dic: &[u8]) -> Result<Arc<dyn Dictionary>> {
         let (aff, dic) = decode_pair(name, aff, dic)?;
         self.load_str(name, &aff, &dic)
     }
 
     /// Loads a dictionary from already decoded `.aff` and `.dic` text.
+    ///
+    /// Example: see [`Dictionary`].
     pub fn load_str(self, name: &str, aff: &str, dic: &str) -> Result<Arc<dyn Dictionary>> {
         match self {
             Engine::Spellbook => {
@@ -199,6 +237,19 @@ impl Dictionary for ZspellDictionary {
 }
 
 /// The character encoding an `.aff` file declares with `SET`, or `None` when it declares none.
+///
+/// ```
+/// use session_spellcheck::{check_complete, declared_encoding, decode_pair};
+///
+/// assert_eq!(declared_encoding(b"# comment\nSET KOI8-R\n").as_deref(), Some("KOI8-R"));
+/// assert_eq!(declared_encoding(b"TRY abc\n"), None);
+/// let (aff, dic) = decode_pair("de_DE", b"SET ISO8859-1\n", b"1\nStra\xdfe\n").unwrap();
+/// assert_eq!((aff.as_str(), dic.as_str()), ("SET ISO8859-1\n", "1\nStraße\n"));
+///
+/// // A download cut short announces more entries than it has.
+/// assert!(check_complete("de_DE", &aff, &dic).is_ok());
+/// assert!(check_complete("de_DE", &aff, "3\nStraße\n").is_err());
+/// ```
 pub fn declared_encoding(aff: &[u8]) -> Option<String> {
     aff.split(|&b| b == b'\n').find_map(|line| {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
@@ -214,6 +265,8 @@ pub fn declared_encoding(aff: &[u8]) -> Option<String> {
 /// Decodes an `.aff`/`.dic` pair to UTF-8 text following the `.aff`'s `SET` declaration
 /// (UTF-8, ISO8859-1..16, KOI8-R, Windows code pages; none means ISO8859-1 unless the bytes are
 /// valid UTF-8). Bytes that are invalid in the declared encoding are an error.
+///
+/// Example: see [`declared_encoding`].
 pub fn decode_pair(name: &str, aff: &[u8], dic: &[u8]) -> Result<(String, String)> {
     let declared = declared_encoding(aff);
     let decode = |what: &str, bytes: &[u8]| -> Result<String> {
@@ -296,6 +349,8 @@ fn decode_8bit(name: &str, what: &str, label: &str, bytes: &[u8]) -> Result<Stri
 
 /// Checks what a download must satisfy before it is stored: both files non-empty, and a `.dic`
 /// that has at least as many entries as its first line announces (a cut-off body has fewer).
+///
+/// Example: see [`declared_encoding`].
 pub fn check_complete(name: &str, aff: &str, dic: &str) -> Result<()> {
     if aff.trim().is_empty() {
         return Err(Error::new(

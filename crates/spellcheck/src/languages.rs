@@ -65,15 +65,33 @@ const TABLE: &[(&str, &str)] = &[
 
 /// Electron's `availableSpellCheckerLanguages`: every language code
 /// [`crate::Spellchecker::set_spell_checker_languages`] accepts (SPELL-15).
+///
+/// ```
+/// use session_spellcheck::{
+///     DEFAULT_LANGUAGE, available_spell_checker_languages, dictionary_file_stem, dictionary_region,
+///     validate_languages,
+/// };
+///
+/// assert!(available_spell_checker_languages().contains(&DEFAULT_LANGUAGE.to_owned()));
+/// assert_eq!(dictionary_region("es-MX"), Some("es-ES"));
+/// assert_eq!(dictionary_file_stem("en"), Some("en_US".to_owned()));
+/// assert_eq!(dictionary_file_stem("xx"), None);
+/// assert_eq!(validate_languages(&["fr", "en-US", "fr"]).unwrap(), ["fr", "en-US"]);
+/// assert!(validate_languages(&["klingon"]).is_err());
+/// ```
 pub fn available_spell_checker_languages() -> Vec<String> {
     TABLE.iter().map(|(code, _)| (*code).to_owned()).collect()
 }
 
 /// The language used when none is set, as Electron does.
+///
+/// Example: see [`available_spell_checker_languages`].
 pub const DEFAULT_LANGUAGE: &str = "en-US";
 
 /// The dictionary region a language code is checked with (`en` → `en-US`, `es-MX` → `es-ES`),
 /// or `None` when the code is not in the table.
+///
+/// Example: see [`available_spell_checker_languages`].
 pub fn dictionary_region(code: &str) -> Option<&'static str> {
     TABLE
         .iter()
@@ -84,12 +102,16 @@ pub fn dictionary_region(code: &str) -> Option<&'static str> {
 /// The hunspell file stem of a language's dictionary, named as LibreOffice and Debian name
 /// them: `en-US` → `en_US` (files `en_US.aff` and `en_US.dic`), `en-GB-oxendict` →
 /// `en_GB-oxendict`, `sq` → `sq`.
+///
+/// Example: see [`available_spell_checker_languages`].
 pub fn dictionary_file_stem(code: &str) -> Option<String> {
     dictionary_region(code).map(|region| region.replacen('-', "_", 1))
 }
 
 /// Checks every code against the table, with Electron's message for the first unknown one
 /// (SPELL-07), and returns them without duplicates, in order.
+///
+/// Example: see [`available_spell_checker_languages`].
 pub fn validate_languages<S: AsRef<str>>(codes: &[S]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(codes.len());
     for code in codes {

@@ -6,6 +6,18 @@ use serde_json::{Map, Value};
 /// `spellcheck.dictionaries` and the enabled flag under `browser.enable_spellchecking`
 /// (Chromium's keys). The facade owns the file; it reads these with [`Self::from_preferences`]
 /// and writes them back with [`Self::write_to_preferences`].
+///
+/// ```
+/// use session_spellcheck::SpellcheckPrefs;
+///
+/// let mut document = serde_json::json!({"browser": {"theme": "dark"}, "spellcheck": {"dictionaries": ["fr"]}});
+/// let mut prefs = SpellcheckPrefs::from_preferences(&document);
+/// assert_eq!((prefs.dictionaries.as_slice(), prefs.enabled), (&["fr".to_owned()][..], true));
+/// prefs.enabled = false;
+/// prefs.write_to_preferences(&mut document);
+/// assert_eq!(document["browser"]["enable_spellchecking"], false);
+/// assert_eq!(document["browser"]["theme"], "dark"); // other keys are kept
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpellcheckPrefs {
     /// Language codes, in order; empty means `en-US`.
@@ -26,6 +38,8 @@ impl Default for SpellcheckPrefs {
 impl SpellcheckPrefs {
     /// Reads the keys from a parsed `Preferences` document; missing or ill-typed keys take
     /// their defaults.
+    ///
+    /// Example: see [`SpellcheckPrefs`].
     pub fn from_preferences(prefs: &Value) -> Self {
         let dictionaries = prefs
             .pointer("/spellcheck/dictionaries")
@@ -49,6 +63,8 @@ impl SpellcheckPrefs {
 
     /// Writes the keys into a `Preferences` document, keeping every other key. A document that
     /// is not a JSON object is replaced by one.
+    ///
+    /// Example: see [`SpellcheckPrefs`].
     pub fn write_to_preferences(&self, prefs: &mut Value) {
         let root = object(prefs);
         let spellcheck = object(root.entry("spellcheck").or_insert(Value::Null));

@@ -8,6 +8,17 @@
 
 /// The scripts of the languages Electron offers, plus [`Script::Other`] for letters of any
 /// other script.
+///
+/// ```
+/// use session_spellcheck::Script;
+///
+/// assert_eq!(Script::of('ß'), Some(Script::Latin));
+/// assert_eq!(Script::of('7'), None); // shared by every script
+/// assert_eq!(Script::of_word("Москва"), Some(Script::Cyrillic));
+/// assert_eq!(Script::of_word("Mocквa"), None); // Latin and Cyrillic mixed
+/// assert_eq!(Script::of_language("he"), Some(Script::Hebrew));
+/// assert_eq!(Script::of_language("xx"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Script {
@@ -36,6 +47,8 @@ pub enum Script {
 impl Script {
     /// The script of `c` when it is a letter (or a mark) that belongs to one script; `None` for
     /// characters every script shares (digits, punctuation, combining marks, apostrophes).
+    ///
+    /// Example: see [`Script`].
     pub fn of(c: char) -> Option<Script> {
         let u = c as u32;
         if u < 0x80 {
@@ -65,6 +78,8 @@ impl Script {
 
     /// The script of a word: the one script its letters belong to; `None` when it has letters
     /// of two scripts (no dictionary can judge it) or none at all.
+    ///
+    /// Example: see [`Script`].
     pub fn of_word(word: &str) -> Option<Script> {
         if word.is_ascii() {
             return word
@@ -86,6 +101,8 @@ impl Script {
 
     /// The script a language code (an entry of Electron's language table) is written in;
     /// `None` for a code outside the table, whose dictionary then judges words of any script.
+    ///
+    /// Example: see [`Script`].
     pub fn of_language(code: &str) -> Option<Script> {
         crate::languages::dictionary_region(code)?;
         let primary = code.split('-').next().unwrap_or(code);

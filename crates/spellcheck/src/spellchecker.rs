@@ -17,6 +17,8 @@ use crate::prefs::SpellcheckPrefs;
 use crate::speller::{Misspelling, SharedWords, Speller};
 
 /// The answer of a [`DictionaryFetcher`]: the HTTP status and the whole body.
+///
+/// Example: see [`DictionaryFetcher`].
 #[derive(Debug, Clone)]
 pub struct FetchResponse {
     /// HTTP status code; anything but 2xx is a failed download.
@@ -26,18 +28,71 @@ pub struct FetchResponse {
 }
 
 /// The boxed error a fetcher reports.
+///
+/// Example: see [`DictionaryFetcher`].
 pub type FetchError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How dictionaries are downloaded: the facade implements it with the session's own fetch, so
 /// the download goes through the session's proxy, certificates and net log.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use futures_util::future::BoxFuture;
+/// use session_spellcheck::{
+///     DICTIONARIES_DIR, DictionaryFetcher, FetchError, FetchResponse, SpellcheckEvent, Spellchecker,
+///     SpellcheckerOptions,
+/// };
+/// use url::Url;
+///
+/// /// Serves a tiny French dictionary, as a dictionary server would.
+/// struct Served;
+///
+/// impl DictionaryFetcher for Served {
+///     fn fetch(&self, url: Url) -> BoxFuture<'static, Result<FetchResponse, FetchError>> {
+///         let body = match url.path() {
+///             "/dicts/fr_FR.aff" => "SET UTF-8\n",
+///             "/dicts/fr_FR.dic" => "1\nbonjour\n",
+///             _ => return Box::pin(async { Ok(FetchResponse { status: 404, body: Vec::new() }) }),
+///         };
+///         Box::pin(async move { Ok(FetchResponse { status: 200, body: body.into() }) })
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let user_data = tempfile::tempdir().unwrap();
+/// let checker = Spellchecker::new(SpellcheckerOptions {
+///     user_data_dir: Some(user_data.path().to_owned()),
+///     system_dictionary_dirs: vec![], // nothing on this machine: download
+///     ..SpellcheckerOptions::default()
+/// });
+/// checker.set_dictionary_fetcher(Some(Arc::new(Served)));
+/// checker.set_spell_checker_dictionary_download_url("https://dicts.test/dicts/").unwrap();
+/// checker.set_spell_checker_languages(&["fr"]).unwrap();
+/// let mut events = checker.subscribe();
+///
+/// assert!(checker.check_word("bonjour").await.unwrap());
+/// // Stored for every session of the application.
+/// assert!(user_data.path().join(DICTIONARIES_DIR).join("fr_FR.dic").exists());
+/// let events: Vec<SpellcheckEvent> = std::iter::from_fn(|| events.try_recv().ok()).collect();
+/// let fr = || "fr".to_owned();
+/// assert!(events.contains(&SpellcheckEvent::DictionaryDownloadBegin { language_code: fr() }));
+/// assert!(events.contains(&SpellcheckEvent::DictionaryDownloadSuccess { language_code: fr() }));
+/// assert!(events.contains(&SpellcheckEvent::DictionaryInitialized { language_code: fr() }));
+/// # });
+/// ```
 pub trait DictionaryFetcher: Send + Sync {
     /// GETs `url` and returns the status and the complete body. A body cut short must be an
     /// error (or be visibly incomplete, which the `.dic` word count catches).
+    ///
+    /// Example: see [`DictionaryFetcher`].
     fn fetch(&self, url: Url)
     -> BoxFuture<'static, std::result::Result<FetchResponse, FetchError>>;
 }
 
 /// Something that happened to a dictionary: Electron's four `spellcheck-dictionary-*` events.
+///
+/// Example: see [`DictionaryFetcher`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpellcheckEvent {
@@ -66,6 +121,8 @@ pub enum SpellcheckEvent {
 }
 
 /// Where a spellchecker finds and keeps its files, and its starting settings.
+///
+/// Example: see [`Spellchecker::new`].
 #[derive(Debug, Clone)]
 pub struct SpellcheckerOptions {
     /// The partition's directory, holding `Custom Dictionary.txt`; `None` for an in-memory
@@ -98,6 +155,11 @@ impl Default for SpellcheckerOptions {
 }
 
 /// The directories where Linux distributions install hunspell dictionaries.
+///
+/// ```
+/// let dirs = session_spellcheck::default_system_dirs();
+/// assert_eq!(dirs[0], std::path::Path::new("/usr/share/hunspell"));
+/// ```
 pub fn default_system_dirs() -> Vec<PathBuf> {
     [
         "/usr/share/hunspell",
@@ -110,6 +172,8 @@ pub fn default_system_dirs() -> Vec<PathBuf> {
 }
 
 /// The name of the shared folder of downloaded dictionaries inside the data root.
+///
+/// Example: see [`DictionaryFetcher`].
 pub const DICTIONARIES_DIR: &str = "Dictionaries";
 
 /// A session's spellchecker. Cheap to clone; clones share everything.
@@ -117,6 +181,9 @@ pub const DICTIONARIES_DIR: &str = "Dictionaries";
 /// The network is never touched unless a download URL was set with
 /// [`Self::set_spell_checker_dictionary_download_url`], a fetcher was given, the checker is
 /// enabled, and an enabled language has no dictionary on this machine.
+///
+/// Example: see [`Spellchecker::new`] (local dictionaries, custom words) and [`DictionaryFetcher`]
+/// (downloads and events).
 #[derive(Clone)]
 pub struct Spellchecker {
     inner: Arc<Inner>,

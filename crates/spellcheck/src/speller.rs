@@ -11,9 +11,13 @@ use crate::script::Script;
 use crate::text::{Token, for_each_word, hyphen_parts};
 
 /// Most suggestions for one word, over all active languages together (hunspell's own cap).
+///
+/// Example: see [`Speller`].
 pub const MAX_SUGGESTIONS: usize = 15;
 
 /// A misspelled word of a text, with its byte range (for underlining it in an editor).
+///
+/// Example: see [`Speller`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Misspelling {
@@ -31,6 +35,8 @@ pub struct Misspelling {
 
 /// Whether [`Speller::check_text_with`] computes corrections for the words it flags.
 /// Finding a word wrong is cheap; finding its corrections costs hundreds of times more.
+///
+/// Example: see [`Speller`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Suggestions {
     /// Only the flagged words and their ranges (what an editor underlines).
@@ -41,6 +47,8 @@ pub enum Suggestions {
 }
 
 /// Suggestions for a word from one language's dictionary.
+///
+/// Example: see [`Speller`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LanguageSuggestions {
@@ -61,6 +69,38 @@ pub(crate) type SharedWords = Arc<RwLock<BTreeSet<String>>>;
 /// alone). Words are read as Chromium's spellchecker reads them: see [`Self::check_text`].
 /// Suggestions are merged in language order, at most [`MAX_SUGGESTIONS`]. With no dictionary
 /// (spellchecker disabled) nothing is flagged. Cheap to clone.
+///
+/// ```
+/// use session_spellcheck::{Engine, MAX_SUGGESTIONS, Speller, Suggestions};
+///
+/// let aff = "SET UTF-8\nTRY esianrtolcdugmphbyfvkw\n";
+/// let english = Engine::Spellbook.load_str("en_US", aff, "3\nhello\nworld\nhelp\n").unwrap();
+/// let french = Engine::Spellbook.load_str("fr_FR", aff, "2\nbonjour\nmonde\n").unwrap();
+/// let speller = Speller::new(vec![("en-US".into(), english), ("fr".into(), french)]);
+/// assert_eq!(speller.languages(), ["en-US", "fr"]);
+/// assert!(speller.check_word("monde") && speller.check_word("hello"));
+/// assert!(speller.check_word("Ελλάδα"), "no active language is written in Greek: not judged");
+///
+/// let flagged = speller.check_text_with("hello wrold, bonjuor", Suggestions::Compute);
+/// assert_eq!(flagged.len(), 2);
+/// assert_eq!((flagged[0].word.as_str(), flagged[0].start, flagged[0].end), ("wrold", 6, 11));
+/// assert_eq!(flagged[0].suggestions[0], "world");
+/// let by_language = speller.suggest_by_language("bonjuor");
+/// assert_eq!(by_language[1].language, "fr");
+/// assert_eq!(by_language[1].suggestions[0], "bonjour");
+/// assert!(speller.suggest("hepl").len() <= MAX_SUGGESTIONS);
+///
+/// // Any amount of text, piece by piece, with offsets into the whole stream.
+/// let mut found = Vec::new();
+/// let text = "hello world ".repeat(10_000) + "wrold";
+/// let read = speller
+///     .check_reader("notes.txt", text.as_bytes(), Suggestions::Skip, |m| found.push(m))
+///     .unwrap();
+/// assert_eq!(read, text.len() as u64);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].start, 120_000);
+/// assert!(found[0].suggestions.is_empty()); // Suggestions::Skip
+/// ```
 #[derive(Debug, Clone)]
 pub struct Speller {
     dictionaries: Vec<(String, Arc<dyn Dictionary>)>,
@@ -109,7 +149,7 @@ impl Speller {
 
     /// The language codes checked, in order.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Speller`].
     pub fn languages(&self) -> Vec<String> {
         self.dictionaries.iter().map(|(l, _)| l.clone()).collect()
     }
@@ -207,7 +247,7 @@ impl Speller {
     /// Corrections for `word`, per language, in language order, each ranked and capped as in
     /// [`Self::suggest`].
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Speller`].
     pub fn suggest_by_language(&self, word: &str) -> Vec<LanguageSuggestions> {
         self.dictionaries
             .iter()
@@ -243,7 +283,7 @@ impl Speller {
     /// when the dictionary accepts it whole or all of its parts are right; otherwise its wrong
     /// parts are reported. Each distinct word is checked (and given suggestions) once per call.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Speller`].
     pub fn check_text_with(&self, text: &str, suggestions: Suggestions) -> Vec<Misspelling> {
         let mut out = Vec::new();
         if self.dictionaries.is_empty() {
@@ -296,6 +336,8 @@ impl Speller {
     ///
     /// Invalid UTF-8 is an [`std::io::ErrorKind::InvalidData`] error naming `name` and the
     /// byte offset; what came before it has been reported.
+    ///
+    /// Example: see [`Speller`].
     pub fn check_reader(
         &self,
         name: &str,

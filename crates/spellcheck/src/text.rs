@@ -9,10 +9,26 @@
 //! inner `'`, `’` or `.` between letters stays inside the word (`gibt's`, `a.C`, `e.g`), and the
 //! checker ([`crate::Speller::check_text`]) then applies Chromium's contraction rule and looks
 //! abbreviations up with their dot.
+//!
+//! ```
+//! use session_spellcheck::text::{Token, for_each_word, hyphen_parts, tokenize};
+//!
+//! let words: Vec<&str> = tokenize("It's a well-known fact (see p. 12).").iter().map(|t| t.word).collect();
+//! assert_eq!(words, ["It's", "a", "well-known", "fact", "see", "p"]);
+//! let token = Token { word: "well-known", start: 7, end: 17 };
+//! let parts: Vec<Token> = hyphen_parts(token).collect();
+//! assert_eq!(parts[1], Token { word: "known", start: 12, end: 17 });
+//!
+//! let mut count = 0;
+//! for_each_word("Grüße aus Köln", |_| count += 1);
+//! assert_eq!(count, 3);
+//! ```
 
 use unicode_segmentation::UnicodeSegmentation;
 
 /// One word of a text, with its byte range.
+///
+/// Example: see [the module's example](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token<'a> {
     /// The word as it appears in the text.
@@ -24,6 +40,8 @@ pub struct Token<'a> {
 }
 
 /// The words of `text` to check, in order.
+///
+/// Example: see [the module's example](self).
 pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     for_each_word(text, |t| out.push(t));
@@ -34,6 +52,8 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
 ///
 /// The text is cut into chunks at whitespace. ASCII chunks (the common case) are segmented in
 /// the same pass that finds their end; a chunk with other characters is segmented by UAX #29.
+///
+/// Example: see [the module's example](self).
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(Token<'a>)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -283,6 +303,8 @@ fn unicode_words<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(Token<'a>
 
 /// The parts of a hyphenated word (`well-known` → `well`, `known`) with their byte ranges;
 /// the word itself when it has no hyphen.
+///
+/// Example: see [the module's example](self).
 pub fn hyphen_parts(token: Token<'_>) -> impl Iterator<Item = Token<'_>> {
     let mut pos = token.start;
     token
