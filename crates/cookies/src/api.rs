@@ -21,6 +21,8 @@ use crate::store::{Recovery, Store, records, touched_keys};
 use crate::writer::{Durable, Writer};
 
 /// Options of a jar.
+///
+/// Example: see [`Cookies::open`].
 #[derive(Clone, Debug, Default)]
 pub struct CookiesOptions {
     /// Keep session cookies (no expiry) in the store across restarts. Default false, as
@@ -31,6 +33,8 @@ pub struct CookiesOptions {
 }
 
 /// `cookies.get` filter: every given field must match.
+///
+/// Example: see [`Cookies::get`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CookieFilter {
@@ -55,6 +59,8 @@ pub struct CookieFilter {
 }
 
 /// `cookies.set` details, with Electron's defaults.
+///
+/// Example: see [`Cookies::get`] and [`CookieDetails::from_json`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CookieDetails {
@@ -82,6 +88,22 @@ impl CookieDetails {
     /// Reads `cookies.set` details from Electron-shaped JSON (what a script bridge passes),
     /// with Electron's messages: a missing `url` is "Missing required option 'url'", a bad
     /// `sameSite` is "Failed to convert '`<x>`' to an appropriate cookie same site value".
+    ///
+    /// ```
+    /// use session_cookies::{CookieDetails, SameSite};
+    ///
+    /// let details = CookieDetails::from_json(&serde_json::json!({
+    ///     "url": "https://a.test", "name": "sid", "value": "1", "sameSite": "strict",
+    ///     "expirationDate": 4102444800.0,
+    /// }))
+    /// .unwrap();
+    /// assert_eq!((details.name.as_str(), details.same_site), ("sid", Some(SameSite::Strict)));
+    ///
+    /// let err = CookieDetails::from_json(&serde_json::json!({ "name": "sid" })).unwrap_err();
+    /// assert_eq!(err.to_string(), "Missing required option 'url'");
+    /// let err = CookieDetails::from_json(&serde_json::json!({ "url": "https://a.test", "sameSite": "x" }));
+    /// assert!(err.unwrap_err().to_string().contains("appropriate cookie same site value"));
+    /// ```
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let invalid = |m: String| Error::new(ErrorKind::InvalidArgument, m);
         let object = value
@@ -99,6 +121,8 @@ impl CookieDetails {
 }
 
 /// An event of the jar.
+///
+/// Example: see [`Cookies::subscribe`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CookiesEvent {
@@ -163,6 +187,37 @@ struct Inner {
 /// releasing the lock, so readers (building a `Cookie` header never writes) never wait for the
 /// disk. Async callers storing a response's cookies use [`Cookies::set_from_response_async`],
 /// which waits without blocking a thread.
+///
+/// ```
+/// use session_cookies::{Cookies, Exclusion, Format, RequestContext};
+/// use url::Url;
+///
+/// let jar = Cookies::default();
+/// let site = Url::parse("https://a.test/").unwrap();
+/// let ctx = RequestContext::default(); // the application's own request: same-site with everything
+///
+/// // What the network stage does with a response and the next request.
+/// let stored = jar
+///     .set_from_response(&site, &["sid=1; HttpOnly", "theme=dark", "x=1; Domain=b.test"], &ctx)
+///     .unwrap();
+/// assert!(stored[0].is_ok() && stored[1].is_ok() && stored[2].is_err());
+/// assert_eq!(jar.cookie_header(&site, &ctx).as_deref(), Some("sid=1; theme=dark"));
+///
+/// // A cross-site subresource does not carry SameSite-unspecified (Lax) cookies.
+/// let from_b = RequestContext::from_page(&Url::parse("https://b.test/").unwrap());
+/// assert_eq!(jar.cookie_header(&site, &from_b), None);
+///
+/// // Scripts (`document.cookie`) see no HttpOnly cookie and cannot set one.
+/// assert_eq!(jar.document_cookie(&site, &ctx), "theme=dark");
+/// assert_eq!(jar.set_document_cookie(&site, "x=1; HttpOnly", &ctx).unwrap(), Err(Exclusion::HttpOnly));
+///
+/// // Export and import: curl's cookies.txt or Electron's JSON.
+/// let copy = Cookies::default();
+/// assert_eq!(copy.import(&jar.export(Format::Netscape), Format::Netscape).unwrap(), 2);
+/// assert_eq!(copy.all().len(), 2);
+/// assert_eq!(copy.clear_for_hosts(&["www.a.test"], false).unwrap(), 2); // by registrable domain
+/// jar.flush_store().unwrap(); // nothing to write for a jar in memory
+/// ```
 #[derive(Clone)]
 pub struct Cookies {
     inner: Arc<Inner>,
@@ -267,12 +322,16 @@ impl Cookies {
     }
 
     /// The store's file, for a persistent jar.
+    ///
+    /// Example: see [`Cookies::open`].
     pub fn storage_path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
     }
 
     /// When opening found an unusable store and started a fresh one: where the old file went
     /// and why.
+    ///
+    /// Example: see [`Cookies::open`].
     pub fn recovery(&self) -> Option<&Recovery> {
         self.inner.recovery.as_ref()
     }
@@ -485,6 +544,8 @@ impl Cookies {
     /// `cookies.flushStore()`: every change is already committed when its call returns, so
     /// this writes the access times of cookies sent since (the eviction order) and of expired
     /// cookies dropped since, and checkpoints the write-ahead log into the database file.
+    ///
+    /// Example: see [`Cookies`].
     pub fn flush_store(&self) -> Result<()> {
         let mut state = lock(&self.inner.state);
         state.queue_access_times();
@@ -498,6 +559,8 @@ impl Cookies {
 
     /// The `Cookie` header a request to `url` in `ctx` carries, or `None` when no cookie
     /// applies. Marks the sent cookies as accessed.
+    ///
+    /// Example: see [`Cookies`].
     pub fn cookie_header(&self, url: &Url, ctx: &RequestContext) -> Option<String> {
         self.header_for(url, ctx, CookieSource::Http)
     }
@@ -535,6 +598,8 @@ impl Cookies {
 
     /// Stores the `Set-Cookie` headers of one response from `url`, in order, in one
     /// transaction. One result per header: `Ok` when stored, else the reason.
+    ///
+    /// Example: see [`Cookies`].
     pub fn set_from_response<S: AsRef<str>>(
         &self,
         url: &Url,
@@ -551,6 +616,8 @@ impl Cookies {
     /// future is first polled, and it completes once the store has committed them, without
     /// blocking a thread meanwhile (a burst of responses shares one commit). Needs no
     /// particular runtime.
+    ///
+    /// Example: see [`Cookies`], which calls its synchronous twin [`Cookies::set_from_response`].
     pub async fn set_from_response_async<S: AsRef<str>>(
         &self,
         url: &Url,
@@ -597,6 +664,8 @@ impl Cookies {
 
     /// `document.cookie = line` by a page at `url`: HttpOnly cookies are refused (and may not
     /// be overwritten), as a browser refuses them to scripts.
+    ///
+    /// Example: see [`Cookies`].
     pub fn set_document_cookie(
         &self,
         url: &Url,
@@ -609,12 +678,16 @@ impl Cookies {
     }
 
     /// What `document.cookie` returns to a page at `url`: no HttpOnly cookies.
+    ///
+    /// Example: see [`Cookies`].
     pub fn document_cookie(&self, url: &Url, ctx: &RequestContext) -> String {
         self.header_for(url, ctx, CookieSource::Script)
             .unwrap_or_default()
     }
 
     /// Removes every cookie. Returns how many went.
+    ///
+    /// Example: see [`Cookies::get`].
     pub fn clear(&self) -> Result<usize> {
         let mut state = lock(&self.inner.state);
         let mut changes = Vec::new();
@@ -629,6 +702,8 @@ impl Cookies {
 
     /// Removes the cookies of the registrable domains of `hosts` (with `exclude`, of every
     /// other domain): `clearData` by origin, at registrable-domain granularity.
+    ///
+    /// Example: see [`Cookies`].
     pub fn clear_for_hosts<S: AsRef<str>>(&self, hosts: &[S], exclude: bool) -> Result<usize> {
         let keys: std::collections::HashSet<String> = hosts
             .iter()
@@ -658,6 +733,8 @@ impl Cookies {
     }
 
     /// Every cookie, as the jar holds it (for export).
+    ///
+    /// Example: see [`Cookies`].
     pub fn all(&self) -> Vec<CanonicalCookie> {
         let mut all: Vec<CanonicalCookie> = lock(&self.inner.state).jar.all().cloned().collect();
         all.sort_by_key(|c| c.creation);

@@ -4,6 +4,8 @@ use session_base::origin::Site;
 use url::Url;
 
 /// Who is reading or writing cookies.
+///
+/// Example: see [`CookieJar`](crate::CookieJar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CookieSource {
     /// A network request or response (`Cookie` / `Set-Cookie`).
@@ -15,6 +17,8 @@ pub enum CookieSource {
 }
 
 /// How same-site a request is, after Chromium's `CookieOptions::SameSiteCookieContext`.
+///
+/// Example: see [`RequestContext`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SameSiteContext {
     /// Cross-site subresource or non-navigation request.
@@ -33,6 +37,31 @@ pub enum SameSiteContext {
 ///
 /// The default context has no initiator: requests an application makes itself (Electron's
 /// `net.fetch` from the main process) are same-site with everything.
+///
+/// ```
+/// use session_cookies::{RequestContext, SameSiteContext};
+/// use url::Url;
+///
+/// let page = Url::parse("https://news.test/article").unwrap();
+/// let other = Url::parse("https://shop.test/cart").unwrap();
+/// let same = Url::parse("https://img.news.test/a.png").unwrap();
+///
+/// // A subresource of the page.
+/// let ctx = RequestContext::from_page(&page);
+/// assert_eq!(ctx.same_site_for_request(&same), SameSiteContext::Strict);
+/// assert_eq!(ctx.same_site_for_request(&other), SameSiteContext::CrossSite);
+///
+/// // A link the user follows to another site: Lax cookies go, Strict ones do not.
+/// let nav = RequestContext::from_page(&page).top_level_navigation(true);
+/// assert_eq!(nav.same_site_for_request(&other), SameSiteContext::Lax);
+/// let post = nav.clone().method("POST");
+/// assert_eq!(post.same_site_for_request(&other), SameSiteContext::LaxUnsafeTopLevel);
+/// // Its response may still set Lax and Strict cookies.
+/// assert_eq!(post.same_site_for_response(&other), SameSiteContext::Lax);
+///
+/// // The application's own requests have no initiator.
+/// assert_eq!(RequestContext::default().same_site_for_request(&other), SameSiteContext::Strict);
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RequestContext {
     /// The "site for cookies"; `None` means no initiator (same-site).
@@ -48,6 +77,8 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// A request initiated from the page at `site_for_cookies`, which is also the top frame.
+    ///
+    /// Example: see [`RequestContext`].
     pub fn from_page(page: &Url) -> Self {
         let site = Site::from_url(page);
         RequestContext {
@@ -59,12 +90,16 @@ impl RequestContext {
     }
 
     /// Marks the request as a top-level navigation.
+    ///
+    /// Example: see [`RequestContext`].
     pub fn top_level_navigation(mut self, yes: bool) -> Self {
         self.top_level_navigation = yes;
         self
     }
 
     /// Sets the method.
+    ///
+    /// Example: see [`RequestContext`].
     pub fn method(mut self, method: &str) -> Self {
         self.method = method.to_owned();
         self
@@ -88,6 +123,8 @@ impl RequestContext {
     }
 
     /// The SameSite context for sending cookies to `url`.
+    ///
+    /// Example: see [`RequestContext`].
     pub fn same_site_for_request(&self, url: &Url) -> SameSiteContext {
         if self.is_same_site(url) {
             SameSiteContext::Strict
@@ -104,6 +141,8 @@ impl RequestContext {
 
     /// The SameSite context for storing cookies from a response from `url`: a cross-site
     /// top-level navigation may set Lax and Strict cookies, whatever its method.
+    ///
+    /// Example: see [`RequestContext`].
     pub fn same_site_for_response(&self, url: &Url) -> SameSiteContext {
         if self.is_same_site(url) {
             SameSiteContext::Strict

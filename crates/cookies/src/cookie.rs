@@ -6,6 +6,16 @@ use crate::date::Micros;
 use crate::error::{Error, ErrorKind};
 
 /// A cookie's SameSite policy, named as Electron names it.
+///
+/// ```
+/// use session_cookies::SameSite;
+///
+/// assert_eq!(SameSite::NoRestriction.as_str(), "no_restriction");
+/// assert_eq!(SameSite::parse("lax").unwrap(), SameSite::Lax);
+/// assert_eq!(SameSite::default(), SameSite::Unspecified);
+/// let err = SameSite::parse("none").unwrap_err(); // Electron's name is `no_restriction`
+/// assert_eq!(err.to_string(), "Failed to convert 'none' to an appropriate cookie same site value");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SameSite {
@@ -22,6 +32,8 @@ pub enum SameSite {
 
 impl SameSite {
     /// Electron's string for the policy.
+    ///
+    /// Example: see [`SameSite`].
     pub fn as_str(self) -> &'static str {
         match self {
             SameSite::Unspecified => "unspecified",
@@ -32,6 +44,8 @@ impl SameSite {
     }
 
     /// Parses Electron's string, with Electron's message for anything else.
+    ///
+    /// Example: see [`SameSite`].
     pub fn parse(s: &str) -> Result<Self, Error> {
         match s {
             "unspecified" => Ok(SameSite::Unspecified),
@@ -65,6 +79,19 @@ impl SameSite {
 }
 
 /// A cookie's priority (the non-standard `Priority` attribute), used by eviction.
+///
+/// ```
+/// use session_cookies::{Cookies, Priority, RequestContext};
+/// use url::Url;
+///
+/// let jar = Cookies::default();
+/// let url = Url::parse("https://a.test/").unwrap();
+/// let ctx = RequestContext::default();
+/// jar.set_from_response(&url, &["keep=1; Priority=High", "plain=1"], &ctx).unwrap();
+/// let priorities: Vec<Priority> = jar.all().iter().map(|c| c.priority).collect();
+/// assert_eq!(priorities, [Priority::High, Priority::Medium]);
+/// assert!(Priority::Low < Priority::Medium); // low priority is evicted first
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Priority {
     /// Evicted first.
@@ -95,6 +122,32 @@ impl Priority {
 }
 
 /// A cookie as the jar holds it.
+///
+/// ```
+/// use session_cookies::{Cookies, RequestContext, SameSite};
+/// use session_cookies::date::now_micros;
+/// use url::Url;
+///
+/// let jar = Cookies::default();
+/// let url = Url::parse("https://www.a.test/").unwrap();
+/// let ctx = RequestContext::default();
+/// jar.set_from_response(&url, &["sid=1; Domain=a.test; Max-Age=3600; Secure", "tmp=2"], &ctx)
+///     .unwrap();
+/// let all = jar.all();
+/// let (sid, tmp) = (&all[0], &all[1]);
+/// assert_eq!((sid.domain.as_str(), sid.host_only), ("a.test", false));
+/// assert_eq!(sid.display_domain(), ".a.test");
+/// assert!(sid.is_persistent() && !tmp.is_persistent());
+/// assert!(!sid.is_expired(now_micros()));
+/// assert!(sid.is_expired(now_micros() + 3_601_000_000));
+/// assert!(!sid.is_equivalent(tmp));
+///
+/// // Electron's `Cookie` object.
+/// let electron = sid.to_electron();
+/// assert_eq!(electron.domain.as_deref(), Some(".a.test"));
+/// assert_eq!((electron.secure, electron.session), (Some(true), Some(false)));
+/// assert_eq!(electron.same_site, SameSite::Unspecified);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CanonicalCookie {
     /// Name (may be empty).
@@ -128,17 +181,23 @@ pub struct CanonicalCookie {
 
 impl CanonicalCookie {
     /// Whether the cookie has expired at `now`.
+    ///
+    /// Example: see [`CanonicalCookie`].
     pub fn is_expired(&self, now: Micros) -> bool {
         self.expires.is_some_and(|e| e <= now)
     }
 
     /// Whether the cookie outlives its session.
+    ///
+    /// Example: see [`CanonicalCookie`].
     pub fn is_persistent(&self) -> bool {
         self.expires.is_some()
     }
 
     /// Whether `other` is the same cookie for overwriting: name, domain, host-only, path and
     /// partition key.
+    ///
+    /// Example: see [`CanonicalCookie`].
     pub fn is_equivalent(&self, other: &CanonicalCookie) -> bool {
         self.name == other.name
             && self.domain == other.domain
@@ -148,6 +207,8 @@ impl CanonicalCookie {
     }
 
     /// The domain as Electron shows it: with a leading dot for domain cookies.
+    ///
+    /// Example: see [`CanonicalCookie`].
     pub fn display_domain(&self) -> String {
         if self.host_only {
             self.domain.clone()
@@ -157,6 +218,8 @@ impl CanonicalCookie {
     }
 
     /// Electron's `Cookie` object for this cookie.
+    ///
+    /// Example: see [`CanonicalCookie`].
     pub fn to_electron(&self) -> Cookie {
         Cookie {
             name: self.name.clone(),
@@ -177,6 +240,21 @@ impl CanonicalCookie {
 }
 
 /// Electron's `Cookie` structure, as `cookies.get` returns it (serde: Electron's camelCase).
+///
+/// ```
+/// use session_cookies::{Cookie, SameSite};
+///
+/// // serde uses Electron's camelCase names.
+/// let cookie: Cookie = serde_json::from_value(serde_json::json!({
+///     "name": "sid", "value": "1", "domain": ".a.test", "httpOnly": true, "sameSite": "strict",
+///     "partitionKey": { "topLevelSite": "https://b.test" },
+/// }))
+/// .unwrap();
+/// assert_eq!(cookie.http_only, Some(true));
+/// assert_eq!(cookie.same_site, SameSite::Strict);
+/// assert_eq!(cookie.partition_key.unwrap().top_level_site, "https://b.test");
+/// ```
+/// Jars return it from [`Cookies::get`](crate::Cookies::get).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cookie {
@@ -215,6 +293,8 @@ pub struct Cookie {
 }
 
 /// Electron's `CookiePartitionKey`: the top-level site a Partitioned cookie belongs to.
+///
+/// Example: see [`Cookie`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CookiePartitionKey {

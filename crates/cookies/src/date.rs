@@ -1,11 +1,27 @@
 //! The cookie-date algorithm of RFC 6265bis §5.1.1, and small time helpers.
 
 /// Microseconds since the Unix epoch: the unit of every time in this crate.
+///
+/// ```
+/// use session_cookies::date::{Micros, format_http_date, now_micros, parse_cookie_date};
+///
+/// // The forms servers send, and some they should not.
+/// assert_eq!(parse_cookie_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1_445_412_480));
+/// assert_eq!(parse_cookie_date("Wednesday, 21-Oct-15 07:28:00 GMT"), Some(1_445_412_480));
+/// assert_eq!(parse_cookie_date("21 Oct 2015 07:28:00"), Some(1_445_412_480));
+/// assert_eq!(parse_cookie_date("tomorrow"), None);
+/// assert_eq!(format_http_date(1_445_412_480), "Wed, 21 Oct 2015 07:28:00 GMT");
+///
+/// let now: Micros = now_micros();
+/// assert!(now > 1_445_412_480 * 1_000_000);
+/// ```
 pub type Micros = i64;
 
 /// Parses an `Expires` attribute value with the cookie-date algorithm (RFC 6265bis §5.1.1).
 ///
 /// Returns seconds since the Unix epoch, or `None` when the string is not a cookie date.
+///
+/// Example: see [`Micros`].
 pub fn parse_cookie_date(input: &str) -> Option<i64> {
     let mut time: Option<(u32, u32, u32)> = None;
     let mut day: Option<u32> = None;
@@ -158,6 +174,8 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Formats seconds since the epoch as an IMF-fixdate (`Thu, 01 Jan 1970 00:00:00 GMT`).
+///
+/// Example: see [`Micros`].
 pub fn format_http_date(secs: i64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
@@ -179,6 +197,8 @@ pub fn format_http_date(secs: i64) -> String {
 }
 
 /// The current time in microseconds since the Unix epoch.
+///
+/// Example: see [`Micros`].
 pub fn now_micros() -> Micros {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_micros() as i64,

@@ -4,6 +4,8 @@ use std::fmt;
 
 /// Why a cookie was not stored (or not sent), after Chromium's `CookieInclusionStatus`
 /// exclusion reasons. [`Exclusion::message`] gives the text Electron shows.
+///
+/// Example: see [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Exclusion {
@@ -43,6 +45,8 @@ pub enum Exclusion {
 
 impl Exclusion {
     /// Chromium's description of the reason, as Electron prints it.
+    ///
+    /// Example: see [`Error`].
     pub fn message(self) -> &'static str {
         match self {
             Exclusion::HttpOnly => {
@@ -94,6 +98,8 @@ impl fmt::Display for Exclusion {
 }
 
 /// What kind of failure an [`Error`] is.
+///
+/// Example: see [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -110,6 +116,27 @@ pub enum ErrorKind {
 }
 
 /// The error of every fallible operation of this crate.
+///
+/// ```
+/// use session_cookies::{CookieDetails, CookieFilter, Cookies, ErrorKind, Exclusion, SameSite};
+///
+/// let jar = Cookies::default();
+/// let insecure_none = CookieDetails {
+///     url: "https://a.test".into(),
+///     name: "sid".into(),
+///     same_site: Some(SameSite::NoRestriction),
+///     secure: Some(false),
+///     ..Default::default()
+/// };
+/// let err = jar.set(&insecure_none).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Rejected);
+/// assert_eq!(err.exclusion(), Some(Exclusion::SameSiteNoneInsecure));
+/// assert_eq!(err.to_string(), "Failed to set cookie - The cookie was SameSite=None, but it was not Secure.");
+/// assert_eq!(Exclusion::SameSiteNoneInsecure.message(), "The cookie was SameSite=None, but it was not Secure.");
+///
+/// let err = jar.get(&CookieFilter { url: Some("not a url".into()), ..Default::default() }).unwrap_err();
+/// assert_eq!((err.kind(), err.exclusion()), (ErrorKind::InvalidArgument, None));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -120,11 +147,15 @@ pub struct Error {
 
 impl Error {
     /// What kind of failure this is.
+    ///
+    /// Example: see [`Error`].
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// For [`ErrorKind::Rejected`], the reason the cookie was refused.
+    ///
+    /// Example: see [`Error`].
     pub fn exclusion(&self) -> Option<Exclusion> {
         self.exclusion
     }
@@ -152,4 +183,6 @@ impl Error {
 }
 
 /// Shorthand for results of this crate.
+///
+/// Example: see [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

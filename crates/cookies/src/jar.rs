@@ -18,6 +18,16 @@ const DAY: Micros = 86_400 * MICROS_PER_SEC;
 const LAX_ALLOW_UNSAFE_AGE: Micros = 120 * MICROS_PER_SEC;
 
 /// The jar's limits. [`Limits::default`] is Chromium's.
+///
+/// ```
+/// use session_cookies::{Cookies, CookiesOptions, Limits};
+///
+/// assert_eq!(Limits::default().per_domain, 180); // Chromium's
+/// let roomy = Limits::raised(1000, 50_000);
+/// assert_eq!((roomy.per_domain, roomy.total, roomy.max_age_days), (1000, 50_000, 400));
+/// let jar = Cookies::in_memory(CookiesOptions { limits: roomy, ..Default::default() });
+/// assert!(jar.is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Cookies per registrable domain (per partition for partitioned cookies): 180.
@@ -52,6 +62,8 @@ impl Default for Limits {
 
 impl Limits {
     /// Chromium's limits, except the counts, raised to `per_domain` and `total`.
+    ///
+    /// Example: see [`Limits`].
     pub fn raised(per_domain: usize, total: usize) -> Self {
         Limits {
             per_domain,
@@ -62,6 +74,16 @@ impl Limits {
 }
 
 /// Why a cookie changed: Chromium's `CookieChangeCause`, named as Electron names it.
+///
+/// ```
+/// use session_cookies::ChangeCause;
+///
+/// assert_eq!(ChangeCause::InsertedNoChangeOverwrite.as_str(), "inserted-no-change-overwrite");
+/// assert!(!ChangeCause::Inserted.removed());
+/// assert!(ChangeCause::Evicted.removed() && ChangeCause::Overwrite.removed());
+/// ```
+/// The jar reports changes with their cause: see [`Cookies::subscribe`](crate::Cookies::subscribe)
+/// and [`CookieJar`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChangeCause {
@@ -85,6 +107,8 @@ pub enum ChangeCause {
 
 impl ChangeCause {
     /// Electron's string for the cause.
+    ///
+    /// Example: see [`ChangeCause`].
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeCause::Inserted => "inserted",
@@ -99,6 +123,8 @@ impl ChangeCause {
     }
 
     /// Electron's `removed` flag.
+    ///
+    /// Example: see [`ChangeCause`].
     pub fn removed(self) -> bool {
         !matches!(
             self,
@@ -110,6 +136,8 @@ impl ChangeCause {
 }
 
 /// One change to the jar, in the order it happened.
+///
+/// Example: see [`CookieJar`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Change {
     /// The cookie inserted or removed.
@@ -299,6 +327,41 @@ pub(crate) fn check_prefixes(
 }
 
 /// The cookie jar.
+///
+/// The rules as functions over data, with the time passed in; [`Cookies`](crate::Cookies) wraps
+/// it with a lock, events and a store.
+///
+/// ```
+/// use session_cookies::date::now_micros;
+/// use session_cookies::{ChangeCause, CookieJar, CookieSource, Limits, RequestContext, header_value};
+/// use url::Url;
+///
+/// let mut jar = CookieJar::new(Limits::default());
+/// assert!(jar.is_empty());
+/// assert_eq!(jar.limits().per_domain, 180);
+/// let url = Url::parse("https://www.a.test/app/page").unwrap();
+/// let ctx = RequestContext::default();
+/// let now = now_micros();
+///
+/// let changes = jar.set_from_header(&url, "sid=1; Path=/app", &ctx, CookieSource::Http, now).unwrap();
+/// assert_eq!(changes[0].cause, ChangeCause::Inserted);
+/// jar.set_from_header(&url, "lang=fr; Domain=a.test; Path=/", &ctx, CookieSource::Http, now + 1)
+///     .unwrap();
+/// assert!(jar.set_from_header(&url, "x=1; Domain=b.test", &ctx, CookieSource::Http, now).is_err());
+/// assert_eq!(jar.len(), 2);
+///
+/// let mut changes = Vec::new();
+/// let sent = jar.matching(&url, &ctx, CookieSource::Http, false, true, now + 2, &mut changes);
+/// assert_eq!(header_value(sent), "sid=1; lang=fr"); // longer paths first
+/// assert_eq!(jar.in_domain("cdn.a.test").count(), 2); // one bucket per registrable domain
+/// assert_eq!(jar.all().count(), 2);
+///
+/// let lang = |c: &session_cookies::CanonicalCookie| c.name == "lang";
+/// assert_eq!(jar.remove_in_domain("a.test", ChangeCause::Explicit, &mut changes, lang), 1);
+/// assert_eq!(jar.remove_matching(ChangeCause::Explicit, &mut changes, |_| true), 1);
+/// assert!(jar.is_empty());
+/// assert_eq!(changes.len(), 2);
+/// ```
 #[derive(Debug, Default)]
 pub struct CookieJar {
     map: HashMap<String, DomainEntry>,
@@ -310,6 +373,8 @@ pub struct CookieJar {
 
 impl CookieJar {
     /// An empty jar with `limits`.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn new(limits: Limits) -> Self {
         CookieJar {
             limits,
@@ -318,16 +383,22 @@ impl CookieJar {
     }
 
     /// Number of cookies held (expired ones not yet collected included).
+    ///
+    /// Example: see [`CookieJar`].
     pub fn len(&self) -> usize {
         self.count
     }
 
     /// Whether the jar is empty.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
     /// The jar's limits.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -396,6 +467,8 @@ impl CookieJar {
     }
 
     /// Parses and stores one `Set-Cookie` line received from `url`.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn set_from_header(
         &mut self,
         url: &Url,
@@ -656,6 +729,8 @@ impl CookieJar {
     }
 
     /// Removes every cookie for which `pred` holds, reporting each with `cause`. Returns how many.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn remove_matching(
         &mut self,
         cause: ChangeCause,
@@ -676,6 +751,8 @@ impl CookieJar {
 
     /// Removes the cookies of the given registrable domains (index keys) for which `pred` holds
     /// — an indexed delete, no scan of other domains.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn remove_in_domain(
         &mut self,
         host: &str,
@@ -697,6 +774,8 @@ impl CookieJar {
     }
 
     /// Every cookie, in no particular order.
+    ///
+    /// Example: see [`CookieJar`].
     pub fn all(&self) -> impl Iterator<Item = &CanonicalCookie> {
         self.map.values().flat_map(|e| {
             e.unpartitioned
@@ -706,6 +785,8 @@ impl CookieJar {
     }
 
     /// The cookies of one registrable domain (the index key of `host`).
+    ///
+    /// Example: see [`CookieJar`].
     pub fn in_domain(&self, host: &str) -> impl Iterator<Item = &CanonicalCookie> {
         self.map.get(domain_key(host)).into_iter().flat_map(|e| {
             e.unpartitioned
@@ -754,6 +835,8 @@ impl CookieJar {
     /// reported in `changes`; with `update_access`, the sent cookies' access time becomes `now`.
     ///
     /// Only the registrable domain's bucket (and the request's partition) is examined.
+    ///
+    /// Example: see [`CookieJar`].
     #[allow(clippy::too_many_arguments)]
     pub fn matching(
         &mut self,
@@ -843,6 +926,8 @@ fn same_site_allows(cookie: &CanonicalCookie, context: SameSiteContext, now: Mic
 
 /// Serializes cookies as a `Cookie` header value (RFC 6265bis §5.8.3 step 4): `name=value`
 /// joined by `; `, a nameless cookie as its bare value.
+///
+/// Example: see [`CookieJar`].
 pub fn header_value<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) -> String {
     let mut out = String::new();
     for c in cookies {

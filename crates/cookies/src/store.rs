@@ -25,6 +25,20 @@ const FORMAT: &str = "session-cookies";
 const VERSION: &str = "2";
 
 /// What happened when a store could not be used and was replaced by a fresh one.
+///
+/// ```
+/// use session_cookies::{Cookies, CookiesOptions};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("Cookies");
+/// std::fs::write(&path, b"not a database").unwrap();
+/// let jar = Cookies::open(&path, CookiesOptions::default()).unwrap();
+/// let recovery = jar.recovery().expect("the file was unusable");
+/// let moved = recovery.moved_to.file_name().unwrap().to_str().unwrap();
+/// assert!(moved.starts_with("Cookies.corrupt-"), "{moved}");
+/// assert_eq!(std::fs::read(&recovery.moved_to).unwrap(), b"not a database");
+/// assert!(jar.is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recovery {
     /// Where the unusable file now is.

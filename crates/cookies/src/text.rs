@@ -112,6 +112,8 @@ pub fn parse_netscape(text: &str) -> Result<Vec<CanonicalCookie>> {
 }
 
 /// Writes cookies as a Netscape `cookies.txt`.
+///
+/// Example: see [`parse_netscape`].
 pub fn to_netscape<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) -> String {
     let mut out = String::from("# Netscape HTTP Cookie File\n");
     for c in cookies {
@@ -134,6 +136,19 @@ pub fn to_netscape<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) -
 }
 
 /// Parses a JSON array of Electron `Cookie` objects.
+///
+/// ```
+/// use session_cookies::{parse_json, to_json};
+///
+/// let text = r#"[{"name":"sid","value":"1","domain":".a.test","path":"/","secure":true,
+///                 "expirationDate":4102444800}]"#;
+/// let cookies = parse_json(text).unwrap();
+/// assert_eq!((cookies[0].domain.as_str(), cookies[0].host_only), ("a.test", false));
+/// assert!(cookies[0].is_persistent());
+/// let back: serde_json::Value = serde_json::from_str(&to_json(&cookies)).unwrap();
+/// assert_eq!(back[0]["domain"], ".a.test");
+/// assert!(parse_json("{}").is_err()); // an array is required
+/// ```
 pub fn parse_json(text: &str) -> Result<Vec<CanonicalCookie>> {
     let cookies: Vec<Cookie> =
         serde_json::from_str(text).map_err(|e| import_error(format!("cookie JSON: {e}")))?;
@@ -177,6 +192,8 @@ pub fn parse_json(text: &str) -> Result<Vec<CanonicalCookie>> {
 }
 
 /// Writes cookies as a JSON array of Electron `Cookie` objects.
+///
+/// Example: see [`parse_json`].
 pub fn to_json<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) -> String {
     let list: Vec<Cookie> = cookies
         .into_iter()
@@ -186,6 +203,8 @@ pub fn to_json<'a>(cookies: impl IntoIterator<Item = &'a CanonicalCookie>) -> St
 }
 
 /// A file format for import and export.
+///
+/// Example: see [`Cookies`](crate::Cookies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Netscape `cookies.txt`.
@@ -197,6 +216,8 @@ pub enum Format {
 impl Cookies {
     /// Imports cookies from `text` in `format`; each is checked as `set` would check it.
     /// Returns how many were stored. A malformed file is refused whole.
+    ///
+    /// Example: see [`Cookies`].
     pub fn import(&self, text: &str, format: Format) -> Result<usize> {
         let cookies = match format {
             Format::Netscape => parse_netscape(text)?,
@@ -206,6 +227,8 @@ impl Cookies {
     }
 
     /// Exports every cookie (oldest first) in `format`.
+    ///
+    /// Example: see [`Cookies`].
     pub fn export(&self, format: Format) -> String {
         let all = self.all();
         match format {
