@@ -13,6 +13,24 @@ use serde_json::Value;
 use crate::LoadError;
 
 /// One locale's messages, names lower-cased.
+///
+/// ```
+/// use std::path::Path;
+///
+/// use session_extensions::i18n::Catalog;
+///
+/// let file = Path::new("_locales/en/messages.json");
+/// let catalog = Catalog::parse(file, r#"{
+///     "Greeting": {"message": "Hello, $who$!", "placeholders": {"who": {"content": "world"}}},
+///     "title": {"message": "Notes"}
+/// }"#).unwrap();
+/// assert_eq!(catalog.len(), 2);
+/// assert_eq!(catalog.get("greeting"), Some("Hello, world!")); // names are case-insensitive
+/// assert!(!catalog.is_empty());
+///
+/// let err = Catalog::parse(file, r#"{"title": {}}"#).unwrap_err();
+/// assert!(err.to_string().contains(r#"There is no "message" element for key title."#), "{err}");
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     messages: HashMap<String, String>,
@@ -20,6 +38,8 @@ pub struct Catalog {
 
 impl Catalog {
     /// Parses one `messages.json`; the error names the file.
+    ///
+    /// Example: see [`Catalog`].
     pub fn parse(file: &Path, text: &str) -> Result<Catalog, LoadError> {
         let bad = |why: String| LoadError::Messages {
             file: file.to_path_buf(),
@@ -57,16 +77,22 @@ impl Catalog {
     }
 
     /// The message, if this catalog has it.
+    ///
+    /// Example: see [`Catalog`].
     pub fn get(&self, name: &str) -> Option<&str> {
         self.messages.get(&name.to_lowercase()).map(String::as_str)
     }
 
     /// How many messages.
+    ///
+    /// Example: see [`Catalog`].
     pub fn len(&self) -> usize {
         self.messages.len()
     }
 
     /// Whether it has none.
+    ///
+    /// Example: see [`Catalog`].
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }
@@ -115,6 +141,23 @@ fn expand_args(content: &str) -> String {
 }
 
 /// The catalogs of an extension in lookup order, plus the predefined messages.
+///
+/// ```
+/// use session_extensions::i18n::{Messages, catalog_path};
+///
+/// let root = tempfile::tempdir().unwrap();
+/// for (locale, title) in [("en", "Notes"), ("fr", "Notes (fr)")] {
+///     let file = catalog_path(root.path(), locale);
+///     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+///     std::fs::write(&file, format!(r#"{{"title": {{"message": "{title}"}}}}"#)).unwrap();
+/// }
+/// let messages = Messages::load(root.path(), Some("en"), &["fr-FR".into()], "abcdefghijklmnopabcdefghijklmnop").unwrap();
+/// assert_eq!(messages.locales(), ["fr", "en"]);
+/// assert_eq!(messages.current_locale.as_deref(), Some("fr"));
+/// assert_eq!(messages.get("title"), Some("Notes (fr)"));
+/// assert_eq!(messages.substitute("__MSG_title__ by __MSG_@@extension_id__"), "Notes (fr) by abcdefghijklmnopabcdefghijklmnop");
+/// assert_eq!(messages.substitute("__MSG_unknown__!"), "!");
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Messages {
     chain: Vec<(String, Catalog)>,
@@ -126,6 +169,8 @@ pub struct Messages {
 impl Messages {
     /// Loads `_locales` under `root` for `default_locale` and the preferred `languages`
     /// (BCP 47 or Chromium spelling), validating every catalog as Chromium does at load.
+    ///
+    /// Example: see [`Messages`].
     pub fn load(
         root: &Path,
         default_locale: Option<&str>,
@@ -204,6 +249,8 @@ impl Messages {
     }
 
     /// The message for `name` from the first catalog that has it.
+    ///
+    /// Example: see [`Messages`].
     pub fn get(&self, name: &str) -> Option<&str> {
         let lower = name.to_lowercase();
         if let Some(p) = self.predefined.get(&lower) {
@@ -213,6 +260,8 @@ impl Messages {
     }
 
     /// Replaces every `__MSG_name__` in `text`; unknown names become empty, as in Chromium.
+    ///
+    /// Example: see [`Messages`].
     pub fn substitute(&self, text: &str) -> String {
         if !text.contains("__MSG_") {
             return text.to_owned();
@@ -238,6 +287,8 @@ impl Messages {
     }
 
     /// Locales in lookup order.
+    ///
+    /// Example: see [`Messages`].
     pub fn locales(&self) -> Vec<&str> {
         self.chain.iter().map(|(l, _)| l.as_str()).collect()
     }
@@ -298,6 +349,8 @@ fn path_mut<'a>(v: &'a mut Value, path: &[&str]) -> Option<&'a mut Value> {
 }
 
 /// The path of a locale's catalog, for messages naming it.
+///
+/// Example: see [`Messages`].
 pub fn catalog_path(root: &Path, locale: &str) -> PathBuf {
     root.join("_locales").join(locale).join("messages.json")
 }

@@ -49,6 +49,8 @@ use dnr::rule::Rule;
 use dnr::{DnrError, ExtensionRules, MatchedRule, Outcome, Request};
 
 /// Electron's `Extension` structure.
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Extension {
     /// The extension ID.
@@ -66,6 +68,8 @@ pub struct Extension {
 }
 
 /// `loadExtension` options.
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Let content scripts run on `file://` URLs.
@@ -73,6 +77,8 @@ pub struct LoadOptions {
 }
 
 /// What loading gives: the extension and the warnings Chromium would log.
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Loaded {
     /// The extension.
@@ -82,6 +88,8 @@ pub struct Loaded {
 }
 
 /// Lifecycle events (`extension-loaded`, `extension-ready`, `extension-unloaded`).
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtensionEvent {
     /// Loaded.
@@ -93,6 +101,8 @@ pub enum ExtensionEvent {
 }
 
 /// Why `load_extension` failed. The `Display` forms are Electron's.
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
     /// The session is in memory.
@@ -134,6 +144,8 @@ pub enum LoadError {
 }
 
 /// How the extensions of one session are set up.
+///
+/// Example: see [`Extensions::load_extension`].
 #[derive(Clone, Debug)]
 pub struct ExtensionsConfig {
     /// False for in-memory sessions (loading is refused).
@@ -148,6 +160,8 @@ pub struct ExtensionsConfig {
 
 impl ExtensionsConfig {
     /// A persistent session's configuration, English, our Chromium version.
+    ///
+    /// Example: see [`Extensions::load_extension`].
     pub fn persistent(storage_dir: Option<PathBuf>) -> ExtensionsConfig {
         ExtensionsConfig {
             persistent: true,
@@ -187,6 +201,8 @@ impl State {
 const MATCHED_RULES_KEPT: usize = 10_000;
 
 /// A matched rule with its time, as `getMatchedRules` reports it.
+///
+/// Example: see [`Extensions::evaluate_request`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedRuleInfo {
@@ -199,6 +215,9 @@ pub struct MatchedRuleInfo {
 }
 
 /// The extensions of one session (`session.extensions`).
+///
+/// Example: see [`Extensions::load_extension`], [`Extensions::content_scripts_for`] and
+/// [`Extensions::evaluate_request`].
 pub struct Extensions {
     config: RwLock<ExtensionsConfig>,
     state: RwLock<State>,
@@ -253,7 +272,7 @@ impl Extensions {
 
     /// Lifecycle events.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Extensions::load_extension`].
     pub fn subscribe(&self) -> broadcast::Receiver<ExtensionEvent> {
         self.events.subscribe()
     }
@@ -261,7 +280,42 @@ impl Extensions {
     /// Loads the unpacked extension in `path` (absolute). Loading an extension with the ID of a
     /// loaded one replaces it (`extension-unloaded`, then `-loaded`, `-ready`).
     ///
-    /// Example: see [the crate's example](crate).
+    /// ```
+    /// use session_extensions::{ExtensionEvent, Extensions, ExtensionsConfig, LoadError, LoadOptions};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(
+    ///     dir.path().join("manifest.json"),
+    ///     r#"{"manifest_version": 3, "name": "Blocker", "version": "1.2", "made_up_key": true}"#,
+    /// )
+    /// .unwrap();
+    /// let extensions = Extensions::new(ExtensionsConfig::persistent(None));
+    /// let mut events = extensions.subscribe();
+    ///
+    /// let loaded = extensions.load_extension(dir.path(), LoadOptions::default()).unwrap();
+    /// let id = loaded.extension.id.clone();
+    /// assert_eq!(id.len(), 32); // from the directory's path: the manifest has no `key`
+    /// assert_eq!(loaded.extension.url, format!("chrome-extension://{id}/"));
+    /// assert_eq!(loaded.warnings, ["Unrecognized manifest key 'made_up_key'."]);
+    /// assert!(matches!(events.try_recv().unwrap(), ExtensionEvent::Loaded(e) if e.id == id));
+    /// assert!(matches!(events.try_recv().unwrap(), ExtensionEvent::Ready(_)));
+    ///
+    /// assert_eq!(extensions.get_extension(&id).unwrap().version, "1.2");
+    /// assert_eq!(extensions.manifest(&id).unwrap().name, "Blocker");
+    /// extensions.remove_extension(&id);
+    /// assert!(matches!(events.try_recv().unwrap(), ExtensionEvent::Unloaded(_)));
+    /// assert!(extensions.get_all_extensions().is_empty());
+    ///
+    /// // Electron's refusals.
+    /// let err = extensions.load_extension("relative".as_ref(), LoadOptions::default()).unwrap_err();
+    /// assert_eq!(err, LoadError::RelativePath);
+    /// let in_memory = Extensions::new(ExtensionsConfig { persistent: false, ..ExtensionsConfig::persistent(None) });
+    /// let err = in_memory.load_extension(dir.path(), LoadOptions::default()).unwrap_err();
+    /// assert_eq!(err.to_string(), "Extensions cannot be loaded in a temporary session");
+    /// std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
+    /// let err = extensions.load_extension(dir.path(), LoadOptions::default()).unwrap_err();
+    /// assert!(err.to_string().starts_with("Loading extension at "), "{err}");
+    /// ```
     pub fn load_extension(&self, path: &Path, options: LoadOptions) -> Result<Loaded, LoadError> {
         let config = read_state(&self.config).clone();
         if !config.persistent {
@@ -309,7 +363,7 @@ impl Extensions {
 
     /// Unloads an extension; unknown IDs are ignored, as in Electron.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Extensions::load_extension`].
     pub fn remove_extension(&self, id: &str) {
         let removed = {
             let mut state = write_state(&self.state);
@@ -329,7 +383,7 @@ impl Extensions {
 
     /// The loaded extension with this ID.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Extensions::load_extension`].
     pub fn get_extension(&self, id: &str) -> Option<Extension> {
         read_state(&self.state)
             .entries
@@ -351,7 +405,7 @@ impl Extensions {
 
     /// The typed manifest of a loaded extension.
     ///
-    /// Example: see [the crate's example](crate).
+    /// Example: see [`Extensions::load_extension`].
     pub fn manifest(&self, id: &str) -> Option<Manifest> {
         self.entry(id).map(|e| e.manifest.clone())
     }

@@ -12,6 +12,8 @@ use session_base::pattern::{MatchPattern, Schemes};
 use crate::LoadError;
 
 /// Schemes content scripts and host permissions may name (Chromium's valid user-script schemes).
+///
+/// Example: see [`Manifest`].
 pub const USER_SCRIPT_SCHEMES: Schemes = Schemes::HTTP
     .union(Schemes::HTTPS)
     .union(Schemes::FILE)
@@ -20,6 +22,8 @@ pub const USER_SCRIPT_SCHEMES: Schemes = Schemes::HTTP
     .union(Schemes::WSS);
 
 /// When a content script runs.
+///
+/// Example: see [`Manifest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunAt {
@@ -32,6 +36,8 @@ pub enum RunAt {
 }
 
 /// One `content_scripts` entry.
+///
+/// Example: see [`Manifest`].
 #[derive(Clone, Debug)]
 pub struct ContentScript {
     /// `matches` (required, not empty).
@@ -59,6 +65,8 @@ pub struct ContentScript {
 }
 
 /// One `web_accessible_resources` entry.
+///
+/// Example: see [`Manifest`].
 #[derive(Clone, Debug)]
 pub struct WebAccessibleResource {
     /// Path globs relative to the extension root.
@@ -70,6 +78,8 @@ pub struct WebAccessibleResource {
 }
 
 /// One `declarative_net_request.rule_resources` entry.
+///
+/// Example: see [`Manifest`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RulesetResource {
     /// The ruleset id.
@@ -81,6 +91,34 @@ pub struct RulesetResource {
 }
 
 /// The typed manifest.
+///
+/// ```
+/// use session_extensions::{Manifest, RunAt};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("content.js"), "").unwrap();
+/// std::fs::write(dir.path().join("ads.json"), "[]").unwrap();
+/// let value = serde_json::json!({
+///     "manifest_version": 3, "name": "Notes", "version": "2.0.1",
+///     "content_scripts": [{"matches": ["https://*.wiki.test/*"], "js": ["content.js"], "run_at": "document_start"}],
+///     "web_accessible_resources": [{"resources": ["*.png"], "matches": ["https://*.wiki.test/*"]}],
+///     "declarative_net_request": {"rule_resources": [{"id": "ads", "enabled": false, "path": "ads.json"}]},
+///     "made_up_key": true,
+/// });
+/// let mut warnings = Vec::new();
+/// let manifest = Manifest::from_value(&value, dir.path(), "130.0.0.0", &mut warnings).unwrap();
+/// assert_eq!((manifest.name.as_str(), manifest.version.as_str()), ("Notes", "2.0.1"));
+/// assert_eq!(manifest.content_scripts[0].run_at, RunAt::DocumentStart);
+/// assert_eq!(manifest.web_accessible_resources.len(), 1);
+/// assert_eq!(manifest.rule_resources[0].id, "ads");
+/// assert!(!manifest.rule_resources[0].enabled);
+/// assert_eq!(warnings, ["Unrecognized manifest key 'made_up_key'."]);
+///
+/// // A script file that does not exist is Chromium's load error.
+/// let missing = serde_json::json!({"manifest_version": 3, "name": "x", "version": "1",
+///     "content_scripts": [{"matches": ["<all_urls>"], "js": ["gone.js"]}]});
+/// assert!(Manifest::from_value(&missing, dir.path(), "130.0.0.0", &mut warnings).is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Manifest {
     /// 2 or 3.
@@ -188,6 +226,17 @@ const FOREIGN_KEYS: &[&str] = &[
 ];
 
 /// Whether `version` is 1-4 dot-separated integers, each 0..=65535, without leading zeros.
+///
+/// ```
+/// use std::cmp::Ordering;
+///
+/// use session_extensions::manifest::{compare_versions, is_valid_version};
+///
+/// assert!(is_valid_version("1.10.0.65535"));
+/// assert!(!is_valid_version("1.01") && !is_valid_version("1.2.3.4.5") && !is_valid_version("1.65536"));
+/// assert_eq!(compare_versions("1.10", "1.9"), Ordering::Greater);
+/// assert_eq!(compare_versions("2", "2.0.0"), Ordering::Equal);
+/// ```
 pub fn is_valid_version(version: &str) -> bool {
     let parts: Vec<&str> = version.split('.').collect();
     (1..=4).contains(&parts.len())
@@ -200,6 +249,8 @@ pub fn is_valid_version(version: &str) -> bool {
 }
 
 /// Compares dotted versions numerically (missing parts are 0).
+///
+/// Example: see [`is_valid_version`].
 pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let parse = |s: &str| -> Vec<u64> { s.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
     let (a, b) = (parse(a), parse(b));
@@ -229,6 +280,8 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 impl Manifest {
     /// Validates and types a (localized) manifest. `root` is the extension directory (files the
     /// manifest names must exist there); `chrome_version` is the version we report.
+    ///
+    /// Example: see [`Manifest`].
     pub fn from_value(
         value: &Value,
         root: &Path,

@@ -8,6 +8,8 @@ use crate::Extension;
 use crate::manifest::{Manifest, RunAt};
 
 /// The frame a document is shown in.
+///
+/// Example: see [`Extensions::content_scripts_for`](crate::Extensions::content_scripts_for).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Frame {
     /// The top-level frame (scripts without `all_frames` run only there).
@@ -18,6 +20,8 @@ pub struct Frame {
 
 impl Frame {
     /// A top-level frame.
+    ///
+    /// Example: see [`Extensions::content_scripts_for`](crate::Extensions::content_scripts_for).
     pub const TOP: Frame = Frame {
         top_level: true,
         about_blank: false,
@@ -25,6 +29,8 @@ impl Frame {
 }
 
 /// One content-script entry to inject.
+///
+/// Example: see [`Extensions::content_scripts_for`](crate::Extensions::content_scripts_for).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ScriptInjection {
     /// The extension.

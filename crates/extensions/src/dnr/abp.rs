@@ -15,6 +15,8 @@
 use super::rule::{Rule, RuleAction, RuleCondition};
 
 /// Why lines were not converted.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Skipped {
     /// Comments, headers and blank lines.
@@ -30,6 +32,17 @@ pub struct Skipped {
 }
 
 /// Whether a line is a network filter (not a comment, header or cosmetic filter).
+///
+/// ```
+/// use session_extensions::dnr::abp::{convert_line, is_network_filter};
+///
+/// assert!(is_network_filter("||ads.example^$script"));
+/// assert!(!is_network_filter("! a comment") && !is_network_filter("example.com##.banner"));
+/// let rule = convert_line("@@||cdn.example^$image,domain=news.test", 7).unwrap();
+/// assert_eq!((rule.id, rule.action.kind.as_str()), (7, "allow"));
+/// assert_eq!(rule.condition.initiator_domains.as_deref(), Some(&["news.test".to_owned()][..]));
+/// assert!(convert_line("||ads.example^$popup", 8).is_err()); // no DNR equivalent
+/// ```
 pub fn is_network_filter(line: &str) -> bool {
     let l = line.trim();
     !(l.is_empty()
@@ -43,6 +56,8 @@ pub fn is_network_filter(line: &str) -> bool {
 }
 
 /// Converts one network filter; `Err` says why not.
+///
+/// Example: see [`is_network_filter`].
 pub fn convert_line(line: &str, id: i64) -> Result<Rule, &'static str> {
     let mut l = line.trim();
     let allow = if let Some(rest) = l.strip_prefix("@@") {
@@ -154,6 +169,8 @@ pub fn convert_line(line: &str, id: i64) -> Result<Rule, &'static str> {
 }
 
 /// Converts a whole list; rule ids count from 1 in list order.
+///
+/// Example: see [the module's example](self).
 pub fn convert(text: &str) -> (Vec<Rule>, Skipped) {
     let mut rules = Vec::new();
     let mut skipped = Skipped::default();

@@ -163,6 +163,22 @@ pub(crate) struct Hit<'s> {
 /// Rules of one ruleset, indexed. Common rules are kept compact (their patterns in one shared
 /// array), the others whole; each bucket's filings (rule number and tag) sit in one shared
 /// array, so the index costs a table slot per distinct token and four bytes per rule filed.
+///
+/// ```
+/// use session_extensions::dnr::index::RuleIndex;
+/// use session_extensions::dnr::rule::{Rule, compile};
+///
+/// let rules: Vec<Rule> = serde_json::from_str(r#"[
+///     {"id": 1, "action": {"type": "block"}, "condition": {"urlFilter": "||ads.test^"}},
+///     {"id": 2, "action": {"type": "block"}, "condition": {"urlFilter": "*"}},
+///     {"id": 3, "action": {"type": "block"}, "condition": {"regexFilter": "^https://[a-z]+\\.test/"}}
+/// ]"#).unwrap();
+/// let compiled = rules.iter().map(|r| compile(r, 64 * 1024).unwrap()).collect();
+/// let index = RuleIndex::build(compiled);
+/// assert_eq!((index.len(), index.is_empty(), index.regex_rules()), (3, false, 1));
+/// assert!(index.unindexed() >= 1); // `*` has no token to index it by: checked for every request
+/// ```
+/// Matching through it: see [the DNR example](crate::dnr).
 #[derive(Debug, Default)]
 pub struct RuleIndex {
     rules: Box<[Compact]>,
@@ -229,6 +245,8 @@ fn compact(r: &CompiledRule, patterns: &mut Vec<u8>) -> Option<Compact> {
 
 impl RuleIndex {
     /// Builds the index.
+    ///
+    /// Example: see [`RuleIndex`].
     pub fn build(rules: Vec<CompiledRule>) -> RuleIndex {
         // Candidate tokens per rule; a rule with request domains and no URL tokens is filed
         // under one token per domain.
@@ -329,16 +347,22 @@ impl RuleIndex {
     }
 
     /// How many rules the index holds.
+    ///
+    /// Example: see [`RuleIndex`].
     pub fn len(&self) -> usize {
         self.rules.len()
     }
 
     /// Whether the index holds no rule.
+    ///
+    /// Example: see [`RuleIndex`].
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
 
     /// How many rules have a `regexFilter`.
+    ///
+    /// Example: see [`RuleIndex`].
     pub fn regex_rules(&self) -> usize {
         self.full
             .iter()
@@ -347,6 +371,8 @@ impl RuleIndex {
     }
 
     /// How many rules had to go to the unindexed list.
+    ///
+    /// Example: see [`RuleIndex`].
     pub fn unindexed(&self) -> usize {
         self.fallback.len()
     }

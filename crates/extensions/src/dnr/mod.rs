@@ -11,6 +11,68 @@
 //!
 //! `allowAllRequests` needs the frame tree to reach the requests a frame makes; this session
 //! has no renderer, so it acts on the `main_frame`/`sub_frame` request it matches only.
+//!
+//! The pieces by hand (a loaded extension does this through
+//! [`Extensions::evaluate_request`](crate::Extensions::evaluate_request)):
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use session_extensions::dnr::index::RuleIndex;
+//! use session_extensions::dnr::rule::{Action, Rule, compile};
+//! use session_extensions::dnr::*;
+//!
+//! let mut warnings = Vec::new();
+//! let static_rules = compile_static("rules.json", r#"[
+//!     {"id": 1, "priority": 1, "action": {"type": "block"}, "condition": {"urlFilter": "||ads.test^"}},
+//!     {"id": 2, "priority": 2, "action": {"type": "allow"}, "condition": {"urlFilter": "||ads.test/ok^"}},
+//!     {"id": 3, "action": {"type": "upgradeScheme"},
+//!      "condition": {"urlFilter": "|http://shop.test", "resourceTypes": ["main_frame"]}},
+//!     {"id": 3, "action": {"type": "block"}, "condition": {}}
+//! ]"#, &mut warnings).unwrap();
+//! assert_eq!(static_rules.len(), 3);
+//! assert!(warnings[0].contains("does not have a unique ID"), "{warnings:?}");
+//! assert_eq!(static_rules[0].action, Action::Block);
+//!
+//! // Session rules are checked against Chromium's limits as `updateSessionRules` does.
+//! let add: Vec<Rule> = serde_json::from_str(r#"[{"id": 9, "action": {"type": "modifyHeaders",
+//!     "requestHeaders": [{"header": "x-dnt", "operation": "set", "value": "1"}]},
+//!     "condition": {"urlFilter": "news.test"}}]"#).unwrap();
+//! assert!(!is_safe(&add[0]));
+//! let (session_rules, compiled) = updated_rules(&[], &[], &add, MAX_NUMBER_OF_SESSION_RULES,
+//!     MAX_NUMBER_OF_UNSAFE_SESSION_RULES, 0, "Session").unwrap();
+//! assert!(compile_all(&[add[0].clone(), add[0].clone()]).is_err()); // duplicate ids
+//! assert!(compile(&add[0], rule::REGEX_SIZE_LIMIT).is_ok());
+//!
+//! let rules = ExtensionRules {
+//!     static_sets: vec![("main".into(), true, Arc::new(RuleIndex::build(static_rules)))],
+//!     session_rules,
+//!     session: Arc::new(RuleIndex::build(compiled)),
+//!     ..Default::default()
+//! };
+//! assert_eq!(rules.enabled_static_rule_count(), 3);
+//! let extensions = vec![("ext-a".to_owned(), Arc::new(rules))];
+//! let ask = |url: &str, resource_type: &str| {
+//!     let url = url::Url::parse(url).unwrap();
+//!     evaluate(&extensions, &Request { url: &url, method: "GET", resource_type, initiator: None })
+//! };
+//!
+//! assert_eq!(ask("https://cdn.ads.test/x.js", "script").decision, Some(Decision::Block));
+//! assert_eq!(ask("https://ads.test/ok", "script").decision, Some(Decision::Allow));
+//! let upgraded = ask("http://shop.test/cart", "main_frame");
+//! let https = url::Url::parse("https://shop.test/cart").unwrap();
+//! assert_eq!(upgraded.decision, Some(Decision::Redirect(https)));
+//! assert_eq!((upgraded.matched[0].ruleset_id.as_str(), upgraded.matched[0].rule_id), ("main", 3));
+//!
+//! // Header edits apply when nothing blocks or redirects.
+//! let edited = ask("https://news.test/app.js", "script");
+//! assert_eq!(edited.decision, None);
+//! let mut headers = http::HeaderMap::new();
+//! apply_header_edits(&mut headers, &edited.request_headers);
+//! assert_eq!(headers["x-dnt"], "1");
+//! assert_eq!(edited.request_headers[0].extension_id, "ext-a");
+//! assert!(edited.matched.iter().any(|m| m.ruleset_id == SESSION_RULESET_ID));
+//! ```
 
 pub mod abp;
 pub mod index;
@@ -27,30 +89,54 @@ use index::{Hit, RuleIndex, url_tags, url_tokens};
 use rule::{Action, CompiledRule, HeaderInfo, Redirect, Rule, method_bit, resource_type_bit};
 
 /// Static rulesets an extension may declare.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_STATIC_RULESETS: usize = 100;
 /// Static rulesets enabled at once.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_ENABLED_STATIC_RULESETS: usize = 50;
 /// Static rules every extension is guaranteed.
+///
+/// Example: see [the module's example](self).
 pub const GUARANTEED_MINIMUM_STATIC_RULES: usize = 30_000;
 /// The pool of static rules shared by all extensions beyond the guarantee.
+///
+/// Example: see [the module's example](self).
 pub const GLOBAL_STATIC_RULE_LIMIT: usize = 300_000;
 /// Dynamic rules per extension.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_DYNAMIC_RULES: usize = 30_000;
 /// Dynamic rules other than block/allow/allowAllRequests/upgradeScheme.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_UNSAFE_DYNAMIC_RULES: usize = 5_000;
 /// Session rules per extension.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_SESSION_RULES: usize = 5_000;
 /// Session rules other than block/allow/allowAllRequests/upgradeScheme.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_UNSAFE_SESSION_RULES: usize = 5_000;
 /// Regex rules per static ruleset, and across dynamic and session rules.
+///
+/// Example: see [the module's example](self).
 pub const MAX_NUMBER_OF_REGEX_RULES: usize = 1_000;
 
 /// The pseudo ruleset id of dynamic rules.
+///
+/// Example: see [the module's example](self).
 pub const DYNAMIC_RULESET_ID: &str = "_dynamic";
 /// The pseudo ruleset id of session rules.
+///
+/// Example: see [the module's example](self).
 pub const SESSION_RULESET_ID: &str = "_session";
 
 /// A request as the DNR stage sees it.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     /// The URL requested.
@@ -131,6 +217,8 @@ fn site_of(host: &str) -> &str {
 }
 
 /// One extension's rules: its static rulesets (enabled or not), dynamic and session rules.
+///
+/// Example: see [the module's example](self).
 #[derive(Debug, Default)]
 pub struct ExtensionRules {
     /// Static rulesets in manifest order: (id, enabled, rules).
@@ -162,6 +250,8 @@ impl ExtensionRules {
     }
 
     /// Rule count of the enabled static rulesets.
+    ///
+    /// Example: see [the module's example](self).
     pub fn enabled_static_rule_count(&self) -> usize {
         self.static_sets
             .iter()
@@ -172,6 +262,8 @@ impl ExtensionRules {
 }
 
 /// A rule that matched, for `get_matched_rules` and the net log.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedRule {
@@ -184,6 +276,8 @@ pub struct MatchedRule {
 }
 
 /// What happens to the request.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
     /// Cancel it (`net::ERR_BLOCKED_BY_CLIENT`).
@@ -195,6 +289,8 @@ pub enum Decision {
 }
 
 /// A header edit with the extension that asked for it.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeaderEdit {
     /// The extension.
@@ -204,6 +300,8 @@ pub struct HeaderEdit {
 }
 
 /// The outcome of the DNR stage for one request.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outcome {
     /// Block, redirect or allow; `None` when no such rule matched.
@@ -222,6 +320,8 @@ struct Best<'r> {
 }
 
 /// Evaluates `req` against extensions in load order (`(extension id, rules)`).
+///
+/// Example: see [the module's example](self).
 pub fn evaluate(extensions: &[(String, Arc<ExtensionRules>)], req: &Request<'_>) -> Outcome {
     let prepared = Prepared::new(req);
     let mut outcome = Outcome::default();
@@ -334,6 +434,20 @@ fn upgrade(url: &Url) -> Option<Url> {
 
 /// The redirect target of a rule for `url`, or `None` when it cannot be built (Chromium then
 /// ignores the rule).
+///
+/// ```
+/// use session_extensions::dnr::redirect_url;
+/// use session_extensions::dnr::rule::{Action, Rule, compile};
+///
+/// let rule: Rule = serde_json::from_str(r#"{"id": 1, "condition": {"urlFilter": "||a.test"},
+///     "action": {"type": "redirect", "redirect": {"transform": {"host": "mirror.test",
+///         "queryTransform": {"removeParams": ["utm_source"]}}}}}"#).unwrap();
+/// let compiled = compile(&rule, 64 * 1024).unwrap();
+/// let Action::Redirect(redirect) = &compiled.action else { unreachable!() };
+/// let url = url::Url::parse("https://a.test/p?utm_source=x&id=2").unwrap();
+/// let target = redirect_url(redirect, &url, &compiled.filter, "ext-a").unwrap();
+/// assert_eq!(target.as_str(), "https://mirror.test/p?id=2");
+/// ```
 pub fn redirect_url(
     r: &Redirect,
     url: &Url,
@@ -446,6 +560,8 @@ pub fn redirect_url(
 /// Applies header edits in order with Chromium's conflict rules: the first edit of a header
 /// that sets or removes it wins over later ones; after an append, only appends from the same
 /// extension follow.
+///
+/// Example: see [the module's example](self).
 pub fn apply_header_edits(headers: &mut http::HeaderMap, edits: &[HeaderEdit]) {
     // header name → (operation of the first edit, extension)
     let mut first: Vec<(http::HeaderName, String, String)> = Vec::new();
@@ -503,6 +619,8 @@ pub fn apply_header_edits(headers: &mut http::HeaderMap, edits: &[HeaderEdit]) {
 }
 
 /// Why a ruleset or an update was refused.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DnrError {
     /// A rule is invalid (the message names its id).
@@ -520,6 +638,8 @@ pub enum DnrError {
 }
 
 /// Compiles rules, refusing the whole list at the first invalid or duplicate one.
+///
+/// Example: see [the module's example](self).
 pub fn compile_all(rules: &[Rule]) -> Result<Vec<CompiledRule>, DnrError> {
     let mut ids = std::collections::HashSet::with_capacity(rules.len());
     let mut out = Vec::with_capacity(rules.len());
@@ -538,6 +658,8 @@ pub fn compile_all(rules: &[Rule]) -> Result<Vec<CompiledRule>, DnrError> {
 /// Compiles a static ruleset file, keeping valid rules; invalid ones become warnings naming the
 /// file and the rule, as Chromium does for unpacked extensions. A file that is not a JSON array
 /// of rule objects is an error naming the file (and the rule index when one fails to parse).
+///
+/// Example: see [the module's example](self).
 pub fn compile_static(
     file: &str,
     text: &str,
@@ -576,6 +698,8 @@ pub fn compile_static(
 }
 
 /// Whether an action counts as "safe" (block, allow, allowAllRequests, upgradeScheme).
+///
+/// Example: see [the module's example](self).
 pub fn is_safe(r: &Rule) -> bool {
     matches!(
         r.action.kind.as_str(),
@@ -585,6 +709,8 @@ pub fn is_safe(r: &Rule) -> bool {
 
 /// Applies `remove` then `add` to `current`, checking ids and limits; returns the new list and
 /// its compiled form.
+///
+/// Example: see [the module's example](self).
 pub fn updated_rules(
     current: &[Rule],
     remove: &[i64],

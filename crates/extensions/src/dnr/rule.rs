@@ -1,5 +1,43 @@
 //! DNR rules as extensions write them (serde, camelCase as in the JSON), and their validation
 //! into [`CompiledRule`]s with Chromium's error messages (each naming the rule id).
+//!
+//! ```
+//! use session_extensions::dnr::rule::*;
+//!
+//! let rule: Rule = serde_json::from_str(r#"{
+//!     "id": 4, "priority": 3,
+//!     "action": {"type": "redirect", "redirect": {"transform": {"scheme": "https",
+//!         "queryTransform": {"addOrReplaceParams": [{"key": "ref", "value": "dnr"}]}}}},
+//!     "condition": {"regexFilter": "^http://shop\\.test/", "resourceTypes": ["main_frame", "script"],
+//!         "requestMethods": ["get"], "initiatorDomains": ["news.test"], "domainType": "thirdParty"}
+//! }"#).unwrap();
+//! let transform = rule.action.redirect.as_ref().unwrap().transform.as_ref().unwrap();
+//! assert_eq!(transform.query_transform.as_ref().unwrap().add_or_replace_params.as_ref().unwrap()[0].key, "ref");
+//!
+//! let compiled = compile(&rule, REGEX_SIZE_LIMIT).unwrap();
+//! assert_eq!((compiled.id, compiled.priority), (4, 3));
+//! assert!(matches!(compiled.filter, Filter::Regex(_)));
+//! assert_eq!((compiled.action.name(), compiled.action.rank()), ("redirect", 1));
+//! assert_eq!(compiled.resource_types, resource_type_bit("main_frame").unwrap() | resource_type_bit("script").unwrap());
+//! assert_eq!(compiled.methods, method_bit("GET"));
+//! assert_eq!(compiled.first_party, Some(false));
+//! assert!(RESOURCE_TYPES.contains(&"xmlhttprequest") && REQUEST_METHODS.contains(&"get"));
+//! assert_eq!(resource_type_bit("nonsense"), None);
+//!
+//! // Domain lists match a host or its subdomains; the longer match decides.
+//! let include: Domains = Some(vec!["news.test".into()].into_boxed_slice());
+//! let exclude: Domains = Some(vec!["old.news.test".into()].into_boxed_slice());
+//! assert_eq!(longest_domain_match("www.news.test", include.as_deref().unwrap()), Some(9));
+//! assert!(domains_allow(Some("www.news.test"), &include, &exclude));
+//! assert!(!domains_allow(Some("a.old.news.test"), &include, &exclude));
+//!
+//! // Chromium's validation messages name the rule.
+//! let bad: Rule = serde_json::from_str(r#"{"id": 5, "action": {"type": "redirect"}, "condition": {}}"#).unwrap();
+//! let err = compile(&bad, REGEX_SIZE_LIMIT).unwrap_err();
+//! assert!(err.contains("Rule with id 5"), "{err}");
+//! let header: HeaderInfo = serde_json::from_str(r#"{"header": "x-a", "operation": "remove"}"#).unwrap();
+//! assert_eq!(header.value, None);
+//! ```
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -7,6 +45,8 @@ use url::Url;
 use super::url_filter::UrlFilter;
 
 /// A rule as written in a ruleset file or passed to `update_dynamic_rules`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
@@ -22,6 +62,8 @@ pub struct Rule {
 }
 
 /// `action`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleAction {
@@ -40,6 +82,8 @@ pub struct RuleAction {
 }
 
 /// `action.redirect`: exactly one of its members.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Redirect {
@@ -58,6 +102,8 @@ pub struct Redirect {
 }
 
 /// `redirect.transform`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UrlTransform {
@@ -91,6 +137,8 @@ pub struct UrlTransform {
 }
 
 /// `transform.queryTransform`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryTransform {
@@ -103,6 +151,8 @@ pub struct QueryTransform {
 }
 
 /// One parameter to add or replace.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryKeyValue {
@@ -116,6 +166,8 @@ pub struct QueryKeyValue {
 }
 
 /// One header edit of `modifyHeaders`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeaderInfo {
@@ -129,6 +181,8 @@ pub struct HeaderInfo {
 }
 
 /// `condition`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleCondition {
@@ -177,6 +231,8 @@ pub struct RuleCondition {
 }
 
 /// Resource types, in Chromium's order.
+///
+/// Example: see [the module's example](self).
 pub const RESOURCE_TYPES: &[&str] = &[
     "main_frame",
     "sub_frame",
@@ -196,11 +252,15 @@ pub const RESOURCE_TYPES: &[&str] = &[
 ];
 
 /// Request methods DNR names.
+///
+/// Example: see [the module's example](self).
 pub const REQUEST_METHODS: &[&str] = &[
     "connect", "delete", "get", "head", "options", "patch", "post", "put", "other",
 ];
 
 /// The bit of a resource type, or `None` for an unknown name.
+///
+/// Example: see [the module's example](self).
 pub fn resource_type_bit(name: &str) -> Option<u16> {
     RESOURCE_TYPES
         .iter()
@@ -209,6 +269,8 @@ pub fn resource_type_bit(name: &str) -> Option<u16> {
 }
 
 /// The bit of a request method (unknown methods are `other`).
+///
+/// Example: see [the module's example](self).
 pub fn method_bit(method: &str) -> u16 {
     let i = REQUEST_METHODS
         .iter()
@@ -218,6 +280,8 @@ pub fn method_bit(method: &str) -> u16 {
 }
 
 /// What a matched rule does, with precedence within one extension (higher wins a tie).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Cancel the request.
@@ -235,6 +299,8 @@ pub enum Action {
 }
 
 /// The edits of a `modifyHeaders` rule (boxed in [`Action`], which most rules keep small).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeaderChanges {
     /// Request header edits.
@@ -246,6 +312,8 @@ pub struct HeaderChanges {
 impl Action {
     /// Chromium's tie-break rank within an extension: allow > allowAllRequests > block >
     /// upgradeScheme > redirect > modifyHeaders.
+    ///
+    /// Example: see [the module's example](self).
     pub fn rank(&self) -> u8 {
         match self {
             Action::Allow => 5,
@@ -258,6 +326,8 @@ impl Action {
     }
 
     /// The action's name as in the JSON.
+    ///
+    /// Example: see [the module's example](self).
     pub fn name(&self) -> &'static str {
         match self {
             Action::Allow => "allow",
@@ -271,6 +341,8 @@ impl Action {
 }
 
 /// The URL condition.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug)]
 pub enum Filter {
     /// No URL condition.
@@ -282,9 +354,13 @@ pub enum Filter {
 }
 
 /// A domain list, lower-cased, for "host or its subdomain" checks.
+///
+/// Example: see [the module's example](self).
 pub type Domains = Option<Box<[Box<str>]>>;
 
 /// The domain conditions of a rule, boxed in [`CompiledRule`]: few rules have any.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default)]
 pub struct RuleDomains {
     /// `requestDomains`.
@@ -298,6 +374,8 @@ pub struct RuleDomains {
 }
 
 /// A validated rule, ready for the index (which keeps the common ones in a 20-byte form).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug)]
 pub struct CompiledRule {
     /// Rule id.
@@ -321,6 +399,8 @@ pub struct CompiledRule {
 /// The compiled-size limit for `regexFilter`: the `regex` crate measures compiled programs
 /// differently from RE2's 2 KB memory budget, so the limit is set where ordinary filters pass and
 /// pathological ones (large counted repetitions) fail.
+///
+/// Example: see [the module's example](self).
 pub const REGEX_SIZE_LIMIT: usize = 64 * 1024;
 
 /// Request headers `append` may touch (Chromium's list).
@@ -383,6 +463,8 @@ fn domains(id: i64, key: &str, list: &Option<Vec<String>>) -> Result<Domains, St
 }
 
 /// Validates a rule as Chromium does when indexing it; errors name the rule id.
+///
+/// Example: see [the module's example](self).
 pub fn compile(rule: &Rule, regex_size_limit: usize) -> Result<CompiledRule, String> {
     let id = rule.id;
     if id < 1 || id > i64::from(u32::MAX) {
@@ -763,6 +845,8 @@ fn validate_redirect(id: i64, r: &Redirect, filter: &Filter) -> Result<(), Strin
 }
 
 /// Whether `host` is one of `list` or a subdomain of one; the longest match is returned.
+///
+/// Example: see [the module's example](self).
 pub fn longest_domain_match(host: &str, list: &[Box<str>]) -> Option<usize> {
     let host = host.strip_suffix('.').unwrap_or(host);
     list.iter()
@@ -778,6 +862,8 @@ pub fn longest_domain_match(host: &str, list: &[Box<str>]) -> Option<usize> {
 }
 
 /// Whether `host` passes an include list and an exclude list (the longer match decides).
+///
+/// Example: see [the module's example](self).
 pub fn domains_allow(host: Option<&str>, include: &Domains, exclude: &Domains) -> bool {
     let host = host.unwrap_or("");
     let inc = match include {

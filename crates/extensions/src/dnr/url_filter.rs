@@ -4,6 +4,8 @@
 //! of any of its labels. Matching is case-insensitive unless the rule says otherwise.
 
 /// Where the pattern must start.
+///
+/// Example: see [`UrlFilter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeftAnchor {
     /// Anywhere.
@@ -16,6 +18,32 @@ pub enum LeftAnchor {
 
 /// A compiled url filter: the pattern's bytes as written (`*` any run of characters, `^` one
 /// separator or the end), runs of `*` collapsed, lower-cased unless the match is case-sensitive.
+///
+/// ```
+/// use session_extensions::dnr::url_filter::{LeftAnchor, UrlFilter, is_separator, is_token_byte};
+///
+/// // `matches` takes the spec, its lower-cased copy and the host's byte range.
+/// let check = |filter: &UrlFilter, url: &str| {
+///     let parsed = url::Url::parse(url).unwrap();
+///     let host = parsed.host_str().unwrap();
+///     let start = url.find(host).unwrap();
+///     filter.matches(url, &url.to_ascii_lowercase(), (start, start + host.len()))
+/// };
+/// let ads = UrlFilter::parse("||ads.test^", false).unwrap();
+/// assert!(check(&ads, "https://cdn.ads.test/x.js"));
+/// assert!(!check(&ads, "https://badads.test/x.js")); // `||` starts at a label
+/// assert!(!check(&ads, "https://ads.test.example/")); // `^` needs a separator or the end
+/// assert!(!ads.match_case());
+/// assert_eq!(ads.complete_tokens(), [b"ads".to_vec(), b"test".to_vec()]);
+///
+/// let case = UrlFilter::new("/Banner", LeftAnchor::None, false, true);
+/// assert!(case.match_case());
+/// assert!(check(&case, "https://a.test/Banner.png") && !check(&case, "https://a.test/banner.png"));
+///
+/// assert!(UrlFilter::parse("", false).is_err() && UrlFilter::parse("é", false).is_err());
+/// assert!(is_separator(b'/') && !is_separator(b'-'));
+/// assert!(is_token_byte(b'%') && !is_token_byte(b'.'));
+/// ```
 #[derive(Clone, Debug)]
 pub struct UrlFilter {
     pattern: Box<[u8]>,
@@ -101,6 +129,8 @@ impl FilterRef<'_> {
 }
 
 /// Whether `b` is a separator for `^`.
+///
+/// Example: see [`UrlFilter`].
 pub fn is_separator(b: u8) -> bool {
     !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%'))
 }
@@ -150,6 +180,8 @@ fn find(seg: &[u8], text: &[u8], from: usize) -> Option<usize> {
 impl UrlFilter {
     /// Parses DNR syntax (`||example.com^`, `|https:`, `ads*.js|`). Errors are the reasons
     /// Chromium gives (non-ASCII, empty).
+    ///
+    /// Example: see [`UrlFilter`].
     pub fn parse(filter: &str, case_sensitive: bool) -> Result<UrlFilter, &'static str> {
         if filter.is_empty() {
             return Err("empty");
@@ -172,6 +204,8 @@ impl UrlFilter {
     }
 
     /// From parts (`pattern` without anchors).
+    ///
+    /// Example: see [`UrlFilter`].
     pub fn new(
         pattern: &str,
         left: LeftAnchor,
@@ -199,12 +233,16 @@ impl UrlFilter {
     }
 
     /// Whether matching distinguishes case.
+    ///
+    /// Example: see [`UrlFilter`].
     pub fn match_case(&self) -> bool {
         self.match_case
     }
 
     /// Matches against the URL spec. `lower` is the spec lower-cased (ASCII) and `host` the byte
     /// range of the host in it.
+    ///
+    /// Example: see [`UrlFilter`].
     pub fn matches(&self, spec: &str, lower: &str, host: (usize, usize)) -> bool {
         self.as_ref().matches(spec, lower, host)
     }
@@ -223,6 +261,8 @@ impl UrlFilter {
     /// Tokens (maximal runs of `[a-z0-9%]`, lower-cased) that any URL this filter matches
     /// must contain whole: runs bounded on both sides by a literal non-token character, a `^`,
     /// or an anchor.
+    ///
+    /// Example: see [`UrlFilter`].
     pub fn complete_tokens(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         let p = &self.pattern;
@@ -255,6 +295,8 @@ impl UrlFilter {
 }
 
 /// Characters that make up index tokens.
+///
+/// Example: see [`UrlFilter`].
 pub fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'%'
 }
