@@ -23,6 +23,8 @@ pub use crate::upload::BlobPart;
 use crate::upload::{BlobRef, BodyPart, read_blob};
 
 /// Electron's rejection of `getBlobData` for a UUID it does not know (SESSION-29).
+///
+/// Example: see [`Blobs`].
 pub const UNKNOWN_BLOB: &str = "Could not get blob data handle";
 
 /// One registered blob.
@@ -34,6 +36,41 @@ struct Blob {
 }
 
 /// The blobs of one session. Cheap to clone; `Send + Sync`.
+///
+/// ```
+/// use bytes::Bytes;
+/// use session_net::blob::{BlobPart, BlobStage, Blobs, UNKNOWN_BLOB};
+/// use session_net::{Net, NetConfig, NetError, RequestBody, new_request};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("data.bin"), b"0123456789").unwrap();
+/// let blobs = Blobs::default();
+/// let id = blobs.register(
+///     vec![BlobPart::Bytes(Bytes::from("head:")), BlobPart::file(dir.path().join("data.bin"), 2, Some(3))?],
+///     "text/plain",
+/// );
+/// assert_eq!(blobs.describe(&id)?, (8, "text/plain".to_owned()));
+/// assert_eq!(blobs.read(&id, 5, None)?.text().await?, "234");
+/// let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("a")), Ok(Bytes::from("b"))]);
+/// let streamed = blobs.register_stream(chunks, "").await?;
+/// assert_eq!(blobs.read(&streamed, 0, None)?.text().await?, "ab");
+///
+/// // Served as `blob:` URLs through a Net, and usable as a request body part.
+/// let net = Net::new(NetConfig::default())?;
+/// net.insert_stage(BlobStage::new(blobs.clone()));
+/// let url = format!("blob:https://app.test/{id}");
+/// let response = net.fetch(new_request(http::Method::GET, &url, ())?).await?;
+/// assert_eq!(response.header("content-type").as_deref(), Some("text/plain"));
+/// assert_eq!(response.text().await?, "head:234");
+/// let _body = RequestBody::from_parts([blobs.body_part(&id)?]);
+///
+/// assert!(blobs.unregister(&id) && !blobs.unregister(&id));
+/// assert_eq!(blobs.read(&id, 0, None).unwrap_err().detail(), UNKNOWN_BLOB);
+/// let gone = net.fetch(new_request(http::Method::GET, &url, ())?).await.unwrap_err();
+/// assert_eq!(gone.kind(), NetError::FileNotFound);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Blobs {
     map: Arc<RwLock<HashMap<String, Arc<Blob>>>>,
@@ -41,6 +78,8 @@ pub struct Blobs {
 
 impl Blobs {
     /// Registers a blob made of `parts` with `content_type` (may be empty); returns its UUID.
+    ///
+    /// Example: see [`Blobs`].
     pub fn register(&self, parts: Vec<BlobPart>, content_type: &str) -> String {
         let uuid = uuid::Uuid::new_v4().to_string();
         let size = parts.iter().map(BlobPart::len).sum();
@@ -58,6 +97,8 @@ impl Blobs {
 
     /// Registers what `stream` yields, kept in memory as it arrives (for data larger than
     /// memory, register a file part instead). Dropping the future registers nothing.
+    ///
+    /// Example: see [`Blobs`].
     pub async fn register_stream<S, E>(&self, stream: S, content_type: &str) -> Result<String>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Send,
@@ -72,6 +113,8 @@ impl Blobs {
     }
 
     /// Forgets a blob; `false` when the UUID is not known.
+    ///
+    /// Example: see [`Blobs`].
     pub fn unregister(&self, uuid: &str) -> bool {
         self.map
             .write()
@@ -90,6 +133,8 @@ impl Blobs {
     }
 
     /// Size and content type of a blob.
+    ///
+    /// Example: see [`Blobs`].
     pub fn describe(&self, uuid: &str) -> Result<(u64, String)> {
         let blob = self.get(uuid)?;
         Ok((blob.size, blob.content_type.clone()))
@@ -98,6 +143,8 @@ impl Blobs {
     /// `getBlobData`: `length` bytes (or to the end) of the blob from `offset`, streamed.
     /// An unknown UUID is Electron's "Could not get blob data handle"; a range past the end is
     /// cut at the end.
+    ///
+    /// Example: see [`Blobs`].
     pub fn read(&self, uuid: &str, offset: u64, length: Option<u64>) -> Result<Body> {
         let blob = self.get(uuid)?;
         let start = offset.min(blob.size);
@@ -108,6 +155,8 @@ impl Blobs {
     /// The blob `uuid` as a part of a request body ([`crate::RequestBody::from_parts`]): the
     /// body holds the blob's data even if it is unregistered before the request is sent, and
     /// webRequest shows the part as its `blobUUID`. An unknown UUID is an `Err` naming it.
+    ///
+    /// Example: see [`Blobs`].
     pub fn body_part(&self, uuid: &str) -> Result<BodyPart> {
         let blob = self.get(uuid).map_err(|_| {
             Error::new(
@@ -134,6 +183,8 @@ impl Blobs {
 ///   `Range` is `206` with `Content-Range`; a `Range` that does not parse, asks for several
 ///   ranges or lies past the end fails with `net::ERR_REQUEST_RANGE_NOT_SATISFIABLE` (Fetch's
 ///   network error for a blob range it cannot serve).
+///
+/// Example: see [`Blobs`].
 #[derive(Clone, Debug)]
 pub struct BlobStage {
     blobs: Blobs,
@@ -141,6 +192,8 @@ pub struct BlobStage {
 
 impl BlobStage {
     /// The stage serving `blobs`.
+    ///
+    /// Example: see [`Blobs`].
     pub fn new(blobs: Blobs) -> Arc<Self> {
         Arc::new(BlobStage { blobs })
     }

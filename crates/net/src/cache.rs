@@ -29,6 +29,31 @@ use crate::response::HopResponse;
 use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 
 /// The cache stage: insert it with [`crate::Net::insert_stage`].
+///
+/// ```
+/// use session_cache::Cache;
+/// use session_net::cache::CacheStage;
+/// use session_net::{Net, NetConfig, new_request};
+/// # let site = session_test_support::TestSite::start(); // `/headers?K=V` answers with those headers
+/// # let url = site.http_url("a.test", "/headers?cache-control=max-age%3D600&_body=fresh");
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let stage = CacheStage::with_revalidation(Cache::memory(None), &net);
+/// let cache = stage.cache().clone();
+/// net.insert_stage(stage);
+///
+/// let first = net.fetch(new_request(http::Method::GET, &url, ())?).await?;
+/// assert!(!first.from_cache());
+/// assert_eq!(first.text().await?, "fresh"); // read to the end: stored
+/// let second = net.fetch(new_request(http::Method::GET, &url, ())?).await?;
+/// assert!(second.from_cache());
+/// assert_eq!(cache.entry_count(), 1);
+/// let plain = CacheStage::new(Cache::memory(None)); // no background revalidation
+/// assert_eq!(plain.cache().entry_count(), 0);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct CacheStage {
     cache: Cache,
@@ -48,12 +73,16 @@ impl std::fmt::Debug for CacheStage {
 impl CacheStage {
     /// A stage over `cache` (sessions never share a cache: give each its own). Responses within
     /// `stale-while-revalidate` are served without a background revalidation.
+    ///
+    /// Example: see [`CacheStage`].
     pub fn new(cache: Cache) -> Arc<Self> {
         Arc::new(CacheStage { cache, net: None })
     }
 
     /// A stage over `cache` whose `stale-while-revalidate` hits are revalidated in the
     /// background through `net` (the context the stage is inserted into).
+    ///
+    /// Example: see [`CacheStage`].
     pub fn with_revalidation(cache: Cache, net: &crate::Net) -> Arc<Self> {
         Arc::new(CacheStage {
             cache,
@@ -94,6 +123,8 @@ impl CacheStage {
     }
 
     /// The cache.
+    ///
+    /// Example: see [`CacheStage`].
     pub fn cache(&self) -> &Cache {
         &self.cache
     }

@@ -8,6 +8,8 @@ use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use crate::error::{Error, NetError, Result};
 
 /// Electron's `CertificatePrincipal`.
+///
+/// Example: see [`Certificate`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertificatePrincipal {
@@ -26,6 +28,25 @@ pub struct CertificatePrincipal {
 }
 
 /// Electron's `Certificate`.
+///
+/// ```
+/// use session_net::certificate::{Certificate, der_to_pem, fingerprint};
+/// # let site = session_test_support::TestSite::start(); // its test CA, as DER
+/// # let ca_der = site.ca_der().to_vec();
+///
+/// let ca = Certificate::from_der(&ca_der).unwrap();
+/// assert_eq!(ca.subject_name, ca.issuer_name); // a self-signed root
+/// assert!(ca.issuer_cert.is_none());
+/// assert!(ca.valid_start < ca.valid_expiry);
+/// assert_eq!(ca.fingerprint, fingerprint(&ca_der));
+/// assert!(ca.fingerprint.starts_with("sha256/"));
+/// assert_eq!(ca.data, der_to_pem(&ca_der));
+/// assert!(ca.data.starts_with("-----BEGIN CERTIFICATE-----\n"));
+/// assert_eq!(Certificate::from_chain(&[&ca_der]).unwrap().serial_number, ca.serial_number);
+/// assert!(Certificate::from_der(b"not DER").is_err());
+/// ```
+/// A server's chain as a verify proc sees it: see
+/// [`CertificateVerifyRequest`](crate::tls::CertificateVerifyRequest).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Certificate {
@@ -71,6 +92,8 @@ fn principal(name: &X509Name<'_>) -> CertificatePrincipal {
 }
 
 /// PEM text of one DER certificate.
+///
+/// Example: see [`Certificate`].
 pub fn der_to_pem(der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
@@ -83,6 +106,8 @@ pub fn der_to_pem(der: &[u8]) -> String {
 }
 
 /// `sha256/<base64>` of a DER certificate, as Chromium prints fingerprints.
+///
+/// Example: see [`Certificate`].
 pub fn fingerprint(der: &[u8]) -> String {
     format!(
         "sha256/{}",
@@ -92,6 +117,8 @@ pub fn fingerprint(der: &[u8]) -> String {
 
 impl Certificate {
     /// Parses one DER certificate (no issuer attached).
+    ///
+    /// Example: see [`Certificate`].
     pub fn from_der(der: &[u8]) -> Result<Certificate> {
         let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
             Error::new(
@@ -117,6 +144,8 @@ impl Certificate {
 
     /// Parses a chain, leaf first; each certificate's `issuer_cert` is the next one, unless it is
     /// self-signed.
+    ///
+    /// Example: see [`Certificate`].
     pub fn from_chain<D: AsRef<[u8]>>(chain: &[D]) -> Result<Certificate> {
         let mut parsed: Vec<Certificate> = chain
             .iter()

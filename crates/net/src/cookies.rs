@@ -18,6 +18,29 @@ use crate::response::HopResponse;
 use crate::stages::{BoxFuture, Flow, RequestContext, ResponseFlow, Slot, Stage};
 
 /// The cookie stage: insert it with [`crate::Net::insert_stage`].
+///
+/// ```
+/// use session_cookies::Cookies;
+/// use session_net::cookies::CookieStage;
+/// use session_net::{Net, NetConfig, new_request};
+/// # let site = session_test_support::TestSite::start(); // `/headers?K=V` answers with those headers
+/// # let login = site.http_url("a.test", "/headers?set-cookie=sid%3D42");
+/// # let echo = site.http_url("a.test", "/echo"); // answers the request it got as JSON
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let jar = Cookies::default();
+/// let stage = CookieStage::new(jar.clone());
+/// assert!(stage.cookies().is_empty());
+/// net.insert_stage(stage);
+///
+/// net.fetch(new_request(http::Method::GET, &login, ())?).await?; // Set-Cookie: sid=42
+/// assert_eq!(jar.len(), 1);
+/// let echoed = net.fetch(new_request(http::Method::GET, &echo, ())?).await?.text().await?;
+/// assert!(echoed.contains("sid=42"), "the next request carries it: {echoed}");
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct CookieStage {
     cookies: Cookies,
@@ -25,11 +48,15 @@ pub struct CookieStage {
 
 impl CookieStage {
     /// A stage over `cookies` (sessions never share a jar: give each its own).
+    ///
+    /// Example: see [`CookieStage`].
     pub fn new(cookies: Cookies) -> Arc<Self> {
         Arc::new(CookieStage { cookies })
     }
 
     /// The jar.
+    ///
+    /// Example: see [`CookieStage`].
     pub fn cookies(&self) -> &Cookies {
         &self.cookies
     }

@@ -7,6 +7,39 @@
 //! Chromium's host cache gives system-resolver answers. `secure_dns_policy` is accepted and has
 //! no effect (there is no DNS-over-HTTPS client here); `source: dns` and `source: mdns` use the
 //! system resolver too.
+//!
+//! ```
+//! use session_net::dns::{
+//!     AddressFamily, CacheUsage, HostResolverSource, QueryType, ResolveHostOptions, SecureDnsPolicy,
+//!     SYSTEM_TTL,
+//! };
+//! use session_net::{Net, NetConfig};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let net = Net::new(NetConfig::default())?;
+//! net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+//! // Local answers only: host rules, IP literals, `localhost` and the cache; no resolver.
+//! let options = ResolveHostOptions {
+//!     query_type: Some(QueryType::A),
+//!     source: "localOnly".parse()?,
+//!     cache_usage: CacheUsage::Disallowed,
+//!     secure_dns_policy: SecureDnsPolicy::Disable,
+//! };
+//! let host = net.resolve_host("api.test", options).await?;
+//! assert_eq!(host.endpoints[0].address, "127.0.0.1");
+//! assert_eq!(host.endpoints[0].family, AddressFamily::Ipv4);
+//! let v6 = net.resolve_host("::1", ResolveHostOptions::default()).await?;
+//! assert_eq!(v6.endpoints[0].family, AddressFamily::Ipv6);
+//!
+//! // Electron's names, checked as Electron checks them.
+//! assert_eq!("AAAA".parse::<QueryType>()?, QueryType::Aaaa);
+//! assert_eq!("staleAllowed".parse::<CacheUsage>()?, CacheUsage::StaleAllowed);
+//! assert!("sometimes".parse::<HostResolverSource>().is_err());
+//! let json: ResolveHostOptions = serde_json::from_str(r#"{"queryType": "A", "source": "dns"}"#).unwrap();
+//! assert_eq!(json.source, HostResolverSource::Dns);
+//! assert_eq!(SYSTEM_TTL.as_secs(), 60);
+//! # Ok::<_, session_net::Error>(()) }).unwrap();
+//! ```
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -20,9 +53,13 @@ use session_base::host_rules::{HostRules, Mapping};
 use crate::error::{Error, NetError, Result};
 
 /// How long an answer of the system resolver stays in the host cache.
+///
+/// Example: see [the module's example](self).
 pub const SYSTEM_TTL: Duration = Duration::from_secs(60);
 
 /// `queryType`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum QueryType {
     /// IPv4 addresses only.
@@ -33,6 +70,8 @@ pub enum QueryType {
 }
 
 /// `source`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HostResolverSource {
@@ -50,6 +89,8 @@ pub enum HostResolverSource {
 }
 
 /// `cacheUsage`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CacheUsage {
@@ -63,6 +104,8 @@ pub enum CacheUsage {
 }
 
 /// `secureDnsPolicy`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SecureDnsPolicy {
@@ -94,6 +137,8 @@ parse_names!(CacheUsage, "cacheUsage (allowed, staleAllowed or disallowed)",
 parse_names!(SecureDnsPolicy, "secureDnsPolicy (allow or disable)", "allow" => Allow, "disable" => Disable);
 
 /// Options of `resolve_host`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResolveHostOptions {
@@ -108,6 +153,8 @@ pub struct ResolveHostOptions {
 }
 
 /// `family` of a resolved endpoint.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AddressFamily {
@@ -120,6 +167,8 @@ pub enum AddressFamily {
 }
 
 /// Electron's `ResolvedEndpoint`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedEndpoint {
     /// The address as text.
@@ -129,6 +178,8 @@ pub struct ResolvedEndpoint {
 }
 
 /// Electron's `ResolvedHost`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedHost {
     /// The addresses, in the resolver's order.

@@ -17,6 +17,23 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
 /// `enableNetworkEmulation`'s options.
+///
+/// ```
+/// use session_net::{Net, NetConfig, NetError, NetworkEmulation, new_request};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.enable_network_emulation(NetworkEmulation { offline: true, ..Default::default() });
+/// let err = net.fetch(new_request(http::Method::GET, "http://a.test/", ())?).await.unwrap_err();
+/// assert_eq!(err.kind(), NetError::InternetDisconnected);
+///
+/// // Electron's option names.
+/// let slow: NetworkEmulation =
+///     serde_json::from_str(r#"{"latency": 150, "downloadThroughput": 50000}"#).unwrap();
+/// assert_eq!((slow.latency, slow.download_throughput, slow.offline), (150.0, 50000.0, false));
+/// net.disable_network_emulation();
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NetworkEmulation {

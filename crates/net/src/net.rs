@@ -656,6 +656,8 @@ impl Net {
     /// `setCertificateVerifyProc`: `None` restores the default verification. Cached verdicts
     /// and idle connections are dropped so the new proc sees every host again; requests in
     /// flight (and other sessions) are not touched.
+    ///
+    /// Example: see [`CertificateVerifyRequest`](crate::tls::CertificateVerifyRequest).
     pub fn set_certificate_verify_proc(&self, proc: Option<CertificateVerifyProc>) {
         self.dialer().tls.set_proc(proc);
         self.pool().flush_idle();
@@ -688,6 +690,8 @@ impl Net {
     }
 
     /// Trusts one DER root certificate for this session.
+    ///
+    /// Example: see [`CertificateVerifyRequest`](crate::tls::CertificateVerifyRequest).
     pub fn add_trusted_root_der(&self, der: &[u8]) -> Result<()> {
         self.dialer()
             .tls
@@ -717,6 +721,34 @@ impl Net {
     /// `isProxy` for proxies). Without one, or when it cancels, the `401`/`407` is the
     /// response. Requests with `credentials: omit` never ask it for a server; proxy
     /// credentials are kept per proxy for every later request. `None` removes it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use session_net::auth::{AuthAnswer, AuthRequest, Credentials, LoginHandler};
+    /// use session_net::{Net, NetConfig, new_request};
+    /// # let site = session_test_support::TestSite::start(); // `/auth/basic` wants user:pass, realm Foo
+    /// # let url = site.http_url("a.test", "/auth/basic");
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+    /// let login: LoginHandler = Arc::new(|request: AuthRequest| {
+    ///     Box::pin(async move {
+    ///         assert!(!request.is_proxy);
+    ///         assert_eq!((request.scheme.as_str(), request.realm.as_str()), ("basic", "Foo"));
+    ///         AuthAnswer::Credentials(Credentials::new("user", "pass"))
+    ///     })
+    /// });
+    /// net.set_login_handler(Some(login));
+    /// assert_eq!(net.fetch(new_request(http::Method::GET, &url, ())?).await?.status(), 200);
+    ///
+    /// // Forget the credentials and refuse: the 401 is the response.
+    /// net.clear_auth_cache();
+    /// net.set_login_handler(Some(Arc::new(|_| Box::pin(async { AuthAnswer::Cancel }))));
+    /// assert_eq!(net.fetch(new_request(http::Method::GET, &url, ())?).await?.status(), 401);
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     pub fn set_login_handler(&self, handler: Option<LoginHandler>) {
         self.auth.set_handler(handler);
     }

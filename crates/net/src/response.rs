@@ -16,6 +16,28 @@ use crate::error::Result;
 /// Stages see and may edit it in [`crate::stages::Stage::on_response`]; the cache stage may
 /// build one itself (a fresh hit, with `from_cache` set) and return it from
 /// [`crate::stages::Stage::on_request`].
+///
+/// ```
+/// use http::{HeaderMap, StatusCode};
+/// use session_net::{Body, HopResponse, InternalRedirectReason, RawHeaders};
+///
+/// // What a stage answers a hop with: a status, headers and a body.
+/// let mut headers = HeaderMap::new();
+/// headers.insert("content-type", "text/plain".parse().unwrap());
+/// let mut hop = HopResponse::new(StatusCode::OK, headers, Body::full("from a stage"));
+/// hop.raw_headers = RawHeaders::from_pairs(vec![("Content-Type".into(), "text/plain".into())]);
+/// assert_eq!(hop.raw_headers.get(&hop.headers), [("Content-Type".to_owned(), "text/plain".to_owned())]);
+/// assert!(!hop.from_cache && hop.remote_addr.is_none());
+///
+/// // Chrome's internal redirect, as the HSTS stage sends `http:` to `https:`.
+/// let to = url::Url::parse("https://bank.test/login").unwrap();
+/// let redirect = HopResponse::internal_redirect(&to, InternalRedirectReason::Hsts, &HeaderMap::new());
+/// assert_eq!(redirect.status, StatusCode::TEMPORARY_REDIRECT);
+/// assert_eq!(redirect.status_text, "Internal Redirect");
+/// assert_eq!(redirect.headers["location"], "https://bank.test/login");
+/// assert_eq!(redirect.headers["non-authoritative-reason"], InternalRedirectReason::Hsts.as_str());
+/// ```
+/// A stage returning one: see [`Stage`](crate::stages::Stage).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct HopResponse {
@@ -64,6 +86,8 @@ impl std::fmt::Debug for Upgrade {
 impl HopResponse {
     /// A response with `status`, no headers and `body`; raw headers are derived from `headers`
     /// when a stage leaves them empty.
+    ///
+    /// Example: see [`HopResponse`].
     pub fn new(status: StatusCode, headers: HeaderMap, body: Body) -> Self {
         HopResponse {
             status,
@@ -87,6 +111,8 @@ impl HopResponse {
     ///
     /// Example: `HopResponse::internal_redirect(&url, InternalRedirectReason::WebRequest,
     /// &ctx.headers)` from a stage's `on_request`, wrapped in `Flow::Respond`.
+    ///
+    /// Example: see [`HopResponse`].
     pub fn internal_redirect(
         to: &Url,
         reason: InternalRedirectReason,
@@ -123,6 +149,8 @@ impl HopResponse {
 
 /// Why the session answered a hop with [`HopResponse::internal_redirect`]: Chrome's
 /// `Non-Authoritative-Reason` values.
+///
+/// Example: see [`HopResponse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InternalRedirectReason {
@@ -135,6 +163,8 @@ pub enum InternalRedirectReason {
 
 impl InternalRedirectReason {
     /// The header value.
+    ///
+    /// Example: see [`HopResponse`].
     pub fn as_str(self) -> &'static str {
         match self {
             InternalRedirectReason::Hsts => "HSTS",
@@ -145,6 +175,8 @@ impl InternalRedirectReason {
 
 /// The raw header lines of a response: the HTTP/1.x head as read from the socket (parsed on
 /// first use), pairs a stage supplied, or, failing both, the header map in its order.
+///
+/// Example: see [`HopResponse`].
 #[derive(Debug, Default)]
 pub struct RawHeaders {
     wire: Option<Vec<u8>>,
@@ -153,6 +185,8 @@ pub struct RawHeaders {
 
 impl RawHeaders {
     /// Raw headers given as pairs (a stage building a response).
+    ///
+    /// Example: see [`HopResponse`].
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(pairs);
@@ -198,6 +232,8 @@ impl RawHeaders {
     }
 
     /// The pairs; `headers` is the response's header map, used when nothing else is known.
+    ///
+    /// Example: see [`HopResponse`].
     pub fn get(&self, headers: &HeaderMap) -> &[(String, String)] {
         self.pairs.get_or_init(|| {
             self.wire
@@ -267,6 +303,11 @@ pub(crate) fn parse_head_pairs(buf: &[u8]) -> Option<Vec<(String, String)>> {
 /// let err = missing.error_for_status().unwrap_err();
 /// assert_eq!(err.kind(), NetError::HttpResponseCodeFailure);
 /// assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
+///
+/// // As an `http::Response` for tower and hyper code, with the URL chain in its extensions.
+/// let http_response = net.fetch(new_request(http::Method::GET, "api://shop/item", ())?).await?.into_http();
+/// let chain = http_response.extensions().get::<session_net::UrlChain>().unwrap();
+/// assert_eq!(chain.url().map(|u| u.as_str()), Some("api://shop/item"));
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -520,11 +561,15 @@ impl Response {
 
 /// The URLs a request went through (the first requested first), in the extensions of the
 /// `http::Response` made by [`Response::into_http`].
+///
+/// Example: see [`Response`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlChain(pub Vec<Url>);
 
 impl UrlChain {
     /// The final URL.
+    ///
+    /// Example: see [`Response`].
     pub fn url(&self) -> Option<&Url> {
         self.0.last()
     }

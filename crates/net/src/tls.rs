@@ -45,6 +45,8 @@ use crate::error::{Error, NetError, Result};
 use futures_util::future::BoxFuture;
 
 /// A TLS version name of `setSSLConfig`.
+///
+/// Example: see [`Net`](crate::Net) (its second example sets a minimum version).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TlsVersion {
     /// `tls1` (means TLS 1.2 here: rustls has no TLS 1.0).
@@ -78,6 +80,8 @@ impl std::str::FromStr for TlsVersion {
 }
 
 /// `setSSLConfig`'s config.
+///
+/// Example: see [`Net`](crate::Net) (its second example).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SslConfig {
@@ -90,6 +94,8 @@ pub struct SslConfig {
 }
 
 /// The verdict of a certificate verify proc.
+///
+/// Example: see [`CertificateVerifyRequest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CertificateVerdict {
     /// Trust the certificate (Electron's `0`).
@@ -105,6 +111,8 @@ pub enum CertificateVerdict {
 impl CertificateVerdict {
     /// The verdict Electron's callback code means; an unknown code fails with
     /// `net::ERR_CERT_INVALID`.
+    ///
+    /// Example: see [`CertificateVerifyRequest`].
     pub fn from_code(code: i32) -> Self {
         match code {
             0 => CertificateVerdict::Accept,
@@ -116,6 +124,39 @@ impl CertificateVerdict {
 }
 
 /// What a certificate verify proc is told (Electron's `request`).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use session_net::tls::{CertificateVerdict, verify_proc};
+/// use session_net::{Net, NetConfig, new_request};
+/// # let site = session_test_support::TestSite::start(); // HTTPS signed by a test CA no root store has
+/// # let url = site.https_url("a.test", "/echo");
+/// # let ca_der = site.ca_der().to_vec();
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// net.set_certificate_verify_proc(Some(verify_proc(move |request| {
+///     let what = (request.hostname.clone(), request.verification_result.clone(), request.error_code);
+///     log.lock().unwrap().push((what, request.certificate.issuer_name.clone()));
+///     async move { CertificateVerdict::from_code(0) } // Electron's 0: trust it
+/// })));
+/// assert!(net.fetch(new_request(http::Method::GET, &url, ())?).await?.ok());
+/// let ((host, result, code), issuer) = seen.lock().unwrap()[0].clone();
+/// assert_eq!((host.as_str(), result.as_str(), code), ("a.test", "net::ERR_CERT_AUTHORITY_INVALID", -202));
+/// assert!(!issuer.is_empty());
+///
+/// // Without the proc, trusting the CA does the same.
+/// net.set_certificate_verify_proc(None);
+/// net.add_trusted_root_der(&ca_der)?;
+/// assert!(net.fetch(new_request(http::Method::GET, &url, ())?).await?.ok());
+/// assert_eq!(CertificateVerdict::from_code(-3), CertificateVerdict::UseDefault);
+/// assert_eq!(CertificateVerdict::from_code(-2), CertificateVerdict::Reject);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -135,6 +176,8 @@ pub struct CertificateVerifyRequest {
 }
 
 /// A certificate verify proc: async, returns a typed verdict.
+///
+/// Example: see [`CertificateVerifyRequest`].
 pub type CertificateVerifyProc =
     Arc<dyn Fn(CertificateVerifyRequest) -> BoxFuture<'static, CertificateVerdict> + Send + Sync>;
 

@@ -137,6 +137,8 @@ impl UploadData {
 }
 
 /// What a blob is made of.
+///
+/// Example: see [`Blobs`](crate::blob::Blobs).
 #[derive(Clone, Debug)]
 pub enum BlobPart {
     /// Bytes in memory.
@@ -162,6 +164,8 @@ impl BlobPart {
 
     /// A part of the file at `path` from `offset`, `length` bytes or to its end. The file must
     /// exist and hold the range now (an `Err` naming it otherwise).
+    ///
+    /// Example: see [`Blobs`](crate::blob::Blobs).
     pub fn file(path: impl AsRef<Path>, offset: u64, length: Option<u64>) -> Result<Self> {
         let path = path.as_ref();
         let size = std::fs::metadata(path)

@@ -13,6 +13,8 @@ use crate::proxy::BypassRules;
 ///
 /// Proxies are not subject to the list: a proxy's `407` is answered with its cached NTLM
 /// credentials whatever the list says, as Chromium's allow-list filter lets every proxy pass.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NtlmAllowList {
     rules: Option<BypassRules>,
@@ -20,6 +22,8 @@ pub struct NtlmAllowList {
 
 impl NtlmAllowList {
     /// Parses the list; entries that cannot be parsed are skipped, as Chromium does.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn parse(text: &str) -> NtlmAllowList {
         let entries: Vec<String> = text
             .split([',', ';'])
@@ -38,6 +42,8 @@ impl NtlmAllowList {
     }
 
     /// Whether `url`'s server is on the list.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn allows(&self, url: &Url) -> bool {
         self.rules.as_ref().is_some_and(|r| r.matches(url, false))
     }

@@ -10,6 +10,8 @@ const MAX_ENTRIES: usize = 64;
 const MAX_PATHS: usize = 10;
 
 /// One cached identity.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CacheEntry {
     /// Origin server or proxy.
@@ -32,6 +34,8 @@ pub struct CacheEntry {
 
 impl CacheEntry {
     /// The next nonce count for `digest`'s nonce.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn next_nonce_count(&mut self) -> u32 {
         self.nonce_count = self.nonce_count.saturating_add(1);
         self.nonce_count
@@ -63,6 +67,8 @@ impl CacheEntry {
 }
 
 /// The directory part of a request path: `/a/b.html` → `/a/`.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub fn protection_space(path: &str) -> String {
     match path.rfind('/') {
         Some(i) => path[..=i].to_string(),
@@ -71,6 +77,8 @@ pub fn protection_space(path: &str) -> String {
 }
 
 /// The cache (plain data: its owner holds it under a lock, nothing here does I/O).
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Debug, Default)]
 pub struct AuthCache {
     /// Least recently used first.
@@ -79,21 +87,29 @@ pub struct AuthCache {
 
 impl AuthCache {
     /// An empty cache.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn new() -> Self {
         AuthCache::default()
     }
 
     /// Number of entries.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether the cache is empty.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Forgets everything (`clearAuthCache`).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn clear(&mut self) {
         self.entries.clear();
     }
@@ -113,6 +129,8 @@ impl AuthCache {
     /// Adds or replaces the credentials of (target, origin, realm, scheme) and records the
     /// protection space of `path` (ignored for proxies). A new Digest challenge restarts the
     /// nonce count.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
@@ -156,6 +174,8 @@ impl AuthCache {
     }
 
     /// The entry for exactly (target, origin, realm, scheme).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn lookup(
         &mut self,
         target: Target,
@@ -169,6 +189,8 @@ impl AuthCache {
 
     /// The entry whose protection space encloses `path` most closely (for preemptive
     /// sending); for a proxy, its most recently used entry.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn lookup_by_path(
         &mut self,
         target: Target,
@@ -194,6 +216,8 @@ impl AuthCache {
 
     /// Removes the entry when it still holds `credentials` (they were rejected); true when
     /// removed.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn remove(
         &mut self,
         target: Target,

@@ -13,6 +13,8 @@ const MAX_PARAMS: usize = 32;
 const MAX_LINE: usize = 16 * 1024;
 
 /// A challenge header could not be parsed; says what and where.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChallengeError {
     detail: String,
@@ -35,6 +37,8 @@ impl fmt::Display for ChallengeError {
 impl std::error::Error for ChallengeError {}
 
 /// One challenge: a scheme and either a `token68` or `name=value` parameters.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Challenge {
     /// The scheme, lower case (`basic`, `digest`, `ntlm`, ...).
@@ -47,6 +51,8 @@ pub struct Challenge {
 
 impl Challenge {
     /// The value of parameter `name` (case-insensitive), the first when repeated.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -55,6 +61,8 @@ impl Challenge {
     }
 
     /// The `realm`, empty when absent.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn realm(&self) -> &str {
         self.param("realm").unwrap_or("")
     }
@@ -130,6 +138,8 @@ fn param_follows(after_token: &[u8]) -> Option<&[u8]> {
 }
 
 /// Parses one header line into its challenges.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub fn parse_line(line: &[u8]) -> Result<Vec<Challenge>, ChallengeError> {
     let shown = text(&line[..line.len().min(200)]);
     if line.len() > MAX_LINE {
@@ -218,6 +228,8 @@ pub fn parse_line(line: &[u8]) -> Result<Vec<Challenge>, ChallengeError> {
 
 /// Every challenge of every line. Lines that cannot be parsed are skipped (as Chromium does);
 /// the error of the first such line is returned when no line gave a challenge.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub fn parse<'a>(
     lines: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Vec<Challenge>, ChallengeError> {

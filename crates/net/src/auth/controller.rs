@@ -11,9 +11,13 @@ use super::{Challenge, Chosen, Credentials, Scheme, Target, basic_authorization,
 
 /// Most rounds of credentials sent for one request and target; a server that challenges
 /// again after that gets `net::ERR_TOO_MANY_RETRIES`.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub const MAX_ROUNDS: u8 = 3;
 
 /// Where the identity being tried came from.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     /// The request URL's user info (used once).
@@ -27,6 +31,8 @@ pub enum Source {
 }
 
 /// What the login handler should be asked.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ask {
     /// The scheme, lower case.
@@ -36,6 +42,8 @@ pub struct Ask {
 }
 
 /// What to do with a challenge.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Next {
     /// Send the request again with this credentials header value.
@@ -57,6 +65,8 @@ struct Sent {
 }
 
 /// The state of one request towards one target (the origin server or the proxy).
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug)]
 pub struct AuthController {
     target: Target,
@@ -73,6 +83,8 @@ impl AuthController {
     /// A controller for a request to `origin` (`scheme://host:port` of the server or proxy)
     /// at `path`; `url_identity` is tried first, once (the URL's user info, or a proxy's
     /// credentials from the proxy rules).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn new(
         target: Target,
         origin: &str,
@@ -92,11 +104,15 @@ impl AuthController {
     }
 
     /// Rounds of credentials sent so far.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn rounds(&self) -> u8 {
         self.rounds
     }
 
     /// Where the identity last sent came from.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn source(&self) -> Option<Source> {
         self.sent.as_ref().map(|s| s.source)
     }
@@ -104,6 +120,8 @@ impl AuthController {
     /// Whether an NTLM NEGOTIATE message was the last thing sent: the next challenge carries
     /// the server's CHALLENGE message, which only the connection that carried the NEGOTIATE
     /// may answer.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn awaits_ntlm_challenge(&self) -> bool {
         self.sent.as_ref().is_some_and(|s| s.ntlm_negotiate)
     }
@@ -111,6 +129,8 @@ impl AuthController {
     /// The credentials header to send before any challenge: a cached Basic or Digest identity
     /// whose protection space encloses the path (Digest with the next nonce count). NTLM is
     /// never preemptive (it is bound to a connection).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn preempt(&mut self, cache: &mut AuthCache, method: &str, uri: &str) -> Option<String> {
         let e = cache.lookup_by_path(self.target, &self.origin, &self.path)?;
         let (header, chosen) = match e.scheme {
@@ -141,6 +161,8 @@ impl AuthController {
 
     /// A 401 (or 407) arrived with these challenges. `ntlm_from_cache` says whether cached
     /// NTLM credentials may be used for this server without asking (the allow-list).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn on_challenge(
         &mut self,
         challenges: &[Challenge],
@@ -224,6 +246,8 @@ impl AuthController {
     }
 
     /// The login handler answered the last [`Next::Ask`] with `credentials`.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn on_credentials(
         &mut self,
         credentials: Credentials,
@@ -286,6 +310,8 @@ impl AuthController {
     }
 
     /// The Digest challenge behind the last identity sent, if any (for tests and logs).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn digest(&self) -> Option<&DigestChallenge> {
         match &self.sent.as_ref()?.chosen {
             Chosen::Digest(d) => Some(d),

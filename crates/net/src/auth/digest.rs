@@ -1,5 +1,38 @@
 //! Digest (RFC 7616): MD5, SHA-256 and SHA-512/256 with their `-sess` variants, `qop=auth`,
 //! `userhash`, nonce counting and `stale=true`.
+//!
+//! RFC 7616 §3.9.1's example, with MD5:
+//!
+//! ```
+//! use session_net::auth::Credentials;
+//! use session_net::auth::challenge::parse_line;
+//! use session_net::auth::digest::{Algorithm, DigestChallenge, cnonce};
+//!
+//! let line = concat!(
+//!     r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, "#,
+//!     r#"nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "#,
+//!     r#"opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#,
+//! );
+//! let challenge = &parse_line(line.as_bytes()).unwrap()[0];
+//! let digest = DigestChallenge::from_challenge(challenge).unwrap();
+//! assert_eq!((digest.algorithm, digest.qop_auth, digest.stale), (Algorithm::Md5, true, false));
+//! let header = digest.authorization(
+//!     &Credentials::new("Mufasa", "Circle of Life"),
+//!     "GET",
+//!     "/dir/index.html",
+//!     1,
+//!     "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+//! );
+//! assert!(header.contains(r#"response="8ca523f5e9506fed4657c9700eebdbec""#), "{header}");
+//! assert!(header.contains("nc=00000001"));
+//!
+//! assert_eq!(Algorithm::parse("sha-256"), Some(Algorithm::Sha256));
+//! assert_eq!(Algorithm::Sha512_256Sess.name(), "SHA-512-256-sess");
+//! assert!(Algorithm::Sha256.strength() > Algorithm::Md5Sess.strength());
+//! assert_eq!(Algorithm::Md5.hash("abc"), "900150983cd24fb0d6963f7d28e17f72");
+//! assert_eq!(cnonce().len(), 32); // 16 random bytes, hex
+//! assert!(DigestChallenge::from_challenge(&parse_line(b"Digest realm=x").unwrap()[0]).is_err()); // no nonce
+//! ```
 
 use md5::Md5;
 use sha2::{Digest as _, Sha256, Sha512_256};
@@ -8,6 +41,8 @@ use super::Credentials;
 use super::challenge::Challenge;
 
 /// A Digest hash algorithm (RFC 7616 §3.3 and the IANA registry).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Algorithm {
     /// `MD5` (also what no `algorithm` parameter means).
@@ -26,6 +61,8 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Parses the `algorithm` parameter (case-insensitive); `None` for one we do not speak.
+    ///
+    /// Example: see [the module's example](self).
     pub fn parse(name: &str) -> Option<Algorithm> {
         Some(match name.to_ascii_lowercase().as_str() {
             "md5" => Algorithm::Md5,
@@ -39,6 +76,8 @@ impl Algorithm {
     }
 
     /// The name as sent back in `algorithm=`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Md5 => "MD5",
@@ -51,6 +90,8 @@ impl Algorithm {
     }
 
     /// Strength rank: a larger hash wins; a `-sess` variant ranks with its hash.
+    ///
+    /// Example: see [the module's example](self).
     pub fn strength(self) -> u8 {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => 1,
@@ -67,6 +108,8 @@ impl Algorithm {
     }
 
     /// Lower-case hex of the hash of `data`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn hash(self, data: &str) -> String {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => hex::encode(Md5::digest(data.as_bytes())),
@@ -81,6 +124,8 @@ impl Algorithm {
 }
 
 /// A Digest challenge we can answer.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigestChallenge {
     /// `realm`.
@@ -101,6 +146,8 @@ pub struct DigestChallenge {
 
 impl DigestChallenge {
     /// Reads a `Digest` challenge; `Err` names what makes it unusable.
+    ///
+    /// Example: see [the module's example](self).
     pub fn from_challenge(c: &Challenge) -> Result<DigestChallenge, String> {
         if c.scheme != "digest" {
             return Err(format!("'{}' is not a Digest challenge", c.scheme));
@@ -140,6 +187,8 @@ impl DigestChallenge {
 
     /// The `Authorization` value for `method` on `uri` (the request target, path and query)
     /// with nonce count `nc` and client nonce `cnonce`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn authorization(
         &self,
         credentials: &Credentials,
@@ -207,6 +256,8 @@ fn quote(s: &str) -> String {
 }
 
 /// A fresh client nonce: 16 random bytes, hex.
+///
+/// Example: see [the module's example](self).
 pub fn cnonce() -> String {
     let mut b = [0u8; 16];
     super::random(&mut b);

@@ -16,6 +16,8 @@ use crate::error::{Error, NetError, Result};
 use crate::proxy::ProxyServer;
 
 /// What the login handler is told: Electron's `authInfo` plus the request.
+///
+/// Example: see [`Net::set_login_handler`](crate::Net::set_login_handler).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthRequest {
@@ -36,6 +38,8 @@ pub struct AuthRequest {
 }
 
 /// The login handler's answer.
+///
+/// Example: see [`Net::set_login_handler`](crate::Net::set_login_handler).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthAnswer {
     /// Try these.
@@ -46,6 +50,8 @@ pub enum AuthAnswer {
 
 /// Answers `401` and `407` challenges (Electron's `login` event). Dropping its future (the
 /// request was aborted) abandons the request.
+///
+/// Example: see [`Net::set_login_handler`](crate::Net::set_login_handler).
 pub type LoginHandler = Arc<dyn Fn(AuthRequest) -> BoxFuture<'static, AuthAnswer> + Send + Sync>;
 
 /// Authentication state of one session.

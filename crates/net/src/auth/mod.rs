@@ -34,6 +34,54 @@
 //! let mut next = AuthController::new(Target::Server, "http://a.test:80", "/private/y", None);
 //! assert_eq!(next.preempt(&mut cache, "GET", "/private/y").as_deref(), Some("Basic dXNlcjpwYXNz"));
 //! ```
+//!
+//! The smaller pieces:
+//!
+//! ```
+//! use session_net::auth::*;
+//!
+//! // Which challenge is answered: NTLM, then the strongest Digest, then Basic.
+//! let line = br#"Basic realm="B", Digest realm="D", nonce="n", algorithm=SHA-256, Negotiate"#;
+//! let challenges = challenge::parse([&line[..]]).unwrap();
+//! assert_eq!((challenges[0].realm(), challenges[1].param("algorithm")), ("B", Some("SHA-256")));
+//! let chosen = choose(&challenges).unwrap();
+//! assert_eq!((chosen.scheme(), chosen.realm()), (Scheme::Digest, "D"));
+//! assert_eq!(Scheme::Ntlm.name(), "ntlm");
+//! assert!(challenge::parse_line(b"Basic realm=\"unterminated").is_err());
+//!
+//! let from_url = Credentials::from_url(&"https://ann:p%40ss@a.test/".parse().unwrap()).unwrap();
+//! assert_eq!((from_url.username.as_str(), from_url.password.as_str()), ("ann", "p@ss"));
+//! assert_eq!(basic_authorization(&Credentials::new("Aladdin", "open sesame")), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+//! assert_eq!(Target::Proxy.challenge_header(), http::header::PROXY_AUTHENTICATE);
+//! assert_eq!(Target::Server.credentials_header(), http::header::AUTHORIZATION);
+//!
+//! // The cache, by protection space.
+//! let mut cache = AuthCache::new();
+//! assert!(cache.is_empty());
+//! let mut ctl = AuthController::new(Target::Server, "http://a.test:80", "/docs/a", None);
+//! assert_eq!((ctl.rounds(), ctl.source()), (0, None));
+//! let basic = challenge::parse([&b"Basic realm=\"R\""[..]]).unwrap();
+//! assert!(matches!(ctl.on_challenge(&basic, &mut cache, "GET", "/docs/a", false), Next::Ask(_)));
+//! ctl.on_credentials(Credentials::new("u", "p"), &mut cache, "GET", "/docs/a");
+//! assert!(!ctl.awaits_ntlm_challenge() && ctl.digest().is_none());
+//! assert_eq!(cache.len(), 1);
+//! assert_eq!(protection_space("/docs/a"), "/docs/");
+//! let entry = cache.lookup(Target::Server, "http://a.test:80", "R", Scheme::Basic).unwrap();
+//! assert_eq!(entry.paths, ["/docs/"]);
+//! assert!(cache.lookup_by_path(Target::Server, "http://a.test:80", "/docs/b").is_some());
+//! assert!(cache.lookup_by_path(Target::Server, "http://a.test:80", "/other").is_none());
+//! assert!(cache.remove(Target::Server, "http://a.test:80", "R", Scheme::Basic, &Credentials::new("u", "p")));
+//! let proxy = Credentials::new("proxy-user", "pw");
+//! cache.add(Target::Proxy, "http://proxy.test:3128", "", Scheme::Basic, proxy, "", None, 0);
+//! assert_eq!(cache.len(), 1);
+//! cache.clear();
+//! assert!(cache.is_empty());
+//!
+//! // `allowNTLMCredentialsForDomains`.
+//! let allow = NtlmAllowList::parse("*corp.test, intranet");
+//! assert!(allow.allows(&"http://www.corp.test/".parse().unwrap()));
+//! assert!(!allow.allows(&"http://other.test/".parse().unwrap()));
+//! ```
 
 mod allowlist;
 mod cache;
@@ -61,6 +109,8 @@ pub(crate) use stage::{AuthStage, log_challenge, log_token};
 use digest::DigestChallenge;
 
 /// A user name and password. `Debug` does not show the password.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Credentials {
     /// User name (`DOMAIN\user` for NTLM).
@@ -71,6 +121,8 @@ pub struct Credentials {
 
 impl Credentials {
     /// Credentials from a user name and a password.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         Credentials {
             username: username.into(),
@@ -79,6 +131,8 @@ impl Credentials {
     }
 
     /// The percent-decoded user info of `url`, when it has a user name.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn from_url(url: &url::Url) -> Option<Credentials> {
         if url.username().is_empty() {
             return None;
@@ -105,6 +159,8 @@ impl fmt::Debug for Credentials {
 }
 
 /// Who challenged: the origin server (401) or a proxy (407).
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// `401` + `WWW-Authenticate` / `Authorization`.
@@ -115,6 +171,8 @@ pub enum Target {
 
 impl Target {
     /// The challenge header's name.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn challenge_header(self) -> http::HeaderName {
         match self {
             Target::Server => http::header::WWW_AUTHENTICATE,
@@ -123,6 +181,8 @@ impl Target {
     }
 
     /// The credentials header's name.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn credentials_header(self) -> http::HeaderName {
         match self {
             Target::Server => http::header::AUTHORIZATION,
@@ -132,6 +192,8 @@ impl Target {
 }
 
 /// A scheme we answer.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scheme {
     /// RFC 7617.
@@ -144,6 +206,8 @@ pub enum Scheme {
 
 impl Scheme {
     /// Lower-case name, as Electron's `authInfo.scheme`.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Basic => "basic",
@@ -154,6 +218,8 @@ impl Scheme {
 }
 
 /// The challenge picked from a response, ready to answer.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Chosen {
     /// Basic with its realm.
@@ -172,6 +238,8 @@ pub enum Chosen {
 
 impl Chosen {
     /// The scheme.
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn scheme(&self) -> Scheme {
         match self {
             Chosen::Basic { .. } => Scheme::Basic,
@@ -181,6 +249,8 @@ impl Chosen {
     }
 
     /// The realm (empty for NTLM).
+    ///
+    /// Example: see [the `auth` module's examples](crate::auth).
     pub fn realm(&self) -> &str {
         match self {
             Chosen::Basic { realm } => realm,
@@ -194,6 +264,8 @@ impl Chosen {
 /// Digest 2, Basic 1; schemes we do not speak are skipped), among Digest challenges the
 /// strongest algorithm, the first one on a tie. Unusable challenges (a Digest without nonce,
 /// an unknown algorithm, an NTLM token that is not base64) are skipped.
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub fn choose(challenges: &[Challenge]) -> Option<Chosen> {
     let mut best: Option<((u8, u8), Chosen)> = None;
     for c in challenges {
@@ -228,6 +300,8 @@ pub fn choose(challenges: &[Challenge]) -> Option<Chosen> {
 }
 
 /// `Basic base64(user ":" pass)` with UTF-8 as the charset (RFC 7617 §2.1).
+///
+/// Example: see [the `auth` module's examples](crate::auth).
 pub fn basic_authorization(credentials: &Credentials) -> String {
     let token = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", credentials.username, credentials.password));

@@ -3,6 +3,64 @@
 //!
 //! What is not done: NTLMv1 (never sent), the MIC and channel bindings of the AUTHENTICATE
 //! message (servers that require them refuse), sealing and signing (HTTP needs neither).
+//!
+//! The handshake with the values of MS-NLMP §4.2.4 (user `Domain\User`, password `Password`):
+//!
+//! ```
+//! use session_net::auth::Credentials;
+//! use session_net::auth::ntlm::*;
+//!
+//! let hex = |s: &str| hex::decode(s).unwrap();
+//! // 1. NEGOTIATE, sent with the first retry.
+//! let negotiate = negotiate_message();
+//! assert_eq!(&negotiate[..8], b"NTLMSSP\0");
+//!
+//! // 2. The server's CHALLENGE: flags, an 8-byte challenge and its target info (AV pairs).
+//! let av = |id: u16, value: &[u8]| {
+//!     let mut v = id.to_le_bytes().to_vec();
+//!     v.extend((value.len() as u16).to_le_bytes());
+//!     v.extend(value);
+//!     v
+//! };
+//! let mut target_info = av(AV_NB_DOMAIN_NAME, &utf16le("Domain"));
+//! target_info.extend(av(AV_NB_COMPUTER_NAME, &utf16le("Server")));
+//! target_info.extend(av(AV_EOL, &[]));
+//! let server_challenge = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+//! let mut challenge = b"NTLMSSP\0".to_vec();
+//! challenge.extend(2u32.to_le_bytes()); // CHALLENGE
+//! challenge.extend([0, 0, 0, 0, 48, 0, 0, 0]); // no target name
+//! challenge.extend((NEGOTIATE_FLAGS | NEGOTIATE_TARGET_INFO).to_le_bytes());
+//! challenge.extend(server_challenge);
+//! challenge.extend([0; 8]);
+//! let len = (target_info.len() as u16).to_le_bytes();
+//! challenge.extend(len.iter().chain(&len).chain(&48u32.to_le_bytes()));
+//! challenge.extend(&target_info);
+//! let parsed = parse_challenge_message(&challenge).unwrap();
+//! assert_eq!(parsed.server_challenge, server_challenge);
+//! assert_eq!(parsed.flags & NEGOTIATE_UNICODE, NEGOTIATE_UNICODE);
+//! assert_eq!(av_pair(&parsed.target_info, AV_NB_COMPUTER_NAME), Some(&utf16le("Server")[..]));
+//! assert_eq!(av_pair(&parsed.target_info, AV_TIMESTAMP), None);
+//! assert!(parse_challenge_message(b"NTLMSSP\0").is_err());
+//!
+//! // 3. The NTLMv2 response and the AUTHENTICATE message.
+//! assert_eq!(split_user("Domain\\User"), ("Domain", "User"));
+//! assert_eq!(nt_owf_v1("Password").to_vec(), hex("a4f49c406510bdcab6824ee7c30fd852"));
+//! let key = nt_owf_v2("User", "Domain", "Password");
+//! assert_eq!(key.to_vec(), hex("0c868a403bfd7a93a3001ef22ef02e3f"));
+//! let fixed_client = [0xaa; 8];
+//! let response = v2_response(&key, &server_challenge, &fixed_client, 0, &target_info);
+//! assert_eq!(response.nt_proof().to_vec(), hex("68cd0ab851e51c96aabc927bebef6a1c"));
+//! assert_eq!(response.lm.to_vec(), hex("86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa"));
+//! let credentials = Credentials::new("Domain\\User", "Password");
+//! let message = authenticate_message(&credentials, &parsed, "COMPUTER", &fixed_client, Some(0));
+//! assert_eq!(field(&message, 36), Some(&utf16le("User")[..])); // UserNameFields
+//! assert_eq!(&field(&message, 20).unwrap()[..16], response.nt_proof());
+//!
+//! // What a real exchange uses instead of fixed values.
+//! assert_ne!(client_challenge(), client_challenge());
+//! assert!(filetime_now() > 116_444_736_000_000_000); // after 1970
+//! assert_eq!(hmac_md5(b"key", &[b"a", b"b"]), hmac_md5(b"key", &[b"ab"]));
+//! ```
 
 use hmac::{Hmac, Mac};
 use md4::Md4;
@@ -14,21 +72,37 @@ use super::Credentials;
 const SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
 
 /// `NTLMSSP_NEGOTIATE_UNICODE`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_UNICODE: u32 = 0x0000_0001;
 /// `NTLM_NEGOTIATE_OEM`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_OEM: u32 = 0x0000_0002;
 /// `NTLMSSP_REQUEST_TARGET`.
+///
+/// Example: see [the module's example](self).
 pub const REQUEST_TARGET: u32 = 0x0000_0004;
 /// `NTLMSSP_NEGOTIATE_NTLM`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_NTLM: u32 = 0x0000_0200;
 /// `NTLMSSP_NEGOTIATE_ALWAYS_SIGN`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_ALWAYS_SIGN: u32 = 0x0000_8000;
 /// `NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_EXTENDED_SESSIONSECURITY: u32 = 0x0008_0000;
 /// `NTLMSSP_NEGOTIATE_TARGET_INFO`.
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_TARGET_INFO: u32 = 0x0080_0000;
 
 /// The flags of our NEGOTIATE message (the set Chromium sends).
+///
+/// Example: see [the module's example](self).
 pub const NEGOTIATE_FLAGS: u32 = NEGOTIATE_UNICODE
     | NEGOTIATE_OEM
     | REQUEST_TARGET
@@ -37,15 +111,25 @@ pub const NEGOTIATE_FLAGS: u32 = NEGOTIATE_UNICODE
     | NEGOTIATE_EXTENDED_SESSIONSECURITY;
 
 /// `MsvAvEOL`.
+///
+/// Example: see [the module's example](self).
 pub const AV_EOL: u16 = 0;
 /// `MsvAvNbComputerName`.
+///
+/// Example: see [the module's example](self).
 pub const AV_NB_COMPUTER_NAME: u16 = 1;
 /// `MsvAvNbDomainName`.
+///
+/// Example: see [the module's example](self).
 pub const AV_NB_DOMAIN_NAME: u16 = 2;
 /// `MsvAvTimestamp`.
+///
+/// Example: see [the module's example](self).
 pub const AV_TIMESTAMP: u16 = 7;
 
 /// The NEGOTIATE message (32 bytes: no domain, workstation or version).
+///
+/// Example: see [the module's example](self).
 pub fn negotiate_message() -> Vec<u8> {
     let mut m = Vec::with_capacity(32);
     m.extend_from_slice(SIGNATURE);
@@ -61,6 +145,8 @@ pub fn negotiate_message() -> Vec<u8> {
 }
 
 /// What we read from the server's CHALLENGE message.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChallengeMessage {
     /// Its negotiate flags.
@@ -80,6 +166,8 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The payload a `(len, maxlen, offset)` field at `at` points to.
+///
+/// Example: see [the module's example](self).
 pub fn field(b: &[u8], at: usize) -> Option<&[u8]> {
     let len = u16_at(b, at)? as usize;
     let offset = u32_at(b, at + 4)? as usize;
@@ -87,6 +175,8 @@ pub fn field(b: &[u8], at: usize) -> Option<&[u8]> {
 }
 
 /// Reads a CHALLENGE message; `Err` says what is wrong with it.
+///
+/// Example: see [the module's example](self).
 pub fn parse_challenge_message(b: &[u8]) -> Result<ChallengeMessage, String> {
     if b.len() < 32 || &b[..8] != SIGNATURE {
         return Err(format!(
@@ -121,6 +211,8 @@ pub fn parse_challenge_message(b: &[u8]) -> Result<ChallengeMessage, String> {
 }
 
 /// The AV pair `id` of `target_info`, if present and well formed.
+///
+/// Example: see [the module's example](self).
 pub fn av_pair(target_info: &[u8], id: u16) -> Option<&[u8]> {
     let mut at = 0;
     loop {
@@ -138,11 +230,15 @@ pub fn av_pair(target_info: &[u8], id: u16) -> Option<&[u8]> {
 }
 
 /// UTF-16LE bytes of `s`.
+///
+/// Example: see [the module's example](self).
 pub fn utf16le(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 /// HMAC-MD5 of the concatenation of `parts`.
+///
+/// Example: see [the module's example](self).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
     let mut mac = <Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     for p in parts {
@@ -152,11 +248,15 @@ pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
 }
 
 /// `NTOWFv1`: MD4 of the UTF-16LE password.
+///
+/// Example: see [the module's example](self).
 pub fn nt_owf_v1(password: &str) -> [u8; 16] {
     Md4::digest(utf16le(password)).into()
 }
 
 /// `NTOWFv2`: HMAC-MD5 keyed with NTOWFv1 over the upper-cased user and the domain.
+///
+/// Example: see [the module's example](self).
 pub fn nt_owf_v2(user: &str, domain: &str, password: &str) -> [u8; 16] {
     let ud = utf16le(&format!("{}{domain}", user.to_uppercase()));
     hmac_md5(&nt_owf_v1(password), &[&ud])
@@ -175,6 +275,8 @@ fn temp(timestamp: u64, client_challenge: &[u8; 8], target_info: &[u8]) -> Vec<u
 }
 
 /// The NTLMv2 responses.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct V2Response {
     /// `NtChallengeResponse`: NTProofStr then the temp blob.
@@ -187,12 +289,16 @@ pub struct V2Response {
 
 impl V2Response {
     /// `NTProofStr`, the first 16 bytes of the NT response.
+    ///
+    /// Example: see [the module's example](self).
     pub fn nt_proof(&self) -> &[u8] {
         &self.nt[..16]
     }
 }
 
 /// MS-NLMP §3.3.2 `ComputeResponse` for NTLMv2.
+///
+/// Example: see [the module's example](self).
 pub fn v2_response(
     response_key: &[u8; 16],
     server_challenge: &[u8; 8],
@@ -220,6 +326,8 @@ pub fn v2_response(
 }
 
 /// Splits `DOMAIN\user` (or `user@domain`, kept whole as Windows does) into domain and user.
+///
+/// Example: see [the module's example](self).
 pub fn split_user(username: &str) -> (&str, &str) {
     match username.split_once('\\') {
         Some((d, u)) => (d, u),
@@ -228,6 +336,8 @@ pub fn split_user(username: &str) -> (&str, &str) {
 }
 
 /// Now as a Windows FILETIME (100 ns ticks since 1601-01-01).
+///
+/// Example: see [the module's example](self).
 pub fn filetime_now() -> u64 {
     const EPOCH_DIFF_SECS: u64 = 11_644_473_600;
     let d = std::time::SystemTime::now()
@@ -237,6 +347,8 @@ pub fn filetime_now() -> u64 {
 }
 
 /// The AUTHENTICATE message answering `challenge` (64-byte header, no version, no MIC).
+///
+/// Example: see [the module's example](self).
 pub fn authenticate_message(
     credentials: &Credentials,
     challenge: &ChallengeMessage,
@@ -283,6 +395,8 @@ pub fn authenticate_message(
 }
 
 /// Fresh random client challenge.
+///
+/// Example: see [the module's example](self).
 pub fn client_challenge() -> [u8; 8] {
     let mut b = [0u8; 8];
     super::random(&mut b);

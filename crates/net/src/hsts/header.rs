@@ -4,9 +4,13 @@ use http::HeaderMap;
 
 /// The most `max-age` is honoured for: one year (Chromium's `kMaxHSTSAgeSecs`); a larger value
 /// is cut down to it.
+///
+/// Example: see [`parse_sts_header`].
 pub const MAX_AGE_LIMIT: u32 = 86_400 * 365;
 
 /// A valid `Strict-Transport-Security` header.
+///
+/// Example: see [`parse_sts_header`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sts {
     /// `max-age` in seconds, at most [`MAX_AGE_LIMIT`]; `0` means "forget this host".
@@ -78,6 +82,19 @@ pub fn parse_sts_header(value: &str) -> Option<Sts> {
 
 /// The `Strict-Transport-Security` of a response: only the first such header is read (RFC 6797
 /// §8.1, as Chromium); `None` when there is none or it is invalid (a later one is not tried).
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_net::hsts::{MAX_AGE_LIMIT, sts_of};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.append("strict-transport-security", "max-age=99999999999".parse().unwrap());
+/// headers.append("strict-transport-security", "max-age=0".parse().unwrap()); // never read
+/// let sts = sts_of(&headers).unwrap();
+/// assert_eq!(sts.max_age, MAX_AGE_LIMIT); // capped at a year
+/// assert!(!sts.include_subdomains);
+/// assert_eq!(sts_of(&HeaderMap::new()), None);
+/// ```
 pub fn sts_of(headers: &HeaderMap) -> Option<Sts> {
     let first = headers.get(http::header::STRICT_TRANSPORT_SECURITY)?;
     parse_sts_header(first.to_str().ok()?)

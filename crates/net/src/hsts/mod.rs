@@ -68,9 +68,13 @@ use state::State;
 use writer::Writer;
 
 /// Chromium's name of the file in a persistent partition.
+///
+/// Example: see [`TransportSecurity`].
 pub const FILE_NAME: &str = "TransportSecurity";
 
 /// The policy that applies to a host ([`TransportSecurity::policy`]).
+///
+/// Example: see [`TransportSecurity`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StsPolicy {
@@ -126,6 +130,38 @@ struct Inner {
 
 /// The HSTS policies of one partition: memory, plus the `TransportSecurity` file of a persistent
 /// partition. A cheap handle (`Clone`, `Send + Sync`); see the [module docs](self).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use session_net::hsts::{FILE_NAME, TransportSecurity};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(FILE_NAME);
+/// {
+///     let (hsts, warning) = TransportSecurity::open(&path).unwrap();
+///     assert!(warning.is_none());
+///     assert_eq!(hsts.path(), Some(path.as_path()));
+///     hsts.add("bank.test", Duration::from_secs(86_400), true).unwrap();
+///     hsts.add("shop.test", Duration::from_secs(86_400), false).unwrap();
+///     hsts.flush().unwrap(); // durable now, not a second later
+/// }
+/// let (hsts, _) = TransportSecurity::open(&path).unwrap();
+/// let policy = hsts.policy("login.bank.test").unwrap();
+/// assert!(policy.include_subdomains && policy.domain == "bank.test");
+/// assert!(policy.expiry > policy.observed);
+/// assert!(hsts.policy("www.shop.test").is_none()); // no includeSubDomains
+/// assert!(hsts.delete("shop.test") && !hsts.delete("shop.test"));
+/// assert_eq!(hsts.retain_only(&["bank.test"]), 0);
+/// assert_eq!(hsts.clear(), 1);
+/// assert_eq!(TransportSecurity::in_memory().path(), None);
+///
+/// // A file that is not Chromium's JSON is moved aside, with a warning.
+/// std::fs::write(&path, b"garbage").unwrap();
+/// let (hsts, warning) = TransportSecurity::open(&path).unwrap();
+/// assert!(warning.unwrap().contains("TransportSecurity.corrupt-"));
+/// assert!(hsts.policy("bank.test").is_none());
+/// ```
 #[derive(Clone)]
 pub struct TransportSecurity {
     inner: Arc<Inner>,
@@ -167,6 +203,8 @@ fn from_secs(secs: f64) -> SystemTime {
 
 impl TransportSecurity {
     /// Policies in memory only (an in-memory partition; what [`crate::NetConfig`] starts with).
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn in_memory() -> TransportSecurity {
         Self::from_shared(Shared::new(State::default()), None, None)
     }
@@ -190,6 +228,8 @@ impl TransportSecurity {
     /// Chromium's JSON, another version) is moved aside as `TransportSecurity.corrupt-<time>`:
     /// the store starts empty and the returned warning says where the file went. Fails only
     /// when the file cannot be read or moved, naming it.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn open(path: impl Into<PathBuf>) -> Result<(TransportSecurity, Option<String>)> {
         let path = path.into();
         let io = |what: &str, e: std::io::Error| {
@@ -223,12 +263,16 @@ impl TransportSecurity {
     }
 
     /// The file the policies are kept in; `None` in memory.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
     }
 
     /// The policy that applies to `host` now: its own entry, else the nearest parent domain's
     /// with `include_subdomains`. `None` when requests to it are not upgraded.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn policy(&self, host: &str) -> Option<StsPolicy> {
         if !self.inner.shared.any.load(Ordering::Acquire) {
             return None;
@@ -247,6 +291,8 @@ impl TransportSecurity {
     /// that cannot have one (an IP literal, an empty or malformed name). Connections already
     /// open keep the certificate verdict they were opened with
     /// ([`crate::Net::close_idle_connections`] drops the idle ones).
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn add(&self, host: &str, max_age: Duration, include_subdomains: bool) -> Result<()> {
         let t = now();
         let expiry = t + max_age.as_secs_f64();
@@ -266,6 +312,8 @@ impl TransportSecurity {
 
     /// Deletes `host`'s own policy (a parent's `include_subdomains` policy still applies);
     /// whether there was one.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn delete(&self, host: &str) -> bool {
         let deleted = self.inner.shared.change(|s| s.delete(host));
         if deleted {
@@ -275,6 +323,8 @@ impl TransportSecurity {
     }
 
     /// Deletes every policy except those of `hosts` (their own entries); how many went.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn retain_only(&self, hosts: &[&str]) -> usize {
         let n = self.inner.shared.change(|s| s.retain_only(hosts));
         if n > 0 {
@@ -284,6 +334,8 @@ impl TransportSecurity {
     }
 
     /// Deletes every policy; how many there were.
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn clear(&self) -> usize {
         let n = self.inner.shared.change(State::clear);
         if n > 0 {
@@ -295,6 +347,8 @@ impl TransportSecurity {
     /// Writes pending changes to the file now and waits until they are on disk (a no-op in
     /// memory). The request path never waits for this; call it when a change must be durable
     /// (the file is otherwise written a second after a change, and when the last handle goes).
+    ///
+    /// Example: see [`TransportSecurity`].
     pub fn flush(&self) -> Result<()> {
         match &self.inner.writer {
             None => Ok(()),

@@ -133,6 +133,8 @@ fn response_cookies(headers: &[(String, String)]) -> Vec<Value> {
 
 /// The HAR of every request in `log` (a parsed, finished net log). `final_body_size` is the
 /// body size of the last response, when the caller read it.
+///
+/// Example: see [`NetLog`](crate::netlog::NetLog).
 pub fn har_from_net_log(log: &Value, final_body_size: Option<u64>) -> Result<Value> {
     let constants = &log["constants"];
     let types = constants["logEventTypes"]

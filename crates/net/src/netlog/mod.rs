@@ -46,6 +46,8 @@ pub use har::har_from_net_log;
 pub(crate) use socket::Logged;
 
 /// What a log captures (`captureMode`).
+///
+/// Example: see [`NetLog`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CaptureMode {
@@ -60,6 +62,8 @@ pub enum CaptureMode {
 
 impl CaptureMode {
     /// Electron's spelling.
+    ///
+    /// Example: see [`NetLog`].
     pub fn as_str(self) -> &'static str {
         match self {
             CaptureMode::Default => "default",
@@ -106,6 +110,8 @@ pub enum Note {
 }
 
 /// Options of [`NetLog::start_logging`].
+///
+/// Example: see [`NetLog`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NetLogOptions {
@@ -118,17 +124,23 @@ pub struct NetLogOptions {
 
 impl NetLogOptions {
     /// Default capture, unlimited size.
+    ///
+    /// Example: see [`NetLog`].
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the capture mode.
+    ///
+    /// Example: see [`NetLog`].
     pub fn capture_mode(mut self, mode: CaptureMode) -> Self {
         self.capture_mode = mode;
         self
     }
 
     /// Sets the size limit.
+    ///
+    /// Example: see [`NetLog`].
     pub fn max_file_size(mut self, bytes: u64) -> Self {
         self.max_file_size = Some(bytes);
         self
@@ -256,6 +268,13 @@ impl Drop for Shared {
 /// let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
 /// assert!(!json["events"].as_array().unwrap().is_empty());
 /// assert!(json["constants"]["logEventTypes"].is_object());
+/// // The same requests as a HAR 1.2 document.
+/// let har = session_net::netlog::har_from_net_log(&json, None)?;
+/// assert_eq!(har["log"]["version"], "1.2");
+///
+/// // Electron's options: a size cap and the capture mode's names.
+/// let options = NetLogOptions::new().max_file_size(1 << 20).capture_mode(CaptureMode::IncludeSensitive);
+/// assert_eq!((options.max_file_size, options.capture_mode.as_str()), (Some(1 << 20), "includeSensitive"));
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]

@@ -16,6 +16,8 @@ use crate::error::{Error, NetError, Result};
 use crate::request::{FetchOptions, RequestBody, UploadData};
 
 /// What a handler returns: a response with any status, headers and a streamed body.
+///
+/// Example: see [`Protocol::register_buffer_protocol`].
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>>> + Send>>;
 
 /// A protocol handler: an async function from a request to a response
@@ -328,32 +330,84 @@ macro_rules! typed_registrations {
 
 typed_registrations! {
     /// `protocol.registerFileProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     register_file_protocol => Register, File;
-    /// `protocol.registerBufferProtocol` _(deprecated in Electron)_.
+    /// `protocol.registerBufferProtocol` _(deprecated in Electron)_. The whole family at work:
+    ///
+    /// ```
+    /// use session_net::protocol::ProtocolResponse;
+    /// use session_net::{Body, Net, NetConfig, new_request};
+    /// # let site = session_test_support::TestSite::start(); // a loopback site; `/echo` answers JSON
+    /// # let echo = site.http_url("a.test", "/echo");
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("page.html"), "<h1>hi</h1>").unwrap();
+    /// let root = dir.path().to_owned();
+    ///
+    /// let protocol = net.protocol();
+    /// assert!(protocol.register_buffer_protocol("buf", |_| async { ProtocolResponse::bytes(&b"\x00\x01"[..]) }));
+    /// assert!(protocol.register_file_protocol("files", move |request| {
+    ///     let path = root.join(request.url.rsplit('/').next().unwrap());
+    ///     async move { ProtocolResponse::file(path) }
+    /// }));
+    /// assert!(protocol.register_stream_protocol("live", |_| async { ProtocolResponse::stream(Body::full("tick")) }));
+    /// assert!(protocol.register_http_protocol("proxied", move |_| {
+    ///     let target = echo.clone();
+    ///     async move { ProtocolResponse::url(target) }
+    /// }));
+    /// assert!(protocol.intercept_string_protocol("https", |_| async { ProtocolResponse::text("offline") }));
+    ///
+    /// let get = |url: &str| net.fetch(new_request(http::Method::GET, url, ()).unwrap());
+    /// assert_eq!(get("buf://x/").await?.bytes().await?, &b"\x00\x01"[..]);
+    /// assert_eq!(get("files://x/page.html").await?.text().await?, "<h1>hi</h1>");
+    /// assert_eq!(get("live://x/").await?.text().await?, "tick");
+    /// assert!(get("proxied://x/").await?.text().await?.contains(r#""method":"GET""#));
+    /// assert_eq!(get("https://example.com/").await?.text().await?, "offline");
+    /// assert!(protocol.unintercept_protocol("https"));
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     register_buffer_protocol => Register, Buffer;
     /// `protocol.registerStringProtocol` _(deprecated in Electron)_.
     ///
     /// Example: see [`ProtocolResponse`].
     register_string_protocol => Register, String;
     /// `protocol.registerHttpProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     register_http_protocol => Register, Http;
     /// `protocol.registerStreamProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     register_stream_protocol => Register, Stream;
     /// `protocol.interceptFileProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     intercept_file_protocol => Intercept, File;
     /// `protocol.interceptBufferProtocol` _(deprecated in Electron)_.
     ///
     /// Example: see [`Protocol`].
     intercept_buffer_protocol => Intercept, Buffer;
     /// `protocol.interceptStringProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     intercept_string_protocol => Intercept, String;
     /// `protocol.interceptHttpProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     intercept_http_protocol => Intercept, Http;
     /// `protocol.interceptStreamProtocol` _(deprecated in Electron)_.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     intercept_stream_protocol => Intercept, Stream;
 }
 
 /// Whether a deprecated `register*` call registers a custom scheme or intercepts one.
+///
+/// Example: see [`Protocol::register_buffer_protocol`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Registration {
     /// `register*Protocol`.
@@ -379,6 +433,8 @@ pub enum ProtocolType {
 }
 
 /// Electron's `ProtocolRequest`, handed to the deprecated handlers.
+///
+/// Example: see [`Protocol::register_buffer_protocol`].
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProtocolRequest {
@@ -517,6 +573,8 @@ pub struct ProtocolResponse {
 
 impl ProtocolResponse {
     /// An empty response (what `callback()` with nothing gives).
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     pub fn new() -> Self {
         ProtocolResponse::default()
     }
@@ -532,6 +590,8 @@ impl ProtocolResponse {
     }
 
     /// A bytes body.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     pub fn bytes(data: impl Into<Bytes>) -> Self {
         ProtocolResponse {
             data: ProtocolData::Bytes(data.into()),
@@ -540,6 +600,8 @@ impl ProtocolResponse {
     }
 
     /// A streamed body.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     pub fn stream(body: Body) -> Self {
         ProtocolResponse {
             data: ProtocolData::Stream(body),
@@ -548,6 +610,8 @@ impl ProtocolResponse {
     }
 
     /// A file to serve.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     pub fn file(path: impl Into<PathBuf>) -> Self {
         ProtocolResponse {
             path: Some(path.into()),
@@ -556,6 +620,8 @@ impl ProtocolResponse {
     }
 
     /// A URL to fetch.
+    ///
+    /// Example: see [`Protocol::register_buffer_protocol`].
     pub fn url(url: impl Into<String>) -> Self {
         ProtocolResponse {
             url: Some(url.into()),
@@ -747,6 +813,29 @@ async fn file_response(
 
 /// A fetched response as a handler's answer (Electron's `return net.fetch(request)` in a
 /// handler). Its body is already decoded, so the coding headers go.
+///
+/// ```
+/// use session_net::protocol::relay;
+/// use session_net::{Net, NetConfig, RequestBody, new_request};
+/// # let site = session_test_support::TestSite::start(); // a loopback site; `/echo` answers JSON
+/// # let echo = site.http_url("a.test", "/echo");
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// net.protocol().handle("mirror", move |request: http::Request<RequestBody>| {
+///     let net = request.extensions().get::<Net>().cloned().expect("the session's Net");
+///     let target = echo.clone();
+///     async move {
+///         let response = net.fetch(new_request(http::Method::GET, &target, ())?).await?;
+///         Ok(relay(response))
+///     }
+/// })?;
+/// let response = net.fetch(new_request(http::Method::GET, "mirror://x/", ())?).await?;
+/// assert_eq!(response.status(), 200);
+/// assert!(response.text().await?.contains(r#""method":"GET""#));
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub fn relay(response: crate::Response) -> http::Response<Body> {
     let crate::Response { hop, .. } = response;
     let mut headers = hop.headers;

@@ -14,10 +14,39 @@
 //!   `200` with the whole body, as §14.2 allows;
 //! - `If-Range` that does not match the current validator (strong `ETag` comparison, or a date
 //!   equal to `Last-Modified`): the whole body, `200`.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//!
+//! use http::Method;
+//! use session_net::protocol::range::*;
+//!
+//! assert_eq!(parse_range("bytes=10-"), Some(RangeSpec::FromTo { start: 10, end: None }));
+//! assert_eq!(parse_range("bytes=-5"), Some(RangeSpec::Suffix(5)));
+//! assert_eq!(parse_range("bytes=0-1, 5-6"), Some(RangeSpec::Multiple));
+//! assert_eq!(parse_range("items=0-1"), None);
+//! assert_eq!(resolve_range(RangeSpec::Suffix(5), 100), RangeDecision::Partial { start: 95, end: 99 });
+//! assert_eq!(resolve_range(RangeSpec::FromTo { start: 100, end: None }, 100), RangeDecision::Unsatisfiable);
+//!
+//! let file = Validators::for_file(100, UNIX_EPOCH + Duration::from_millis(1_700_000_000_500));
+//! assert_eq!(file.last_modified, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+//! let get = |c: Conditions| decide(&Method::GET, &c, &file, 100);
+//! assert_eq!(get(Conditions { range: Some("bytes=0-9"), ..Default::default() }),
+//!     Decision::Send(RangeDecision::Partial { start: 0, end: 9 }));
+//! assert_eq!(get(Conditions { if_none_match: Some(&file.etag), ..Default::default() }), Decision::NotModified);
+//! assert_eq!(get(Conditions { if_match: Some("\"other\""), ..Default::default() }), Decision::PreconditionFailed);
+//! // A stale If-Range: the whole body.
+//! let stale = Conditions { range: Some("bytes=0-9"), if_range: Some("\"old\""), ..Default::default() };
+//! assert_eq!(get(stale), Decision::Send(RangeDecision::Whole));
+//! assert!(if_range_matches(&file.etag, &file));
+//! assert!(if_range_matches("Tue, 14 Nov 2023 22:13:20 GMT", &file)); // == Last-Modified
+//! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A parsed `Range` header of the `bytes` unit.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeSpec {
     /// `bytes=start-` or `bytes=start-end` (`end` inclusive, `None` to the end).
@@ -35,6 +64,8 @@ pub enum RangeSpec {
 
 /// Parses a `Range` value; `None` when it must be ignored (another unit, bad syntax,
 /// `last < first`).
+///
+/// Example: see [the module's example](self).
 pub fn parse_range(value: &str) -> Option<RangeSpec> {
     let (unit, set) = value.trim().split_once('=')?;
     if !unit.trim().eq_ignore_ascii_case("bytes") {
@@ -79,6 +110,8 @@ fn parse_one(spec: &str) -> Option<RangeSpec> {
 }
 
 /// What to send for a `GET` of a representation of `len` bytes.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeDecision {
     /// `200` with the whole representation.
@@ -95,6 +128,8 @@ pub enum RangeDecision {
 }
 
 /// Resolves a parsed range against a length.
+///
+/// Example: see [the module's example](self).
 pub fn resolve_range(spec: RangeSpec, len: u64) -> RangeDecision {
     match spec {
         RangeSpec::Multiple => RangeDecision::Whole,
@@ -115,6 +150,8 @@ pub fn resolve_range(spec: RangeSpec, len: u64) -> RangeDecision {
 }
 
 /// The validators of the current representation.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validators {
     /// The strong entity tag, quotes included (`"5f-1a2b"`).
@@ -126,6 +163,8 @@ pub struct Validators {
 impl Validators {
     /// Validators of a file of `len` bytes modified at `modified`: a strong `ETag` made of the
     /// length and the modification time in nanoseconds, and the time cut to whole seconds.
+    ///
+    /// Example: see [the module's example](self).
     pub fn for_file(len: u64, modified: SystemTime) -> Self {
         let since = modified.duration_since(UNIX_EPOCH).unwrap_or_default();
         Validators {
@@ -136,6 +175,8 @@ impl Validators {
 }
 
 /// The request headers the decisions read, as strings (`None` when absent).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Conditions<'a> {
     /// `If-Match`.
@@ -153,6 +194,8 @@ pub struct Conditions<'a> {
 }
 
 /// The outcome of the preconditions and the range, for a file response.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// `304 Not Modified`.
@@ -166,6 +209,8 @@ pub enum Decision {
 /// Evaluates the conditional headers and the range for a request with `method` (`GET` and
 /// `HEAD` are the safe ones; `Range` is honoured for `GET` only) of a representation of `len`
 /// bytes with `validators`. RFC 9110 §13.2.2's order.
+///
+/// Example: see [the module's example](self).
 pub fn decide(method: &http::Method, c: &Conditions<'_>, v: &Validators, len: u64) -> Decision {
     let safe = method == http::Method::GET || method == http::Method::HEAD;
     if let Some(im) = c.if_match {
@@ -209,6 +254,8 @@ pub fn decide(method: &http::Method, c: &Conditions<'_>, v: &Validators, len: u6
 
 /// `If-Range`: an entity tag compared strongly (a weak tag never matches), or an HTTP date
 /// equal to `Last-Modified`.
+///
+/// Example: see [the module's example](self).
 pub fn if_range_matches(value: &str, v: &Validators) -> bool {
     let value = value.trim();
     if value.starts_with('"') {

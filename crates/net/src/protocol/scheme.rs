@@ -11,6 +11,41 @@
 //! `bypassCSP`, `allowServiceWorkers`, `supportFetchAPI`, `corsEnabled`, `stream`, `codeCache`)
 //! decide what a renderer allows; there is no renderer here, so they are kept and readable for
 //! the embedder that has one (`fetch` of this library is not subject to CORS, FETCH-12).
+//!
+//! ```
+//! use session_net::protocol::scheme::{CustomScheme, Privileges, Schemes, canonicalize_standard, check_scheme};
+//!
+//! let app = CustomScheme::new("App", Privileges::new().standard(true).secure(true).stream(true));
+//! let plain = CustomScheme::new(
+//!     "notes",
+//!     Privileges::new()
+//!         .bypass_csp(true)
+//!         .allow_service_workers(true)
+//!         .support_fetch_api(true)
+//!         .cors_enabled(true)
+//!         .code_cache(true),
+//! );
+//! let schemes = Schemes::new(&[app]).unwrap().with(&[plain]).unwrap();
+//! assert!(!schemes.is_empty());
+//! assert_eq!(schemes.list().iter().map(|s| s.scheme.as_str()).collect::<Vec<_>>(), ["app", "notes"]);
+//! let privileges = schemes.privileges("app").unwrap();
+//! assert!(privileges.standard && privileges.secure && !privileges.bypass_csp);
+//!
+//! // Only `standard` changes how URLs are read.
+//! let url = url::Url::parse("app://Host:1234/a/../b").unwrap();
+//! assert_eq!(schemes.canonicalize(&url).unwrap().as_str(), "app://host/b");
+//! let opaque = url::Url::parse("notes://Host/a/../b").unwrap();
+//! assert_eq!(schemes.canonicalize(&opaque).unwrap(), opaque);
+//! assert_eq!(canonicalize_standard("app:///foo").unwrap().as_str(), "app://foo/");
+//! assert!(canonicalize_standard("app://").is_err());
+//!
+//! assert_eq!(check_scheme("My-App+1").unwrap(), "my-app+1");
+//! assert!(check_scheme("1app").is_err());
+//! // Electron's JSON shape.
+//! let json = serde_json::json!({"scheme": "x", "privileges": {"standard": true, "corsEnabled": true}});
+//! let parsed: CustomScheme = serde_json::from_value(json).unwrap();
+//! assert!(parsed.privileges.cors_enabled);
+//! ```
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +57,8 @@ use crate::error::{Error, NetError, Result};
 
 /// The privileges of a custom scheme (Electron's `CustomScheme.privileges`; serde names as
 /// Electron's).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 #[non_exhaustive]
@@ -48,53 +85,71 @@ pub struct Privileges {
 
 impl Privileges {
     /// No privileges.
+    ///
+    /// Example: see [the module's example](self).
     pub fn new() -> Self {
         Privileges::default()
     }
 
     /// Sets `standard`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn standard(mut self, yes: bool) -> Self {
         self.standard = yes;
         self
     }
 
     /// Sets `secure`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn secure(mut self, yes: bool) -> Self {
         self.secure = yes;
         self
     }
 
     /// Sets `bypassCSP`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn bypass_csp(mut self, yes: bool) -> Self {
         self.bypass_csp = yes;
         self
     }
 
     /// Sets `allowServiceWorkers`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn allow_service_workers(mut self, yes: bool) -> Self {
         self.allow_service_workers = yes;
         self
     }
 
     /// Sets `supportFetchAPI`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn support_fetch_api(mut self, yes: bool) -> Self {
         self.support_fetch_api = yes;
         self
     }
 
     /// Sets `corsEnabled`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn cors_enabled(mut self, yes: bool) -> Self {
         self.cors_enabled = yes;
         self
     }
 
     /// Sets `stream`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn stream(mut self, yes: bool) -> Self {
         self.stream = yes;
         self
     }
 
     /// Sets `codeCache`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn code_cache(mut self, yes: bool) -> Self {
         self.code_cache = yes;
         self
@@ -102,6 +157,8 @@ impl Privileges {
 }
 
 /// A scheme and its privileges (Electron's `CustomScheme`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomScheme {
     /// The scheme, without `:`.
@@ -113,6 +170,8 @@ pub struct CustomScheme {
 
 impl CustomScheme {
     /// `scheme` with `privileges`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn new(scheme: impl Into<String>, privileges: Privileges) -> Self {
         CustomScheme {
             scheme: scheme.into(),
@@ -123,6 +182,8 @@ impl CustomScheme {
 
 /// Checks a scheme name (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`) and returns
 /// it lower-cased.
+///
+/// Example: see [the module's example](self).
 pub fn check_scheme(scheme: &str) -> Result<String> {
     let mut chars = scheme.chars();
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -145,6 +206,8 @@ fn url_special(scheme: &str) -> bool {
 
 /// The privileged schemes of an application: fixed once its first session exists, shared by
 /// every session (a cheap clone).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schemes {
     map: Arc<BTreeMap<String, Privileges>>,
@@ -153,6 +216,8 @@ pub struct Schemes {
 impl Schemes {
     /// The set of `schemes`, each checked with [`check_scheme`]; a scheme listed twice keeps
     /// its last privileges.
+    ///
+    /// Example: see [the module's example](self).
     pub fn new(schemes: &[CustomScheme]) -> Result<Self> {
         let mut map = BTreeMap::new();
         for s in schemes {
@@ -162,6 +227,8 @@ impl Schemes {
     }
 
     /// This set with `more` added (later entries replace earlier ones).
+    ///
+    /// Example: see [the module's example](self).
     pub fn with(&self, more: &[CustomScheme]) -> Result<Self> {
         let mut map = (*self.map).clone();
         for s in more {
@@ -171,11 +238,15 @@ impl Schemes {
     }
 
     /// The privileges registered for `scheme`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn privileges(&self, scheme: &str) -> Option<Privileges> {
         self.map.get(&scheme.to_ascii_lowercase()).copied()
     }
 
     /// Every registered scheme, sorted by name.
+    ///
+    /// Example: see [the module's example](self).
     pub fn list(&self) -> Vec<CustomScheme> {
         self.map
             .iter()
@@ -184,12 +255,16 @@ impl Schemes {
     }
 
     /// Whether nothing is registered.
+    ///
+    /// Example: see [the module's example](self).
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// `url` as a request of this application sees it: canonicalised with
     /// [`canonicalize_standard`] when its scheme is registered `standard`, unchanged otherwise.
+    ///
+    /// Example: see [the module's example](self).
     pub fn canonicalize(&self, url: &Url) -> Result<Url> {
         if url_special(url.scheme()) || !self.privileges(url.scheme()).is_some_and(|p| p.standard) {
             return Ok(url.clone());
@@ -201,6 +276,8 @@ impl Schemes {
 /// Parses `url` the way Chromium parses a standard scheme with a host and no port
 /// (`SCHEME_WITH_HOST`): `app://FOO` → `app://foo/`, `app:///foo` → `app://foo/`,
 /// `app://foo:1234/a/../b` → `app://foo/b`; `app://` (no host) is an invalid URL (PROTO-26).
+///
+/// Example: see [the module's example](self).
 pub fn canonicalize_standard(url: &str) -> Result<Url> {
     let invalid =
         |why: &str| Error::new(NetError::InvalidUrl, format!("Invalid URL '{url}': {why}"));

@@ -171,6 +171,8 @@ pub enum Flow {
 }
 
 /// What a response hook decided.
+///
+/// Example: see [`Stage`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResponseFlow {
     /// Go on to the next response stage.
@@ -180,6 +182,8 @@ pub enum ResponseFlow {
 }
 
 /// An observe-only event of a request as a whole, for [`Stage::on_event`].
+///
+/// Example: see [`Stage`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RequestEvent<'a> {
@@ -289,6 +293,8 @@ impl RequestContext {
     /// Whether credentials (cookies, auth) go with this hop: `include` always, `omit` never,
     /// `same-origin` when there is no initiator (Electron's `net.fetch`) or the initiator is
     /// same-origin with this hop's URL.
+    ///
+    /// Example: see [`Stage`].
     pub fn credentials_allowed(&self) -> bool {
         match self.credentials {
             CredentialsMode::Include => true,
@@ -309,6 +315,8 @@ impl RequestContext {
     }
 
     /// Whether a protocol handler answers this hop ([`RequestContext::answer_with`]).
+    ///
+    /// Example: see [`Stage`].
     pub fn is_handled(&self) -> bool {
         self.handler.is_some()
     }
@@ -322,6 +330,8 @@ impl RequestContext {
     }
 
     /// The URL whose site decides SameSite: `site_for_cookies`, else this hop's URL.
+    ///
+    /// Example: see [`Stage`].
     pub fn site_for_cookies_url(&self) -> &Url {
         self.site_for_cookies.as_ref().unwrap_or(&self.url)
     }
@@ -329,18 +339,73 @@ impl RequestContext {
 
 /// A pipeline stage. Implement the hooks you need; the defaults do nothing.
 ///
-/// Example: see [the module](self).
+/// A request hook: see [the module](self). The response hook and the events:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use session_net::stages::{BoxFuture, RequestContext, RequestEvent, ResponseFlow, Slot, Stage};
+/// use session_net::{Body, HopResponse, Net, NetConfig, RequestBody, Result};
+///
+/// /// Stamps every response and records what each request saw.
+/// #[derive(Default)]
+/// struct Audit(Mutex<Vec<String>>);
+///
+/// impl Stage for Audit {
+///     fn slot(&self) -> Slot {
+///         Slot::BeforeSendHeaders
+///     }
+///
+///     fn on_response<'a>(
+///         &'a self,
+///         ctx: &'a mut RequestContext,
+///         response: &'a mut HopResponse,
+///     ) -> BoxFuture<'a, Result<ResponseFlow>> {
+///         let seen = format!("{} {} credentials={} handled={}",
+///             ctx.url, response.status, ctx.credentials_allowed(), ctx.is_handled());
+///         self.0.lock().unwrap().push(seen);
+///         response.headers.insert("x-audited", http::HeaderValue::from_static("1"));
+///         Box::pin(std::future::ready(Ok(ResponseFlow::Continue)))
+///     }
+///
+///     fn on_event(&self, ctx: &RequestContext, event: &mut RequestEvent<'_>) {
+///         if let RequestEvent::ResponseStarted(head) = event {
+///             let started = format!("started {} for {}", head.status, ctx.site_for_cookies_url());
+///             self.0.lock().unwrap().push(started);
+///         }
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().handle("app", |_: http::Request<RequestBody>| async {
+///     Ok(http::Response::new(Body::full("ok")))
+/// })?;
+/// let audit = Arc::new(Audit::default());
+/// net.insert_stage(audit.clone());
+/// let response = net.fetch(session_net::new_request(http::Method::GET, "app://ui/", ())?).await?;
+/// assert_eq!(response.header("x-audited").as_deref(), Some("1"));
+/// let log = audit.0.lock().unwrap().clone();
+/// assert_eq!(log, ["app://ui/ 200 OK credentials=true handled=true", "started 200 OK for app://ui/"]);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub trait Stage: Send + Sync + 'static {
     /// Where the stage sits.
+    ///
+    /// Example: see [`Stage`].
     fn slot(&self) -> Slot;
 
     /// Request side, before the transport. Dropping the future abandons the request.
+    ///
+    /// Example: see [the module](self).
     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
         let _ = ctx;
         Box::pin(std::future::ready(Ok(Flow::Continue)))
     }
 
     /// Response side, for every hop answered by the transport (redirects included).
+    ///
+    /// Example: see [`Stage`].
     fn on_response<'a>(
         &'a self,
         ctx: &'a mut RequestContext,
@@ -352,6 +417,8 @@ pub trait Stage: Send + Sync + 'static {
 
     /// Observe-only events of the request as a whole (a redirect followed, the final response
     /// head, a failure), in request order. It must return at once.
+    ///
+    /// Example: see [`Stage`].
     fn on_event(&self, ctx: &RequestContext, event: &mut RequestEvent<'_>) {
         let _ = (ctx, event);
     }

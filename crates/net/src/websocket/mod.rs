@@ -71,6 +71,8 @@ use crate::request::{CredentialsMode, FetchOptions, RequestBody, ResourceType};
 pub(crate) use handshake::Handshake;
 
 /// Limits of one connection.
+///
+/// Example: see [`WebSocket`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WebSocketConfig {
@@ -99,6 +101,8 @@ impl WebSocketConfig {
 }
 
 /// A close frame's status code and reason (RFC 6455 §7.4).
+///
+/// Example: see [`WebSocket`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseFrame {
     /// The status code (1000 normal closure, 1001 going away, 4000-4999 for applications).
@@ -108,6 +112,8 @@ pub struct CloseFrame {
 }
 
 /// A WebSocket message.
+///
+/// Example: see [`WebSocket`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// A text message (valid UTF-8).
@@ -232,6 +238,8 @@ fn frame_error(url: &Url, e: tungstenite::Error) -> Error {
 /// Opens a WebSocket: [`Net::websocket`] (or the session's `websocket`) makes one, its
 /// methods add headers, subprotocols and an origin, [`WebSocketBuilder::connect`] opens it.
 /// A mistake while building (a bad header) is returned by `connect`.
+///
+/// Example: see [`WebSocket`].
 #[must_use = "a WebSocketBuilder does nothing until connect() is awaited"]
 pub struct WebSocketBuilder {
     net: Net,
@@ -258,6 +266,8 @@ impl std::fmt::Debug for WebSocketBuilder {
 impl Net {
     /// A WebSocket to `url` (`ws:`, `wss:`; `http:` and `https:` stand for them, as in the
     /// WebSocket API) through this session's pipeline: see [`crate::websocket`].
+    ///
+    /// Example: see [`WebSocket`].
     pub fn websocket(&self, url: &str) -> WebSocketBuilder {
         WebSocketBuilder {
             net: self.clone(),
@@ -278,6 +288,8 @@ impl WebSocketBuilder {
     /// Adds a request header to the handshake (sent as spelled on the wire). The handshake's
     /// own headers (`Upgrade`, `Connection`, `Sec-WebSocket-*`) cannot be replaced here; a
     /// webRequest listener sees and may edit them all.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (
             HeaderName::from_bytes(name.as_bytes()),
@@ -301,6 +313,8 @@ impl WebSocketBuilder {
 
     /// Offers a subprotocol (`Sec-WebSocket-Protocol`); call again to offer several, in order
     /// of preference. Each must be an HTTP token, offered once.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn protocol(mut self, protocol: &str) -> Self {
         self.protocols.push(protocol.to_string());
         self
@@ -308,6 +322,8 @@ impl WebSocketBuilder {
 
     /// The `Origin` header of the handshake (a page's origin); none by default, as a request
     /// of the embedder itself.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn origin(mut self, origin: &str) -> Self {
         match Url::parse(origin) {
             Ok(u) => self.origin = Some(u),
@@ -325,6 +341,8 @@ impl WebSocketBuilder {
 
     /// The URL whose site is the site for cookies (the page's); by default the WebSocket's
     /// own URL, so `SameSite` cookies of its site go with it.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn site_for_cookies(mut self, url: Url) -> Self {
         self.site_for_cookies = Some(url);
         self
@@ -335,18 +353,24 @@ impl WebSocketBuilder {
     /// page's WebSocket in the session) or `Omit` (as Electron's `net.WebSocket` without
     /// `useSessionCookies`). `SameOrigin` compares [`WebSocketBuilder::origin`] with the
     /// WebSocket's URL.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn credentials(mut self, mode: CredentialsMode) -> Self {
         self.credentials = mode;
         self
     }
 
     /// The connection's limits.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn config(mut self, config: WebSocketConfig) -> Self {
         self.config = config;
         self
     }
 
     /// The largest message received ([`WebSocketConfig::max_message_size`]).
+    ///
+    /// Example: see [`WebSocket`].
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.config.max_message_size = bytes;
         self
@@ -398,6 +422,8 @@ impl WebSocketBuilder {
     /// `net::ERR_CONNECTION_REFUSED`, a certificate error ...) or, for a wrong answer,
     /// `net::ERR_INVALID_RESPONSE` naming what was wrong. Dropping the future abandons the
     /// handshake and closes its connection.
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn connect(self) -> Result<WebSocket> {
         if let Some(e) = self.error {
             return Err(e);
@@ -553,6 +579,49 @@ impl tokio::io::AsyncWrite for Upgraded {
 /// gives halves for a reading task and a writing task. Dropping it closes the TCP connection
 /// without a closing handshake (call [`WebSocket::close`] first); the session's
 /// `close_all_connections` fails it with `net::ERR_ABORTED`.
+///
+/// ```
+/// use session_net::websocket::{CloseFrame, Message, WebSocketConfig};
+/// use session_net::{CredentialsMode, Net, NetConfig, NetError};
+/// # let site = session_test_support::TestSite::start(); // a loopback site: `/ws` echoes messages
+/// # let url = format!("ws://a.test:{}/ws?protocols=chat", site.http_port());
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let mut config = WebSocketConfig::default();
+/// config.max_frame_size = 1 << 20;
+/// let mut ws = net
+///     .websocket(&url)
+///     .protocol("chat")
+///     .header("X-Client", "example")
+///     .origin("https://app.test")
+///     .site_for_cookies("https://app.test/".parse().unwrap())
+///     .config(config)
+///     .max_message_size(1000)
+///     .credentials(CredentialsMode::Omit) // no session cookies, no login handler
+///     .connect()
+///     .await?;
+/// assert_eq!(ws.status(), 101);
+/// assert_eq!((ws.protocol(), ws.extensions()), (Some("chat"), ""));
+/// assert_eq!(ws.url().path(), "/ws");
+/// assert_eq!(ws.headers()["sec-websocket-protocol"], "chat");
+/// assert!(ws.raw_headers().iter().any(|(name, _)| name.eq_ignore_ascii_case("upgrade")));
+///
+/// ws.send_text("hello").await?;
+/// assert_eq!(ws.recv().await.unwrap()?, Message::Text("hello".into()));
+/// ws.send_binary(vec![1u8, 2, 3]).await?;
+/// assert_eq!(ws.recv().await.unwrap()?, Message::Binary(vec![1u8, 2, 3].into()));
+/// ws.ping(&b"there?"[..]).await?;
+/// assert_eq!(ws.recv().await.unwrap()?, Message::Pong((&b"there?"[..]).into()));
+/// ws.send(Message::Text("big 2000".into())).await?; // the server answers with 2000 bytes
+/// assert_eq!(ws.recv().await.unwrap().unwrap_err().kind(), NetError::MsgTooBig);
+///
+/// let mut ws = net.websocket(&url).connect().await?;
+/// let theirs = ws.close(1000, "bye").await?;
+/// assert_eq!(theirs, Some(CloseFrame { code: 1000, reason: "bye".into() }));
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub struct WebSocket {
     stream: WebSocketStream<Upgraded>,
     url: Url,
@@ -573,38 +642,52 @@ impl std::fmt::Debug for WebSocket {
 
 impl WebSocket {
     /// The URL connected to (after internal redirects: `wss:` when HSTS upgraded it).
+    ///
+    /// Example: see [`WebSocket`].
     pub fn url(&self) -> &Url {
         &self.url
     }
 
     /// The subprotocol the server chose, if any was offered.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
     }
 
     /// The extensions in use: always empty (none is offered; permessage-deflate is not
     /// implemented).
+    ///
+    /// Example: see [`WebSocket`].
     pub fn extensions(&self) -> &str {
         ""
     }
 
     /// The handshake response's status (`101`).
+    ///
+    /// Example: see [`WebSocket`].
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The handshake response's headers.
+    ///
+    /// Example: see [`WebSocket`].
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The handshake response's header lines as the server sent them (names as spelled,
     /// wire order).
+    ///
+    /// Example: see [`WebSocket`].
     pub fn raw_headers(&self) -> &[(String, String)] {
         &self.raw_headers
     }
 
     /// Sends one message (a `Close` with a frame checks its code as [`WebSocket::close`]).
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn send(&mut self, message: Message) -> Result<()> {
         let m = message.into_tungstenite()?;
         self.stream
@@ -614,16 +697,22 @@ impl WebSocket {
     }
 
     /// Sends a text message.
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn send_text(&mut self, text: impl Into<String>) -> Result<()> {
         self.send(Message::Text(text.into())).await
     }
 
     /// Sends a binary message.
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<()> {
         self.send(Message::Binary(data.into())).await
     }
 
     /// Sends a ping (at most 125 bytes); its pong arrives as [`Message::Pong`].
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn ping(&mut self, payload: impl Into<Bytes>) -> Result<()> {
         self.send(Message::Ping(payload.into())).await
     }
@@ -631,6 +720,8 @@ impl WebSocket {
     /// The next message; `None` once the connection is closed (after the peer's
     /// [`Message::Close`]). Dropping the future loses nothing: a message is returned whole
     /// or stays buffered.
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn recv(&mut self) -> Option<Result<Message>> {
         self.next().await
     }
@@ -639,6 +730,8 @@ impl WebSocket {
     /// `reason` (at most 123 bytes), then reads until the server's close frame, which it
     /// returns (messages still arriving in between are dropped). Dropping the future leaves
     /// the handshake unfinished.
+    ///
+    /// Example: see [`WebSocket`].
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<Option<CloseFrame>> {
         let frame = close_frame(CloseFrame {
             code,
