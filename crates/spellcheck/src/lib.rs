@@ -37,6 +37,7 @@ mod prefs;
 mod script;
 mod spellchecker;
 mod speller;
+mod suggest;
 pub mod text;
 
 pub use engine::{Dictionary, Engine, check_complete, declared_encoding, decode_pair};
