@@ -111,7 +111,8 @@ impl Engine {
                     word_pairs: word_pairs(dic),
                     tables: crate::suggest::Tables::parse(aff),
                     plain: std::sync::OnceLock::new(),
-                    plain_source: std::sync::Mutex::new(Some((aff.to_owned(), dic.to_owned()))),
+                    lower_roots: std::sync::OnceLock::new(),
+                    source: (aff.to_owned(), dic.to_owned()),
                 }))
             }
             #[cfg(feature = "zspell")]
@@ -148,8 +149,12 @@ struct SpellbookDictionary {
     /// The same words without compounding, breaks or `NOSUGGEST` words: what a suggestion's
     /// first round accepts. Built at the first suggestion (`None` if it cannot be).
     plain: std::sync::OnceLock<Option<SpellbookDict>>,
-    /// The `.aff` for [`Self::plain`] and the `.dic`, until it is built.
-    plain_source: std::sync::Mutex<Option<(String, String)>>,
+    /// [`Self::plain`] without the words the `.dic` capitalises: where the words similar to
+    /// a lower-case misspelling are searched (hunspell leaves proper nouns out of that search).
+    /// Built at the first such search.
+    lower_roots: std::sync::OnceLock<Option<SpellbookDict>>,
+    /// The `.aff` and `.dic` text, for building those two.
+    source: (String, String),
 }
 
 /// The `.aff` and `.dic` of the dictionary a suggestion's first round checks candidates with:
@@ -289,19 +294,47 @@ impl SpellbookDictionary {
     fn plain(&self) -> &SpellbookDict {
         self.plain
             .get_or_init(|| {
-                let source = self
-                    .plain_source
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .take();
-                let (aff, dic) = source?;
-                let (aff, dic) = plain_pair(&aff, &dic);
-                let hasher = foldhash::fast::FixedState::with_seed(0x5e55_1011);
-                spellbook::Dictionary::new_with_hasher(&aff, &dic, hasher).ok()
+                let (aff, dic) = plain_pair(&self.source.0, &self.source.1);
+                build(&aff, &dic)
             })
             .as_ref()
             .unwrap_or(&self.dict)
     }
+
+    fn lower_roots(&self) -> &SpellbookDict {
+        self.lower_roots
+            .get_or_init(|| {
+                let (aff, dic) = plain_pair(&self.source.0, &self.source.1);
+                build(&aff, &without_capitalised(&dic))
+            })
+            .as_ref()
+            .unwrap_or_else(|| self.plain())
+    }
+}
+
+fn build(aff: &str, dic: &str) -> Option<SpellbookDict> {
+    let hasher = foldhash::fast::FixedState::with_seed(0x5e55_1011);
+    spellbook::Dictionary::new_with_hasher(aff, dic, hasher).ok()
+}
+
+/// A `.dic` without its capitalised entries (`Paris`, `Earth`; not `CD-ROM` or `OwnCloud`).
+fn without_capitalised(dic: &str) -> String {
+    let mut out = String::with_capacity(dic.len());
+    for (i, line) in dic.lines().enumerate() {
+        let word = line.split(['/', ' ', '\t']).next().unwrap_or(line);
+        if i > 0 && is_capitalised(word) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A capital, then no other: hunspell's "initial capital" words.
+fn is_capitalised(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && !chars.any(char::is_uppercase)
 }
 
 /// Whether spellbook's similar word `s` is one hunspell's n-gram search would offer for
@@ -313,9 +346,7 @@ fn similar_fits(s: &str, word: &str, lower_case: bool, out: &[String]) -> bool {
     if out.iter().any(|o| s.contains(o.as_str())) {
         return false;
     }
-    let mut chars = s.chars();
-    if lower_case && chars.next().is_some_and(char::is_uppercase) && !chars.any(char::is_uppercase)
-    {
+    if lower_case && is_capitalised(s) {
         return false;
     }
     if word.contains('-') && s.contains('-') {
@@ -361,7 +392,11 @@ impl crate::suggest::Lookup for SpellbookLookup<'_> {
 
     fn similar(&self, word: &str, lower_case: bool, max: usize, out: &mut Vec<String>) {
         let mut found = Vec::new();
-        self.plain.suggest(word, &mut found);
+        if lower_case {
+            self.dict.lower_roots().suggest(word, &mut found);
+        } else {
+            self.plain.suggest(word, &mut found);
+        }
         let mut added = 0;
         for s in found {
             if added >= max {
@@ -638,6 +673,46 @@ mod tests {
             .load("l2", aff, b"1\n\xb3za\n")
             .expect("latin-2");
         assert!(d.check("łza"));
+    }
+
+    #[test]
+    fn the_suggestion_dictionaries() {
+        // First round: no compounds, no breaks, NOSUGGEST forbidden, every word in its case.
+        let aff =
+            "SET UTF-8\nTRY ab\nCOMPOUNDFLAG X\nBREAK 1\nBREAK -\nNOSUGGEST !\nREP 1\nREP a b\n";
+        let dic = "5\nParis\nword/X\nrude/!\nCD-ROM\nlow morph:x\n";
+        let (plain, plain_dic) = plain_pair(aff, dic);
+        assert!(
+            !plain.contains("COMPOUNDFLAG") && !plain.contains("REP") && !plain.contains("TRY")
+        );
+        assert!(plain.contains("BREAK 0\n") && plain.contains("FORBIDDENWORD !\n"));
+        assert!(plain.contains("KEEPCASE ~\n"));
+        assert_eq!(
+            plain_dic,
+            "5\nParis/~\nword/~X\nrude/~!\nCD-ROM/~\nlow/~ morph:x\n"
+        );
+        let d = build(&plain, &plain_dic).expect("plain");
+        assert!(d.check("Paris") && !d.check("paris") && !d.check("PARIS"));
+        assert!(d.check("word") && !d.check("Word") && !d.check("rude"));
+        // Long flags: two characters; a KEEPCASE of the .aff's own is reused.
+        let (_, long) = plain_pair("FLAG long\n", "1\nmot/AaBb\n");
+        assert_eq!(long, "1\nmot/~~AaBb\n");
+        let (aff, own) = plain_pair("KEEPCASE kk\nFLAG long\n", "1\nmot\n");
+        assert_eq!(own, "1\nmot/kk\n");
+        assert_eq!(aff.matches("KEEPCASE").count(), 1);
+        let (_, numeric) = plain_pair("FLAG num\n", "2\na/1,2\nb\n");
+        assert_eq!(numeric, "2\na/65432,1,2\nb/65432\n");
+        // Flag aliases: the words keep the .aff's case rules.
+        let (_, aliased) = plain_pair("AF 1\nAF X\n", "1\nmot/1\n");
+        assert_eq!(aliased, "1\nmot/1\n");
+        // Similar words for a lower-case misspelling: no capitalised entries.
+        assert_eq!(
+            without_capitalised(dic),
+            "5\nword/X\nrude/!\nCD-ROM\nlow morph:x\n"
+        );
+        assert!(
+            is_capitalised("Paris") && !is_capitalised("CD-ROM") && !is_capitalised("OwnCloud")
+        );
     }
 
     #[test]

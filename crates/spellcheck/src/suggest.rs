@@ -68,6 +68,10 @@ pub(crate) struct Tables {
     sharps: bool,
     keep_case: bool,
     suggest_with_dots: bool,
+    /// `ICONV`: how a misspelling is read (`’` as `'` in French).
+    input: Vec<(String, String)>,
+    /// `OCONV`: how corrections are written (`'` as `’` in French).
+    output: Vec<(String, String)>,
 }
 
 impl Tables {
@@ -105,6 +109,16 @@ impl Tables {
                 ("CHECKSHARPS", _) => t.sharps = true,
                 ("KEEPCASE", Some(_)) => t.keep_case = true,
                 ("SUGSWITHDOTS", _) => t.suggest_with_dots = true,
+                ("ICONV" | "OCONV", Some(from)) => {
+                    if let Some(to) = fields.next() {
+                        let table = if key == "ICONV" {
+                            &mut t.input
+                        } else {
+                            &mut t.output
+                        };
+                        table.push((from.to_owned(), to.to_owned()));
+                    }
+                }
                 _ => {}
             }
         }
@@ -146,6 +160,33 @@ impl Replacement {
             Anchor::Whole => at_start && at_end,
         }
     }
+}
+
+/// `word` through an `ICONV`/`OCONV` table: at each place the longest pattern that starts
+/// there is replaced.
+fn convert(word: &str, table: &[(String, String)]) -> String {
+    if table.is_empty() {
+        return word.to_owned();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(c) = rest.chars().next() {
+        let found = table
+            .iter()
+            .filter(|(from, _)| !from.is_empty() && rest.starts_with(from.as_str()))
+            .max_by_key(|(from, _)| from.len());
+        match found {
+            Some((from, to)) => {
+                out.push_str(to);
+                rest = &rest[from.len()..];
+            }
+            None => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
 }
 
 /// `MAP` entry `aáâ(ss)`: characters, and strings in parentheses.
@@ -666,6 +707,20 @@ impl<L: Lookup> Search<'_, L> {
 
 /// Corrections for `word`, best first, at most 15, in hunspell's order.
 pub(crate) fn suggest(tables: &Tables, lookup: &impl Lookup, word: &str) -> Vec<String> {
+    let word = &convert(word, &tables.input);
+    let mut out = suggest_read(tables, lookup, word);
+    if !tables.output.is_empty() {
+        for s in &mut out {
+            *s = convert(s, &tables.output);
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|s| seen.insert(s.clone()));
+    }
+    out
+}
+
+/// [`suggest`] for a word already through `ICONV`, before `OCONV`.
+fn suggest_read(tables: &Tables, lookup: &impl Lookup, word: &str) -> Vec<String> {
     // Trailing dots are the sentence's or an abbreviation's, not the word's.
     let trimmed = word.trim_end_matches('.');
     let dots = word.len() - trimmed.len();
@@ -801,7 +856,7 @@ fn dash_parts(tables: &Tables, lookup: &impl Lookup, word: &str, out: &mut Vec<S
     for part in word.split('-') {
         let end = start + part.len();
         if !part.is_empty() && !lookup.spell(part) {
-            let found = suggest(tables, lookup, part);
+            let found = suggest_read(tables, lookup, part);
             for s in found.into_iter().rev() {
                 let whole = format!("{}{s}{}", &word[..start], &word[end..]);
                 if out.len() >= MAX_SUGGESTIONS {
@@ -995,6 +1050,23 @@ mod tests {
         assert_eq!(suggest(&sharp, &w, "GROS"), vec!["GROSS"]);
         // Too long to be a word: no corrections.
         assert!(suggest(&t, &w, &"x".repeat(MAX_WORD_BYTES)).is_empty());
+    }
+
+    #[test]
+    fn input_and_output_conversions() {
+        // fr_FR: `’` is read as `'`, and corrections are written with `’`.
+        let t = tables("TRY e\nICONV 1\nICONV ’ '\nOCONV 1\nOCONV ' ’\n");
+        let w = Words::new(&["l'eau", "qu'il"], &[]);
+        assert_eq!(suggest(&t, &w, "l’au"), vec!["l’eau"]);
+        // Similar words are written with `’` too.
+        assert_eq!(suggest(&t, &w, "qu'l"), vec!["qu’il"]);
+        assert_eq!(
+            convert(
+                "aab",
+                &[("a".into(), "x".into()), ("aa".into(), "y".into())]
+            ),
+            "yb"
+        );
     }
 
     #[test]
