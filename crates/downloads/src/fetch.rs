@@ -159,6 +159,8 @@ impl std::error::Error for FetchError {}
 pub trait Fetcher: Send + Sync + 'static {
     /// Sends `request`; resolves once the final response head arrived. Dropping the future
     /// abandons the request.
+    ///
+    /// Example: see [`Fetcher`], whose example implements it.
     fn fetch(&self, request: FetchRequest)
     -> BoxFuture<'static, Result<FetchResponse, FetchError>>;
 }

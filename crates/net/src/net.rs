@@ -475,6 +475,24 @@ impl Net {
     /// Sets the `User-Agent` and the ready-made `Accept-Language` value (`None`: send none) of
     /// requests that set neither header. The session facade uses this to follow its own
     /// `set_user_agent`.
+    ///
+    /// ```
+    /// use session_net::{Net, NetConfig, new_request};
+    /// # let site = session_test_support::TestSite::start(); // `/echo` answers the request it got as JSON
+    /// # let echo = site.http_url("a.test", "/echo");
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+    /// net.set_request_defaults("crawler/3.0", Some("fr-FR,fr;q=0.9"));
+    /// let seen = net.fetch(new_request(http::Method::GET, &echo, ())?).await?.text().await?;
+    /// assert!(seen.contains("crawler/3.0") && seen.contains("fr-FR,fr;q=0.9"), "{seen}");
+    /// // A request that sets its own User-Agent keeps it.
+    /// let mut request = new_request(http::Method::GET, &echo, ())?;
+    /// request.headers_mut().insert("user-agent", "custom/1".parse().unwrap());
+    /// assert!(net.fetch(request).await?.text().await?.contains("custom/1"));
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     pub fn set_request_defaults(
         &self,
         user_agent: &str,
@@ -780,6 +798,28 @@ impl Net {
 
     /// `forceReloadProxyConfig()`: drops the cached PAC script and fetches it again now
     /// (a fetch failure is reported; later lookups retry). Idle connections are dropped.
+    ///
+    /// ```
+    /// use session_net::proxy::ProxyConfig;
+    /// use session_net::{Net, NetConfig};
+    /// # let site = session_test_support::TestSite::start(); // serves what `put` stores
+    /// # site.put("proxy.pac", session_test_support::Resource {
+    /// #     body: "function FindProxyForURL(url, host) { return 'PROXY corp-proxy.test:3128'; }".into(),
+    /// #     etag: None,
+    /// #     last_modified: None,
+    /// #     headers: vec![("content-type".into(), "application/x-ns-proxy-autoconfig".into())],
+    /// # });
+    /// # let pac_url = site.http_url("a.test", "/res/proxy.pac");
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+    /// net.set_proxy(ProxyConfig::pac(&pac_url)).await?;
+    /// assert_eq!(net.resolve_proxy("http://example.test/").await?, "PROXY corp-proxy.test:3128");
+    /// net.force_reload_proxy_config().await?; // fetched again now
+    /// assert_eq!(net.resolve_proxy("http://example.test/").await?, "PROXY corp-proxy.test:3128");
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     pub async fn force_reload_proxy_config(&self) -> Result<()> {
         self.pool().flush_idle();
         self.pipeline.proxy.force_reload().await

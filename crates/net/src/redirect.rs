@@ -6,6 +6,21 @@ use url::Url;
 use crate::error::{Error, NetError, Result};
 
 /// Most redirects a fetch follows (Fetch §4.4 step 5).
+///
+/// ```
+/// use session_net::{MAX_REDIRECTS, Net, NetConfig, NetError, new_request};
+/// # let site = session_test_support::TestSite::start(); // `/redirect/N` redirects N times, then answers
+/// # let url = |n: usize| site.http_url("a.test", &format!("/redirect/{n}"));
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.set_host_rules("MAP *.test 127.0.0.1".parse().unwrap());
+/// let followed = net.fetch(new_request(http::Method::GET, &url(MAX_REDIRECTS), ())?).await?;
+/// assert_eq!(followed.url_chain().len(), MAX_REDIRECTS + 1);
+/// let err = net.fetch(new_request(http::Method::GET, &url(MAX_REDIRECTS + 1), ())?).await.unwrap_err();
+/// assert_eq!(err.kind(), NetError::TooManyRedirects);
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub const MAX_REDIRECTS: usize = 20;
 
 /// Whether `status` is a redirect status with a meaning for fetch.

@@ -31,6 +31,24 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>
 /// `net::ERR_FAILED`, and the session keeps working.
 pub trait ProtocolHandler: Send + Sync + 'static {
     /// Answers one request.
+    ///
+    /// ```
+    /// use session_net::protocol::ProtocolHandler;
+    /// use session_net::{Body, RequestBody};
+    ///
+    /// // Any async closure from a request to a response is a handler.
+    /// let handler = |request: http::Request<RequestBody>| async move {
+    ///     let greeting = format!("hello from {}", request.uri().path());
+    ///     Ok(http::Response::new(Body::full(greeting)))
+    /// };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let request = http::Request::get("/docs").body(RequestBody::default()).unwrap();
+    /// let response = handler.call(request).await?;
+    /// assert_eq!(response.into_body().text().await?, "hello from /docs");
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
+    ///
+    /// Handlers in a session: see [`Protocol`].
     fn call(&self, request: http::Request<RequestBody>) -> HandlerFuture;
 }
 
