@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::permission::Permission;
 
 /// A kind of media a page asks for.
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -19,6 +21,8 @@ pub enum MediaType {
 }
 
 /// How a `fileSystem` request means to use the file.
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileAccessType {
@@ -51,6 +55,8 @@ pub struct FileSystemQuery {
 }
 
 /// Electron's `PermissionRequest`: the fields every request carries.
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionRequest {
@@ -61,6 +67,8 @@ pub struct PermissionRequest {
 }
 
 /// Electron's `MediaAccessPermissionRequest` (a `media` request).
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaAccessPermissionRequest {
@@ -76,6 +84,8 @@ pub struct MediaAccessPermissionRequest {
 }
 
 /// Electron's `FilesystemPermissionRequest` (a `fileSystem` request).
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilesystemPermissionRequest {
@@ -94,6 +104,8 @@ pub struct FilesystemPermissionRequest {
 }
 
 /// Electron's `OpenExternalPermissionRequest` (an `openExternal` request).
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenExternalPermissionRequest {
@@ -108,6 +120,30 @@ pub struct OpenExternalPermissionRequest {
 /// The `details` argument of the request handler: one of Electron's four shapes.
 ///
 /// Serializes as the bare object; when read back, the shape is chosen by the fields present.
+///
+/// ```
+/// use session_permissions::RequestDetails;
+/// use session_permissions::details::MediaType;
+///
+/// // Electron's `details` object, shaped by the fields present.
+/// let details: RequestDetails = serde_json::from_value(serde_json::json!({
+///     "requestingUrl": "https://meet.test/room", "isMainFrame": true,
+///     "securityOrigin": "https://meet.test", "mediaTypes": ["video", "audio"],
+/// }))
+/// .unwrap();
+/// let RequestDetails::Media(media) = &details else { panic!("a media request") };
+/// assert_eq!(media.media_types.as_deref(), Some(&[MediaType::Video, MediaType::Audio][..]));
+/// assert_eq!(details.base().requesting_url, "https://meet.test/room");
+/// let check = details.to_check_details(); // what the check handler is asked first
+/// assert_eq!(check.security_origin.as_deref(), Some("https://meet.test"));
+/// assert!(check.is_main_frame);
+///
+/// let open: RequestDetails = serde_json::from_value(serde_json::json!({
+///     "requestingUrl": "https://a.test/", "isMainFrame": true, "externalURL": "mailto:x@a.test",
+/// }))
+/// .unwrap();
+/// assert!(matches!(open, RequestDetails::OpenExternal(_)));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum RequestDetails {
@@ -123,6 +159,8 @@ pub enum RequestDetails {
 
 impl RequestDetails {
     /// The common fields.
+    ///
+    /// Example: see [`RequestDetails`].
     pub fn base(&self) -> &PermissionRequest {
         match self {
             RequestDetails::Media(m) => &m.base,
@@ -133,6 +171,8 @@ impl RequestDetails {
     }
 
     /// The check details that a request with these details is checked with first.
+    ///
+    /// Example: see [`RequestDetails`].
     pub fn to_check_details(&self) -> PermissionCheckDetails {
         let base = self.base();
         let mut check = PermissionCheckDetails {
@@ -185,6 +225,8 @@ impl Default for RequestDetails {
 }
 
 /// What the permission request handler is called with.
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionRequestInfo {
@@ -197,6 +239,8 @@ pub struct PermissionRequestInfo {
 }
 
 /// Electron's check-handler `details`.
+///
+/// Example: see [`RequestDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionCheckDetails {
@@ -226,6 +270,8 @@ pub struct PermissionCheckDetails {
 }
 
 /// What the permission check handler is called with.
+///
+/// Example: see [`Permissions::check_permission`](crate::Permissions::check_permission).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionCheckInfo {
@@ -238,6 +284,38 @@ pub struct PermissionCheckInfo {
 }
 
 /// A `navigator.mediaDevices.getDisplayMedia` request, as the display-media handler sees it.
+///
+/// ```
+/// use session_permissions::details::{AudioStream, VideoStream};
+/// use session_permissions::{
+///     DisplayMediaRequest, DisplayMediaResponse, DisplayMediaStreams, PermissionPolicy, Permissions,
+///     handler,
+/// };
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let permissions = Permissions::in_memory(PermissionPolicy::Electron);
+/// let request = DisplayMediaRequest {
+///     security_origin: "https://meet.test".into(),
+///     video_requested: true,
+///     audio_requested: true,
+///     user_gesture: true,
+/// };
+/// // No handler: not supported, as in Electron.
+/// assert!(permissions.request_display_media(request.clone()).await.is_err());
+///
+/// permissions.set_display_media_request_handler(Some(handler(|request: DisplayMediaRequest| async move {
+///     assert!(request.video_requested);
+///     DisplayMediaResponse::Grant(DisplayMediaStreams {
+///         video: Some(VideoStream { id: "screen:0".into(), name: "Entire screen".into() }),
+///         audio: Some(AudioStream::Loopback),
+///         enable_local_echo: false,
+///     })
+/// })));
+/// let streams = permissions.request_display_media(request).await.unwrap();
+/// assert_eq!(streams.video.unwrap().id, "screen:0");
+/// assert_eq!(streams.audio, Some(AudioStream::Loopback));
+/// # });
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DisplayMediaRequest {
@@ -252,6 +330,8 @@ pub struct DisplayMediaRequest {
 }
 
 /// A video source granted to a display-media request (usually a desktop capturer source).
+///
+/// Example: see [`DisplayMediaRequest`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoStream {
     /// The id of the stream.
@@ -261,6 +341,8 @@ pub struct VideoStream {
 }
 
 /// An audio source granted to a display-media request.
+///
+/// Example: see [`DisplayMediaRequest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -272,6 +354,8 @@ pub enum AudioStream {
 }
 
 /// The streams a display-media handler grants (Electron's `callback(streams)`).
+///
+/// Example: see [`DisplayMediaRequest`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DisplayMediaStreams {
@@ -287,6 +371,8 @@ pub struct DisplayMediaStreams {
 }
 
 /// The display-media handler's answer.
+///
+/// Example: see [`DisplayMediaRequest`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DisplayMediaResponse {
     /// Grant these streams.

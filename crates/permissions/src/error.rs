@@ -3,6 +3,8 @@
 use std::fmt;
 
 /// What went wrong, for callers that branch on it.
+///
+/// Example: see [`normalize_origin`](crate::normalize_origin).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -17,6 +19,8 @@ pub enum ErrorKind {
 }
 
 /// The error of every fallible operation of this crate.
+///
+/// Example: see [`normalize_origin`](crate::normalize_origin).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -44,6 +48,8 @@ impl Error {
     }
 
     /// What went wrong.
+    ///
+    /// Example: see [`normalize_origin`](crate::normalize_origin).
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

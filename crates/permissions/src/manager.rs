@@ -17,13 +17,21 @@ use crate::grants::GrantStore;
 use crate::permission::{Permission, PermissionPolicy, PermissionStatus};
 
 /// An async handler: what every `set_*_handler` of this crate stores.
+///
+/// Example: see [`handler`].
 pub type Handler<A, R> = Arc<dyn Fn(A) -> BoxFuture<'static, R> + Send + Sync>;
 
 /// Decides permission requests (`setPermissionRequestHandler`): `true` grants.
+///
+/// Example: see [the crate's example](crate).
 pub type PermissionRequestHandler = Handler<PermissionRequestInfo, bool>;
 /// Decides permission checks (`setPermissionCheckHandler`): `true` grants.
+///
+/// Example: see [`Permissions::check_permission`].
 pub type PermissionCheckHandler = Handler<PermissionCheckInfo, bool>;
 /// Answers `getDisplayMedia` (`setDisplayMediaRequestHandler`).
+///
+/// Example: see [`DisplayMediaRequest`](crate::DisplayMediaRequest).
 pub type DisplayMediaRequestHandler = Handler<DisplayMediaRequest, DisplayMediaResponse>;
 /// Decides whether an origin may use a device (`setDevicePermissionHandler`).
 pub type DevicePermissionHandler = Handler<DevicePermissionDetails, bool>;
@@ -50,6 +58,8 @@ where
 }
 
 /// How a session's [`Permissions`] are set up.
+///
+/// Example: see [`Permissions::new`].
 #[derive(Clone, Debug, Default)]
 pub struct PermissionsOptions {
     /// What unhandled permissions get.
@@ -84,6 +94,9 @@ struct Inner {
 /// The permission handlers, decisions and grants of one session.
 ///
 /// Cheap to clone; clones share the same state.
+///
+/// Example: see [`Permissions::check_permission`] (handlers, grants, policy) and [`Permissions::new`]
+/// (grants kept in a file).
 #[derive(Clone)]
 pub struct Permissions {
     inner: Arc<Inner>,
@@ -105,6 +118,17 @@ impl Default for Permissions {
 
 /// Normalizes an origin string (`https://A.test:443/` → `https://a.test`); opaque origins such
 /// as `file:///` are kept as written. An unparsable string is refused by name.
+///
+/// ```
+/// use session_permissions::{ErrorKind, normalize_origin};
+///
+/// assert_eq!(normalize_origin("https://A.test:443/path").unwrap(), "https://a.test");
+/// assert_eq!(normalize_origin("http://a.test:8080").unwrap(), "http://a.test:8080");
+/// assert_eq!(normalize_origin("file:///home/me/page.html").unwrap(), "file:///home/me/page.html");
+/// let err = normalize_origin("not an origin").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+/// assert!(err.to_string().contains("not an origin"), "{err}");
+/// ```
 pub fn normalize_origin(origin: &str) -> Result<String, Error> {
     let url = url::Url::parse(origin).map_err(|_| {
         Error::new(
@@ -446,7 +470,7 @@ impl Permissions {
     /// supported when none is set, as denied when it refuses, and as invalid when it grants no
     /// video to a request for video. Streams that were not requested are dropped.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DisplayMediaRequest`](crate::DisplayMediaRequest).
     pub async fn request_display_media(
         &self,
         request: DisplayMediaRequest,

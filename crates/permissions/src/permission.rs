@@ -13,6 +13,21 @@ macro_rules! permissions {
         /// `setPermissionCheckHandler` (`"clipboard-read"`, `"mediaKeySystem"`, `"hid"` ...).
         ///
         /// Serializes to and parses from exactly those strings.
+        ///
+        /// ```
+        /// use session_permissions::{Permission, PermissionPolicy};
+        ///
+        /// assert_eq!(Permission::Geolocation.as_str(), "geolocation");
+        /// assert_eq!("notifications".parse::<Permission>().unwrap(), Permission::Notifications);
+        /// assert!("telepathy".parse::<Permission>().is_err());
+        /// assert_eq!(Permission::from_str_lossy("telepathy"), Permission::Unknown);
+        /// assert!(Permission::ALL.iter().all(|p| p.as_str().parse::<Permission>().unwrap() == *p));
+        /// // Electron grants all but one when no handler decides.
+        /// assert!(Permission::Geolocation.electron_default());
+        /// assert!(!Permission::DeprecatedSyncClipboardRead.electron_default());
+        /// assert!(!PermissionPolicy::DenyByDefault.default_decision(Permission::Geolocation));
+        /// assert!(PermissionPolicy::Electron.default_decision(Permission::Geolocation));
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Permission {
@@ -21,9 +36,13 @@ macro_rules! permissions {
 
         impl Permission {
             /// Every permission, in Electron's documentation order.
+            ///
+            /// Example: see [`Permission`].
             pub const ALL: &'static [Permission] = &[ $( Permission::$variant, )* ];
 
             /// Electron's string for this permission.
+            ///
+            /// Example: see [`Permission`].
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( Permission::$variant => $name, )*
@@ -101,12 +120,16 @@ permissions! {
 impl Permission {
     /// The decision Electron takes for this permission when no handler is installed (PERM-08):
     /// every permission is granted except `deprecated-sync-clipboard-read`.
+    ///
+    /// Example: see [`Permission`].
     pub fn electron_default(self) -> bool {
         self != Permission::DeprecatedSyncClipboardRead
     }
 
     /// Parses Electron's string, mapping a name this crate does not know to
     /// [`Permission::Unknown`] the way Electron reports unrecognised requests.
+    ///
+    /// Example: see [`Permission`].
     pub fn from_str_lossy(s: &str) -> Permission {
         s.parse().unwrap_or(Permission::Unknown)
     }
@@ -133,6 +156,8 @@ impl<'de> Deserialize<'de> for Permission {
 
 /// A tri-state answer to "may this origin use this permission?", as `navigator.permissions.query`
 /// reports it (`granted`, `prompt`, `denied`).
+///
+/// Example: see [`Permissions::permission_status`](crate::Permissions::permission_status).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PermissionStatus {
@@ -145,6 +170,8 @@ pub enum PermissionStatus {
 }
 
 /// What the session answers when no handler decides.
+///
+/// Example: see [`Permission`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PermissionPolicy {
@@ -157,6 +184,8 @@ pub enum PermissionPolicy {
 
 impl PermissionPolicy {
     /// The unhandled decision for `permission` under this policy.
+    ///
+    /// Example: see [`Permission`].
     pub fn default_decision(self, permission: Permission) -> bool {
         match self {
             PermissionPolicy::Electron => permission.electron_default(),
