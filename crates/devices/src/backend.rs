@@ -30,6 +30,8 @@ pub enum Hotplug {
 pub type HotplugStream = BoxStream<'static, Hotplug>;
 
 /// One kind of device source: enumeration, hotplug and (for serial ports) opening.
+///
+/// Example: see [the crate's example](crate).
 pub trait DeviceBackend: Send + Sync {
     /// The kind of device this backend reports.
     fn device_type(&self) -> DeviceType;
@@ -61,6 +63,8 @@ pub trait DeviceBackend: Send + Sync {
 
 /// An in-process backend: devices are added and removed by the program, with hotplug
 /// notifications. For tests and simulators on machines without the bus (no USB or HID here).
+///
+/// Example: see [the crate's example](crate).
 pub struct VirtualBackend {
     device_type: DeviceType,
     devices: Mutex<Vec<BackendDevice>>,

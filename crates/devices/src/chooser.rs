@@ -24,6 +24,8 @@ use crate::filter::{
 };
 
 /// What the `select-hid-device` handler is called with.
+///
+/// Example: see [the crate's example](crate) (the USB chooser; the HID and serial choosers take the same steps).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectHidDeviceDetails {
@@ -40,6 +42,8 @@ pub struct SelectHidDeviceDetails {
 }
 
 /// What the `select-serial-port` handler is called with.
+///
+/// Example: see [the crate's example](crate) (the USB chooser; the HID and serial choosers take the same steps).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectSerialPortDetails {
@@ -54,6 +58,8 @@ pub struct SelectSerialPortDetails {
 }
 
 /// What the `select-usb-device` handler is called with.
+///
+/// Example: see [the crate's example](crate).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectUsbDeviceDetails {
@@ -70,13 +76,21 @@ pub struct SelectUsbDeviceDetails {
 }
 
 /// Answers `select-hid-device`: a `deviceId` of the list, or `None` to cancel.
+///
+/// Example: see [the crate's example](crate) (the USB chooser; the HID and serial choosers take the same steps).
 pub type SelectHidDeviceHandler = Handler<SelectHidDeviceDetails, Option<String>>;
 /// Answers `select-serial-port`: a `portId` of the list; `None` or `""` cancels.
+///
+/// Example: see [the crate's example](crate) (the USB chooser; the HID and serial choosers take the same steps).
 pub type SelectSerialPortHandler = Handler<SelectSerialPortDetails, Option<String>>;
 /// Answers `select-usb-device`: a `deviceId` of the list, or `None` to cancel.
+///
+/// Example: see [the crate's example](crate).
 pub type SelectUsbDeviceHandler = Handler<SelectUsbDeviceDetails, Option<String>>;
 
 /// The three backends a [`Devices`] reads.
+///
+/// Example: see [the crate's example](crate).
 #[derive(Clone)]
 pub struct Backends {
     /// HID devices.
@@ -151,6 +165,8 @@ struct Inner {
 }
 
 /// The devices of one session. Cheap to clone; clones share state.
+///
+/// Example: see [the crate's example](crate).
 #[derive(Clone)]
 pub struct Devices {
     inner: Arc<Inner>,

@@ -1,5 +1,33 @@
 //! The filters pages pass to `requestDevice`/`requestPort`, Chromium's HID blocklist and
 //! WebUSB's protected interface classes, as plain functions over the device structures.
+//!
+//! ```
+//! use session_devices::device::{HidCollection, HidDevice, SerialPort, UsbClass, UsbDevice};
+//! use session_devices::filter::*;
+//!
+//! // WebHID: a filter, and the blocklist that hides security keys from every page.
+//! let fido = HidCollection { usage_page: FIDO_USAGE_PAGE, usage: 1, ..Default::default() };
+//! let key = HidDevice { vendor_id: 0x1050, product_id: 0x0407, collections: vec![fido], ..Default::default() };
+//! let yubico = HidDeviceFilter { vendor_id: Some(0x1050), ..Default::default() };
+//! assert!(yubico.validate().is_ok() && yubico.matches(&key));
+//! assert!(hid_device_is_blocked(&key, &HidBlocklistEntry::defaults()));
+//! let bad = HidDeviceFilter { usage: Some(1), ..Default::default() };
+//! assert!(bad.validate().unwrap_err().to_string().contains("usagePage"));
+//!
+//! // Web Serial: USB ids of a port are decimal strings, as Electron gives them.
+//! let port = SerialPort { vendor_id: Some("9025".into()), product_id: Some("67".into()), ..Default::default() };
+//! let arduino = SerialPortFilter { usb_vendor_id: Some(0x2341), usb_product_id: Some(0x43) };
+//! assert!(arduino.validate().is_ok() && arduino.matches(&port));
+//! assert!(SerialPortFilter::default().validate().is_err());
+//!
+//! // WebUSB: class triples, and the classes kept from pages.
+//! let webcam = UsbDevice { vendor_id: 0x046d, device_class: UsbClass::Video.code(), ..Default::default() };
+//! let video = UsbDeviceFilter { class_code: Some(0x0E), ..Default::default() };
+//! assert!(video.validate().is_ok() && video.matches(&webcam));
+//! assert!(usb_device_is_protected(&webcam, UsbClass::DEFAULT_PROTECTED));
+//! assert!(!usb_device_is_protected(&webcam, &[UsbClass::Hid]));
+//! assert!(UsbDeviceFilter { product_id: Some(1), ..Default::default() }.validate().is_err());
+//! ```
 
 use serde::{Deserialize, Serialize};
 use session_permissions::device::{HidDevice, SerialPort, UsbClass, UsbDevice};
@@ -11,6 +39,8 @@ fn invalid(message: impl std::fmt::Display) -> Error {
 }
 
 /// WebHID's `HIDDeviceFilter`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidDeviceFilter {
@@ -30,6 +60,8 @@ pub struct HidDeviceFilter {
 
 impl HidDeviceFilter {
     /// Refuses the filters WebHID refuses with a `TypeError`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn validate(&self) -> Result<(), Error> {
         if *self == HidDeviceFilter::default() {
             return Err(invalid("A filter must provide a property to filter by"));
@@ -48,6 +80,8 @@ impl HidDeviceFilter {
     }
 
     /// Whether `device` matches: every given field equals, usages against any collection.
+    ///
+    /// Example: see [the module's example](self).
     pub fn matches(&self, device: &HidDevice) -> bool {
         if self.vendor_id.is_some_and(|v| v != device.vendor_id)
             || self.product_id.is_some_and(|p| p != device.product_id)
@@ -64,6 +98,8 @@ impl HidDeviceFilter {
 }
 
 /// Web Serial's `SerialPortFilter`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SerialPortFilter {
@@ -77,6 +113,8 @@ pub struct SerialPortFilter {
 
 impl SerialPortFilter {
     /// Refuses the filters Web Serial refuses with a `TypeError`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn validate(&self) -> Result<(), Error> {
         if self.usb_vendor_id.is_none() {
             return Err(invalid("A filter must provide a property to filter by"));
@@ -85,6 +123,8 @@ impl SerialPortFilter {
     }
 
     /// Whether `port` matches (its USB ids are decimal strings, as Electron gives them).
+    ///
+    /// Example: see [the module's example](self).
     pub fn matches(&self, port: &SerialPort) -> bool {
         let id = |s: &Option<String>| s.as_deref().and_then(|v| v.parse::<u16>().ok());
         self.usb_vendor_id
@@ -96,6 +136,8 @@ impl SerialPortFilter {
 }
 
 /// WebUSB's `USBDeviceFilter`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbDeviceFilter {
@@ -121,6 +163,8 @@ pub struct UsbDeviceFilter {
 
 impl UsbDeviceFilter {
     /// Refuses the filters WebUSB refuses with a `TypeError`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn validate(&self) -> Result<(), Error> {
         if self.product_id.is_some() && self.vendor_id.is_none() {
             return Err(invalid(
@@ -141,6 +185,8 @@ impl UsbDeviceFilter {
     }
 
     /// Whether `device` matches; class triples match the device's or any interface's.
+    ///
+    /// Example: see [the module's example](self).
     pub fn matches(&self, device: &UsbDevice) -> bool {
         if self.vendor_id.is_some_and(|v| v != device.vendor_id)
             || self.product_id.is_some_and(|p| p != device.product_id)
@@ -186,6 +232,8 @@ fn usb_alternates(
 
 /// Whether WebUSB keeps `device` from pages because every interface it has belongs to a
 /// protected class (or, with no interface known, its device class is protected).
+///
+/// Example: see [the module's example](self).
 pub fn usb_device_is_protected(device: &UsbDevice, protected: &[UsbClass]) -> bool {
     let is_protected = |class: u8| protected.iter().any(|c| c.code() == class);
     let mut any = false;
@@ -199,6 +247,8 @@ pub fn usb_device_is_protected(device: &UsbDevice, protected: &[UsbClass]) -> bo
 }
 
 /// One rule of the HID blocklist (Chromium's `HidBlocklist` entry). Empty fields match all.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidBlocklistEntry {
@@ -217,10 +267,14 @@ pub struct HidBlocklistEntry {
 }
 
 /// The FIDO usage page, whose collections WebHID never exposes (security keys).
+///
+/// Example: see [the module's example](self).
 pub const FIDO_USAGE_PAGE: u16 = 0xF1D0;
 
 impl HidBlocklistEntry {
     /// The default blocklist: every FIDO (usage page `0xF1D0`) collection.
+    ///
+    /// Example: see [the module's example](self).
     pub fn defaults() -> Vec<HidBlocklistEntry> {
         vec![HidBlocklistEntry {
             usage_page: Some(FIDO_USAGE_PAGE),
@@ -231,6 +285,8 @@ impl HidBlocklistEntry {
 
 /// Whether the blocklist hides `device` from the chooser: a vendor/product rule without usage
 /// matches it, or every one of its collections is blocked.
+///
+/// Example: see [the module's example](self).
 pub fn hid_device_is_blocked(device: &HidDevice, blocklist: &[HidBlocklistEntry]) -> bool {
     let ids_match = |e: &HidBlocklistEntry| {
         e.vendor_id.is_none_or(|v| v == device.vendor_id)
