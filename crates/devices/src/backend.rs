@@ -9,6 +9,8 @@ use crate::error::{Error, ErrorKind};
 
 /// A device as a backend reports it: its backend key (a hidraw path, a tty path, a USB bus
 /// id) and its Electron structure, whose id field the session fills in.
+///
+/// Example: see [`DeviceBackend`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendDevice {
     /// What the backend knows the device by; unique among its devices while attached.
@@ -18,6 +20,8 @@ pub struct BackendDevice {
 }
 
 /// A hotplug notification from a backend.
+///
+/// Example: see [`DeviceBackend`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Hotplug {
     /// A device was attached.
@@ -27,24 +31,53 @@ pub enum Hotplug {
 }
 
 /// A stream of hotplug notifications.
+///
+/// Example: see [`DeviceBackend`].
 pub type HotplugStream = BoxStream<'static, Hotplug>;
 
 /// One kind of device source: enumeration, hotplug and (for serial ports) opening.
 ///
-/// Example: see [the crate's example](crate).
+/// Example: see [the crate's example](crate) (a session over backends), and the trait's
+/// methods on the in-process backend:
+///
+/// ```
+/// use futures_util::{FutureExt, StreamExt};
+/// use session_devices::device::{Device, DeviceType, UsbDevice};
+/// use session_devices::{DeviceBackend, Hotplug, VirtualBackend};
+///
+/// let usb = VirtualBackend::new(DeviceType::Usb);
+/// assert_eq!(usb.device_type(), DeviceType::Usb);
+/// let mut hotplug = usb.watch().unwrap().expect("the virtual backend can watch");
+/// usb.add("bus1-2", Device::Usb(UsbDevice { vendor_id: 0x2341, ..Default::default() })).unwrap();
+/// let Some(Some(Hotplug::Added(added))) = hotplug.next().now_or_never() else { panic!("added") };
+/// assert_eq!(added.key, "bus1-2");
+/// assert_eq!(usb.enumerate().unwrap().len(), 1);
+/// assert!(usb.remove("bus1-2"));
+/// let removed = hotplug.next().now_or_never();
+/// assert!(matches!(removed, Some(Some(Hotplug::Removed(key))) if key == "bus1-2"));
+/// assert!(usb.open_serial("bus1-2", 9600).is_err()); // not a serial port
+/// ```
 pub trait DeviceBackend: Send + Sync {
     /// The kind of device this backend reports.
+    ///
+    /// Example: see [`DeviceBackend`].
     fn device_type(&self) -> DeviceType;
 
     /// The devices attached now. A machine without the bus reports none, not an error.
+    ///
+    /// Example: see [`DeviceBackend`].
     fn enumerate(&self) -> Result<Vec<BackendDevice>, Error>;
 
     /// Hotplug notifications from now on, where the backend can watch; `None` where it cannot.
+    ///
+    /// Example: see [`DeviceBackend`].
     fn watch(&self) -> Result<Option<HotplugStream>, Error> {
         Ok(None)
     }
 
     /// Opens the serial port with `key` at `baud_rate`.
+    ///
+    /// Example: see [`DeviceBackend`].
     fn open_serial(
         &self,
         key: &str,

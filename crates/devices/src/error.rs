@@ -3,6 +3,8 @@
 use std::fmt;
 
 /// What went wrong, for callers that branch on it.
+///
+/// Example: see [`DeviceEvent`](crate::DeviceEvent) (a chooser nobody answers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -19,6 +21,8 @@ pub enum ErrorKind {
 }
 
 /// The error of every fallible operation of this crate.
+///
+/// Example: see [`DeviceEvent`](crate::DeviceEvent) (a chooser nobody answers).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -35,6 +39,8 @@ impl Error {
     }
 
     /// What went wrong.
+    ///
+    /// Example: see [`DeviceEvent`](crate::DeviceEvent) (a chooser nobody answers).
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

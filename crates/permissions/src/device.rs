@@ -1,11 +1,66 @@
 //! The device structures Electron hands to the device permission handler and the chooser
 //! events: `HIDDevice`, `SerialPort` and `USBDevice`, field for field (camelCase in JSON).
+//!
+//! ```
+//! use session_permissions::device::*;
+//!
+//! // A USB serial adapter with one CDC data interface and a bulk endpoint each way.
+//! let bulk = |endpoint_number, direction| UsbEndpoint {
+//!     endpoint_number,
+//!     direction,
+//!     endpoint_type: UsbEndpointType::Bulk,
+//!     packet_size: 64,
+//! };
+//! let data = UsbAlternateInterface {
+//!     interface_class: 0x0A,
+//!     endpoints: vec![bulk(1, UsbDirection::In), bulk(2, UsbDirection::Out)],
+//!     ..Default::default()
+//! };
+//! let config = UsbConfiguration {
+//!     configuration_value: 1,
+//!     interfaces: vec![UsbInterface { interface_number: 0, alternate: data.clone(), alternates: vec![data], ..Default::default() }],
+//!     ..Default::default()
+//! };
+//! let usb = Device::Usb(UsbDevice {
+//!     device_id: "u1".into(),
+//!     vendor_id: 0x2341,
+//!     product_id: 0x0043,
+//!     serial_number: Some("A1".into()),
+//!     configuration: Some(config.clone()),
+//!     configurations: vec![config],
+//!     ..Default::default()
+//! });
+//! assert_eq!((usb.device_type(), usb.device_type().as_str(), usb.id()), (DeviceType::Usb, "usb", "u1"));
+//! assert_eq!(usb.identity(), (Some(0x2341), Some(0x0043), Some("A1")));
+//!
+//! // The same adapter seen again under another session id is the same device.
+//! let Device::Usb(mut again) = usb.clone() else { unreachable!() };
+//! again.device_id = "u2".into();
+//! assert!(usb.same_device(&Device::Usb(again)));
+//! let port = Device::Serial(SerialPort { port_id: "p1".into(), port_name: "ttyACM0".into(), ..Default::default() });
+//! assert!(!usb.same_device(&port));
+//!
+//! let keyboard = HidDevice {
+//!     vendor_id: 0x046d,
+//!     collections: vec![HidCollection { usage_page: 0x01, usage: 0x06, ..Default::default() }],
+//!     ..Default::default()
+//! };
+//! assert_eq!(keyboard.collections[0].usage, 0x06);
+//!
+//! // Electron's JSON, and WebUSB's protected classes.
+//! let json = serde_json::to_value(&port).unwrap();
+//! assert_eq!(json["portName"], "ttyACM0");
+//! assert_eq!(UsbClass::Hid.code(), 0x03);
+//! assert_eq!(UsbClass::DEFAULT_PROTECTED.len(), 7);
+//! ```
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 /// The kind of a device: Electron's `deviceType`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceType {
@@ -19,6 +74,8 @@ pub enum DeviceType {
 
 impl DeviceType {
     /// Electron's string: `hid`, `serial` or `usb`.
+    ///
+    /// Example: see [the module's example](self).
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceType::Hid => "hid",
@@ -130,6 +187,8 @@ pub struct HidReportInfo {
 }
 
 /// A HID collection (an entry of `HIDDevice.collections`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidCollection {
@@ -151,6 +210,8 @@ pub struct HidCollection {
 }
 
 /// Electron's `HIDDevice`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidDevice {
@@ -173,6 +234,8 @@ pub struct HidDevice {
 }
 
 /// Electron's `SerialPort`. Vendor and product ids are decimal strings, as Electron gives them.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SerialPort {
@@ -201,6 +264,8 @@ pub struct SerialPort {
 }
 
 /// Direction of a USB endpoint.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UsbDirection {
@@ -211,6 +276,8 @@ pub enum UsbDirection {
 }
 
 /// Transfer type of a USB endpoint.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UsbEndpointType {
@@ -223,6 +290,8 @@ pub enum UsbEndpointType {
 }
 
 /// A USB endpoint (`USBEndpoint`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbEndpoint {
@@ -238,6 +307,8 @@ pub struct UsbEndpoint {
 }
 
 /// One alternate setting of a USB interface (`USBAlternateInterface`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbAlternateInterface {
@@ -257,6 +328,8 @@ pub struct UsbAlternateInterface {
 }
 
 /// A USB interface (`USBInterface`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbInterface {
@@ -269,6 +342,8 @@ pub struct UsbInterface {
 }
 
 /// A USB configuration (`USBConfiguration`).
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbConfiguration {
@@ -281,6 +356,8 @@ pub struct UsbConfiguration {
 }
 
 /// Electron's `USBDevice`.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbDevice {
@@ -325,6 +402,8 @@ pub struct UsbDevice {
 }
 
 /// A device of any kind; serializes as the bare Electron structure.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Device {
@@ -338,6 +417,8 @@ pub enum Device {
 
 impl Device {
     /// The kind of device.
+    ///
+    /// Example: see [the module's example](self).
     pub fn device_type(&self) -> DeviceType {
         match self {
             Device::Hid(_) => DeviceType::Hid,
@@ -347,6 +428,8 @@ impl Device {
     }
 
     /// The session's id of the device (`deviceId`, or `portId` for a serial port).
+    ///
+    /// Example: see [the module's example](self).
     pub fn id(&self) -> &str {
         match self {
             Device::Hid(d) => &d.device_id,
@@ -356,6 +439,8 @@ impl Device {
     }
 
     /// Vendor id, product id and serial number, where the device reports them.
+    ///
+    /// Example: see [the module's example](self).
     pub fn identity(&self) -> (Option<u16>, Option<u16>, Option<&str>) {
         match self {
             Device::Hid(d) => (
@@ -378,6 +463,8 @@ impl Device {
 
     /// Whether `self` and `other` are the same physical device: the same session id, or the
     /// same kind, vendor, product and (non-empty) serial number.
+    ///
+    /// Example: see [the module's example](self).
     pub fn same_device(&self, other: &Device) -> bool {
         if self.device_type() != other.device_type() {
             return false;
@@ -436,6 +523,8 @@ pub struct DevicePermissionDetails {
 }
 
 /// A USB interface class that WebUSB keeps from pages unless the app allows it.
+///
+/// Example: see [the module's example](self).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UsbClass {
@@ -457,6 +546,8 @@ pub enum UsbClass {
 
 impl UsbClass {
     /// Electron's default protected classes: all seven.
+    ///
+    /// Example: see [the module's example](self).
     pub const DEFAULT_PROTECTED: &'static [UsbClass] = &[
         UsbClass::Audio,
         UsbClass::AudioVideo,
@@ -468,6 +559,8 @@ impl UsbClass {
     ];
 
     /// The USB class code of the interface class.
+    ///
+    /// Example: see [the module's example](self).
     pub fn code(self) -> u8 {
         match self {
             UsbClass::Audio => 0x01,
