@@ -66,6 +66,14 @@ impl Answer {
         }
     }
 
+    fn changes_nothing(&self) -> bool {
+        !self.cancel
+            && self.redirect_url.is_none()
+            && self.request_headers.is_none()
+            && self.response_headers.is_none()
+            && self.status_line.is_none()
+    }
+
     /// Also sets the status line (`callback({statusLine})`).
     pub fn with_status_line(mut self, line: impl Into<String>) -> Answer {
         self.status_line = Some(line.into());
@@ -98,6 +106,9 @@ pub fn merge(
     response_headers: Option<&HeaderMap>,
 ) -> Merged {
     let mut out = Merged::default();
+    if answers.iter().all(|(_, a)| a.changes_nothing()) {
+        return out;
+    }
     for (name, a) in answers {
         if a.cancel && out.cancelled_by.is_none() {
             out.cancelled_by = Some((*name).to_string());

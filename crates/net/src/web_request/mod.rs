@@ -496,14 +496,25 @@ impl WebRequestStage {
         response_headers: Option<&HeaderMap>,
     ) -> Result<Option<Merged>> {
         let lists = self.registry.snapshot();
-        let entries: Vec<&Arc<Entry>> = lists.events[event as usize]
+        let mut matching = lists.events[event as usize]
             .iter()
-            .filter(|e| e.filter.matches(&ctx.url, ctx.resource_type))
-            .collect();
-        let answers: Vec<(&str, Answer)> = match entries.as_slice() {
-            [] => return Ok(None),
-            [one] => vec![(one.name.as_str(), call(one, details()).await?)],
-            many => {
+            .filter(|e| e.filter.matches(&ctx.url, ctx.resource_type));
+        let Some(first) = matching.next() else {
+            return Ok(None);
+        };
+        let answers: Vec<(&str, Answer)> = match matching.next() {
+            // One listener (the common case): no list of calls to build.
+            None => {
+                let answer = call(first, details()).await?;
+                return Ok(Some(self.merged(
+                    event,
+                    &[(first.name.as_str(), answer)],
+                    request_headers,
+                    response_headers,
+                )));
+            }
+            Some(second) => {
+                let many: Vec<&Arc<Entry>> = [first, second].into_iter().chain(matching).collect();
                 let details = details();
                 let calls = many.iter().map(|e| call(e, details.clone()));
                 let results = futures_util::future::join_all(calls).await;
@@ -514,12 +525,28 @@ impl WebRequestStage {
                 out
             }
         };
-        let merged = merge(&answers, request_headers, response_headers);
+        Ok(Some(self.merged(
+            event,
+            &answers,
+            request_headers,
+            response_headers,
+        )))
+    }
+
+    /// The answers merged, conflicts logged.
+    fn merged(
+        &self,
+        event: Event,
+        answers: &[(&str, Answer)],
+        request_headers: Option<&HeaderMap>,
+        response_headers: Option<&HeaderMap>,
+    ) -> Merged {
+        let merged = merge(answers, request_headers, response_headers);
         for c in &merged.conflicts {
             tracing::info!("webRequest {}: {c}", event.name());
             self.netlog.web_request_conflict(event.name(), c);
         }
-        Ok(Some(merged))
+        merged
     }
 
     /// Calls the listeners of observe-only `event` whose filters match, in order; their
@@ -534,7 +561,7 @@ impl WebRequestStage {
 }
 
 /// Calls the observe-only listeners of `event` whose filters match; the details are made
-/// once, when the first one matches.
+/// once, when one matches.
 fn observe_url(
     lists: &Lists,
     event: Event,
@@ -542,46 +569,62 @@ fn observe_url(
     rt: ResourceType,
     details: impl FnOnce() -> Details,
 ) {
-    let mut details = Some(details);
-    let mut made = None;
-    for e in &lists.events[event as usize] {
-        let Callback::Observe(o) = &e.callback else {
-            continue;
-        };
-        if !e.filter.matches(url, rt) {
-            continue;
+    let first = lists.events[event as usize]
+        .iter()
+        .position(|e| matches!(e.callback, Callback::Observe(_)) && e.filter.matches(url, rt));
+    if let Some(first) = first {
+        observe_made(lists, event, first, details());
+    }
+}
+
+/// Calls the observe-only listeners of `event` from index `from` on whose filters match the
+/// details' URL and type, in order; the last one called gets the details, the others a copy.
+fn observe_made(lists: &Lists, event: Event, from: usize, details: Details) {
+    let list = &lists.events[event as usize];
+    let rt = details.resource_type;
+    let observer = |i: usize| match &list[i].callback {
+        Callback::Observe(o) if list[i].filter.matches(&details.url, rt) => Some(o),
+        _ => None,
+    };
+    let Some((mut at, mut o)) = (from..list.len()).find_map(|i| observer(i).map(|o| (i, o))) else {
+        return;
+    };
+    loop {
+        match (at + 1..list.len()).find_map(|i| observer(i).map(|o| (i, o))) {
+            Some(next) => {
+                run_observer(&list[at], o, details.clone());
+                (at, o) = next;
+            }
+            None => return run_observer(&list[at], o, details),
         }
-        if let Some(f) = details.take() {
-            made = Some(f());
-        }
-        let Some(d) = made.as_ref() else { continue };
-        match std::panic::catch_unwind(AssertUnwindSafe(|| o(d.clone()))) {
-            Ok(fut) => {
-                // Polled once in place: a listener with nothing to wait for ends here; one
-                // that waits goes on on a task of its own, never awaited by the request.
-                let mut fut = AssertUnwindSafe(fut).catch_unwind();
-                match (&mut fut).now_or_never() {
-                    Some(Ok(())) => {}
-                    Some(Err(p)) => {
-                        tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p))
-                    }
-                    None => {
-                        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                            let name = e.name.clone();
-                            rt.spawn(async move {
-                                if let Err(p) = fut.await {
-                                    tracing::warn!(
-                                        "webRequest {name} panicked: {}",
-                                        panic_text(&*p)
-                                    );
-                                }
-                            });
-                        }
+    }
+}
+
+/// Calls one observe-only listener. Its future is polled once in place: a listener with
+/// nothing to wait for ends here; one that waits goes on on a task of its own, never awaited
+/// by the request. A panic is logged.
+fn run_observer(e: &Entry, o: &Observer, details: Details) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| o(details))) {
+        Ok(fut) => {
+            let mut fut = AssertUnwindSafe(fut).catch_unwind();
+            match (&mut fut).now_or_never() {
+                Some(Ok(())) => {}
+                Some(Err(p)) => {
+                    tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p))
+                }
+                None => {
+                    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                        let name = e.name.clone();
+                        rt.spawn(async move {
+                            if let Err(p) = fut.await {
+                                tracing::warn!("webRequest {name} panicked: {}", panic_text(&*p));
+                            }
+                        });
                     }
                 }
             }
-            Err(p) => tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p)),
         }
+        Err(p) => tracing::warn!("webRequest {} panicked: {}", e.name, panic_text(&*p)),
     }
 }
 
@@ -734,10 +777,22 @@ impl Stage for WebRequestStage {
                 });
             }
             RequestEvent::ResponseStarted(response) => {
+                let upgraded = ctx.is_websocket() && response.upgrade.is_some();
+                // The body's end is watched when onCompleted / onErrorOccurred listen and it
+                // has not ended yet; its details are onResponseStarted's, made once.
+                let watch = !upgraded
+                    && !response.body.is_end_stream()
+                    && (self.registry.is_active(Event::Completed)
+                        || self.registry.is_active(Event::ErrorOccurred));
+                let mut for_end = None;
                 self.observe(Event::ResponseStarted, ctx, || {
-                    Details::of(ctx).with_response(response)
+                    let d = Details::of(ctx).with_response(response);
+                    if watch {
+                        for_end = Some(d.clone());
+                    }
+                    d
                 });
-                if ctx.is_websocket() && response.upgrade.is_some() {
+                if upgraded {
                     // An upgraded WebSocket completes at once with `net::ERR_WS_UPGRADE`, as
                     // Chromium reports it (WR-40).
                     self.observe(Event::Completed, ctx, || {
@@ -751,18 +806,11 @@ impl Stage for WebRequestStage {
                         d.error = Some("net::OK".into());
                         d
                     });
-                } else if self.registry.is_active(Event::Completed)
-                    || self.registry.is_active(Event::ErrorOccurred)
-                {
-                    let details = Details::of(ctx).with_response(response);
+                } else if watch {
+                    let details =
+                        for_end.unwrap_or_else(|| Details::of(ctx).with_response(response));
                     let body = std::mem::take(&mut response.body);
-                    response.body = watch_end(
-                        body,
-                        Arc::downgrade(&self.registry),
-                        ctx.url.clone(),
-                        ctx.resource_type,
-                        details,
-                    );
+                    response.body = watch_end(body, Arc::downgrade(&self.registry), details);
                 }
             }
             RequestEvent::Failed(error) => {
@@ -778,20 +826,14 @@ impl Stage for WebRequestStage {
 
 /// A body that reports `onCompleted` at its end, or `onErrorOccurred` when it fails or is
 /// dropped before its end (`net::ERR_ABORTED`).
-fn watch_end(
-    body: Body,
-    registry: Weak<Registry>,
-    url: Url,
-    rt: ResourceType,
-    details: Details,
-) -> Body {
+fn watch_end(body: Body, registry: Weak<Registry>, details: Details) -> Body {
     Body::from_conn(Watch {
         body,
-        end: Some(Box::new((registry, url, rt, details))),
+        end: Some(Box::new((registry, details))),
     })
 }
 
-type End = Box<(Weak<Registry>, Url, ResourceType, Details)>;
+type End = Box<(Weak<Registry>, Details)>;
 
 struct Watch {
     body: Body,
@@ -803,7 +845,7 @@ impl Watch {
         let Some(end) = self.end.take() else {
             return;
         };
-        let (registry, url, rt, mut details) = *end;
+        let (registry, mut details) = *end;
         let Some(registry) = registry.upgrade() else {
             return;
         };
@@ -818,7 +860,7 @@ impl Watch {
                 Event::ErrorOccurred
             }
         };
-        observe_url(&registry.snapshot(), event, &url, rt, || details);
+        observe_made(&registry.snapshot(), event, 0, details);
     }
 }
 
