@@ -311,14 +311,28 @@ pub(crate) struct Who<'a> {
     pub(crate) uri: &'a str,
 }
 
-/// `scheme://host:port` of `url`.
+/// `scheme://host:port` of `url`. Written by hand, not by `format!`: the auth stage makes it
+/// for every hop.
 pub(crate) fn origin_of(url: &Url) -> String {
-    format!(
-        "{}://{}:{}",
-        url.scheme(),
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    )
+    let (scheme, host) = (url.scheme(), url.host_str().unwrap_or(""));
+    let mut port = url.port_or_known_default().unwrap_or(0);
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (port % 10) as u8;
+        port /= 10;
+        if port == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(scheme.len() + host.len() + 4 + digits.len() - at);
+    out.push_str(scheme);
+    out.push_str("://");
+    out.push_str(host);
+    out.push(':');
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out
 }
 
 /// Path and query: the origin-form request target.
@@ -332,4 +346,23 @@ pub(crate) fn request_target(url: &Url) -> String {
 /// Whether `status` is a challenge from the origin server.
 pub(crate) fn is_unauthorized(status: StatusCode) -> bool {
     status == StatusCode::UNAUTHORIZED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_read_scheme_host_and_port() {
+        for (url, origin) in [
+            ("http://a.test/x", "http://a.test:80"),
+            ("https://a.test:8443/x?q", "https://a.test:8443"),
+            ("ws://127.0.0.1:9/", "ws://127.0.0.1:9"),
+            ("wss://[::1]:65535/", "wss://[::1]:65535"),
+            ("http://h.test:10/", "http://h.test:10"),
+        ] {
+            let url = Url::parse(url).expect("url");
+            assert_eq!(origin_of(&url), origin);
+        }
+    }
 }

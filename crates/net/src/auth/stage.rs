@@ -67,10 +67,15 @@ impl AuthStage {
             Credentials::from_url(&ctx.url),
         );
         if !ctx.headers.contains_key(AUTHORIZATION) {
-            let target = request_target(&ctx.url);
             let header = {
                 let mut cache = self.auth.cache();
-                controller.preempt(&mut cache, ctx.method.as_str(), &target)
+                // Nothing to send before a challenge while the cache is empty (most sessions).
+                if cache.is_empty() {
+                    None
+                } else {
+                    let target = request_target(&ctx.url);
+                    controller.preempt(&mut cache, ctx.method.as_str(), &target)
+                }
             };
             if let Some(v) = header.and_then(|h| http::HeaderValue::from_str(&h).ok()) {
                 log_token(&self.netlog, &v, Some(Source::Preemptive));
