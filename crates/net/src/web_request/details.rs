@@ -16,6 +16,8 @@ use crate::stages::RequestContext;
 /// `status_line`, `status_code`, `response_headers` from `onHeadersReceived` on; `from_cache`
 /// and `ip` from `onResponseStarted` on; `redirect_url` for `onBeforeRedirect`; `error` for
 /// `onErrorOccurred` (and `onCompleted`'s `net::OK`).
+///
+/// Example: see [`Event`](crate::web_request::Event) (an observer reading them as JSON).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Details {
@@ -140,6 +142,8 @@ impl Details {
 
     /// The details as Electron's JSON object (header values as text, UTF-8 decoded; response
     /// header values as arrays).
+    ///
+    /// Example: see [`Event`](crate::web_request::Event).
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         o.insert("id".into(), json!(self.id));

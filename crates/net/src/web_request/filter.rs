@@ -9,6 +9,22 @@ use crate::request::ResourceType;
 
 /// A listener's filter. The default matches every request (Electron: a listener registered
 /// without a filter, WR-02).
+///
+/// ```
+/// use session_net::ResourceType;
+/// use session_net::web_request::Filter;
+///
+/// let url = |s: &str| url::Url::parse(s).unwrap();
+/// let scripts = Filter::urls(&["*://*.example.test/*"])?
+///     .exclude_urls(&["*://cdn.example.test/*"])?
+///     .types(&[ResourceType::Script]);
+/// assert!(scripts.matches(&url("https://www.example.test/app.js"), ResourceType::Script));
+/// assert!(!scripts.matches(&url("https://cdn.example.test/app.js"), ResourceType::Script));
+/// assert!(!scripts.matches(&url("https://www.example.test/"), ResourceType::MainFrame));
+/// assert!(Filter::all().matches(&url("https://other.test/"), ResourceType::Image));
+/// assert!(Filter::urls(&["not a pattern"]).is_err());
+/// # Ok::<_, session_net::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     urls: Option<MatchPatternSet>,
@@ -32,6 +48,8 @@ fn parse_patterns(patterns: &[&str]) -> Result<MatchPatternSet> {
 
 impl Filter {
     /// Every request.
+    ///
+    /// Example: see [`Filter`].
     pub fn all() -> Filter {
         Filter::default()
     }
@@ -39,6 +57,8 @@ impl Filter {
     /// Requests whose URL matches one of `patterns` (Chrome match patterns, `<all_urls>`).
     /// An empty list matches every URL, as in Electron. A bad pattern is an `Err` naming it
     /// (`Invalid url pattern *://example.com: ...`).
+    ///
+    /// Example: see [`Filter`].
     pub fn urls(patterns: &[&str]) -> Result<Filter> {
         Ok(Filter {
             urls: (!patterns.is_empty())
@@ -50,6 +70,8 @@ impl Filter {
 
     /// Also leaves out requests whose URL matches one of `patterns` (`excludeUrls`; they win
     /// over `urls`).
+    ///
+    /// Example: see [`Filter`].
     pub fn exclude_urls(mut self, patterns: &[&str]) -> Result<Filter> {
         self.exclude = (!patterns.is_empty())
             .then(|| parse_patterns(patterns))
@@ -58,6 +80,8 @@ impl Filter {
     }
 
     /// Only requests of these resource types (`types`; empty: every type).
+    ///
+    /// Example: see [`Filter`].
     pub fn types(mut self, types: &[ResourceType]) -> Filter {
         self.types = types.to_vec();
         self
@@ -66,6 +90,8 @@ impl Filter {
     /// Whether a request for `url` of `resource_type` passes: its URL matches `urls` (or
     /// there are none), matches no `excludeUrls`, and its type is one of `types` (or there are
     /// none).
+    ///
+    /// Example: see [`Filter`].
     pub fn matches(&self, url: &Url, resource_type: ResourceType) -> bool {
         (self.types.is_empty() || self.types.contains(&resource_type))
             && self.urls.as_ref().is_none_or(|set| set.matches(url))

@@ -13,6 +13,28 @@
 use http::{HeaderMap, HeaderName};
 
 /// A blocking listener's answer (Electron's callback response). The default changes nothing.
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_net::web_request::{Answer, merge};
+///
+/// let mut added = HeaderMap::new();
+/// added.insert("x-app", "1".parse().unwrap());
+/// let answers = [
+///     ("first", Answer::proceed()),
+///     ("second", Answer::redirect("https://mirror.test/")),
+///     ("third", Answer::request_headers(added.clone())),
+///     ("fourth", Answer::cancel()),
+/// ];
+/// let merged = merge(&answers, Some(&HeaderMap::new()), None);
+/// assert_eq!(merged.cancelled_by.as_deref(), Some("fourth"));
+/// assert_eq!(merged.redirect_url.as_deref(), Some("https://mirror.test/"));
+/// assert_eq!(merged.request_headers.unwrap()["x-app"], "1");
+///
+/// let not_found = Answer::response_headers(HeaderMap::new()).with_status_line("HTTP/1.1 404 Not Found");
+/// assert_eq!(not_found.status_line.as_deref(), Some("HTTP/1.1 404 Not Found"));
+/// ```
+/// In a session: see [`WebRequest`](crate::web_request::WebRequest).
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Answer {
@@ -30,11 +52,15 @@ pub struct Answer {
 
 impl Answer {
     /// Go on unchanged (`callback({})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn proceed() -> Answer {
         Answer::default()
     }
 
     /// Cancel the request (`callback({cancel: true})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn cancel() -> Answer {
         Answer {
             cancel: true,
@@ -43,6 +69,8 @@ impl Answer {
     }
 
     /// Redirect to `url` (`callback({redirectURL})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn redirect(url: impl Into<String>) -> Answer {
         Answer {
             redirect_url: Some(url.into()),
@@ -51,6 +79,8 @@ impl Answer {
     }
 
     /// Send these request headers (`callback({requestHeaders})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn request_headers(headers: HeaderMap) -> Answer {
         Answer {
             request_headers: Some(headers),
@@ -59,6 +89,8 @@ impl Answer {
     }
 
     /// Use these response headers (`callback({responseHeaders})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn response_headers(headers: HeaderMap) -> Answer {
         Answer {
             response_headers: Some(headers),
@@ -75,6 +107,8 @@ impl Answer {
     }
 
     /// Also sets the status line (`callback({statusLine})`).
+    ///
+    /// Example: see [`Answer`].
     pub fn with_status_line(mut self, line: impl Into<String>) -> Answer {
         self.status_line = Some(line.into());
         self
@@ -82,6 +116,8 @@ impl Answer {
 }
 
 /// The answers of a chain, combined.
+///
+/// Example: see [`Answer`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Merged {
     /// The name of the first listener that cancelled.
@@ -100,6 +136,8 @@ pub struct Merged {
 
 /// Combines `answers` (name, answer, in chain order) given to listeners that were shown
 /// `request_headers` / `response_headers`.
+///
+/// Example: see [`Answer`].
 pub fn merge(
     answers: &[(&str, Answer)],
     request_headers: Option<&HeaderMap>,
@@ -159,6 +197,21 @@ pub fn merge(
 }
 
 /// Applies each answer's edits of `original` in order; see the module docs.
+///
+/// ```
+/// use http::HeaderMap;
+/// use session_net::web_request::merge_headers;
+///
+/// let original = HeaderMap::new();
+/// let mut a = HeaderMap::new();
+/// a.insert("x-a", "1".parse().unwrap());
+/// let mut b = HeaderMap::new();
+/// b.insert("x-b", "2".parse().unwrap());
+/// let mut conflicts = Vec::new();
+/// let merged = merge_headers(&original, &[("a", &a), ("b", &b)], &mut conflicts);
+/// assert_eq!((merged["x-a"].to_str().unwrap(), merged["x-b"].to_str().unwrap()), ("1", "2"));
+/// assert!(conflicts.is_empty());
+/// ```
 pub fn merge_headers(
     original: &HeaderMap,
     answers: &[(&str, &HeaderMap)],

@@ -78,12 +78,18 @@ use crate::response::{HopResponse, InternalRedirectReason, RawHeaders};
 use crate::stages::{Flow, RequestContext, RequestEvent, ResponseFlow, Slot, Stage};
 
 /// A listener of a blocking event.
+///
+/// Example: see [the module's example](self).
 pub type Listener = Arc<dyn Fn(Details) -> BoxFuture<'static, Answer> + Send + Sync>;
 
 /// A listener of an observe-only event.
+///
+/// Example: see [`Event`].
 pub type Observer = Arc<dyn Fn(Details) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Makes a [`Listener`] of an async closure.
+///
+/// Example: see [the module's example](self).
 pub fn listener<F, Fut>(f: F) -> Listener
 where
     F: Fn(Details) -> Fut + Send + Sync + 'static,
@@ -93,6 +99,8 @@ where
 }
 
 /// Makes an [`Observer`] of an async closure.
+///
+/// Example: see [`Event`].
 pub fn observer<F, Fut>(f: F) -> Observer
 where
     F: Fn(Details) -> Fut + Send + Sync + 'static,
@@ -102,6 +110,35 @@ where
 }
 
 /// The eight events.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use session_net::web_request::{Event, Filter, observer};
+/// use session_net::{Body, Net, NetConfig, RequestBody, new_request};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// net.protocol().handle("app", |_: http::Request<RequestBody>| async move {
+///     Ok(http::Response::new(Body::full("page")))
+/// })?;
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// net.web_request().on_response_started(Filter::all(), Some(observer(move |details| {
+///     log.lock().unwrap().push(details.to_json()); // Electron's `details` object
+///     async {}
+/// })));
+/// // An `add_*` listener kept for the life of the session.
+/// net.web_request().add_response_started(Filter::all(), |_| async {}).forget();
+/// assert_eq!(net.web_request().listener_count(Event::ResponseStarted), 2);
+///
+/// net.fetch(new_request(http::Method::GET, "app://site/page", ())?).await?.text().await?;
+/// let details = seen.lock().unwrap()[0].clone();
+/// assert_eq!((details["url"].as_str(), details["statusCode"].as_u64()), (Some("app://site/page"), Some(200)));
+/// assert_eq!(Event::ALL.len(), 8);
+/// assert_eq!(Event::ResponseStarted.name(), "onResponseStarted");
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Event {
     /// `onBeforeRequest`.
@@ -124,6 +161,8 @@ pub enum Event {
 
 impl Event {
     /// Every event, in the order a request meets them.
+    ///
+    /// Example: see [`Event`].
     pub const ALL: [Event; 8] = [
         Event::BeforeRequest,
         Event::BeforeSendHeaders,
@@ -136,6 +175,8 @@ impl Event {
     ];
 
     /// Electron's name (`onBeforeRequest`).
+    ///
+    /// Example: see [`Event`].
     pub fn name(self) -> &'static str {
         match self {
             Event::BeforeRequest => "onBeforeRequest",
@@ -215,6 +256,8 @@ impl Registry {
 
 /// Removes its listener when dropped (or by [`ListenerHandle::remove`]). A request in flight
 /// finishes the event it is in; its later events no longer call the listener.
+///
+/// Example: see [`WebRequest`] (`remove`) and [`Event`] (`forget`).
 #[must_use = "dropping the handle removes the listener"]
 pub struct ListenerHandle {
     registry: Weak<Registry>,
@@ -224,9 +267,13 @@ pub struct ListenerHandle {
 
 impl ListenerHandle {
     /// Removes the listener now.
+    ///
+    /// Example: see [`WebRequest`].
     pub fn remove(self) {}
 
     /// Keeps the listener for the life of the session.
+    ///
+    /// Example: see [`Event`].
     pub fn forget(self) {
         std::mem::forget(self);
     }
@@ -387,6 +434,8 @@ impl WebRequest {
     );
 
     /// How many listeners `event` has.
+    ///
+    /// Example: see [`WebRequest`].
     pub fn listener_count(&self, event: Event) -> usize {
         self.registry.snapshot().events[event as usize].len()
     }
