@@ -157,7 +157,8 @@ impl<'de> Deserialize<'de> for Permission {
 /// A tri-state answer to "may this origin use this permission?", as `navigator.permissions.query`
 /// reports it (`granted`, `prompt`, `denied`).
 ///
-/// Example: see [`Permissions::permission_status`](crate::Permissions::permission_status).
+/// Example: see [`Permissions::check_permission`](crate::Permissions::check_permission), which
+/// reads a status with `permission_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PermissionStatus {

@@ -28,6 +28,8 @@ use super::conn::H1Conn;
 use crate::proxy::ProxyServer;
 
 /// How many sockets a session may have open.
+///
+/// Example: see [`Net`](crate::Net), which sets them with `set_socket_limits`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SocketLimits {
@@ -51,6 +53,8 @@ impl Default for SocketLimits {
 
 impl SocketLimits {
     /// Limits with these three values; each is at least 1.
+    ///
+    /// Example: see [`Net`](crate::Net).
     pub fn new(per_host: usize, per_proxy: usize, total: usize) -> Self {
         SocketLimits {
             per_host: per_host.max(1),
