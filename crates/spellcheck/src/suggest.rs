@@ -61,6 +61,9 @@ pub(crate) struct Tables {
     related: Vec<Vec<String>>,
     max_ngram: usize,
     max_compound: usize,
+    /// Whether the dictionary makes compound words at all (`COMPOUNDFLAG`, `COMPOUNDBEGIN`,
+    /// `COMPOUNDRULE`); without, the second round cannot find anything and is skipped.
+    compounds: bool,
     no_split: bool,
     /// Whether two run-together words are also offered with a dash (`TRY` has `-` or `a`).
     dash_pairs: bool,
@@ -106,6 +109,7 @@ impl Tables {
                 ("MAXNGRAMSUGS", Some(n)) => t.max_ngram = n.parse().unwrap_or(t.max_ngram),
                 ("MAXCPDSUGS", Some(n)) => t.max_compound = n.parse().unwrap_or(t.max_compound),
                 ("NOSPLITSUGS", _) => t.no_split = true,
+                ("COMPOUNDFLAG" | "COMPOUNDBEGIN" | "COMPOUNDRULE", Some(_)) => t.compounds = true,
                 ("CHECKSHARPS", _) => t.sharps = true,
                 ("KEEPCASE", Some(_)) => t.keep_case = true,
                 ("SUGSWITHDOTS", _) => t.suggest_with_dots = true,
@@ -340,7 +344,7 @@ impl<L: Lookup> Search<'_, L> {
         // Found by the capitals, `REP` or `MAP` in the first round: no compounds then.
         let mut early = false;
         for round in [Round::Simple, Round::Compound] {
-            if round == Round::Compound && (early || good) {
+            if round == Round::Compound && (early || good || !self.tables.compounds) {
                 break;
             }
             let start = self.out.len();
@@ -987,7 +991,7 @@ mod tests {
     fn compounds_only_when_no_plain_word_fits() {
         // de_DE: `Septembermorgen` → `September morgen, September-morgen, Septembermoorgen`:
         // the run-together words first; compound look-alikes only after them.
-        let t = tables("TRY eo-a\n");
+        let t = tables("TRY eo-a\nCOMPOUNDFLAG X\n");
         let w = Words::new(
             &["September", "morgen", "Morgen"],
             &["Septembermoorgen", "Septembermorgena"],
@@ -1003,17 +1007,19 @@ mod tests {
             ]
         );
         // A plain word from `REP`: no compounds at all.
-        let t = tables("TRY eo-a\nREP 1\nREP oe ö\n");
+        let t = tables("TRY eo-a\nCOMPOUNDFLAG X\nREP 1\nREP oe ö\n");
         let w = Words::new(&["Septembermörgen"], &["Septembermoergena"]);
         assert_eq!(suggest(&t, &w, "Septembermoergen"), vec!["Septembermörgen"]);
         // Nothing plain: compounds; the second round starts no new kind of edit once it has
         // three (`Hausor`, a wrong letter, comes after the missing ones).
-        let t = tables("TRY üo\n");
+        let t = tables("TRY üo\nCOMPOUNDBEGIN X\n");
         let w = Words::new(&[], &["Haustür", "Haustor", "Haustro", "Hausor"]);
         assert_eq!(
             suggest(&t, &w, "Haustr"),
             vec!["Haustür", "Haustro", "Haustor"]
         );
+        // A dictionary that makes no compounds (French, Spanish) has no second round.
+        assert!(suggest(&tables("TRY üo\n"), &w, "Haustr").is_empty());
     }
 
     #[test]
