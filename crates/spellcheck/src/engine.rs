@@ -109,10 +109,6 @@ impl Engine {
                 Ok(Arc::new(SpellbookDictionary {
                     dict,
                     word_pairs: word_pairs(dic),
-                    tables: crate::suggest::Tables::parse(aff),
-                    plain: std::sync::OnceLock::new(),
-                    lower_roots: std::sync::OnceLock::new(),
-                    source: (aff.to_owned(), dic.to_owned()),
                 }))
             }
             #[cfg(feature = "zspell")]
@@ -139,276 +135,10 @@ impl fmt::Display for Engine {
     }
 }
 
-type SpellbookDict = spellbook::Dictionary<foldhash::fast::FixedState>;
-
 struct SpellbookDictionary {
-    dict: SpellbookDict,
+    dict: spellbook::Dictionary<foldhash::fast::FixedState>,
     /// Entries of the `.dic` made of two words (`a lot`, `scot-free`).
     word_pairs: std::collections::HashSet<String>,
-    tables: crate::suggest::Tables,
-    /// The same words without compounding, breaks or `NOSUGGEST` words: what a suggestion's
-    /// first round accepts. Built at the first suggestion (`None` if it cannot be).
-    plain: std::sync::OnceLock<Option<SpellbookDict>>,
-    /// [`Self::plain`] without the words the `.dic` capitalises: where the words similar to
-    /// a lower-case misspelling are searched (hunspell leaves proper nouns out of that search).
-    /// Built at the first such search.
-    lower_roots: std::sync::OnceLock<Option<SpellbookDict>>,
-    /// The `.aff` and `.dic` text, for building those two.
-    source: (String, String),
-}
-
-/// The `.aff` and `.dic` of the dictionary a suggestion's first round checks candidates with:
-/// no compounding, no `BREAK` (a candidate is one word), no edit tables (`REP`, `MAP`, `TRY`,
-/// `KEY`: spellbook's suggester only adds its n-grams here), `NOSUGGEST` words forbidden, and
-/// every word kept in its case (`KEEPCASE`: hunspell's suggester looks words up as written,
-/// where spellbook's checker also accepts `Paris` for `paris`). A dictionary with flag aliases
-/// (`AF`) keeps its words' case rules.
-fn plain_pair(aff: &str, dic: &str) -> (String, String) {
-    let keep_case = keep_case_flag(aff, dic);
-    let mut out = plain_aff(aff);
-    let Some((flag, declared)) = keep_case else {
-        return (out, dic.to_owned());
-    };
-    if !declared {
-        out.push_str("KEEPCASE ");
-        out.push_str(&flag);
-        out.push('\n');
-    }
-    let numeric = flag.bytes().all(|b| b.is_ascii_digit());
-    let mut new_dic = String::with_capacity(dic.len() + dic.len() / 4);
-    let mut lines = dic.lines();
-    if let Some(count) = lines.next() {
-        new_dic.push_str(count);
-        new_dic.push('\n');
-    }
-    for line in lines {
-        add_flag(line, &flag, numeric, &mut new_dic);
-        new_dic.push('\n');
-    }
-    (out, new_dic)
-}
-
-/// The flag that marks a word as keeping its case: the `.aff`'s own `KEEPCASE` (`true`), or
-/// one that appears nowhere in either file (`false`). `None` with flag aliases (`AF`).
-fn keep_case_flag(aff: &str, dic: &str) -> Option<(String, bool)> {
-    let mut flag_type = "";
-    for line in aff.lines() {
-        let mut fields = line.split_whitespace();
-        match (fields.next(), fields.next()) {
-            (Some("AF"), _) => return None,
-            (Some("KEEPCASE"), Some(flag)) => return Some((flag.to_owned(), true)),
-            (Some("FLAG"), Some(t)) => flag_type = t,
-            _ => {}
-        }
-    }
-    let unused = |candidates: &[&str]| {
-        candidates
-            .iter()
-            .find(|c| !aff.contains(**c) && !dic.contains(**c))
-            .map(|c| ((*c).to_owned(), false))
-    };
-    match flag_type {
-        "long" => unused(&["~~", "^^", "``", "}~"]),
-        "num" => Some(("65432".to_owned(), false)),
-        t if t.eq_ignore_ascii_case("UTF-8") => unused(&["\u{E000}", "\u{E001}"]),
-        _ => unused(&["~", "`", "^", "\u{7f}"]),
-    }
-}
-
-/// A `.dic` line with `flag` added to its flags.
-fn add_flag(line: &str, flag: &str, numeric: bool, out: &mut String) {
-    let bytes = line.as_bytes();
-    let mut slash = None;
-    let mut word_end = bytes.len();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'/' if i > 0 && bytes[i - 1] != b'\\' => {
-                slash = Some(i);
-                break;
-            }
-            b' ' | b'\t' => {
-                word_end = i;
-                break;
-            }
-            _ => {}
-        }
-    }
-    if line.trim().is_empty() {
-        out.push_str(line);
-        return;
-    }
-    match slash {
-        Some(i) => {
-            out.push_str(&line[..=i]);
-            out.push_str(flag);
-            if numeric && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                out.push(',');
-            }
-            out.push_str(&line[i + 1..]);
-        }
-        None => {
-            out.push_str(&line[..word_end]);
-            out.push('/');
-            out.push_str(flag);
-            out.push_str(&line[word_end..]);
-        }
-    }
-}
-
-fn plain_aff(aff: &str) -> String {
-    let mut no_suggest = None;
-    let mut out = String::with_capacity(aff.len());
-    for line in aff.lines() {
-        let mut fields = line.split_whitespace();
-        let key = fields.next().unwrap_or("");
-        if key.starts_with("COMPOUND")
-            || key.starts_with("CHECKCOMPOUND")
-            || key == "BREAK"
-            || key == "FORBIDDENWORD"
-            || key == "MAXNGRAMSUGS"
-            // Our suggester makes the edits; spellbook's, on this dictionary, only its n-gram
-            // search (see `SpellbookLookup::similar`).
-            || matches!(key, "REP" | "MAP" | "TRY" | "KEY")
-        {
-            continue;
-        }
-        if key == "NOSUGGEST" {
-            no_suggest = fields.next();
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.push_str("BREAK 0\n");
-    // Similar words are asked of this dictionary, and filtered as hunspell does (see
-    // `SpellbookLookup::similar`): ask for as many as may be kept.
-    out.push_str("MAXNGRAMSUGS 15\n");
-    if let Some(flag) = no_suggest {
-        out.push_str("FORBIDDENWORD ");
-        out.push_str(flag);
-        out.push('\n');
-    }
-    out
-}
-
-impl SpellbookDictionary {
-    fn plain(&self) -> &SpellbookDict {
-        self.plain
-            .get_or_init(|| {
-                let (aff, dic) = plain_pair(&self.source.0, &self.source.1);
-                build(&aff, &dic)
-            })
-            .as_ref()
-            .unwrap_or(&self.dict)
-    }
-
-    fn lower_roots(&self) -> &SpellbookDict {
-        self.lower_roots
-            .get_or_init(|| {
-                let (aff, dic) = plain_pair(&self.source.0, &self.source.1);
-                build(&aff, &without_capitalised(&dic))
-            })
-            .as_ref()
-            .unwrap_or_else(|| self.plain())
-    }
-}
-
-fn build(aff: &str, dic: &str) -> Option<SpellbookDict> {
-    let hasher = foldhash::fast::FixedState::with_seed(0x5e55_1011);
-    spellbook::Dictionary::new_with_hasher(aff, dic, hasher).ok()
-}
-
-/// A `.dic` without its capitalised entries (`Paris`, `Earth`; not `CD-ROM` or `OwnCloud`).
-fn without_capitalised(dic: &str) -> String {
-    let mut out = String::with_capacity(dic.len());
-    for (i, line) in dic.lines().enumerate() {
-        let word = line.split(['/', ' ', '\t']).next().unwrap_or(line);
-        if i > 0 && is_capitalised(word) {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-/// A capital, then no other: hunspell's "initial capital" words.
-fn is_capitalised(word: &str) -> bool {
-    let mut chars = word.chars();
-    chars.next().is_some_and(char::is_uppercase) && !chars.any(char::is_uppercase)
-}
-
-/// Whether spellbook's similar word `s` is one hunspell's n-gram search would offer for
-/// `word`: not a suggestion already made nor one with affixes around it; for a lower-case
-/// word, not a capitalised word (hunspell leaves proper nouns out there); not more than four
-/// letters longer or shorter; and for a word with dashes, none with a dash (spellbook's own
-/// corrections of one part, which hunspell makes afterwards, see `suggest`).
-fn similar_fits(s: &str, word: &str, lower_case: bool, out: &[String]) -> bool {
-    if out.iter().any(|o| s.contains(o.as_str())) {
-        return false;
-    }
-    if lower_case && is_capitalised(s) {
-        return false;
-    }
-    if word.contains('-') && s.contains('-') {
-        return false;
-    }
-    s.chars().count().abs_diff(word.chars().count()) <= 4
-}
-
-/// The suggester's view of a spellbook dictionary.
-struct SpellbookLookup<'a> {
-    dict: &'a SpellbookDictionary,
-    plain: &'a SpellbookDict,
-}
-
-impl SpellbookLookup<'_> {
-    /// `word` as written is a word of the plain dictionary.
-    fn plain_exact(&self, word: &str) -> bool {
-        if let Some(stem) = word.strip_suffix('.') {
-            // Spellbook reads a trailing dot as the sentence's: `Wort.` is only a word when
-            // the dictionary has it with its dot (`usw.`), i.e. not without.
-            return !stem.is_empty() && !self.plain.check(stem) && self.plain.check(word);
-        }
-        self.plain.check(word)
-    }
-}
-
-impl crate::suggest::Lookup for SpellbookLookup<'_> {
-    fn simple(&self, word: &str) -> bool {
-        if self.dict.word_pairs.contains(word) {
-            return true;
-        }
-        !word.contains(' ') && self.plain_exact(word) && self.dict.dict.check(word)
-    }
-
-    fn compound(&self, word: &str) -> bool {
-        // One word: no space, dash or dot (which spellbook's checker reads as breaks).
-        !word.contains([' ', '-', '.']) && self.dict.dict.check(word) && !self.plain.check(word)
-    }
-
-    fn spell(&self, word: &str) -> bool {
-        self.dict.dict.check(word)
-    }
-
-    fn similar(&self, word: &str, lower_case: bool, max: usize, out: &mut Vec<String>) {
-        let mut found = Vec::new();
-        if lower_case {
-            self.dict.lower_roots().suggest(word, &mut found);
-        } else {
-            self.plain.suggest(word, &mut found);
-        }
-        let mut added = 0;
-        for s in found {
-            if added >= max {
-                break;
-            }
-            if !similar_fits(&s, word, lower_case, out) {
-                continue;
-            }
-            out.push(s);
-            added += 1;
-        }
-    }
 }
 
 /// The `.dic` entries that hold a space or a hyphen: what hunspell calls dictionary word pairs.
@@ -451,11 +181,31 @@ impl Dictionary for SpellbookDictionary {
     }
 
     fn suggest(&self, word: &str, out: &mut Vec<String>) {
-        let lookup = SpellbookLookup {
-            dict: self,
-            plain: self.plain(),
-        };
-        out.extend(crate::suggest::suggest(&self.tables, &lookup, word));
+        let mut found = Vec::new();
+        self.dict.suggest(word, &mut found);
+        if !self.word_pairs.is_empty() {
+            prefer_word_pairs(word, &mut found, |s| self.word_pairs.contains(s));
+        }
+        out.extend(found);
+    }
+}
+
+/// Hunspell's rule for run-together words: when the word is a dictionary word pair written
+/// without its space or hyphen (`alot` → `a lot`, `scotfree` → `scot-free`), that pair is the
+/// only suggestion. Pairs with a space win over pairs with a hyphen.
+fn prefer_word_pairs(word: &str, found: &mut Vec<String>, check: impl Fn(&str) -> bool) {
+    for separator in [' ', '-'] {
+        let pairs: Vec<String> = found
+            .iter()
+            .filter(|s| {
+                s.contains(separator) && s.replace(separator, "") == word && check(s.as_str())
+            })
+            .cloned()
+            .collect();
+        if !pairs.is_empty() {
+            *found = pairs;
+            return;
+        }
     }
 }
 
@@ -673,46 +423,6 @@ mod tests {
             .load("l2", aff, b"1\n\xb3za\n")
             .expect("latin-2");
         assert!(d.check("łza"));
-    }
-
-    #[test]
-    fn the_suggestion_dictionaries() {
-        // First round: no compounds, no breaks, NOSUGGEST forbidden, every word in its case.
-        let aff =
-            "SET UTF-8\nTRY ab\nCOMPOUNDFLAG X\nBREAK 1\nBREAK -\nNOSUGGEST !\nREP 1\nREP a b\n";
-        let dic = "5\nParis\nword/X\nrude/!\nCD-ROM\nlow morph:x\n";
-        let (plain, plain_dic) = plain_pair(aff, dic);
-        assert!(
-            !plain.contains("COMPOUNDFLAG") && !plain.contains("REP") && !plain.contains("TRY")
-        );
-        assert!(plain.contains("BREAK 0\n") && plain.contains("FORBIDDENWORD !\n"));
-        assert!(plain.contains("KEEPCASE ~\n"));
-        assert_eq!(
-            plain_dic,
-            "5\nParis/~\nword/~X\nrude/~!\nCD-ROM/~\nlow/~ morph:x\n"
-        );
-        let d = build(&plain, &plain_dic).expect("plain");
-        assert!(d.check("Paris") && !d.check("paris") && !d.check("PARIS"));
-        assert!(d.check("word") && !d.check("Word") && !d.check("rude"));
-        // Long flags: two characters; a KEEPCASE of the .aff's own is reused.
-        let (_, long) = plain_pair("FLAG long\n", "1\nmot/AaBb\n");
-        assert_eq!(long, "1\nmot/~~AaBb\n");
-        let (aff, own) = plain_pair("KEEPCASE kk\nFLAG long\n", "1\nmot\n");
-        assert_eq!(own, "1\nmot/kk\n");
-        assert_eq!(aff.matches("KEEPCASE").count(), 1);
-        let (_, numeric) = plain_pair("FLAG num\n", "2\na/1,2\nb\n");
-        assert_eq!(numeric, "2\na/65432,1,2\nb/65432\n");
-        // Flag aliases: the words keep the .aff's case rules.
-        let (_, aliased) = plain_pair("AF 1\nAF X\n", "1\nmot/1\n");
-        assert_eq!(aliased, "1\nmot/1\n");
-        // Similar words for a lower-case misspelling: no capitalised entries.
-        assert_eq!(
-            without_capitalised(dic),
-            "5\nword/X\nrude/!\nCD-ROM\nlow morph:x\n"
-        );
-        assert!(
-            is_capitalised("Paris") && !is_capitalised("CD-ROM") && !is_capitalised("OwnCloud")
-        );
     }
 
     #[test]

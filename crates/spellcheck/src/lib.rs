@@ -37,7 +37,6 @@ mod prefs;
 mod script;
 mod spellchecker;
 mod speller;
-mod suggest;
 pub mod text;
 
 pub use engine::{Dictionary, Engine, check_complete, declared_encoding, decode_pair};
