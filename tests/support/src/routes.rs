@@ -60,6 +60,9 @@ pub(crate) async fn handle(req: Request<Incoming>, shared: &Shared) -> Reply {
         }
         ["redirect-to"] => {
             let status = num("status").unwrap_or(302) as u16;
+            // The request body is read first, as nginx discards it before answering: a client
+            // still writing an upload must not meet a connection closed under it.
+            let _ = req.into_body().collect().await;
             Ok(redirect(status, q("url").unwrap_or("/")))
         }
         ["encoded", enc] => match body::encode(enc, body::ENCODED_TEXT.as_bytes()) {
