@@ -291,7 +291,7 @@ fn main() {
     }
     let their_growth = live(&region).0;
 
-    // CPU time of this (single) thread: on a busy machine wall time counts other processes'
+    // CPU time of the process, whose one thread runs both engines: on a busy machine wall time counts other processes'
     // turns. Rounds alternate which side goes first.
     let run_ours = || {
         let t = bench::process_cpu();
@@ -412,7 +412,7 @@ fn main() {
             lower_is_better: true,
             goal_ratio: Some(1.0),
             note: format!(
-                "thread CPU time, best of {ROUNDS} rounds alternating which side goes first; ours from a parsed url::Url (tokenizing included); adblock with Request::new included: {:.3} us/req; ours {} rules, adblock {} network filters",
+                "CPU time of the process (one thread), best of {ROUNDS} rounds alternating which side goes first; ours from a parsed url::Url (tokenizing included); adblock with Request::new included: {:.3} us/req; ours {} rules, adblock {} network filters",
                 per(best_theirs_new),
                 n_compiled,
                 network.len()
