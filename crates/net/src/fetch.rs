@@ -69,6 +69,48 @@ impl Pipeline {
 /// ([`ResponseFlow::Retry`]); past it the response goes on as it is. Six is three rounds of
 /// NTLM (each round is two legs: NEGOTIATE, then AUTHENTICATE), the most the auth stage
 /// sends before failing with `net::ERR_TOO_MANY_RETRIES`.
+///
+/// A response stage that always asks again (a login that never succeeds) gets the hop sent
+/// once plus this many times:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// use session_net::stages::{BoxFuture, RequestContext, ResponseFlow, Slot, Stage};
+/// use session_net::{Body, HopResponse, MAX_HOP_RETRIES, Net, NetConfig, RequestBody, Result, new_request};
+///
+/// struct AlwaysAgain;
+///
+/// impl Stage for AlwaysAgain {
+///     fn slot(&self) -> Slot {
+///         Slot::Auth
+///     }
+///
+///     fn on_response<'a>(
+///         &'a self,
+///         _ctx: &'a mut RequestContext,
+///         _response: &'a mut HopResponse,
+///     ) -> BoxFuture<'a, Result<ResponseFlow>> {
+///         Box::pin(std::future::ready(Ok(ResponseFlow::Retry)))
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let net = Net::new(NetConfig::default())?;
+/// let sent = Arc::new(AtomicUsize::new(0));
+/// let counter = sent.clone();
+/// net.protocol().handle("app", move |_: http::Request<RequestBody>| {
+///     let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+///     async move { Ok(http::Response::new(Body::full(format!("try {n}")))) }
+/// })?;
+/// net.insert_stage(Arc::new(AlwaysAgain));
+/// let response = net.fetch(new_request(http::Method::GET, "app://ui/", ())?).await?;
+/// // Past the limit `Retry` counts as `Continue`: the last response goes on.
+/// assert_eq!(sent.load(Ordering::SeqCst), 1 + MAX_HOP_RETRIES);
+/// assert_eq!(response.text().await?, format!("try {}", 1 + MAX_HOP_RETRIES));
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub const MAX_HOP_RETRIES: usize = 6;
 
 /// Where a fetch's hops go.

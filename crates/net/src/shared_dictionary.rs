@@ -346,12 +346,41 @@ struct Pending {
 /// there is none) and the site of `site_for_cookies` (the top-frame site; the initiator's or
 /// the URL's site when there is none). The request's destination is its `Sec-Fetch-Dest`
 /// header, `document` for a top-level navigation, or empty.
+///
+/// ```
+/// use session_cache::dictionary::{DictionaryLimits, SharedDictionaries};
+/// use session_net::shared_dictionary::DictionaryStage;
+/// use session_net::{Net, NetConfig, new_request};
+/// # use session_test_support::dictionary::{bundle_v1, bundle_v2}; // the site's two versions of a bundle
+///
+/// # let site = session_test_support::TestSite::start(); // a loopback site
+/// # let port = site.http_port();
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = SharedDictionaries::memory(DictionaryLimits::default());
+/// let net = Net::new(NetConfig::default())?;
+/// net.insert_stage(DictionaryStage::new(store.clone()));
+/// let get = |path: &str| new_request(http::Method::GET, &format!("http://127.0.0.1:{port}/dictionary/{path}"), ());
+///
+/// // v1 declares itself a dictionary (`Use-As-Dictionary: match="/dictionary/*.js"`), and is
+/// // stored once its body has been read to the end.
+/// assert_eq!(net.fetch(get("v1.js")?).await?.bytes().await?, bundle_v1());
+/// assert_eq!(store.usage_info().len(), 1);
+///
+/// // The request for v2 advertises it; v2 arrives `dcz`-coded against it and decodes whole.
+/// assert_eq!(net.fetch(get("v2.js")?).await?.bytes().await?, bundle_v2());
+/// let sent = &site.requests_to("/dictionary/v2.js")[0];
+/// assert_eq!(sent.header("dictionary-id"), Some("\"bundle-v1\""));
+/// assert!(sent.header("available-dictionary").is_some());
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 pub struct DictionaryStage {
     store: SharedDictionaries,
 }
 
 impl DictionaryStage {
     /// A stage over `store`; insert it before the cache stage.
+    ///
+    /// Example: see [`DictionaryStage`].
     pub fn new(store: SharedDictionaries) -> Arc<Self> {
         Arc::new(DictionaryStage { store })
     }

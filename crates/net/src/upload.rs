@@ -208,6 +208,21 @@ impl BlobPart {
 
 /// A registered blob as a request body holds it: its UUID and its parts, kept alive by the
 /// body even if the blob is unregistered while the request runs (as Chromium's blob handles).
+///
+/// ```
+/// use bytes::Bytes;
+/// use session_net::BodyPart;
+/// use session_net::blob::{BlobPart, Blobs};
+///
+/// let blobs = Blobs::default();
+/// let id = blobs.register(vec![BlobPart::Bytes(Bytes::from("hello"))], "text/plain");
+/// let BodyPart::Blob(blob) = blobs.body_part(&id)? else { panic!("a blob part") };
+/// assert_eq!((blob.uuid(), blob.size()), (id.as_str(), 5));
+/// // The part keeps the blob's data after the blob is unregistered.
+/// assert!(blobs.unregister(&id));
+/// assert_eq!(blob.size(), 5);
+/// # Ok::<_, session_net::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct BlobRef {
     pub(crate) uuid: Arc<str>,
@@ -217,11 +232,15 @@ pub struct BlobRef {
 
 impl BlobRef {
     /// The blob's UUID.
+    ///
+    /// Example: see [`BlobRef`].
     pub fn uuid(&self) -> &str {
         &self.uuid
     }
 
     /// The blob's size in bytes.
+    ///
+    /// Example: see [`BlobRef`].
     pub fn size(&self) -> u64 {
         self.size
     }

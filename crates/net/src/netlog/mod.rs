@@ -94,6 +94,52 @@ impl FromStr for CaptureMode {
 }
 
 /// An event a stage outside this crate adds to the log of a request ([`NetLog::note`]).
+///
+/// A stage that cancels requests to one host, as an extension's rule does, and says so in the
+/// net log:
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use session_net::netlog::Note;
+/// use session_net::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+/// use session_net::{Error, Net, NetConfig, NetError, NetLog, NetLogOptions, Result, new_request};
+///
+/// struct BlockAds(NetLog);
+///
+/// impl Stage for BlockAds {
+///     fn slot(&self) -> Slot {
+///         Slot::BeforeRequest
+///     }
+///
+///     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+///         let blocked = ctx.url.host_str() == Some("ads.test");
+///         if blocked {
+///             self.0.note(Note::ExtensionAbortedRequest, || serde_json::json!({"extension_id": "blocker"}));
+///         }
+///         Box::pin(std::future::ready(if blocked {
+///             Err(Error::new(NetError::BlockedByClient, "blocked by rule 1"))
+///         } else {
+///             Ok(Flow::Continue)
+///         }))
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// let net = Net::new(NetConfig::default())?;
+/// net.insert_stage(Arc::new(BlockAds(net.net_log())));
+/// net.net_log().start_logging(dir.path().join("net.json"), NetLogOptions::new())?;
+/// let e = net.fetch(new_request(http::Method::GET, "https://ads.test/banner.js", ())?).await.unwrap_err();
+/// assert_eq!(e.kind(), NetError::BlockedByClient);
+///
+/// let path = net.net_log().stop_logging()?;
+/// let log: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+/// let aborted = &log["constants"]["logEventTypes"]["CHROME_EXTENSION_ABORTED_REQUEST"];
+/// let event = log["events"].as_array().unwrap().iter().find(|e| &e["type"] == aborted).unwrap();
+/// assert_eq!(event["params"]["extension_id"], "blocker");
+/// # Ok::<_, session_net::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Note {
@@ -471,7 +517,7 @@ impl NetLog {
     /// Nothing happens when no log runs or outside a request; `params` is only called when
     /// the event is written.
     ///
-    /// Example: see [`NetLog`].
+    /// Example: see [`Note`].
     pub fn note(&self, note: Note, params: impl FnOnce() -> Value) {
         if !self.is_active() {
             return;

@@ -310,6 +310,42 @@ impl RequestContext {
     /// scheme with a protocol handler). The later request stages still run (webRequest sees
     /// the request), the cookie and cache stages leave the hop alone, and the response stages
     /// see the handler's response. It lasts for this hop only.
+    ///
+    /// A stage that answers one host from a handler of its own, with no scheme registered:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use session_net::protocol::ProtocolHandler;
+    /// use session_net::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+    /// use session_net::{Body, Net, NetConfig, RequestBody, Result, new_request};
+    ///
+    /// struct Offline(Arc<dyn ProtocolHandler>);
+    ///
+    /// impl Stage for Offline {
+    ///     fn slot(&self) -> Slot {
+    ///         Slot::ProtocolHandlers
+    ///     }
+    ///
+    ///     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+    ///         if ctx.url.host_str() == Some("offline.test") {
+    ///             ctx.answer_with(self.0.clone());
+    ///         }
+    ///         Box::pin(std::future::ready(Ok(Flow::Continue)))
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// let copy = |request: http::Request<RequestBody>| async move {
+    ///     Ok(http::Response::new(Body::full(format!("offline copy of {}", request.uri().path()))))
+    /// };
+    /// net.insert_stage(Arc::new(Offline(Arc::new(copy))));
+    /// // `offline.test` has no address: only the handler can answer it.
+    /// let response = net.fetch(new_request(http::Method::GET, "https://offline.test/page", ())?).await?;
+    /// assert_eq!(response.text().await?, "offline copy of /page");
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     pub fn answer_with(&mut self, handler: Arc<dyn crate::protocol::ProtocolHandler>) {
         self.handler = Some(crate::protocol::Handled { handler, net: None });
     }
@@ -325,6 +361,41 @@ impl RequestContext {
     /// type `webSocket`): no cache, cookies and auth as for `http:`/`https:`, server redirects
     /// not followed (a stage's internal redirect is), and the connection handed back
     /// upgraded after a `101`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// use session_net::stages::{BoxFuture, Flow, RequestContext, Slot, Stage};
+    /// use session_net::{Net, NetConfig, Result, new_request};
+    ///
+    /// /// Records each request's scheme and whether it opens a WebSocket.
+    /// #[derive(Default)]
+    /// struct Seen(Mutex<Vec<(String, bool)>>);
+    ///
+    /// impl Stage for Seen {
+    ///     fn slot(&self) -> Slot {
+    ///         Slot::BeforeSendHeaders
+    ///     }
+    ///
+    ///     fn on_request<'a>(&'a self, ctx: &'a mut RequestContext) -> BoxFuture<'a, Result<Flow>> {
+    ///         self.0.lock().unwrap().push((ctx.url.scheme().to_owned(), ctx.is_websocket()));
+    ///         Box::pin(std::future::ready(Ok(Flow::Continue)))
+    ///     }
+    /// }
+    ///
+    /// # let site = session_test_support::TestSite::start(); // a loopback site: `/ws` echoes, `/echo` answers JSON
+    /// # let port = site.http_port();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let net = Net::new(NetConfig::default())?;
+    /// let seen = Arc::new(Seen::default());
+    /// net.insert_stage(seen.clone());
+    /// let ws = net.websocket(&format!("ws://127.0.0.1:{port}/ws")).connect().await?;
+    /// assert_eq!(ws.status(), 101);
+    /// net.fetch(new_request(http::Method::GET, &format!("http://127.0.0.1:{port}/echo"), ())?).await?;
+    /// let seen = seen.0.lock().unwrap().clone();
+    /// assert_eq!(seen, [("ws".to_owned(), true), ("http".to_owned(), false)]);
+    /// # Ok::<_, session_net::Error>(()) }).unwrap();
+    /// ```
     pub fn is_websocket(&self) -> bool {
         self.websocket.is_some()
     }
