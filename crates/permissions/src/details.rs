@@ -33,6 +33,8 @@ pub enum FileAccessType {
 }
 
 /// The access a page asks about for a file-system handle (`handle.queryPermission({mode})`).
+///
+/// Example: see [`FileSystemQuery`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileSystemAccessMode {
@@ -42,7 +44,39 @@ pub enum FileSystemAccessMode {
     ReadWrite,
 }
 
-/// A permission query on a file-system handle.
+/// A permission query on a file-system handle, for
+/// [`Permissions::query_file_system_permission`](crate::Permissions::query_file_system_permission).
+///
+/// ```
+/// use session_permissions::details::{FileAccessType, FileSystemAccessMode, FileSystemQuery};
+/// use session_permissions::{handler, Permission, PermissionCheckInfo, Permissions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let permissions = Permissions::default();
+/// // Files under /srv/notes may be read; only its drafts may be written.
+/// permissions.set_permission_check_handler(Some(handler(|info: PermissionCheckInfo| async move {
+///     let path = info.details.file_path.unwrap_or_default();
+///     info.permission == Permission::FileSystem
+///         && match info.details.file_access_type {
+///             Some(FileAccessType::Readable) => path.starts_with("/srv/notes/"),
+///             Some(FileAccessType::Writable) => path.starts_with("/srv/notes/drafts/"),
+///             None => false,
+///         }
+/// })));
+/// let query = |path: &str, mode| FileSystemQuery { file_path: path.into(), is_directory: false, mode };
+/// let origin = "https://notes.test";
+/// let read = query("/srv/notes/todo.txt", FileSystemAccessMode::Read);
+/// assert!(permissions.query_file_system_permission(origin, read).await.unwrap());
+/// // `readwrite` is a read check and then a write check: both must pass.
+/// let write = query("/srv/notes/todo.txt", FileSystemAccessMode::ReadWrite);
+/// assert!(!permissions.query_file_system_permission(origin, write).await.unwrap());
+/// let draft = query("/srv/notes/drafts/idea.txt", FileSystemAccessMode::ReadWrite);
+/// assert!(permissions.query_file_system_permission(origin, draft.clone()).await.unwrap());
+///
+/// let json = serde_json::to_value(&draft).unwrap();
+/// assert_eq!(json, serde_json::json!({"filePath": "/srv/notes/drafts/idea.txt", "isDirectory": false, "mode": "readwrite"}));
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileSystemQuery {
@@ -382,6 +416,8 @@ pub enum DisplayMediaResponse {
 }
 
 /// The kind of Bluetooth pairing prompt.
+///
+/// Example: see [`BluetoothPairingDetails`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PairingKind {
@@ -394,6 +430,44 @@ pub enum PairingKind {
 }
 
 /// What the Bluetooth pairing handler is called with.
+///
+/// ```
+/// use session_permissions::details::PairingKind;
+/// use session_permissions::{handler, BluetoothPairingDetails, BluetoothPairingResponse, Permissions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let permissions = Permissions::default();
+/// let prompt = |pairing_kind, pin: Option<&str>| BluetoothPairingDetails {
+///     device_id: "keyboard-1".into(),
+///     pairing_kind,
+///     pin: pin.map(str::to_owned),
+/// };
+/// // With no handler, a pairing that needs an answer is cancelled.
+/// let answer = permissions.pair_bluetooth_device(prompt(PairingKind::Confirm, None)).await.unwrap();
+/// assert_eq!(answer, BluetoothPairingResponse { confirmed: false, pin: None });
+///
+/// permissions.set_bluetooth_pairing_handler(Some(handler(|d: BluetoothPairingDetails| async move {
+///     match d.pairing_kind {
+///         PairingKind::Confirm => BluetoothPairingResponse { confirmed: true, pin: None },
+///         // The user compares the PIN on the screen with the device's.
+///         PairingKind::ConfirmPin => BluetoothPairingResponse { confirmed: d.pin.as_deref() == Some("123456"), pin: None },
+///         PairingKind::ProvidePin => BluetoothPairingResponse { confirmed: true, pin: Some("0000".into()) },
+///     }
+/// })));
+/// let pair = |kind, pin| permissions.pair_bluetooth_device(prompt(kind, pin));
+/// assert!(pair(PairingKind::Confirm, None).await.unwrap().confirmed);
+/// assert!(pair(PairingKind::ConfirmPin, Some("123456")).await.unwrap().confirmed);
+/// assert!(!pair(PairingKind::ConfirmPin, Some("999999")).await.unwrap().confirmed);
+/// assert_eq!(pair(PairingKind::ProvidePin, None).await.unwrap().pin.as_deref(), Some("0000"));
+/// // A `confirmPin` prompt without a PIN to confirm is refused, naming the device.
+/// let e = pair(PairingKind::ConfirmPin, None).await.unwrap_err();
+/// assert!(e.to_string().contains("keyboard-1"), "{e}");
+///
+/// // Electron's JSON.
+/// let json = serde_json::to_value(prompt(PairingKind::ConfirmPin, Some("123456"))).unwrap();
+/// assert_eq!(json, serde_json::json!({"deviceId": "keyboard-1", "pairingKind": "confirmPin", "pin": "123456"}));
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BluetoothPairingDetails {
@@ -407,6 +481,8 @@ pub struct BluetoothPairingDetails {
 }
 
 /// The Bluetooth pairing handler's answer.
+///
+/// Example: see [`BluetoothPairingDetails`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BluetoothPairingResponse {

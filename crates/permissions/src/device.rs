@@ -92,6 +92,8 @@ impl fmt::Display for DeviceType {
 }
 
 /// The unit system of a HID report item (MDN's `HIDUnitSystem`).
+///
+/// Example: see [`HidReportItem`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HidUnitSystem {
@@ -112,7 +114,44 @@ pub enum HidUnitSystem {
     Reserved,
 }
 
-/// One item of a HID report (MDN's `HIDReportItem`), as declared by the report descriptor.
+/// One item of a HID report (MDN's `HIDReportItem`), as declared by the report descriptor
+/// (`session-devices` parses them from a device's descriptor).
+///
+/// ```
+/// use session_permissions::device::{HidCollection, HidReportInfo, HidReportItem, HidUnitSystem};
+///
+/// // The X and Y axes of a boot mouse: two signed bytes of relative motion.
+/// let axes = HidReportItem {
+///     usages: vec![0x0001_0030, 0x0001_0031], // Generic Desktop page (1), usages X and Y
+///     report_size: 8,
+///     report_count: 2,
+///     logical_minimum: -127,
+///     logical_maximum: 127,
+///     ..Default::default()
+/// };
+/// let pointer = HidCollection {
+///     usage_page: 0x01,
+///     usage: 0x01,
+///     input_reports: vec![HidReportInfo { report_id: 0, items: vec![axes] }],
+///     ..Default::default()
+/// };
+/// let json = serde_json::to_value(&pointer).unwrap();
+/// let item = &json["inputReports"][0]["items"][0];
+/// assert_eq!((item["reportSize"].as_u64(), item["reportCount"].as_u64()), (Some(8), Some(2)));
+/// assert_eq!((item["logicalMinimum"].as_i64(), item["isAbsolute"].as_bool()), (Some(-127), Some(false)));
+/// assert_eq!(item["unitSystem"], "none");
+/// assert_eq!(json["inputReports"][0]["reportId"], 0);
+///
+/// // A length in centimetres: SI linear, length to the power 1, values scaled by 10^-2.
+/// let ruler = HidReportItem {
+///     unit_system: HidUnitSystem::SiLinear,
+///     unit_factor_length_exponent: 1,
+///     unit_exponent: -2,
+///     ..Default::default()
+/// };
+/// let json = serde_json::to_value(&ruler).unwrap();
+/// assert_eq!((json["unitSystem"].as_str(), json["unitExponent"].as_i64()), (Some("si-linear"), Some(-2)));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidReportItem {
@@ -177,6 +216,8 @@ pub struct HidReportItem {
 }
 
 /// One report of a HID collection (MDN's `HIDReportInfo`).
+///
+/// Example: see [`HidReportItem`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HidReportInfo {
@@ -511,6 +552,34 @@ impl From<TaggedDevice> for Device {
 }
 
 /// What the device permission handler is called with (Electron's `details`).
+///
+/// ```
+/// use session_permissions::device::{Device, DevicePermissionDetails, DeviceType, HidDevice};
+/// use session_permissions::{handler, Permissions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let permissions = Permissions::default();
+/// let pad = Device::Hid(HidDevice { device_id: "h1".into(), vendor_id: 0x054c, product_id: 0x09cc, ..Default::default() });
+/// let (game, other) = ("https://game.test", "https://other.test");
+///
+/// // With no handler, the grants made through the choosers decide.
+/// assert!(!permissions.check_device_permission(game, &pad).await.unwrap());
+/// permissions.grant_device(game, pad.clone()).unwrap();
+/// assert!(permissions.check_device_permission(game, &pad).await.unwrap());
+/// assert_eq!(permissions.granted_devices(game).unwrap(), [pad.clone()]);
+/// assert_eq!(permissions.revoke_device(game, &pad).unwrap(), Some(pad.clone()));
+/// assert!(!permissions.check_device_permission(game, &pad).await.unwrap());
+///
+/// // A handler, once set, decides every check: here, Sony's HID devices for one origin.
+/// permissions.set_device_permission_handler(Some(handler(|d: DevicePermissionDetails| async move {
+///     d.device_type == DeviceType::Hid
+///         && d.origin == "https://game.test"
+///         && d.device.identity().0 == Some(0x054c)
+/// })));
+/// assert!(permissions.check_device_permission(game, &pad).await.unwrap());
+/// assert!(!permissions.check_device_permission(other, &pad).await.unwrap());
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DevicePermissionDetails {
@@ -575,6 +644,24 @@ impl UsbClass {
 }
 
 /// What the USB protected-classes handler is called with.
+///
+/// ```
+/// use session_permissions::device::{UsbClass, UsbProtectedClassesDetails};
+/// use session_permissions::{handler, Permissions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let permissions = Permissions::default();
+/// assert_eq!(permissions.usb_protected_classes().await, UsbClass::DEFAULT_PROTECTED);
+///
+/// // Let pages reach HID-class and smart-card interfaces over WebUSB.
+/// permissions.set_usb_protected_classes_handler(Some(handler(|d: UsbProtectedClassesDetails| async move {
+///     d.protected_classes.into_iter().filter(|c| !matches!(c, UsbClass::Hid | UsbClass::SmartCard)).collect()
+/// })));
+/// let protected = permissions.usb_protected_classes().await;
+/// assert_eq!(protected.len(), 5);
+/// assert!(!protected.contains(&UsbClass::Hid) && protected.contains(&UsbClass::MassStorage));
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UsbProtectedClassesDetails {

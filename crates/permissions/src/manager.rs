@@ -34,10 +34,16 @@ pub type PermissionCheckHandler = Handler<PermissionCheckInfo, bool>;
 /// Example: see [`DisplayMediaRequest`](crate::DisplayMediaRequest).
 pub type DisplayMediaRequestHandler = Handler<DisplayMediaRequest, DisplayMediaResponse>;
 /// Decides whether an origin may use a device (`setDevicePermissionHandler`).
+///
+/// Example: see [`DevicePermissionDetails`].
 pub type DevicePermissionHandler = Handler<DevicePermissionDetails, bool>;
 /// Returns the USB classes to protect (`setUSBProtectedClassesHandler`).
+///
+/// Example: see [`UsbProtectedClassesDetails`].
 pub type UsbProtectedClassesHandler = Handler<UsbProtectedClassesDetails, Vec<UsbClass>>;
 /// Answers Bluetooth pairing prompts (`setBluetoothPairingHandler`).
+///
+/// Example: see [`BluetoothPairingDetails`].
 pub type BluetoothPairingHandler = Handler<BluetoothPairingDetails, BluetoothPairingResponse>;
 
 /// Wraps an async closure as a [`Handler`], for any of the `set_*_handler` methods.
@@ -254,14 +260,14 @@ impl Permissions {
     /// Electron's `setDevicePermissionHandler`; `None` restores the default (the grants made
     /// through the choosers decide).
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DevicePermissionDetails`].
     pub fn set_device_permission_handler(&self, handler: Option<DevicePermissionHandler>) {
         self.set(|h| &mut h.device, handler);
     }
 
     /// Electron's `setUSBProtectedClassesHandler`; `None` restores the default list.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`UsbProtectedClassesDetails`].
     pub fn set_usb_protected_classes_handler(&self, handler: Option<UsbProtectedClassesHandler>) {
         self.set(|h| &mut h.usb_protected, handler);
     }
@@ -269,7 +275,7 @@ impl Permissions {
     /// Electron's `setBluetoothPairingHandler`; `None` restores the default (pairings that need
     /// an answer are cancelled).
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`BluetoothPairingDetails`].
     pub fn set_bluetooth_pairing_handler(&self, handler: Option<BluetoothPairingHandler>) {
         self.set(|h| &mut h.bluetooth, handler);
     }
@@ -357,7 +363,7 @@ impl Permissions {
     /// handle's path, one for `readable` and, for `readwrite`, a second for `writable`; granted
     /// when every check is (PERM-07). As Electron notes, `isMainFrame` is `false` for these.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`FileSystemQuery`].
     pub async fn query_file_system_permission(
         &self,
         requesting_origin: &str,
@@ -520,7 +526,7 @@ impl Permissions {
     /// The USB interface classes kept from pages: the handler's answer, or Electron's default
     /// seven classes.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`UsbProtectedClassesDetails`].
     pub async fn usb_protected_classes(&self) -> Vec<UsbClass> {
         let Some(h) = self.handlers().usb_protected.clone() else {
             return UsbClass::DEFAULT_PROTECTED.to_vec();
@@ -537,7 +543,7 @@ impl Permissions {
     /// A Bluetooth pairing prompt: the handler's answer, or a cancelled pairing when none is
     /// set. A `providePin` answer that confirms without a PIN is refused.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`BluetoothPairingDetails`].
     pub async fn pair_bluetooth_device(
         &self,
         details: BluetoothPairingDetails,
@@ -578,7 +584,7 @@ impl Permissions {
     /// Whether `origin` may use `device`: the device permission handler when one is set
     /// (DEV-09), otherwise the grants made through the choosers.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DevicePermissionDetails`].
     pub async fn check_device_permission(
         &self,
         origin: &str,
@@ -599,7 +605,7 @@ impl Permissions {
 
     /// Records that `origin` may use `device` (a chooser selection).
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DevicePermissionDetails`].
     pub fn grant_device(&self, origin: &str, device: Device) -> Result<(), Error> {
         let origin = normalize_origin(origin)?;
         self.grants().grant_device(&origin, device)
@@ -607,7 +613,7 @@ impl Permissions {
 
     /// Removes the grant of `device` to `origin`; returns the device as it was granted.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DevicePermissionDetails`].
     pub fn revoke_device(&self, origin: &str, device: &Device) -> Result<Option<Device>, Error> {
         let origin = normalize_origin(origin)?;
         self.grants().revoke_device(&origin, device)
@@ -615,7 +621,7 @@ impl Permissions {
 
     /// The devices granted to `origin`, connected or not.
     ///
-    /// Example: see [`Permissions::check_permission`].
+    /// Example: see [`DevicePermissionDetails`].
     pub fn granted_devices(&self, origin: &str) -> Result<Vec<Device>, Error> {
         let origin = normalize_origin(origin)?;
         Ok(self.grants().devices_for(&origin))
