@@ -103,6 +103,27 @@ pub struct Backends {
 
 impl Backends {
     /// The machine's devices: hidapi, serialport and nusb.
+    ///
+    /// A page asking for an Arduino's serial port, answered with the first one plugged in
+    /// (`no_run`: it needs the board):
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    ///
+    /// use session_devices::{Backends, Devices, SelectSerialPortDetails, SerialPortFilter};
+    /// use session_permissions::{handler, Permissions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let devices = Devices::with_backends(Permissions::default(), Backends::system());
+    /// devices.set_select_serial_port_handler(Some(handler(|d: SelectSerialPortDetails| async move {
+    ///     d.port_list.first().map(|p| p.port_id.clone())
+    /// })));
+    /// let arduino = SerialPortFilter { usb_vendor_id: Some(0x2341), usb_product_id: None };
+    /// let port = devices.request_serial_port("https://maker.test", vec![arduino]).await?;
+    /// let mut io = devices.open_serial_port("https://maker.test", &port.port_id, 115_200).await?;
+    /// io.write_all(b"hello\n").unwrap();
+    /// # Ok::<_, session_devices::Error>(()) }).unwrap();
+    /// ```
     pub fn system() -> Self {
         Backends {
             hid: Arc::new(crate::hid::HidBackend::new()),

@@ -13,14 +13,35 @@ use crate::error::{Error, ErrorKind};
 /// [`crate::hid_descriptor::parse_report_descriptor`]; where that cannot be read, one collection
 /// per top-level usage hidapi reports, without reports. Hotplug is noticed by enumerating again
 /// every [`HidBackend::POLL_INTERVAL`] while a chooser is open.
+///
+/// What this machine has (a machine without `/sys/class/hidraw` has none, and no error):
+///
+/// ```
+/// use session_devices::device::Device;
+/// use session_devices::{DeviceBackend, HidBackend};
+///
+/// for attached in HidBackend::new().enumerate()? {
+///     // Keyed by hidraw node; the session gives each a stable `deviceId`.
+///     assert!(attached.key.starts_with("/dev/hidraw"), "{}", attached.key);
+///     let Device::Hid(hid) = &attached.device else { panic!("a HID backend reports HID devices") };
+///     for c in &hid.collections {
+///         println!("{:04x}:{:04x} {} usage {:04x}:{:04x}", hid.vendor_id, hid.product_id, hid.name, c.usage_page, c.usage);
+///     }
+/// }
+/// # Ok::<_, session_devices::Error>(())
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HidBackend;
 
 impl HidBackend {
     /// How often an open chooser looks for attached or detached devices.
+    ///
+    /// Example: see [`SerialBackend`] (the same polling watch, shown with a pseudo-terminal).
     pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 
     /// The backend.
+    ///
+    /// Example: see [`HidBackend`].
     pub fn new() -> Self {
         HidBackend
     }

@@ -125,6 +125,36 @@ fn main_item(kind: Kind, flags: u32, g: &Globals, l: &Locals) -> HidReportItem {
 /// Parses `bytes` into the top-level collections of the descriptor. Reports declared inside a
 /// collection belong to the innermost one; reports outside any collection are ignored, as
 /// WebHID ignores them. Long items are skipped.
+///
+/// The boot mouse of the HID specification (HID 1.11, appendix E.10): three buttons, padding,
+/// and relative X and Y:
+///
+/// ```
+/// use session_devices::hid_descriptor::parse_report_descriptor;
+///
+/// let mouse = [
+///     0x05, 0x01, 0x09, 0x02, 0xA1, 0x01, // Generic Desktop, Mouse, Collection (Application)
+///     0x09, 0x01, 0xA1, 0x00, //             Pointer, Collection (Physical)
+///     0x05, 0x09, 0x19, 0x01, 0x29, 0x03, //   Buttons 1 to 3
+///     0x15, 0x00, 0x25, 0x01, 0x95, 0x03, 0x75, 0x01, 0x81, 0x02, // 3 bits, Input (Data, Var, Abs)
+///     0x95, 0x01, 0x75, 0x05, 0x81, 0x01, //   5 bits of padding, Input (Constant)
+///     0x05, 0x01, 0x09, 0x30, 0x09, 0x31, //   X, Y
+///     0x15, 0x81, 0x25, 0x7F, 0x75, 0x08, 0x95, 0x02, 0x81, 0x06, // 2 bytes, Input (Data, Var, Rel)
+///     0xC0, 0xC0, //                         End Collection, End Collection
+/// ];
+/// let top = parse_report_descriptor(&mouse)?;
+/// let pointer = &top[0].children[0];
+/// let [buttons, padding, axes] = &pointer.input_reports[0].items[..] else { panic!("three items") };
+/// assert_eq!((buttons.usage_minimum, buttons.usage_maximum), (Some(0x0009_0001), Some(0x0009_0003)));
+/// assert!(padding.is_constant);
+/// assert_eq!(axes.usages, [0x0001_0030, 0x0001_0031]);
+/// assert_eq!((axes.logical_minimum, axes.logical_maximum, axes.is_absolute), (-127, 127, false));
+///
+/// // Without its last End Collection the descriptor is refused, naming where it ends.
+/// let e = parse_report_descriptor(&mouse[..mouse.len() - 1]).unwrap_err();
+/// assert!(e.to_string().contains("byte 49: unclosed Collection"), "{e}");
+/// # Ok::<_, session_devices::Error>(())
+/// ```
 pub fn parse_report_descriptor(bytes: &[u8]) -> Result<Vec<HidCollection>, Error> {
     let mut top: Vec<HidCollection> = Vec::new();
     let mut open: Vec<HidCollection> = Vec::new();

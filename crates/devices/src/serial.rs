@@ -13,6 +13,51 @@ use crate::error::{Error, ErrorKind};
 /// enumerating again every [`SerialBackend::POLL_INTERVAL`] while a chooser is open.
 ///
 /// Clones share the list of ports added by path.
+///
+/// A pseudo-terminal stands in for an adapter here: sysfs does not list it, so it is added by
+/// path, and the polling watch of an open chooser notices it come and go.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::time::Duration;
+///
+/// use futures_util::StreamExt;
+/// use serialport::{SerialPort as _, TTYPort};
+/// use session_devices::{DeviceBackend, Hotplug, SerialBackend};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let serial = SerialBackend::new();
+/// let mut hotplug = serial.watch()?.expect("serial ports are polled");
+/// let (mut master, port) = TTYPort::pair().expect("a pseudo-terminal");
+/// let path = port.name().expect("a pty has a path");
+/// serial.add_port_path(&path);
+///
+/// // The watch enumerates again every `SerialBackend::POLL_INTERVAL` and reports the change.
+/// let deadline = Duration::from_secs(30);
+/// let added = tokio::time::timeout(deadline, async {
+///     loop {
+///         match hotplug.next().await {
+///             Some(Hotplug::Added(d)) if d.key == path => break d,
+///             Some(_) => continue,
+///             None => panic!("the watch ended"),
+///         }
+///     }
+/// })
+/// .await
+/// .expect("the port is noticed");
+/// assert_eq!(added.device.device_type().as_str(), "serial");
+///
+/// // The backend opens it by its key, as `Devices::open_serial_port` does for a granted port.
+/// let mut opened = serial.open_serial(&added.key, 115_200)?;
+/// master.write_all(b"ping").unwrap();
+/// let mut buf = [0u8; 4];
+/// opened.read_exact(&mut buf).unwrap();
+/// assert_eq!(&buf, b"ping");
+///
+/// serial.remove_port_path(std::path::Path::new(&path));
+/// assert!(!serial.enumerate()?.iter().any(|d| d.key == path));
+/// # Ok::<_, session_devices::Error>(()) }).unwrap();
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct SerialBackend {
     extra: Arc<Mutex<Vec<PathBuf>>>,
@@ -20,9 +65,13 @@ pub struct SerialBackend {
 
 impl SerialBackend {
     /// How often an open chooser looks for attached or detached ports.
+    ///
+    /// Example: see [`SerialBackend`].
     pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
     /// The backend, listing what sysfs lists.
+    ///
+    /// Example: see [`SerialBackend`].
     pub fn new() -> Self {
         SerialBackend::default()
     }
@@ -34,6 +83,8 @@ impl SerialBackend {
     }
 
     /// Also lists the port at `path` while it exists (a pseudo-terminal, a socat link).
+    ///
+    /// Example: see [`SerialBackend`].
     pub fn add_port_path(&self, path: impl Into<PathBuf>) {
         let path = path.into();
         let mut extra = self.extra();
@@ -43,6 +94,8 @@ impl SerialBackend {
     }
 
     /// Stops listing a port added by [`SerialBackend::add_port_path`].
+    ///
+    /// Example: see [`SerialBackend`].
     pub fn remove_port_path(&self, path: &Path) {
         self.extra().retain(|p| p != path);
     }

@@ -17,11 +17,28 @@ const USB_BUS: &str = "/sys/bus/usb";
 ///
 /// Configurations are read from the device's descriptors when it can be opened; otherwise the
 /// active configuration is described from sysfs (interfaces without endpoints).
+///
+/// ```
+/// use session_devices::device::Device;
+/// use session_devices::{DeviceBackend, UsbBackend};
+///
+/// let usb = UsbBackend::new();
+/// for attached in usb.enumerate()? {
+///     let Device::Usb(d) = &attached.device else { panic!("a USB backend reports USB devices") };
+///     println!("{:04x}:{:04x} {:?} at {}", d.vendor_id, d.product_id, d.product_name, attached.key);
+/// }
+/// // Hotplug comes from the kernel's notifications where there is a USB bus.
+/// let watch = usb.watch()?;
+/// assert_eq!(watch.is_some(), std::path::Path::new("/sys/bus/usb").exists());
+/// # Ok::<_, session_devices::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct UsbBackend;
 
 impl UsbBackend {
     /// The backend.
+    ///
+    /// Example: see [`UsbBackend`].
     pub fn new() -> Self {
         UsbBackend
     }
