@@ -36,7 +36,8 @@ pub struct HidBackend;
 impl HidBackend {
     /// How often an open chooser looks for attached or detached devices.
     ///
-    /// Example: see [`SerialBackend`] (the same polling watch, shown with a pseudo-terminal).
+    /// Example: see [`SerialBackend`](crate::SerialBackend) (the same polling watch, shown with a
+    /// pseudo-terminal).
     pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 
     /// The backend.
